@@ -1,0 +1,92 @@
+"""Model: a validated graph from inputs to outputs, lowered and jit-compiled."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import jax
+import numpy as np
+from typing_extensions import Unpack
+
+from .graph import Graph
+from .layers import Tensor
+from .lower import Params, lower
+
+In = TypeVar("In", bound=Tensor[Unpack[tuple[Any, ...]]])
+Out = TypeVar("Out", bound=Tensor[Unpack[tuple[Any, ...]]])
+
+
+class Model(Generic[In, Out]):
+    """A model from an input tensor to an output tensor, validated when built.
+
+    Its type, `Model[Tensor[L[28], L[28], L[1]], Tensor[L[10]]]`, spells what goes in
+    and what comes out; `tn.Trainer` uses it to check the data at check time.
+
+    Args:
+        inputs: The tensor made by `tn.Input`.
+        outputs: The tensor the model computes from it.
+        name: The model's name in summaries and errors.
+
+    Raises:
+        ShapeError: if a layer's rule rejects what it receives (sizes from runtime ints
+            are checked here, before any JAX tracing).
+
+    Example:
+        >>> import jax, jax.numpy as jnp
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> x = tn.Input(4)
+        >>> model = tn.Model(x, x >> nn.Dense(8) >> nn.relu >> nn.Dense(3))
+        >>> params = model.init(jax.random.key(0))
+        >>> model.apply(params, jnp.ones((2, 4))).shape
+        (2, 3)
+    """
+
+    def __init__(self, inputs: In, outputs: Out, *, name: str = "model") -> None:
+        self.inputs = inputs
+        self.outputs = outputs
+        self.name = name
+        self.graph = Graph((inputs,), (outputs,))
+        self.graph.validate()
+        self.lowered = lower(self.graph)
+        self._apply = jax.jit(self.lowered.apply, static_argnames=("training",))
+
+    def init(self, key: jax.Array) -> Params:
+        """Fresh parameters: a dict from layer name to that layer's arrays."""
+        return self.lowered.init(key)
+
+    def apply(self, params: Params, x: jax.Array, *, key: jax.Array | None = None, training: bool = False) -> jax.Array:
+        """The outputs for a batch `x` of shape `(batch, *input_dims)`, jit-compiled.
+
+        Args:
+            params: From `init` (or training).
+            x: The input batch.
+            key: Randomness for stochastic layers (Dropout) while training.
+            training: Whether stochastic layers are active.
+        """
+        result: jax.Array = self._apply(params, x, key=key, training=training)
+        return result
+
+    def summary(self) -> str:
+        """A Keras-style table: each layer, its output shape and parameter count."""
+        shapes = jax.eval_shape(self.init, jax.random.key(0))
+        rows = [("Input", "input", repr(self.inputs.shape), 0)]
+        for node, tensor in self.graph.nodes():
+            assert node.layer is not None
+            name = self.graph.name(node.layer)
+            count = sum(int(np.prod(a.shape)) for a in shapes.get(name, {}).values())
+            rows.append((repr(node.layer), name, repr(tensor.shape), count))
+        widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
+        header = ("Layer", "Name", "Output shape", "Params")
+        widths = [max(w, len(h)) for w, h in zip(widths, header)]
+
+        def line(row: tuple[Any, ...]) -> str:
+            return "  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths)))
+
+        total = sum(r[3] for r in rows)
+        rule = "-" * len(line(header))
+        body = [line(r) for r in rows]
+        return "\n".join([f"Model {self.name!r}", line(header), rule, *body, rule, f"Total params: {total:,}"])
+
+    def __repr__(self) -> str:
+        return f"Model({self.inputs.shape!r} -> {self.outputs.shape!r})"

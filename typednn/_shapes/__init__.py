@@ -1,0 +1,52 @@
+"""Shape rules: one pure function per layer family, shared by mypy, validation and tests.
+
+Nothing here imports JAX: the mypy plugin loads this package on every check.
+"""
+
+from ._conv import Conv2DParams as Conv2DParams
+from ._data import check_fit as check_fit
+from ._dense import DenseParams as DenseParams
+from ._dims import UNKNOWN as UNKNOWN
+from ._dims import Dim as Dim
+from ._dims import Shape as Shape
+from ._dims import Size as Size
+from ._dims import Symbol as Symbol
+from ._dims import Unknown as Unknown
+from ._elementwise import ACTIVATIONS as ACTIVATIONS
+from ._elementwise import ActivationParams as ActivationParams
+from ._elementwise import DropoutParams as DropoutParams
+from ._errors import HyperparameterError as HyperparameterError
+from ._errors import ShapeError as ShapeError
+from ._merge import AddParams as AddParams
+from ._merge import ConcatenateParams as ConcatenateParams
+from ._params import Params as Params
+from ._pool import AvgPool2DParams as AvgPool2DParams
+from ._pool import MaxPool2DParams as MaxPool2DParams
+from ._pool import Pool2DParams as Pool2DParams
+from ._reshape import FlattenParams as FlattenParams
+from ._reshape import ReshapeParams as ReshapeParams
+
+__all__ = [
+    "ACTIVATIONS",
+    "UNKNOWN",
+    "ActivationParams",
+    "AddParams",
+    "AvgPool2DParams",
+    "ConcatenateParams",
+    "Conv2DParams",
+    "DenseParams",
+    "Dim",
+    "DropoutParams",
+    "FlattenParams",
+    "HyperparameterError",
+    "MaxPool2DParams",
+    "Params",
+    "Pool2DParams",
+    "ReshapeParams",
+    "Shape",
+    "ShapeError",
+    "Size",
+    "Symbol",
+    "Unknown",
+    "check_fit",
+]

@@ -1,0 +1,48 @@
+"""Dense: a linear map over the last axis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._dims import Shape, Size, same_size
+from ._errors import ShapeError
+from ._params import Params
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenseParams(Params):
+    """`Dense(out)` or `Dense(in, out)`: maps the last axis from `in` to `out` features.
+
+    Example:
+        >>> DenseParams(in_features=784, out_features=128).output_shape(Shape.of(784))
+        (128,)
+    """
+
+    layer: ClassVar[str] = "Dense"
+    in_features: Size | None = None
+    out_features: Size
+    use_bias: bool = True
+
+    def __post_init__(self) -> None:
+        self.positive("out_features")
+        self.positive("in_features", allow_none=True)
+
+    def describe(self) -> str:
+        if self.in_features is None:
+            return f"Dense({self.out_features!r})"
+        return f"Dense({self.in_features!r} -> {self.out_features!r})"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        if not x.dims and not x.open:
+            raise ShapeError(self.describe(), "at least one axis", repr(x), hint="use Reshape to add a feature axis")
+        if self.in_features is not None and same_size(x.last, self.in_features) is False:
+            raise ShapeError(
+                self.describe(),
+                f"{self.in_features!r} input features",
+                repr(x),
+                hint=f"the previous layer gives {x.last!r} features; make them agree, or write Dense({self.out_features!r})"
+                " to take whatever arrives",
+            )
+        return x.with_last(self.out_features)

@@ -1,0 +1,87 @@
+"""Merges of several tensors: elementwise add and concatenation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._dims import UNKNOWN, Shape, Size, either, same_size
+from ._errors import ShapeError
+from ._params import Params
+
+
+def _listed(inputs: tuple[Shape, ...]) -> str:
+    return " and ".join(repr(x) for x in inputs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddParams(Params):
+    """`a + b`: elementwise sum of tensors of one shape (no broadcasting).
+
+    Example:
+        >>> AddParams().output_shape(Shape.of(32, 32, 16), Shape.of(32, 32, 16))
+        (32, 32, 16)
+    """
+
+    layer: ClassVar[str] = "Add"
+    arity: ClassVar[int | None] = None
+
+    def describe(self) -> str:
+        return "Add"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        closed = [x for x in inputs if not x.open]
+        rank = len(closed[0].dims) if closed else max(len(x.dims) for x in inputs)
+        if any(len(x.dims) != rank for x in closed) or any(len(x.dims) > rank for x in inputs):
+            raise ShapeError(self.describe(), "inputs of equal shape", _listed(inputs), hint="add only equal shapes")
+        out: list[Size] = [UNKNOWN] * rank
+        for x in inputs:
+            for axis, size in zip(range(rank - len(x.dims), rank), x.dims):
+                if same_size(out[axis], size) is False:
+                    raise ShapeError(
+                        self.describe(),
+                        "inputs of equal shape",
+                        _listed(inputs),
+                        hint="project the shortcut (e.g. a 1x1 Conv2D with the same stride) so both paths agree",
+                    )
+                out[axis] = either(out[axis], size)
+        return Shape(tuple(out), open=not closed)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConcatenateParams(Params):
+    """`concat(*tensors, axis=)`: tensors joined along one axis; the others must agree.
+
+    Example:
+        >>> ConcatenateParams(axis=-1).output_shape(Shape.of(10, 300), Shape.of(10, 484))
+        (10, 784)
+    """
+
+    layer: ClassVar[str] = "Concatenate"
+    arity: ClassVar[int | None] = None
+    axis: int = -1
+
+    def rule(self, *inputs: Shape) -> Shape:
+        if any(x.open for x in inputs) or not isinstance(self.axis, int):
+            return Shape.anything()
+        rank = len(inputs[0].dims)
+        if any(len(x.dims) != rank for x in inputs):
+            raise ShapeError(self.describe(), "inputs of equal rank", _listed(inputs))
+        if not -rank <= self.axis < rank:
+            raise ShapeError(self.describe(), f"inputs with an axis {self.axis}", _listed(inputs))
+        axis = self.axis % rank
+        out: list[Size] = list(inputs[0].dims)
+        total: Size = 0
+        for x in inputs:
+            for other, size in enumerate(x.dims):
+                if other == axis:
+                    continue
+                if same_size(out[other], size) is False:
+                    raise ShapeError(
+                        self.describe(), f"equal sizes on every axis but {self.axis}", _listed(inputs)
+                    )
+                out[other] = either(out[other], size)
+            size = x.dims[axis]
+            total = total + size if isinstance(total, int) and isinstance(size, int) else UNKNOWN
+        out[axis] = total
+        return Shape(tuple(out))

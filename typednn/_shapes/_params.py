@@ -1,0 +1,99 @@
+"""The base of every layer family's hyperparameters, and the one entry to its rule."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from ._dims import Shape, Size, Symbol, Unknown, is_known
+from ._errors import HyperparameterError, ShapeError
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params:
+    """Hyperparameters of one layer, validated once at construction, and its shape rule.
+
+    A layer family subclasses this as a frozen keyword-only dataclass whose fields are
+    its hyperparameters (in the order its type shows them), validates them in
+    `__post_init__`, and states its shape arithmetic once, in `rule`. Sizes may be
+    `UNKNOWN` (computed from runtime ints) or a `Symbol`; validation skips what it
+    cannot know.
+
+    Class attributes:
+        layer: The layer's name in messages, e.g. ``"Dense"``.
+        arity: How many input tensors the layer takes; None for two or more.
+    """
+
+    layer: ClassVar[str]
+    arity: ClassVar[int | None] = 1
+
+    def rule(self, *inputs: Shape) -> Shape:
+        """The output shape for these input shapes; raises `ShapeError` if there is none."""
+        raise NotImplementedError
+
+    def output_shape(self, *inputs: Shape) -> Shape:
+        """Apply the rule after checking the number of inputs."""
+        if self.arity is None and len(inputs) < 2:
+            raise ShapeError(self.describe(), "two or more inputs", f"{len(inputs)}")
+        if self.arity is not None and len(inputs) != self.arity:
+            raise ShapeError(self.describe(), f"{self.arity} input(s)", f"{len(inputs)}")
+        return self.rule(*inputs)
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """The default of a hyperparameter, for layer constructors to reuse (one source)."""
+        field = next(f for f in dataclasses.fields(cls) if f.name == name)
+        return field.default
+
+    def values(self) -> dict[str, Any]:
+        """The hyperparameters by name, in field order."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def describe(self) -> str:
+        """The layer as a user would write it, listing the non-default hyperparameters."""
+        given = [
+            f"{f.name}={_show(getattr(self, f.name))}"
+            for f in dataclasses.fields(self)
+            if f.default is dataclasses.MISSING or getattr(self, f.name) != f.default
+        ]
+        return f"{self.layer}({', '.join(given)})"
+
+    def fail(self, message: str, hint: str | None = None) -> HyperparameterError:
+        return HyperparameterError(f"{self.describe()}: {message}", hint=hint)
+
+    def positive(self, *names: str, allow_none: bool = False) -> None:
+        """Check that each named hyperparameter is a positive int (or a pair of them)."""
+        for name in names:
+            value = getattr(self, name)
+            if value is None and allow_none:
+                continue
+            items = value if isinstance(value, tuple) else (value,)
+            if not items or not all(_positive_size(v) for v in items):
+                raise self.fail(f"{name} must be a positive int, but is {_show(value)}")
+
+    def one_of(self, name: str, choices: tuple[str, ...]) -> None:
+        value = getattr(self, name)
+        if is_known(value) and value not in choices:
+            listed = " or ".join(repr(c) for c in choices)
+            raise self.fail(f"{name} must be {listed}, but is {_show(value)}")
+
+
+def _positive_size(value: object) -> bool:
+    if isinstance(value, (Unknown, Symbol)):
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+def pair(value: Any) -> tuple[Size, Size]:
+    """A size or a pair of sizes as a pair (kernel, stride and dilation accept both)."""
+    if isinstance(value, tuple):
+        first, second = value
+        return first, second
+    return value, value

@@ -1,0 +1,95 @@
+"""Conv2D: a 2-D convolution on NHWC images."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from typing_extensions import Unpack
+
+from .._shapes import Conv2DParams, Dim, Shape
+from ._base import Layer, P, Padding, ParamTree
+from ._lowering import bias_init, concrete, ints, kernel_init
+from ._tensor import size_of
+
+
+class Conv2D(Layer[Unpack[P]]):
+    """A 2-D convolution over (height, width, channels) inputs.
+
+    Args:
+        filters: The number of output channels.
+        kernel: The window size, an int or a (height, width) pair.
+        stride: The step between windows.
+        padding: ``"valid"`` (no padding) or ``"same"`` (output size = ceil(input / stride)).
+        in_channels: The number of input channels, when you want mypy to check it.
+        dilation: The spacing between kernel taps.
+        groups: Split the channels into this many independent groups.
+        use_bias: Whether to add a learned bias.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Conv2D(16, kernel=5, stride=2)(tn.Input(32, 32, 3)).shape
+        (14, 14, 16)
+    """
+
+    params_type = Conv2DParams
+    params: Conv2DParams
+
+    def __init__(
+        self,
+        filters: int,
+        *,
+        kernel: int | tuple[int, int],
+        stride: int | tuple[int, int] = Conv2DParams.default("stride"),
+        padding: Padding = Conv2DParams.default("padding"),
+        in_channels: int | type[Dim] | None = Conv2DParams.default("in_channels"),
+        dilation: int | tuple[int, int] = Conv2DParams.default("dilation"),
+        groups: int = Conv2DParams.default("groups"),
+        use_bias: bool = Conv2DParams.default("use_bias"),
+        name: str | None = None,
+    ) -> None:
+        channels = None if in_channels is None else size_of(in_channels, "Conv2D in_channels")
+        super().__init__(
+            Conv2DParams(
+                filters=filters,
+                kernel=kernel,
+                stride=stride,
+                padding=padding,
+                in_channels=channels,
+                dilation=dilation,
+                groups=groups,
+                use_bias=use_bias,
+            ),
+            name=name,
+        )
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        p = self.params
+        channels = concrete(x.last, f"{self!r}: the input channels")
+        filters = concrete(p.filters, f"{self!r}: filters")
+        shape = (*ints(p.kernel, f"{self!r}: kernel"), channels // concrete(p.groups, "groups"), filters)
+        params = {"kernel": kernel_init(key, shape, jnp.float32)}
+        if p.use_bias:
+            params["bias"] = bias_init(key, (filters,), jnp.float32)
+        return params
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        # The same operations as flax.nnx.Conv.
+        (x,) = xs
+        p = self.params
+        y = lax.conv_general_dilated(
+            x,
+            params["kernel"],
+            ints(p.stride, "stride"),
+            p.padding.upper(),
+            lhs_dilation=(1, 1),
+            rhs_dilation=ints(p.dilation, "dilation"),
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+            feature_group_count=concrete(p.groups, "groups"),
+        )
+        if "bias" in params:
+            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
+        return y

@@ -1,0 +1,66 @@
+"""Dense: `y = x @ kernel + bias` over the last axis."""
+
+from __future__ import annotations
+
+from typing import overload
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+from typing_extensions import Unpack
+
+from .._shapes import DenseParams, Shape
+from ._base import Layer, P, ParamTree
+from ._lowering import bias_init, concrete, kernel_init
+
+
+class Dense(Layer[Unpack[P]]):
+    """A fully connected layer acting on the last axis.
+
+    `Dense(out)` takes whatever number of features arrives; `Dense(in, out)` also
+    states the input size (DL4J's nIn/nOut), which mypy then checks.
+
+    Args:
+        in_features: The size of the last input axis (optional).
+        out_features: The size of the last output axis.
+        use_bias: Whether to add a learned bias.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Dense(784, 128)(tn.Input(784)).shape
+        (128,)
+    """
+
+    params_type = DenseParams
+    params: DenseParams
+
+    @overload
+    def __init__(self, out_features: int, /, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
+    @overload
+    def __init__(
+        self, in_features: int, out_features: int, /, *, use_bias: bool = ..., name: str | None = ...
+    ) -> None: ...
+    def __init__(self, *sizes: int, use_bias: bool = DenseParams.default("use_bias"), name: str | None = None) -> None:
+        in_features, out_features = (None, *sizes) if len(sizes) == 1 else sizes
+        super().__init__(DenseParams(in_features=in_features, out_features=out_features, use_bias=use_bias), name=name)
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        n_in = concrete(x.last, f"{self!r}: the input features")
+        n_out = concrete(self.params.out_features, f"{self!r}: out_features")
+        params = {"kernel": kernel_init(key, (n_in, n_out), jnp.float32)}
+        if self.params.use_bias:
+            params["bias"] = bias_init(key, (n_out,), jnp.float32)
+        return params
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        # The same operations as flax.nnx.Linear, so the compiled program is the same.
+        (x,) = xs
+        y = lax.dot_general(x, params["kernel"], (((x.ndim - 1,), (0,)), ((), ())))
+        if "bias" in params:
+            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
+        return y
+
+

@@ -1,0 +1,72 @@
+"""Activations and Dropout: layers that keep the shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax
+from typing_extensions import Unpack
+
+from .._shapes import ActivationParams, DropoutParams
+from ._base import Layer, P, ParamTree
+
+FUNCTIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "relu": jax.nn.relu,
+    "gelu": jax.nn.gelu,
+    "tanh": jax.nn.tanh,
+    "sigmoid": jax.nn.sigmoid,
+    "softmax": jax.nn.softmax,
+    "log_softmax": jax.nn.log_softmax,
+    "silu": jax.nn.silu,
+    "elu": jax.nn.elu,
+    "leaky_relu": jax.nn.leaky_relu,
+    "softplus": jax.nn.softplus,
+}
+
+
+class Activation(Layer[Unpack[P]]):
+    """A pointwise nonlinearity by name; `nn.relu` and friends are ready-made ones.
+
+    Args:
+        function: One of relu, gelu, tanh, sigmoid, softmax, log_softmax, silu, elu,
+            leaky_relu, softplus (softmax and log_softmax act on the last axis).
+        name: The layer's name in the model.
+    """
+
+    params_type = ActivationParams
+    params: ActivationParams
+
+    def __init__(self, function: str, *, name: str | None = None) -> None:
+        super().__init__(ActivationParams(function=function), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return FUNCTIONS[self.params.function](xs[0])
+
+
+class Dropout(Layer[Unpack[P]]):
+    """Zeroes each value with probability `rate` while training, scaling the rest up.
+
+    Args:
+        rate: The fraction of values to drop, in [0, 1).
+        name: The layer's name in the model.
+    """
+
+    params_type = DropoutParams
+    params: DropoutParams
+
+    def __init__(self, rate: float, *, name: str | None = None) -> None:
+        super().__init__(DropoutParams(rate=rate), name=name)
+
+    @property
+    def stochastic(self) -> bool:
+        return True
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        rate = self.params.rate
+        if not training or rate == 0:
+            return x
+        if key is None:
+            raise ValueError("Dropout needs a random key while training")
+        keep = jax.random.bernoulli(key, 1.0 - rate, x.shape)
+        return jax.numpy.where(keep, x / (1.0 - rate), 0.0)

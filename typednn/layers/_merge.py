@@ -1,0 +1,59 @@
+"""Merges: `a + b` (Add) and `concat` (Concatenate)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+from typing_extensions import Unpack
+
+from .._shapes import AddParams, ConcatenateParams
+from ._base import Layer, P, ParamTree
+from ._tensor import Tensor
+
+
+class Add(Layer[Unpack[P]]):
+    """The elementwise sum of tensors of one shape; what `a + b` builds."""
+
+    params_type = AddParams
+
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(AddParams(), name=name)
+
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        total = xs[0]
+        for x in xs[1:]:
+            total = total + x
+        return total
+
+
+class Concatenate(Layer[Unpack[P]]):
+    """Tensors joined along one axis (negative axes count from the end)."""
+
+    params_type = ConcatenateParams
+    params: ConcatenateParams
+
+    def __init__(self, *, axis: int = ConcatenateParams.default("axis"), name: str | None = None) -> None:
+        super().__init__(ConcatenateParams(axis=axis), name=name)
+
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        axis = self.params.axis
+        # Axes count the example's axes; the batch axis comes first in the arrays.
+        return jnp.concatenate(xs, axis=axis if axis < 0 else axis + 1)
+
+
+def concat(
+    *tensors: Tensor[Unpack[tuple[Any, ...]]], axis: int = ConcatenateParams.default("axis")
+) -> Tensor[Unpack[tuple[Any, ...]]]:
+    """Join tensors along `axis`; every other axis must agree.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.concat(tn.Input(10, 300), tn.Input(10, 484), axis=-1).shape
+        (10, 784)
+    """
+    return Concatenate(axis=axis)(*tensors)

@@ -1,0 +1,55 @@
+"""Flatten and Reshape."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from typing_extensions import Unpack
+
+from .._shapes import Dim, FlattenParams, ReshapeParams
+from ._base import Layer, P, ParamTree
+from ._tensor import size_of
+
+
+class Flatten(Layer[Unpack[P]]):
+    """All axes of an example as one (the batch axis is kept).
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Flatten()(tn.Input(13, 13, 32)).shape
+        (5408,)
+    """
+
+    params_type = FlattenParams
+
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(FlattenParams(), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        return jnp.reshape(x, (x.shape[0], -1))
+
+
+class Reshape(Layer[Unpack[P]]):
+    """The same elements on new axes; one axis may be -1 to infer it.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Reshape(28, 28, 1)(tn.Input(784)).shape
+        (28, 28, 1)
+    """
+
+    params_type = ReshapeParams
+    params: ReshapeParams
+
+    def __init__(self, *shape: int | type[Dim], name: str | None = None) -> None:
+        sizes = tuple(-1 if d == -1 else size_of(d, f"Reshape{shape!r}") for d in shape)
+        super().__init__(ReshapeParams(shape=sizes), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        # Symbolic axes take their size from the data: let the one free axis absorb them.
+        dims = [d if isinstance(d, int) else -1 for d in self.params.shape]
+        return jnp.reshape(x, (x.shape[0], *dims))

@@ -1,0 +1,93 @@
+"""Symbolic tensors: what `Input` and layer calls return while a model is being wired."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Generic
+
+from typing_extensions import TypeVarTuple, Unpack
+
+from .._errors import TypednnError
+from .._shapes import Dim, Shape, Size, Symbol
+
+if TYPE_CHECKING:
+    from ._base import Layer
+
+Dims = TypeVarTuple("Dims")
+
+
+class Node:
+    """One application of a layer (or an input) in the graph.
+
+    Attributes:
+        layer: The layer applied, or None for a model input.
+        inputs: The tensors the layer was applied to.
+    """
+
+    __slots__ = ("inputs", "layer")
+
+    def __init__(self, layer: Layer[Unpack[tuple[Any, ...]]] | None, inputs: tuple[Tensor[Unpack[tuple[Any, ...]]], ...]):
+        self.layer = layer
+        self.inputs = inputs
+
+
+class Tensor(Generic[Unpack[Dims]]):
+    """A symbolic tensor whose type spells its shape (the batch axis is implicit).
+
+    `Tensor[L[28], L[28], L[1]]` is a batch of 28x28 single-channel images. Apply a
+    layer with `layer(t)` or `t >> layer`; add equal shapes with `a + b`.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> (tn.Input(28, 28, 1) >> nn.Conv2D(32, kernel=3)).shape
+        (26, 26, 32)
+    """
+
+    __slots__ = ("node", "shape")
+
+    def __init__(self, node: Node, shape: Shape) -> None:
+        self.node = node
+        self.shape = shape
+
+    def __rshift__(self, layer: Layer[Unpack[tuple[Any, ...]]]) -> Tensor[Unpack[tuple[Any, ...]]]:
+        return layer(self)
+
+    def __add__(self, other: Tensor[Unpack[Dims]]) -> Tensor[Unpack[Dims]]:
+        from ._merge import Add
+
+        return Add()(self, other)
+
+    def __repr__(self) -> str:
+        return f"Tensor{self.shape!r}"
+
+
+def size_of(value: int | type[Dim], what: str) -> Size:
+    """A size given by a user: a positive int or a `tn.Dim` subclass."""
+    if isinstance(value, type) and issubclass(value, Dim):
+        return Symbol.of(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise TypednnError(
+        f"{what}: every size must be a positive int or a tn.Dim subclass, but got {value!r}",
+        hint="a batch axis is implicit: give the sizes of one example, e.g. tn.Input(28, 28, 1)",
+    )
+
+
+def Input(*dims: int | type[Dim]) -> Tensor[Unpack[tuple[Any, ...]]]:  # noqa: N802 - reads as a type, as in Keras
+    """A model input: a symbolic tensor of one example's shape.
+
+    Args:
+        *dims: The size of each axis: an int, or a `tn.Dim` subclass for an axis whose
+            size varies with the data. The batch axis is implicit.
+
+    Returns:
+        A `Tensor` of that shape. Under the mypy plugin, `Input(28, 28, 1)` has type
+        `Tensor[L[28], L[28], L[1]]`.
+
+    Example:
+        >>> import typednn as tn
+        >>> tn.Input(28, 28, 1)
+        Tensor(28, 28, 1)
+    """
+    shape = Shape(tuple(size_of(d, f"Input{dims!r}") for d in dims))
+    return Tensor(Node(None, ()), shape)
