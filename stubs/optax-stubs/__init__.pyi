@@ -25,7 +25,6 @@ from optax.transforms import MonitorState as MonitorState
 from optax.transforms import MultiSteps as MultiSteps
 from optax.transforms import MultiStepsState as MultiStepsState
 from optax.transforms import NonNegativeParamsState as NonNegativeParamsState
-from optax.transforms import PartitionState as MultiTransformState
 from optax.transforms import PartitionState as PartitionState
 from optax.transforms import ShouldSkipUpdateFunction as ShouldSkipUpdateFunction
 from optax.transforms import SnapshotState as SnapshotState
@@ -49,7 +48,6 @@ from optax.transforms import masked as masked
 from optax.transforms import measure_with_ema as measure_with_ema
 from optax.transforms import monitor as monitor
 from optax.transforms import named_chain as named_chain
-from optax.transforms import partition as multi_transform
 from optax.transforms import partition as partition
 from optax.transforms import (
     per_example_global_norm_clip as per_example_global_norm_clip,
@@ -63,6 +61,10 @@ from optax.transforms import skip_not_finite as skip_not_finite
 from optax.transforms import snapshot as snapshot
 from optax.transforms import trace as trace
 from optax.transforms import zero_nans as zero_nans
+
+# Backwards-compatible names kept by optax.
+multi_transform = partition
+MultiTransformState = PartitionState
 
 # ---------------------------------------------------------------------------
 # Flat-namespace re-exports of optax.schedules
@@ -665,11 +667,11 @@ def value_and_grad_from_state(
 # ---------------------------------------------------------------------------
 
 class ApplyEvery(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     grad_acc: Updates
 
 class FactoredState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     v_row: _ArrayTree
     v_col: _ArrayTree
     v: _ArrayTree
@@ -687,7 +689,7 @@ class ScaleByAdaDeltaState(NamedTuple):
     e_x: Updates
 
 class ScaleByAdamState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     mu: Updates
     nu: Updates
 
@@ -699,18 +701,18 @@ class ScaleByAdanState(NamedTuple):
     t: ArrayLike
 
 class ScaleByAmsgradState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     mu: Updates
     nu: Updates
     nu_max: Updates
 
 class ScaleByBeliefState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     mu: Updates
     nu: Updates
 
 class ScaleByLBFGSState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     params: Params
     updates: Params
     diff_params_memory: _ArrayTree
@@ -718,11 +720,11 @@ class ScaleByLBFGSState(NamedTuple):
     weights_memory: ArrayLike
 
 class ScaleByLionState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     mu: Updates
 
 class ScaleByNovogradState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
     mu: Updates
     nu: Updates
 
@@ -741,7 +743,7 @@ class ScaleByRStdDevState(NamedTuple):
     nu: Updates
 
 class ScaleByScheduleState(NamedTuple):
-    count: ArrayLike
+    count: ArrayLike  # type: ignore[assignment]  # shadows tuple.count
 
 class ScaleBySM3State(NamedTuple):
     mu: Updates

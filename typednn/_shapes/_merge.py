@@ -77,9 +77,7 @@ class ConcatenateParams(Params):
                 if other == axis:
                     continue
                 if same_size(out[other], size) is False:
-                    raise ShapeError(
-                        self.describe(), f"equal sizes on every axis but {self.axis}", _listed(inputs)
-                    )
+                    raise ShapeError(self.describe(), f"equal sizes on every axis but {self.axis}", _listed(inputs))
                 out[other] = either(out[other], size)
             size = x.dims[axis]
             total = total + size if isinstance(total, int) and isinstance(size, int) else UNKNOWN

@@ -56,9 +56,7 @@ class ReshapeParams(Params):
             return Shape(tuple(UNKNOWN if d == -1 else d for d in self.shape))
         if -1 in self.shape:
             if have % fixed:
-                raise ShapeError(
-                    self.describe(), f"a multiple of {fixed} elements", f"{x!r} with {have} elements"
-                )
+                raise ShapeError(self.describe(), f"a multiple of {fixed} elements", f"{x!r} with {have} elements")
             return Shape(tuple(have // fixed if d == -1 else d for d in self.shape))
         if have != fixed:
             raise ShapeError(

@@ -54,7 +54,9 @@ class Dataset(Generic[Features, Target]):
     def __len__(self) -> int:
         return len(self.features)
 
-    def batches(self, batch_size: int, *, seed: int | None) -> Iterator[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
+    def batches(
+        self, batch_size: int, *, seed: int | None
+    ) -> Iterator[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
         """Full batches in a seeded random order (or in order when `seed` is None)."""
         order = np.arange(len(self)) if seed is None else np.random.default_rng(seed).permutation(len(self))
         for start in range(0, len(self) - batch_size + 1, batch_size):

@@ -92,7 +92,7 @@ class Sequential(Layer[Unpack[P]]):
         flat: list[Layer[Unpack[tuple[Any, ...]]]] = []
         for layer in layers:
             flat.extend(layer.layers if isinstance(layer, Sequential) else (layer,))
-        self.layers = tuple(flat)
+        self.layers: tuple[Layer[Unpack[tuple[Any, ...]]], ...] = tuple(flat)
         self.name = name
         self.output_shape(Shape.anything())  # a mis-composed block fails where it is written
 

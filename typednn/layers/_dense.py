@@ -37,13 +37,20 @@ class Dense(Layer[Unpack[P]]):
     params: DenseParams
 
     @overload
-    def __init__(self, out_features: int, /, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
+    def __init__(self, out_features: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
     @overload
     def __init__(
-        self, in_features: int, out_features: int, /, *, use_bias: bool = ..., name: str | None = ...
+        self, in_features: int, out_features: int, *, use_bias: bool = ..., name: str | None = ...
     ) -> None: ...
-    def __init__(self, *sizes: int, use_bias: bool = DenseParams.default("use_bias"), name: str | None = None) -> None:
-        in_features, out_features = (None, *sizes) if len(sizes) == 1 else sizes
+    def __init__(
+        self,
+        *sizes: int,
+        use_bias: bool = DenseParams.default("use_bias"),
+        name: str | None = None,
+        **sizes_by_name: int,
+    ) -> None:
+        named = (sizes_by_name.get("in_features"), sizes_by_name["out_features"]) if sizes_by_name else None
+        in_features, out_features = named or ((None, *sizes) if len(sizes) == 1 else sizes)
         super().__init__(DenseParams(in_features=in_features, out_features=out_features, use_bias=use_bias), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
@@ -62,5 +69,3 @@ class Dense(Layer[Unpack[P]]):
         if "bias" in params:
             y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
         return y
-
-

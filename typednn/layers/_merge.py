@@ -21,7 +21,6 @@ class Add(Layer[Unpack[P]]):
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(AddParams(), name=name)
 
-
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         total = xs[0]
         for x in xs[1:]:
@@ -37,7 +36,6 @@ class Concatenate(Layer[Unpack[P]]):
 
     def __init__(self, *, axis: int = ConcatenateParams.default("axis"), name: str | None = None) -> None:
         super().__init__(ConcatenateParams(axis=axis), name=name)
-
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         axis = self.params.axis

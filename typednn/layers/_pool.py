@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 import jax
-from flax import nnx
+import jax.numpy as jnp
+from jax import lax
 from typing_extensions import Unpack
 
 from .._shapes import AvgPool2DParams, MaxPool2DParams, Pool2DParams
@@ -12,6 +17,7 @@ from ._lowering import ints
 
 
 class _Pool2D(Layer[Unpack[P]]):
+    params_type: ClassVar[type[Pool2DParams]]
     params: Pool2DParams
 
     def __init__(
@@ -24,9 +30,13 @@ class _Pool2D(Layer[Unpack[P]]):
     ) -> None:
         super().__init__(self.params_type(window=window, stride=stride, padding=padding), name=name)
 
-    def lowering_args(self) -> tuple[tuple[int, ...], tuple[int, ...], str]:
+    def pool(self, x: jax.Array, init: float, reduce: Callable[[Any, Any], Any]) -> jax.Array:
+        # lax.reduce_window with flax.nnx.max_pool's and avg_pool's arguments.
         p = self.params
-        return ints(p.window, "window"), ints(p.strides(), "stride"), p.padding.upper()
+        window = (1, *ints(p.window, "window"), 1)
+        strides = (1, *ints(p.strides(), "stride"), 1)
+        pooled: jax.Array = lax.reduce_window(x, init, reduce, window, strides, p.padding.upper())
+        return pooled
 
 
 class MaxPool2D(_Pool2D[Unpack[P]]):
@@ -42,8 +52,7 @@ class MaxPool2D(_Pool2D[Unpack[P]]):
     params_type = MaxPool2DParams
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        window, stride, padding = self.lowering_args()
-        return nnx.max_pool(xs[0], window, stride, padding)
+        return self.pool(xs[0], -jnp.inf, lax.max)
 
 
 class AvgPool2D(_Pool2D[Unpack[P]]):
@@ -59,5 +68,5 @@ class AvgPool2D(_Pool2D[Unpack[P]]):
     params_type = AvgPool2DParams
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        window, stride, padding = self.lowering_args()
-        return nnx.avg_pool(xs[0], window, stride, padding)
+        p = self.params
+        return self.pool(xs[0], 0.0, lax.add) / math.prod(ints(p.window, "window"))

@@ -25,7 +25,9 @@ class Node:
 
     __slots__ = ("inputs", "layer")
 
-    def __init__(self, layer: Layer[Unpack[tuple[Any, ...]]] | None, inputs: tuple[Tensor[Unpack[tuple[Any, ...]]], ...]):
+    def __init__(
+        self, layer: Layer[Unpack[tuple[Any, ...]]] | None, inputs: tuple[Tensor[Unpack[tuple[Any, ...]]], ...]
+    ):
         self.layer = layer
         self.inputs = inputs
 

@@ -71,7 +71,9 @@ class Trainer(Generic[In, Out]):
 
     def check(self, data: Dataset[Any, Any]) -> None:
         """Raise `ShapeError` if the data does not fit the model (before any compiling)."""
-        check_fit(self.model.inputs.shape, self.model.outputs.shape, data.feature_shape, data.target_shape, data.classes)
+        check_fit(
+            self.model.inputs.shape, self.model.outputs.shape, data.feature_shape, data.target_shape, data.classes
+        )
 
     def fit(self, data: Dataset[In, Any], *, epochs: int, batch_size: int = 32) -> list[dict[str, float]]:
         """Train for `epochs` passes over `data`; returns the mean loss of each epoch."""
@@ -102,5 +104,7 @@ class Trainer(Generic[In, Out]):
     def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
         """The model's outputs for an array of inputs, in batches."""
         x = np.asarray(inputs, dtype=np.float32)
-        parts = [self.model.apply(self.params, jnp.asarray(x[i : i + batch_size])) for i in range(0, len(x), batch_size)]
+        parts = [
+            self.model.apply(self.params, jnp.asarray(x[i : i + batch_size])) for i in range(0, len(x), batch_size)
+        ]
         return jnp.concatenate(parts)

@@ -1,0 +1,47 @@
+# Two entry points, each working on a fresh machine with only python3:
+#   make demo   set up .venv, then build, type-check, compile and train a typed CNN
+#   make test   set up .venv, then run every check CI runs
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+SHARED := ../shared/acceptance
+
+.PHONY: install demo test lint typecheck pytest acceptance bench lock clean
+
+$(STAMP):
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev]" --config-settings editable_mode=compat
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python examples/demo.py
+
+test: install lint typecheck pytest acceptance
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy typednn examples
+
+pytest: install
+	$(BIN)/python -m pytest -q
+
+acceptance: install
+	@if [ -d $(SHARED) ]; then $(BIN)/python $(SHARED)/check_typecheck.py; else echo "no $(SHARED): skipped"; fi
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Re-pin every dependency to what is installed now.
+lock: install
+	$(BIN)/python -m pip freeze --exclude-editable | grep -v '^typednn' > constraints.txt
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,183 @@
+"""Between mypy types and the values the shape rules read: sizes, shapes, hyperparameters.
+
+Used only by the mypy plugin; imports mypy and the jax-free `_shapes`, never JAX.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from mypy.nodes import TypeInfo, Var
+from mypy.types import (
+    AnyType,
+    CallableType,
+    Instance,
+    LiteralType,
+    NoneType,
+    ProperType,
+    TupleType,
+    Type,
+    TypeOfAny,
+    UninhabitedType,
+    UnionType,
+    UnpackType,
+    get_proper_type,
+)
+
+from ._shapes import UNKNOWN, Params, Shape, Size, Symbol
+
+TENSOR = "typednn.layers._tensor.Tensor"
+LAYER = "typednn.layers._base.Layer"
+SEQUENTIAL = "typednn.layers._base.Sequential"
+DIM = "typednn._shapes._dims.Dim"
+CLASSES = "typednn.data._dataset.Classes"
+
+Lookup = Callable[[str], TypeInfo | None]
+"""Finds a class by its full name (the plugin's view of mypy's symbol tables)."""
+
+
+def value_of(typ: Type) -> Any:
+    """The Python value a hyperparameter's type pins down, or UNKNOWN.
+
+    `Literal[3]` (also a `Final` constant's `Literal[3]?`) is 3; a tuple of literals is a
+    tuple; a `tn.Dim` subclass is its `Symbol`; a plain `int` or `float` is UNKNOWN.
+    """
+    t = get_proper_type(typ)
+    if isinstance(t, LiteralType):
+        return t.value
+    if isinstance(t, Instance) and t.last_known_value is not None:
+        return t.last_known_value.value
+    if isinstance(t, NoneType):
+        return None
+    if isinstance(t, TupleType):
+        return tuple(value_of(item) for item in t.items)
+    if isinstance(t, CallableType) and t.is_type_obj() and t.type_object().has_base(DIM):
+        return Symbol(t.type_object().fullname)
+    return UNKNOWN
+
+
+def type_of(value: Any, named: Callable[[str], Instance], lookup: Lookup) -> Type:
+    """The type that stores a hyperparameter value in a layer's type arguments."""
+    if isinstance(value, bool):
+        return LiteralType(value, named("builtins.bool"))
+    if isinstance(value, int):
+        return LiteralType(value, named("builtins.int"))
+    if isinstance(value, str):
+        return LiteralType(value, named("builtins.str"))
+    if value is None:
+        return NoneType()
+    if isinstance(value, tuple):
+        return TupleType([type_of(v, named, lookup) for v in value], named("builtins.tuple"))
+    if isinstance(value, Symbol):
+        return size_type(value, named, lookup)
+    return AnyType(TypeOfAny.special_form)
+
+
+def size_of(typ: Type) -> Size:
+    """One tensor dim from its type argument: `Literal[28]`, a `tn.Dim` subclass, or unknown."""
+    t = get_proper_type(typ)
+    if isinstance(t, LiteralType) and isinstance(t.value, int) and not isinstance(t.value, bool):
+        return t.value
+    if isinstance(t, Instance) and t.type.has_base(DIM):
+        return Symbol(t.type.fullname)
+    return UNKNOWN
+
+
+def size_type(size: Size, named: Callable[[str], Instance], lookup: Lookup) -> Type:
+    if isinstance(size, int):
+        return LiteralType(size, named("builtins.int"))
+    if isinstance(size, Symbol):
+        info = lookup(size.fullname)
+        if info is not None:
+            return Instance(info, [])
+    return AnyType(TypeOfAny.special_form)
+
+
+def tensor_shapes(typ: Type) -> list[Shape] | None:
+    """The shapes a tensor-typed expression may have (several for a union), or None."""
+    t = get_proper_type(typ)
+    if isinstance(t, UnionType):
+        shapes: list[Shape] = []
+        for item in t.items:
+            found = tensor_shapes(item)
+            if found is None:
+                return None
+            shapes.extend(found)
+        return shapes
+    if isinstance(t, AnyType):
+        return [Shape.anything()]
+    if isinstance(t, UninhabitedType):
+        return []
+    if not (isinstance(t, Instance) and t.type.has_base(TENSOR)):
+        return None
+    dims: list[Size] = []
+    opened = False
+    for arg in t.args:
+        if isinstance(arg, UnpackType):
+            opened, dims = True, []  # what precedes an unknown-length run says nothing of the end
+        else:
+            dims.append(size_of(arg))
+    return [Shape(tuple(dims), open=opened)]
+
+
+def tensor_type(shape: Shape, named: Callable[[str], Instance], lookup: Lookup) -> Type:
+    """`Tensor[...]` spelling a shape; an open shape starts with `*tuple[Any, ...]`."""
+    info = lookup(TENSOR)
+    if info is None:
+        return AnyType(TypeOfAny.special_form)
+    args: list[Type] = [size_type(d, named, lookup) for d in shape.dims]
+    if shape.open:
+        args.insert(0, UnpackType(named("builtins.tuple")))
+    return Instance(info, args)
+
+
+def params_class(info: TypeInfo) -> type[Params] | None:
+    """The hyperparameter class a layer class names in `params_type`, imported (jax-free)."""
+    for base in info.mro:
+        node = base.names.get("params_type")
+        if node is None or not isinstance(node.node, Var) or node.node.type is None:
+            continue
+        typ = get_proper_type(node.node.type)
+        if isinstance(typ, CallableType) and typ.is_type_obj():
+            fullname = typ.type_object().fullname
+            module, _, name = fullname.rpartition(".")
+            try:
+                found = getattr(importlib.import_module(module), name)
+            except (ImportError, AttributeError):
+                return None
+            return found if isinstance(found, type) and issubclass(found, Params) else None
+    return None
+
+
+def fields(params: type[Params]) -> list[str]:
+    return [f.name for f in dataclasses.fields(params)]
+
+
+def layer_params(layer: Instance) -> Params | None:
+    """The hyperparameters stored in a layer's type arguments (None when not stored)."""
+    cls = params_class(layer.type)
+    names = fields(cls) if cls else []
+    if cls is None or len(layer.args) != len(names) or any(isinstance(a, UnpackType) for a in layer.args):
+        return None
+    try:
+        return cls(**{name: value_of(arg) for name, arg in zip(names, layer.args)})
+    except Exception:
+        return None
+
+
+def members(layer: ProperType) -> list[Instance] | None:
+    """The layers a `Sequential` type lists, or the layer itself; None when unknown."""
+    if not isinstance(layer, Instance) or not layer.type.has_base(LAYER):
+        return None
+    if not layer.type.has_base(SEQUENTIAL):
+        return [layer]
+    found: list[Instance] = []
+    for arg in layer.args:
+        inner = get_proper_type(arg)
+        if not isinstance(inner, Instance):
+            return None
+        found.append(inner)
+    return found

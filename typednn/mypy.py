@@ -1,0 +1,299 @@
+"""The typednn mypy plugin: wiring errors found by the same shape rules the runtime uses.
+
+Enable it with `plugins = typednn.mypy`. The hooks below only dispatch on fully
+qualified names; the arithmetic lives in `typednn._shapes`, one rule per layer, and
+this module never imports JAX.
+
+What it does:
+- keeps literal constructor arguments and `Final` constants as `Literal` types, storing
+  a layer's hyperparameters in its type arguments (`Dense[L[784], L[128], L[True]]`);
+- evaluates the layer's rule at calls, `>>`, `+` and `concat`, giving `Tensor[...]`
+  of the computed shape, `Any` for a dim it cannot compute, and `Any` for the result
+  of a failed call (one bug, one error);
+- checks `Trainer.fit` data against the model.
+Errors carry the codes `typednn-shape` and `typednn-param`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from mypy.errorcodes import ErrorCode
+from mypy.nodes import ARG_STAR, ARG_STAR2, Decorator, FuncDef, OverloadedFuncDef, TypeInfo
+from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin
+from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
+from mypy.typeops import make_simplified_union
+
+from ._errors import TypednnError
+from ._mypy_convert import (
+    CLASSES,
+    LAYER,
+    SEQUENTIAL,
+    TENSOR,
+    fields,
+    layer_params,
+    members,
+    params_class,
+    size_of,
+    tensor_shapes,
+    tensor_type,
+    type_of,
+    value_of,
+)
+from ._shapes import UNKNOWN, AddParams, ConcatenateParams, HyperparameterError, Shape, ShapeError, Size, check_fit
+
+SHAPE = ErrorCode("typednn-shape", "Tensor shapes that a layer cannot take", "typednn")
+PARAM = ErrorCode("typednn-param", "A layer hyperparameter that is invalid", "typednn")
+
+INPUT = "typednn.layers._tensor.Input"
+CONCAT = "typednn.layers._merge.concat"
+TRAINER_FIT = "typednn.train._trainer.Trainer.fit"
+TENSOR_ADD = f"{TENSOR}.__add__"
+TENSOR_RSHIFT = f"{TENSOR}.__rshift__"
+MAX_UNION_CASES = 64
+
+Context = FunctionContext | MethodContext
+
+
+def plugin(version: str) -> type[Plugin]:
+    """mypy's entry point."""
+    return TypednnPlugin
+
+
+class TypednnPlugin(Plugin):
+    """Dispatches mypy's hooks to the functions below by fully qualified name."""
+
+    def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
+        if fullname == INPUT:
+            return partial(_input, self)
+        if fullname == CONCAT:
+            return partial(_concat, self)
+        info = self._layer_class(fullname)
+        if info is not None:
+            return partial(_construct, self, info)
+        return None
+
+    def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        # Native checks would repeat, less clearly, what the method hook reports.
+        if fullname in (TENSOR_ADD, TRAINER_FIT):
+            return _loosen_first_argument
+        return None
+
+    def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
+        if fullname == TENSOR_ADD:
+            return partial(_add, self)
+        if fullname == TENSOR_RSHIFT:
+            return partial(_tensor_rshift, self)
+        if fullname == TRAINER_FIT:
+            return _fit
+        owner, _, method = fullname.rpartition(".")
+        if method in ("__call__", "__rshift__") and self._layer_class(owner) is not None:
+            return partial(_layer_call if method == "__call__" else _layer_rshift, self)
+        return None
+
+    def _layer_class(self, fullname: str) -> TypeInfo | None:
+        info = self.lookup(fullname)
+        return info if info is not None and info.has_base(LAYER) else None
+
+    def lookup(self, fullname: str) -> TypeInfo | None:
+        """A class by full name, or None."""
+        try:
+            node = self.lookup_fully_qualified(fullname)
+        except (AssertionError, KeyError):
+            return None
+        return node.node if node is not None and isinstance(node.node, TypeInfo) else None
+
+
+# --- reporting -------------------------------------------------------------------------
+
+
+def _report(ctx: Context | MethodSigContext, error: TypednnError, code: ErrorCode) -> Type:
+    ctx.api.fail(error.message, ctx.context, code=code)
+    if error.hint:
+        ctx.api.msg.note(f"hint: {error.hint}", ctx.context, code=code)
+    return AnyType(TypeOfAny.from_error)
+
+
+def _named(ctx: Context) -> Callable[[str], Instance]:
+    def named(name: str) -> Instance:
+        typ = ctx.api.named_generic_type(name, [])
+        if name == "builtins.tuple":
+            return ctx.api.named_generic_type(name, [AnyType(TypeOfAny.special_form)])
+        return typ
+
+    return named
+
+
+# --- hooks -----------------------------------------------------------------------------
+
+
+def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
+    if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
+        return ctx.default_return_type
+    sizes = [value_of(t) for t in ctx.arg_types[0]]
+    for size in sizes:
+        if isinstance(size, int) and size <= 0:
+            error = TypednnError(f"Input sizes must be positive, but one is {size}", hint="the batch axis is implicit")
+            return _report(ctx, error, PARAM)
+    return tensor_type(Shape(tuple(sizes)), _named(ctx), plugin.lookup)
+
+
+def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type:
+    """A layer constructor: validate the hyperparameters and store them in the type."""
+    if info.has_base(SEQUENTIAL):
+        layers = [get_proper_type(t) for group in ctx.arg_types for t in group]
+        return _compose(plugin, ctx, [layer for layer in layers if isinstance(layer, Instance)], info)
+    cls = params_class(info)
+    if cls is None:
+        return ctx.default_return_type
+    names = fields(cls)
+    starred = _star_parameters(info)
+    values: dict[str, Any] = {}
+    for name, types, kinds in zip(ctx.callee_arg_names, ctx.arg_types, ctx.arg_kinds):
+        if name not in names or not types:
+            continue
+        if any(kind in (ARG_STAR, ARG_STAR2) for kind in kinds):
+            values[name] = UNKNOWN
+        else:
+            values[name] = tuple(value_of(t) for t in types) if name in starred else value_of(types[0])
+    try:
+        params = cls(**values)
+    except HyperparameterError as error:
+        return _report(ctx, error, PARAM)
+    except TypeError:  # a required argument is missing: mypy reports that itself
+        return ctx.default_return_type
+    named = _named(ctx)
+    return Instance(info, [type_of(getattr(params, name), named, plugin.lookup) for name in names])
+
+
+def _star_parameters(info: TypeInfo) -> set[str]:
+    """Names of `*args` parameters of a layer's `__init__` (e.g. Reshape's `*shape`)."""
+    node = info.get_method("__init__")
+    items = node.items if isinstance(node, OverloadedFuncDef) else [node]
+    found: set[str] = set()
+    for item in items:
+        func = item.func if isinstance(item, Decorator) else item
+        if isinstance(func, FuncDef):
+            found.update(name for name, kind in zip(func.arg_names, func.arg_kinds) if kind == ARG_STAR and name)
+    return found
+
+
+def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
+    if any(kind in (ARG_STAR, ARG_STAR2) for kinds in ctx.arg_kinds for kind in kinds):
+        return ctx.default_return_type
+    tensors = [t for group in ctx.arg_types for t in group]
+    layer = get_proper_type(ctx.type)
+    return _apply(plugin, ctx, tensors, lambda shapes: _run_layer(layer, shapes))
+
+
+def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
+    layer = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
+    if layer is None:
+        return ctx.default_return_type
+    return _apply(plugin, ctx, [ctx.type], lambda shapes: _run_layer(layer, shapes))
+
+
+def _add(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
+    tensors = [ctx.type, *(t for group in ctx.arg_types for t in group)]
+    return _apply(plugin, ctx, tensors, lambda shapes: AddParams().output_shape(*shapes))
+
+
+def _concat(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
+    if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
+        return ctx.default_return_type
+    axis = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else -1
+    params = ConcatenateParams(axis=axis)
+    return _apply(plugin, ctx, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes))
+
+
+def _layer_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
+    left = members(get_proper_type(ctx.type))
+    right = members(get_proper_type(ctx.arg_types[0][0])) if ctx.arg_types and ctx.arg_types[0] else None
+    info = plugin.lookup(SEQUENTIAL)
+    if left is None or right is None or info is None:
+        return ctx.default_return_type
+    return _compose(plugin, ctx, left + right, info)
+
+
+def _compose(plugin: TypednnPlugin, ctx: Context, layers: list[Instance], info: TypeInfo) -> Type:
+    """A `Sequential` of these layers, checked as far as it can be before it is applied."""
+    chain = [member for layer in layers for member in (members(layer) or [layer])]
+    sequential = Instance(info, list(chain))
+    try:
+        _run_layer(sequential, [Shape.anything()])
+    except ShapeError as error:
+        return _report(ctx, error, SHAPE)
+    return sequential
+
+
+def _fit(ctx: MethodContext) -> Type:
+    trainer = get_proper_type(ctx.type)
+    data = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
+    if not (isinstance(trainer, Instance) and isinstance(data, Instance) and len(data.args) == 2):
+        return ctx.default_return_type
+    model_in, model_out = (tensor_shapes(arg) for arg in trainer.args[:2])
+    features = tensor_shapes(data.args[0])
+    target = get_proper_type(data.args[1])
+    if not (model_in and model_out and features):
+        return ctx.default_return_type
+    classes: Size | None = None
+    target_shape = None
+    if isinstance(target, Instance) and target.type.fullname == CLASSES and target.args:
+        classes = size_of(target.args[0])
+    else:
+        found = tensor_shapes(target)
+        target_shape = found[0] if found and len(found) == 1 else None
+    try:
+        check_fit(model_in[0], model_out[0], features[0], target_shape, classes)
+    except ShapeError as error:
+        return _report(ctx, error, SHAPE)
+    return ctx.default_return_type
+
+
+def _loosen_first_argument(ctx: MethodSigContext) -> FunctionLike:
+    signature = ctx.default_signature
+    if not isinstance(signature, CallableType) or not signature.arg_types:
+        return signature
+    loose: list[Type] = [AnyType(TypeOfAny.special_form), *signature.arg_types[1:]]
+    return signature.copy_modified(arg_types=loose)
+
+
+# --- evaluation ------------------------------------------------------------------------
+
+
+def _run_layer(layer: object, shapes: list[Shape]) -> Shape:
+    """Apply a layer's rule (or each member's, for a Sequential); unknown layers give anything."""
+    if not isinstance(layer, Instance):
+        return Shape.anything()
+    chain = members(layer)
+    if chain is None:
+        return Shape.anything()
+    for member in chain:
+        params = layer_params(member)
+        if params is None:
+            return Shape.anything()
+        shapes = [params.output_shape(*shapes)]
+    return shapes[0]
+
+
+def _apply(plugin: TypednnPlugin, ctx: Context, tensors: list[Type], rule: Callable[[list[Shape]], Shape]) -> Type:
+    """Evaluate a rule on the shapes of `tensors`; a union is tried member by member."""
+    options = [tensor_shapes(t) for t in tensors]
+    if any(found is None for found in options):
+        return ctx.default_return_type
+    cases = list(itertools.islice(itertools.product(*(found or [] for found in options)), MAX_UNION_CASES))
+    results: list[Shape] = []
+    for case in cases:
+        try:
+            shape = rule(list(case))
+        except ShapeError as error:
+            return _report(ctx, error, SHAPE)
+        if shape not in results:
+            results.append(shape)
+    if not results:
+        return ctx.default_return_type
+    named = _named(ctx)
+    return make_simplified_union([tensor_type(shape, named, plugin.lookup) for shape in results])
