@@ -6,14 +6,13 @@ from typing import Any, Generic, TypeVar
 
 import jax
 import numpy as np
-from typing_extensions import Unpack
 
 from .graph import Graph
 from .layers import Tensor
 from .lower import Params, lower
 
-In = TypeVar("In", bound=Tensor[Unpack[tuple[Any, ...]]])
-Out = TypeVar("Out", bound=Tensor[Unpack[tuple[Any, ...]]])
+In = TypeVar("In", bound=Tensor[*tuple[Any, ...]])
+Out = TypeVar("Out", bound=Tensor[*tuple[Any, ...]])
 
 
 class Model(Generic[In, Out]):

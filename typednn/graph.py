@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
-
-from typing_extensions import Unpack
 
 from ._errors import TypednnError
 from ._shapes import ShapeError
 from .layers import Layer, Node, Tensor
 
-AnyTensor = Tensor[Unpack[tuple[Any, ...]]]
-AnyLayer = Layer[Unpack[tuple[Any, ...]]]
-
-
-def _snake(name: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
+AnyTensor = Tensor[*tuple[Any, ...]]
+AnyLayer = Layer[*tuple[Any, ...]]
 
 
 class Graph:
@@ -74,7 +67,7 @@ class Graph:
         for layer in self.layers():
             if id(layer) in names:
                 continue
-            base = _snake(type(layer).__name__)
+            base = layer.default_name()
             while True:
                 count = counts.get(base, 0)
                 counts[base] = count + 1

@@ -16,16 +16,18 @@ Errors carry the codes `typednn-shape` and `typednn-param`.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from mypy.errorcodes import ErrorCode
 from mypy.nodes import ARG_STAR, ARG_STAR2, Decorator, FuncDef, OverloadedFuncDef, TypeInfo
-from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin
-from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
+from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.typeops import make_simplified_union
+from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
 
 from ._errors import TypednnError
 from ._mypy_convert import (
@@ -43,7 +45,17 @@ from ._mypy_convert import (
     type_of,
     value_of,
 )
-from ._shapes import UNKNOWN, AddParams, ConcatenateParams, HyperparameterError, Shape, ShapeError, Size, check_fit
+from ._shapes import (
+    UNKNOWN,
+    AddParams,
+    ConcatenateParams,
+    HyperparameterError,
+    Shape,
+    ShapeError,
+    Size,
+    check_fit,
+    compose,
+)
 
 SHAPE = ErrorCode("typednn-shape", "Tensor shapes that a layer cannot take", "typednn")
 PARAM = ErrorCode("typednn-param", "A layer hyperparameter that is invalid", "typednn")
@@ -58,8 +70,18 @@ MAX_UNION_CASES = 64
 Context = FunctionContext | MethodContext
 
 
+def _digest() -> str:
+    """A digest of the plugin's and the rules' sources, so that cached results expire with them."""
+    here = Path(__file__).parent
+    sources = sorted([here / "_mypy_convert.py", *here.glob("_shapes/*.py")])
+    return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
+
+
+_RULES_DIGEST = _digest()
+
+
 def plugin(version: str) -> type[Plugin]:
-    """mypy's entry point."""
+    """Mypy's entry point."""
     return TypednnPlugin
 
 
@@ -93,6 +115,10 @@ class TypednnPlugin(Plugin):
         if method in ("__call__", "__rshift__") and self._layer_class(owner) is not None:
             return partial(_layer_call if method == "__call__" else _layer_rshift, self)
         return None
+
+    def report_config_data(self, ctx: ReportConfigContext) -> str:
+        # mypy hashes only this file into its cache key; the rules live in other modules.
+        return _RULES_DIGEST
 
     def _layer_class(self, fullname: str) -> TypeInfo | None:
         info = self.lookup(fullname)
@@ -268,15 +294,11 @@ def _run_layer(layer: object, shapes: list[Shape]) -> Shape:
     """Apply a layer's rule (or each member's, for a Sequential); unknown layers give anything."""
     if not isinstance(layer, Instance):
         return Shape.anything()
-    chain = members(layer)
-    if chain is None:
+    chain = [layer_params(member) for member in members(layer) or [None]]
+    if any(params is None for params in chain):
         return Shape.anything()
-    for member in chain:
-        params = layer_params(member)
-        if params is None:
-            return Shape.anything()
-        shapes = [params.output_shape(*shapes)]
-    return shapes[0]
+    known = [params for params in chain if params is not None]
+    return known[0].output_shape(*shapes) if len(known) == 1 else compose(known, shapes[0])
 
 
 def _apply(plugin: TypednnPlugin, ctx: Context, tensors: list[Type], rule: Callable[[list[Shape]], Shape]) -> Type:

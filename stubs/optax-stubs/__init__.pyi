@@ -3,15 +3,73 @@ from typing import Any, Literal, NamedTuple, Protocol, TypeAlias
 
 import jax
 from jax.typing import ArrayLike, DTypeLike
-
 from optax import losses as losses
 from optax import schedules as schedules
 from optax import transforms as transforms
 
 # ---------------------------------------------------------------------------
+# Flat-namespace re-exports of optax.losses
+# ---------------------------------------------------------------------------
+from optax.losses import convex_kl_divergence as convex_kl_divergence
+from optax.losses import cosine_distance as cosine_distance
+from optax.losses import cosine_similarity as cosine_similarity
+from optax.losses import ctc_loss as ctc_loss
+from optax.losses import ctc_loss_with_forward_probs as ctc_loss_with_forward_probs
+from optax.losses import generalized_kl_divergence as generalized_kl_divergence
+from optax.losses import hinge_loss as hinge_loss
+from optax.losses import huber_loss as huber_loss
+from optax.losses import kl_divergence as kl_divergence
+from optax.losses import l2_loss as l2_loss
+from optax.losses import log_cosh as log_cosh
+from optax.losses import ntxent as ntxent
+from optax.losses import safe_softmax_cross_entropy as safe_softmax_cross_entropy
+from optax.losses import sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy
+from optax.losses import sigmoid_focal_loss as sigmoid_focal_loss
+from optax.losses import smooth_labels as smooth_labels
+from optax.losses import softmax_cross_entropy as softmax_cross_entropy
+from optax.losses import (
+    softmax_cross_entropy_with_integer_labels as softmax_cross_entropy_with_integer_labels,  # noqa: E501
+)
+from optax.losses import squared_error as squared_error
+
+# ---------------------------------------------------------------------------
+# Flat-namespace re-exports of optax.schedules
+# ---------------------------------------------------------------------------
+from optax.schedules import InjectHyperparamsState as InjectHyperparamsState
+from optax.schedules import (
+    InjectStatefulHyperparamsState as InjectStatefulHyperparamsState,
+)
+from optax.schedules import WrappedSchedule as WrappedSchedule
+from optax.schedules import constant_schedule as constant_schedule
+from optax.schedules import cosine_decay_schedule as cosine_decay_schedule
+from optax.schedules import cosine_onecycle_schedule as cosine_onecycle_schedule
+from optax.schedules import exponential_decay as exponential_decay
+from optax.schedules import inject_hyperparams as inject_hyperparams
+from optax.schedules import (
+    inject_stateful_hyperparams as inject_stateful_hyperparams,
+)
+from optax.schedules import join_schedules as join_schedules
+from optax.schedules import linear_onecycle_schedule as linear_onecycle_schedule
+from optax.schedules import linear_schedule as linear_schedule
+from optax.schedules import (
+    piecewise_constant_schedule as piecewise_constant_schedule,
+)
+from optax.schedules import (
+    piecewise_interpolate_schedule as piecewise_interpolate_schedule,
+)
+from optax.schedules import polynomial_schedule as polynomial_schedule
+from optax.schedules import sgdr_schedule as sgdr_schedule
+from optax.schedules import warmup_constant_schedule as warmup_constant_schedule
+from optax.schedules import (
+    warmup_cosine_decay_schedule as warmup_cosine_decay_schedule,
+)
+from optax.schedules import (
+    warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
+)
+
+# ---------------------------------------------------------------------------
 # Flat-namespace re-exports of optax.transforms
 # ---------------------------------------------------------------------------
-
 from optax.transforms import AddNoiseState as AddNoiseState
 from optax.transforms import ApplyIfFiniteState as ApplyIfFiniteState
 from optax.transforms import ConditionallyMaskState as ConditionallyMaskState
@@ -61,72 +119,6 @@ from optax.transforms import skip_not_finite as skip_not_finite
 from optax.transforms import snapshot as snapshot
 from optax.transforms import trace as trace
 from optax.transforms import zero_nans as zero_nans
-
-# Backwards-compatible names kept by optax.
-multi_transform = partition
-MultiTransformState = PartitionState
-
-# ---------------------------------------------------------------------------
-# Flat-namespace re-exports of optax.schedules
-# ---------------------------------------------------------------------------
-
-from optax.schedules import InjectHyperparamsState as InjectHyperparamsState
-from optax.schedules import (
-    InjectStatefulHyperparamsState as InjectStatefulHyperparamsState,
-)
-from optax.schedules import WrappedSchedule as WrappedSchedule
-from optax.schedules import constant_schedule as constant_schedule
-from optax.schedules import cosine_decay_schedule as cosine_decay_schedule
-from optax.schedules import cosine_onecycle_schedule as cosine_onecycle_schedule
-from optax.schedules import exponential_decay as exponential_decay
-from optax.schedules import inject_hyperparams as inject_hyperparams
-from optax.schedules import (
-    inject_stateful_hyperparams as inject_stateful_hyperparams,
-)
-from optax.schedules import join_schedules as join_schedules
-from optax.schedules import linear_onecycle_schedule as linear_onecycle_schedule
-from optax.schedules import linear_schedule as linear_schedule
-from optax.schedules import (
-    piecewise_constant_schedule as piecewise_constant_schedule,
-)
-from optax.schedules import (
-    piecewise_interpolate_schedule as piecewise_interpolate_schedule,
-)
-from optax.schedules import polynomial_schedule as polynomial_schedule
-from optax.schedules import sgdr_schedule as sgdr_schedule
-from optax.schedules import warmup_constant_schedule as warmup_constant_schedule
-from optax.schedules import (
-    warmup_cosine_decay_schedule as warmup_cosine_decay_schedule,
-)
-from optax.schedules import (
-    warmup_exponential_decay_schedule as warmup_exponential_decay_schedule,
-)
-
-# ---------------------------------------------------------------------------
-# Flat-namespace re-exports of optax.losses
-# ---------------------------------------------------------------------------
-
-from optax.losses import convex_kl_divergence as convex_kl_divergence
-from optax.losses import cosine_distance as cosine_distance
-from optax.losses import cosine_similarity as cosine_similarity
-from optax.losses import ctc_loss as ctc_loss
-from optax.losses import ctc_loss_with_forward_probs as ctc_loss_with_forward_probs
-from optax.losses import generalized_kl_divergence as generalized_kl_divergence
-from optax.losses import hinge_loss as hinge_loss
-from optax.losses import huber_loss as huber_loss
-from optax.losses import kl_divergence as kl_divergence
-from optax.losses import l2_loss as l2_loss
-from optax.losses import log_cosh as log_cosh
-from optax.losses import ntxent as ntxent
-from optax.losses import safe_softmax_cross_entropy as safe_softmax_cross_entropy
-from optax.losses import sigmoid_binary_cross_entropy as sigmoid_binary_cross_entropy
-from optax.losses import sigmoid_focal_loss as sigmoid_focal_loss
-from optax.losses import smooth_labels as smooth_labels
-from optax.losses import softmax_cross_entropy as softmax_cross_entropy
-from optax.losses import (
-    softmax_cross_entropy_with_integer_labels as softmax_cross_entropy_with_integer_labels,
-)
-from optax.losses import squared_error as squared_error
 
 # ---------------------------------------------------------------------------
 # Core type aliases (optax._src.base)
@@ -683,6 +675,8 @@ class LookaheadState(NamedTuple):
 class LookaheadParams(NamedTuple):
     fast: Params
     slow: Params
+    @classmethod
+    def init_synced(cls, params: Params) -> LookaheadParams: ...
 
 class ScaleByAdaDeltaState(NamedTuple):
     e_g: Updates
@@ -749,6 +743,10 @@ class ScaleBySM3State(NamedTuple):
     mu: Updates
     nu: Updates
 
+# Backwards-compatible names kept by optax.
+multi_transform = partition
+MultiTransformState = PartitionState
+
 # Stateless transforms whose state is just EmptyState.
 AdaptiveGradClipState = EmptyState
 AddDecayedWeightsState = EmptyState
@@ -765,7 +763,7 @@ def global_norm(updates: _PyTree) -> jax.Array: ...
 def safe_norm(
     x: ArrayLike,
     min_norm: ArrayLike,
-    ord: int | float | str | None = None,
+    ord: float | str | None = None,
     axis: int | tuple[int, ...] | None = None,
     keepdims: bool = False,
 ) -> jax.Array: ...

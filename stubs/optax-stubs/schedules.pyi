@@ -3,13 +3,12 @@ from typing import Any, NamedTuple, Protocol, TypeAlias, runtime_checkable
 
 import jax
 from jax.typing import ArrayLike, DTypeLike
-
 from optax import (
     GradientTransformation,
     GradientTransformationExtraArgs,
     OptState,
-    Schedule as Schedule,
 )
+from optax import Schedule as Schedule
 
 _ScheduleState: TypeAlias = Any
 

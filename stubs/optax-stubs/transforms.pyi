@@ -3,7 +3,6 @@ from typing import Any, NamedTuple, Protocol
 
 import jax
 from jax.typing import ArrayLike, DTypeLike
-
 from optax import (
     GradientTransformation,
     GradientTransformationExtraArgs,

@@ -3,6 +3,7 @@
 Nothing here imports JAX: the mypy plugin loads this package on every check.
 """
 
+from ._compose import compose as compose
 from ._conv import Conv2DParams as Conv2DParams
 from ._data import check_fit as check_fit
 from ._dense import DenseParams as DenseParams
@@ -49,4 +50,5 @@ __all__ = [
     "Symbol",
     "Unknown",
     "check_fit",
+    "compose",
 ]

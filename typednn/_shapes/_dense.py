@@ -42,7 +42,7 @@ class DenseParams(Params):
                 self.describe(),
                 f"{self.in_features!r} input features",
                 repr(x),
-                hint=f"the previous layer gives {x.last!r} features; make them agree, or write Dense({self.out_features!r})"
-                " to take whatever arrives",
+                hint=f"the previous layer gives {x.last!r} features; make them agree,"
+                f" or write Dense({self.out_features!r}) to take whatever arrives",
             )
         return x.with_last(self.out_features)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias
 
 from typing_extensions import TypeVarTuple, Unpack
 
-from .._shapes import Params, Shape, ShapeError
+from .._shapes import Params, Shape, ShapeError, compose
+from ._tensor import Node, Tensor
 
 if TYPE_CHECKING:
     import jax
-
-    from ._tensor import Tensor
 
 # A layer's type arguments are its hyperparameters in field order, filled in by the
 # mypy plugin (`Dense[L[784], L[128], L[True]]`); without the plugin they are Any.
@@ -21,7 +21,7 @@ ParamTree = dict[str, "jax.Array"]
 Padding: TypeAlias = Literal["valid", "same"]
 
 
-class Layer(Generic[Unpack[P]]):
+class Layer(Generic[*P]):
     """A layer: validated hyperparameters, one shape rule, one lowering.
 
     Subclasses set `params_type` to their hyperparameter dataclass (whose `rule` is the
@@ -38,13 +38,11 @@ class Layer(Generic[Unpack[P]]):
         self.params = params
         self.name = name
 
-    def __call__(self, *inputs: Tensor[Unpack[tuple[Any, ...]]]) -> Tensor[Unpack[tuple[Any, ...]]]:
+    def __call__(self, *inputs: Tensor[*tuple[Any, ...]]) -> Tensor[*tuple[Any, ...]]:
         return self.apply_to(inputs)
 
-    def apply_to(self, inputs: tuple[Tensor[Unpack[tuple[Any, ...]]], ...]) -> Tensor[Unpack[tuple[Any, ...]]]:
+    def apply_to(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> Tensor[*tuple[Any, ...]]:
         """Add this layer to the graph, applied to `inputs`; its rule gives the shape."""
-        from ._tensor import Node, Tensor
-
         shape = self.output_shape(*(t.shape for t in inputs))
         return Tensor(Node(self, inputs), shape)
 
@@ -55,7 +53,7 @@ class Layer(Generic[Unpack[P]]):
         except ShapeError as error:
             raise error.at(self.name) if self.name else error from None
 
-    def __rshift__(self, other: Layer[Unpack[tuple[Any, ...]]]) -> Sequential[Unpack[tuple[Any, ...]]]:
+    def __rshift__(self, other: Layer[*tuple[Any, ...]]) -> Sequential[*tuple[Any, ...]]:
         return Sequential(self, other)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
@@ -66,6 +64,10 @@ class Layer(Generic[Unpack[P]]):
         """The forward computation on batched arrays."""
         raise NotImplementedError
 
+    def default_name(self) -> str:
+        """The name a model gives this layer when none was given: `dense`, `conv2d`..."""
+        return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(self).__name__).lower()
+
     @property
     def stochastic(self) -> bool:
         """Whether `apply` needs a random key while training."""
@@ -75,7 +77,7 @@ class Layer(Generic[Unpack[P]]):
         return self.params.describe()
 
 
-class Sequential(Layer[Unpack[P]]):
+class Sequential(Layer[*P]):
     """Layers applied one after another; what `layer >> layer` builds.
 
     Its type arguments are the member layers' types, so the plugin can follow shapes
@@ -88,15 +90,15 @@ class Sequential(Layer[Unpack[P]]):
         Sequential(Dense(784 -> 256), Activation('relu'), Dense(256 -> 10))
     """
 
-    def __init__(self, *layers: Layer[Unpack[tuple[Any, ...]]], name: str | None = None) -> None:
-        flat: list[Layer[Unpack[tuple[Any, ...]]]] = []
+    def __init__(self, *layers: Layer[*tuple[Any, ...]], name: str | None = None) -> None:
+        flat: list[Layer[*tuple[Any, ...]]] = []
         for layer in layers:
             flat.extend(layer.layers if isinstance(layer, Sequential) else (layer,))
-        self.layers: tuple[Layer[Unpack[tuple[Any, ...]]], ...] = tuple(flat)
+        self.layers: tuple[Layer[*tuple[Any, ...]], ...] = tuple(flat)
         self.name = name
         self.output_shape(Shape.anything())  # a mis-composed block fails where it is written
 
-    def apply_to(self, inputs: tuple[Tensor[Unpack[tuple[Any, ...]]], ...]) -> Tensor[Unpack[tuple[Any, ...]]]:
+    def apply_to(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> Tensor[*tuple[Any, ...]]:
         (x,) = inputs
         for layer in self.layers:
             x = layer(x)
@@ -104,9 +106,10 @@ class Sequential(Layer[Unpack[P]]):
 
     def output_shape(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        for layer in self.layers:
-            x = layer.output_shape(x)
-        return x
+        try:
+            return compose([layer.params for layer in self.layers], x)
+        except ShapeError as error:
+            raise error.at(self.name) if self.name else error from None
 
     def __repr__(self) -> str:
         return f"Sequential({', '.join(map(repr, self.layers))})"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 from jax import lax
-from typing_extensions import Unpack
 
 from .._shapes import Conv2DParams, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
@@ -13,7 +12,7 @@ from ._lowering import bias_init, concrete, ints, kernel_init
 from ._tensor import size_of
 
 
-class Conv2D(Layer[Unpack[P]]):
+class Conv2D(Layer[*P]):
     """A 2-D convolution over (height, width, channels) inputs.
 
     Args:

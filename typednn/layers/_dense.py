@@ -7,14 +7,13 @@ from typing import overload
 import jax
 import jax.numpy as jnp
 from jax import lax
-from typing_extensions import Unpack
 
 from .._shapes import DenseParams, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import bias_init, concrete, kernel_init
 
 
-class Dense(Layer[Unpack[P]]):
+class Dense(Layer[*P]):
     """A fully connected layer acting on the last axis.
 
     `Dense(out)` takes whatever number of features arrives; `Dense(in, out)` also

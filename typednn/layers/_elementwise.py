@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jax
-from typing_extensions import Unpack
 
 from .._shapes import ActivationParams, DropoutParams
 from ._base import Layer, P, ParamTree
@@ -24,7 +23,7 @@ FUNCTIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 }
 
 
-class Activation(Layer[Unpack[P]]):
+class Activation(Layer[*P]):
     """A pointwise nonlinearity by name; `nn.relu` and friends are ready-made ones.
 
     Args:
@@ -39,11 +38,14 @@ class Activation(Layer[Unpack[P]]):
     def __init__(self, function: str, *, name: str | None = None) -> None:
         super().__init__(ActivationParams(function=function), name=name)
 
+    def default_name(self) -> str:
+        return self.params.function
+
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return FUNCTIONS[self.params.function](xs[0])
 
 
-class Dropout(Layer[Unpack[P]]):
+class Dropout(Layer[*P]):
     """Zeroes each value with probability `rate` while training, scaling the rest up.
 
     Args:

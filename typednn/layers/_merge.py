@@ -6,14 +6,13 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
-from typing_extensions import Unpack
 
 from .._shapes import AddParams, ConcatenateParams
 from ._base import Layer, P, ParamTree
 from ._tensor import Tensor
 
 
-class Add(Layer[Unpack[P]]):
+class Add(Layer[*P]):
     """The elementwise sum of tensors of one shape; what `a + b` builds."""
 
     params_type = AddParams
@@ -28,7 +27,7 @@ class Add(Layer[Unpack[P]]):
         return total
 
 
-class Concatenate(Layer[Unpack[P]]):
+class Concatenate(Layer[*P]):
     """Tensors joined along one axis (negative axes count from the end)."""
 
     params_type = ConcatenateParams
@@ -44,8 +43,8 @@ class Concatenate(Layer[Unpack[P]]):
 
 
 def concat(
-    *tensors: Tensor[Unpack[tuple[Any, ...]]], axis: int = ConcatenateParams.default("axis")
-) -> Tensor[Unpack[tuple[Any, ...]]]:
+    *tensors: Tensor[*tuple[Any, ...]], axis: int = ConcatenateParams.default("axis")
+) -> Tensor[*tuple[Any, ...]]:
     """Join tensors along `axis`; every other axis must agree.
 
     Example:

@@ -9,14 +9,13 @@ from typing import Any, ClassVar
 import jax
 import jax.numpy as jnp
 from jax import lax
-from typing_extensions import Unpack
 
 from .._shapes import AvgPool2DParams, MaxPool2DParams, Pool2DParams
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import ints
 
 
-class _Pool2D(Layer[Unpack[P]]):
+class _Pool2D(Layer[*P]):
     params_type: ClassVar[type[Pool2DParams]]
     params: Pool2DParams
 
@@ -39,7 +38,7 @@ class _Pool2D(Layer[Unpack[P]]):
         return pooled
 
 
-class MaxPool2D(_Pool2D[Unpack[P]]):
+class MaxPool2D(_Pool2D[*P]):
     """The maximum of each window, per channel; the stride defaults to the window.
 
     Example:
@@ -55,7 +54,7 @@ class MaxPool2D(_Pool2D[Unpack[P]]):
         return self.pool(xs[0], -jnp.inf, lax.max)
 
 
-class AvgPool2D(_Pool2D[Unpack[P]]):
+class AvgPool2D(_Pool2D[*P]):
     """The mean of each window, per channel; the stride defaults to the window.
 
     Example:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-from typing_extensions import Unpack
 
 from .._shapes import Dim, FlattenParams, ReshapeParams
 from ._base import Layer, P, ParamTree
 from ._tensor import size_of
 
 
-class Flatten(Layer[Unpack[P]]):
+class Flatten(Layer[*P]):
     """All axes of an example as one (the batch axis is kept).
 
     Example:
@@ -31,7 +30,7 @@ class Flatten(Layer[Unpack[P]]):
         return jnp.reshape(x, (x.shape[0], -1))
 
 
-class Reshape(Layer[Unpack[P]]):
+class Reshape(Layer[*P]):
     """The same elements on new axes; one axis may be -1 to infer it.
 
     Example:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Generic
 
-from typing_extensions import TypeVarTuple, Unpack
+from typing_extensions import TypeVarTuple
 
 from .._errors import TypednnError
 from .._shapes import Dim, Shape, Size, Symbol
@@ -25,14 +25,12 @@ class Node:
 
     __slots__ = ("inputs", "layer")
 
-    def __init__(
-        self, layer: Layer[Unpack[tuple[Any, ...]]] | None, inputs: tuple[Tensor[Unpack[tuple[Any, ...]]], ...]
-    ):
+    def __init__(self, layer: Layer[*tuple[Any, ...]] | None, inputs: tuple[Tensor[*tuple[Any, ...]], ...]):
         self.layer = layer
         self.inputs = inputs
 
 
-class Tensor(Generic[Unpack[Dims]]):
+class Tensor(Generic[*Dims]):
     """A symbolic tensor whose type spells its shape (the batch axis is implicit).
 
     `Tensor[L[28], L[28], L[1]]` is a batch of 28x28 single-channel images. Apply a
@@ -51,11 +49,11 @@ class Tensor(Generic[Unpack[Dims]]):
         self.node = node
         self.shape = shape
 
-    def __rshift__(self, layer: Layer[Unpack[tuple[Any, ...]]]) -> Tensor[Unpack[tuple[Any, ...]]]:
+    def __rshift__(self, layer: Layer[*tuple[Any, ...]]) -> Tensor[*tuple[Any, ...]]:
         return layer(self)
 
-    def __add__(self, other: Tensor[Unpack[Dims]]) -> Tensor[Unpack[Dims]]:
-        from ._merge import Add
+    def __add__(self, other: Tensor[*Dims]) -> Tensor[*Dims]:
+        from ._merge import Add  # noqa: PLC0415 - _merge builds on this module
 
         return Add()(self, other)
 
@@ -75,7 +73,7 @@ def size_of(value: int | type[Dim], what: str) -> Size:
     )
 
 
-def Input(*dims: int | type[Dim]) -> Tensor[Unpack[tuple[Any, ...]]]:  # noqa: N802 - reads as a type, as in Keras
+def Input(*dims: int | type[Dim]) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
     """A model input: a symbolic tensor of one example's shape.
 
     Args:

@@ -1,0 +1,288 @@
+"""Forward+backward time of typed models against the identical hand-written Flax NNX models.
+
+Each step is a jitted `value_and_grad` of the mean softmax cross-entropy with respect to
+the parameters. Three implementations of each model run in the same process:
+
+- ``typed``: the typednn model, `model.lowered.apply` as a pure function of its params dict;
+- ``nnx-pure``: the Flax NNX model split into (graphdef, state) once, merged inside
+  `jax.jit`, differentiated with `jax.value_and_grad` w.r.t. the state;
+- ``nnx-jit``: the same NNX model through `nnx.jit` and `nnx.value_and_grad`.
+
+All three are compiled first (the first call is reported as the compile time), then timed
+in rounds in which they alternate call by call, so load from elsewhere hits all of them
+alike. The figure of merit is the ratio typed / nnx per round, against the faster NNX
+variant; its median and range over the rounds are reported.
+
+Run alone with ``python bench/forward_backward.py [--rounds N] [--round-seconds S]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx
+
+import typednn as tn
+from typednn import nn
+
+
+def loss_of(logits: jax.Array, labels: jax.Array) -> jax.Array:
+    """The mean softmax cross-entropy that every implementation minimises."""
+    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
+
+
+# ---- the models, typed and hand-written -------------------------------------------
+
+
+def typed_mlp() -> tn.Model[Any, Any]:
+    """784-512-512-10 with relu, in typednn."""
+    x = tn.Input(784)
+    y = x >> nn.Dense(512) >> nn.relu >> nn.Dense(512) >> nn.relu >> nn.Dense(10)
+    return tn.Model(x, y)
+
+
+class NnxMLP(nnx.Module):
+    """784-512-512-10 with relu, by hand in Flax NNX."""
+
+    def __init__(self, rngs: nnx.Rngs) -> None:
+        self.dense = nnx.Linear(784, 512, rngs=rngs)
+        self.dense_1 = nnx.Linear(512, 512, rngs=rngs)
+        self.dense_2 = nnx.Linear(512, 10, rngs=rngs)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        x = nnx.relu(self.dense(x))
+        x = nnx.relu(self.dense_1(x))
+        return self.dense_2(x)
+
+
+def typed_cnn() -> tn.Model[Any, Any]:
+    """28x28x1 -> conv32 -> pool -> conv64 -> pool -> 128 -> 10, in typednn."""
+    x = tn.Input(28, 28, 1)
+    h = x >> nn.Conv2D(32, kernel=3) >> nn.relu >> nn.MaxPool2D(2)
+    h = h >> nn.Conv2D(64, kernel=3) >> nn.relu >> nn.MaxPool2D(2)
+    y = h >> nn.Flatten() >> nn.Dense(128) >> nn.relu >> nn.Dense(10)
+    return tn.Model(x, y)
+
+
+class NnxCNN(nnx.Module):
+    """28x28x1 -> conv32 -> pool -> conv64 -> pool -> 128 -> 10, by hand in Flax NNX."""
+
+    def __init__(self, rngs: nnx.Rngs) -> None:
+        self.conv2d = nnx.Conv(1, 32, (3, 3), padding="VALID", rngs=rngs)
+        self.conv2d_1 = nnx.Conv(32, 64, (3, 3), padding="VALID", rngs=rngs)
+        self.dense = nnx.Linear(1600, 128, rngs=rngs)
+        self.dense_1 = nnx.Linear(128, 10, rngs=rngs)
+
+    def __call__(self, x: jax.Array) -> jax.Array:
+        x = nnx.max_pool(nnx.relu(self.conv2d(x)), (2, 2), strides=(2, 2))
+        x = nnx.max_pool(nnx.relu(self.conv2d_1(x)), (2, 2), strides=(2, 2))
+        x = x.reshape(x.shape[0], -1)
+        x = nnx.relu(self.dense(x))
+        return self.dense_1(x)
+
+
+# ---- the three steps ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """A jitted training-step function with its arguments bound; calling it runs one step."""
+
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+
+    def __call__(self) -> Any:
+        return self.function(*self.args)
+
+    def program(self) -> str:
+        """The StableHLO it lowers to, without debug info or the names of its outputs."""
+        return re.sub(r' \{jax\.result_info = "[^"]*"\}', "", self.function.lower(*self.args).as_text())
+
+
+def typed_step(model: tn.Model[Any, Any], params: Any, x: jax.Array, labels: jax.Array) -> Step:
+    """A jitted value_and_grad of the typed model's pure apply."""
+
+    def loss(params: Any, x: jax.Array, labels: jax.Array) -> jax.Array:
+        return loss_of(model.lowered.apply(params, x), labels)
+
+    return Step(jax.jit(jax.value_and_grad(loss)), (params, x, labels))
+
+
+def nnx_pure_step(module: nnx.Module, x: jax.Array, labels: jax.Array) -> Step:
+    """The functional NNX way: split once, merge inside `jax.jit`, grad w.r.t. the state."""
+    graphdef, state = nnx.split(module)
+
+    def loss(state: nnx.State, x: jax.Array, labels: jax.Array) -> jax.Array:
+        return loss_of(nnx.merge(graphdef, state)(x), labels)
+
+    return Step(jax.jit(jax.value_and_grad(loss)), (state, x, labels))
+
+
+def nnx_jit_step(module: nnx.Module, x: jax.Array, labels: jax.Array) -> Step:
+    """The object NNX way: `nnx.jit` over `nnx.value_and_grad` of the module."""
+
+    @nnx.jit
+    def step(module: nnx.Module, x: jax.Array, labels: jax.Array) -> tuple[jax.Array, nnx.State]:
+        return nnx.value_and_grad(lambda m: loss_of(m(x), labels))(module)
+
+    return Step(step, (module, x, labels))
+
+
+def typed_params_from(module: nnx.Module) -> Any:
+    """The NNX module's weights as a typednn params dict (the attribute names match)."""
+    return nnx.to_pure_dict(nnx.state(module, nnx.Param))
+
+
+# ---- timing -------------------------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    """One implementation's compile time and per-step times, one per round."""
+
+    name: str
+    compile_s: float
+    per_round_s: list[float] = field(default_factory=list)
+
+    @property
+    def median_s(self) -> float:
+        return statistics.median(self.per_round_s)
+
+
+@dataclass
+class Comparison:
+    """The timings of one model's implementations and how the typed one compares."""
+
+    model: str
+    batch: int
+    iterations: int
+    timings: dict[str, Timing]
+    max_grad_diff: float
+    same_program: bool
+
+    @property
+    def baseline(self) -> str:
+        """The faster NNX variant by median step time."""
+        return min(("nnx-pure", "nnx-jit"), key=lambda name: self.timings[name].median_s)
+
+    def ratios(self, against: str) -> list[float]:
+        """typed / `against`, round by round."""
+        typed = self.timings["typed"].per_round_s
+        return [t / b for t, b in zip(typed, self.timings[against].per_round_s)]
+
+
+def call_time(step: Step) -> float:
+    """Seconds for one call, waited for."""
+    start = time.perf_counter()
+    jax.block_until_ready(step())
+    return time.perf_counter() - start
+
+
+def compare(
+    model: str,
+    typed: tn.Model[Any, Any],
+    module: nnx.Module,
+    x: jax.Array,
+    labels: jax.Array,
+    *,
+    rounds: int,
+    round_seconds: float,
+) -> Comparison:
+    """Compile, check and time the three implementations of one model.
+
+    Within a round the implementations alternate call by call (in rotating order), so
+    load from other processes falls on all of them alike; a round's figure for each is
+    the median of its call times.
+    """
+    params = typed_params_from(module)
+    steps = {
+        "typed": typed_step(typed, params, x, labels),
+        "nnx-pure": nnx_pure_step(module, x, labels),
+        "nnx-jit": nnx_jit_step(module, x, labels),
+    }
+    timings = {name: Timing(name, call_time(step)) for name, step in steps.items()}
+
+    # The same weights go into both, so the gradients must agree: the models are identical.
+    (_, typed_grads), (_, nnx_grads) = steps["typed"](), steps["nnx-pure"]()
+    diffs = jax.tree.map(lambda a, b: float(jnp.max(jnp.abs(a - b))), typed_grads, nnx.to_pure_dict(nnx_grads))
+    max_grad_diff = max(jax.tree.leaves(diffs))
+    same_program = steps["typed"].program() == steps["nnx-pure"].program()
+
+    warmup = [call_time(step) for step in steps.values() for _ in range(3)]
+    iterations = max(4, round(round_seconds / statistics.median(warmup)))
+    names = list(steps)
+    for _ in range(rounds):
+        calls: dict[str, list[float]] = {name: [] for name in names}
+        for i in range(iterations):
+            shift = i % len(names)
+            for name in names[shift:] + names[:shift]:
+                calls[name].append(call_time(steps[name]))
+        for name, times in calls.items():
+            timings[name].per_round_s.append(statistics.median(times))
+    return Comparison(model, int(x.shape[0]), iterations, timings, max_grad_diff, same_program)
+
+
+def run(*, rounds: int = 7, round_seconds: float = 0.5, seed: int = 0) -> list[Comparison]:
+    """Benchmark the MLP (batch 256) and the CNN (batch 128)."""
+    key_x, key_y = jax.random.split(jax.random.key(seed))
+    cases = [
+        ("MLP 784-512-512-10", typed_mlp(), NnxMLP(nnx.Rngs(seed)), (256, 784)),
+        ("CNN 28x28x1 conv32-conv64-128-10", typed_cnn(), NnxCNN(nnx.Rngs(seed)), (128, 28, 28, 1)),
+    ]
+    results = []
+    for name, typed, module, shape in cases:
+        x = jax.random.normal(key_x, shape)
+        labels = jax.random.randint(key_y, (shape[0],), 0, 10)
+        results.append(compare(name, typed, module, x, labels, rounds=rounds, round_seconds=round_seconds))
+    return results
+
+
+def spread(values: list[float]) -> str:
+    """Median and range, as `1.004 (0.991-1.020)`."""
+    return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
+
+
+def table(results: list[Comparison]) -> str:
+    """A Markdown table of step times, compile times and typed/nnx ratios."""
+    lines = [
+        "| model | batch | impl | compile (s) | step (ms, median) | typed / impl (median, range) |",
+        "| --- | ---: | --- | ---: | ---: | --- |",
+    ]
+    for result in results:
+        for name, timing in result.timings.items():
+            ratio = "" if name == "typed" else spread(result.ratios(name))
+            mark = " (faster nnx)" if name == result.baseline else ""
+            lines.append(
+                f"| {result.model} | {result.batch} | {name}{mark} | {timing.compile_s:.2f} "
+                f"| {timing.median_s * 1e3:.2f} | {ratio} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
+    parser.add_argument("--round-seconds", type=float, default=0.5, help="time per implementation per round")
+    args = parser.parse_args()
+    results = run(rounds=args.rounds, round_seconds=args.round_seconds)
+    print(table(results))
+    for result in results:
+        ratios = result.ratios(result.baseline)
+        print(
+            f"{result.model}: typed / {result.baseline} = {spread(ratios)} over {len(ratios)} rounds "
+            f"of {result.iterations} steps; max |grad difference| {result.max_grad_diff:.1e}; "
+            f"same program as nnx-pure: {'yes' if result.same_program else 'NO'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,383 @@
+"""Every layer's shape rule against `jax.eval_shape` of its lowering (design.md section 1).
+
+The convention these property tests pin down:
+
+* **Accept.** When a layer's rule accepts input shapes, the lowered layer (`init`, then
+  `apply`) runs on arrays of shape ``(batch, *dims)`` and gives exactly
+  ``(batch, *rule_output)``, and every output size is a positive int.
+* **Reject.** When the rule raises `ShapeError`, the lowering cannot run the input:
+  JAX raises, or the output would be empty (a zero-size axis: XLA slides a window
+  that is larger than its input and quietly returns nothing), or the lowering would
+  reach into the batch axis (a concatenation along a negative axis past the example's
+  rank). So the rule rejects exactly the inputs JAX cannot run or that would give
+  empty outputs. Parameters are created from what the layer *declares*
+  (`Dense(in, out)`'s ``in``, `Conv2D(in_channels=)`): a declared size is a contract.
+  One deliberate strictness: `Add` refuses broadcasting, so for `Add` "cannot run"
+  also covers inputs that JAX adds only by broadcasting one to another's shape.
+* **No false positives on less knowledge.** Replacing sizes by unknowns, or leading
+  axes by an open ``...`` (a block composed before it is applied), never turns an
+  accepted input into a rejected one, and the answer stays compatible with the
+  concrete one. A named symbol survives only where every concrete size is kept.
+* Hyperparameters are validated separately, at construction (`HyperparameterError`).
+
+Nothing is computed: shapes go through `jax.eval_shape` on `jax.ShapeDtypeStruct`s.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from typednn import HyperparameterError, ShapeError, TypednnError, nn
+from typednn._shapes import ACTIVATIONS, UNKNOWN, Shape, Symbol, Unknown
+
+# Larger than any drawn size, so the batch axis can never pass for an example axis.
+BATCH = 13
+KEY = jax.random.key(0)
+SEQ = Symbol("tests.Seq")
+
+size = st.integers(1, 12)
+small = st.integers(1, 5)
+# What JAX raises for shapes it cannot run, and what `init` raises for a size it lacks.
+CANNOT_RUN = (TypeError, ValueError, IndexError, ZeroDivisionError, TypednnError)
+
+Dims = tuple[int, ...]
+
+
+def shapes(min_rank: int, max_rank: int) -> st.SearchStrategy[Dims]:
+    return st.lists(size, min_size=min_rank, max_size=max_rank).map(tuple)
+
+
+def int_or_pair(values: st.SearchStrategy[int]) -> st.SearchStrategy[int | tuple[int, int]]:
+    return st.one_of(values, st.tuples(values, values))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, dims: Dims) -> Dims:
+    """`dims` with one size changed, one axis dropped, or one axis added."""
+    items = list(dims)
+    how = draw(st.sampled_from(["resize", "drop", "add"] if items else ["add"]))
+    if how == "add":
+        items.insert(draw(st.integers(0, len(items))), draw(size))
+    else:
+        axis = draw(st.integers(0, len(items) - 1))
+        if how == "drop":
+            del items[axis]
+        else:
+            items[axis] = draw(size)
+    return tuple(items)
+
+
+@st.composite
+def weakened(draw: st.DrawFn, shape: Shape) -> Shape:
+    """`shape` with some sizes unknown and, maybe, its leading axes replaced by `...`."""
+    dims = tuple(UNKNOWN if draw(st.booleans()) else d for d in shape.dims)
+    if draw(st.booleans()):
+        return Shape(dims[draw(st.integers(0, len(dims))) :], open=True)
+    return Shape(dims)
+
+
+def compatible(weak: Shape, strong: Shape) -> bool:
+    """Whether `weak` says nothing that contradicts the closed shape `strong`."""
+    if weak.open:
+        if len(weak.dims) > len(strong.dims):
+            return False
+        pairs = zip(reversed(weak.dims), reversed(strong.dims))
+    else:
+        if len(weak.dims) != len(strong.dims):
+            return False
+        pairs = zip(weak.dims, strong.dims)
+    return all(isinstance(w, Unknown) or w == s for w, s in pairs)
+
+
+def lowered_shape(layer: Any, inputs: tuple[Dims, ...], param_inputs: tuple[Dims, ...] | None, training: bool) -> Dims:
+    """The output shape of `layer`'s lowering on arrays of shape (BATCH, *dims), abstractly."""
+    init_shapes = tuple(Shape.of(*d) for d in (inputs if param_inputs is None else param_inputs))
+    params = jax.eval_shape(lambda key: layer.init(key, *init_shapes), KEY)
+    arrays = [jax.ShapeDtypeStruct((BATCH, *d), jnp.float32) for d in inputs]
+    out = jax.eval_shape(lambda p, key, *xs: layer.apply(p, *xs, key=key, training=training), params, KEY, *arrays)
+    return tuple(out.shape)
+
+
+def check(
+    layer: Any,
+    *inputs: Dims,
+    data: st.DataObject,
+    param_inputs: tuple[Dims, ...] | None = None,
+    training: bool = False,
+    refuses_broadcasting: bool = False,
+) -> Shape | None:
+    """Assert the convention above for one layer and one set of inputs; return the rule's answer."""
+    shapes_in = tuple(Shape.of(*d) for d in inputs)
+    try:
+        rule = layer.output_shape(*shapes_in)
+    except ShapeError as error:
+        assert layer.params.describe() in str(error)
+        try:
+            out = lowered_shape(layer, inputs, param_inputs, training)
+        except CANNOT_RUN:
+            return None
+        empty = 0 in out
+        batch_touched = not out or out[0] != BATCH
+        broadcast = refuses_broadcasting and any(d != out[1:] for d in inputs)
+        assert empty or batch_touched or broadcast, (
+            f"{layer!r} rejects {inputs}, but its lowering runs and gives {out}: {error}"
+        )
+        return None
+    assert layer.params.output_shape(*shapes_in) == rule
+    assert not rule.open and all(isinstance(d, int) and d > 0 for d in rule.dims), rule
+    assert lowered_shape(layer, inputs, param_inputs, training) == (BATCH, *rule.dims), (layer, inputs, rule)
+
+    weak = tuple(data.draw(weakened(s), label="weakened") for s in shapes_in)
+    try:
+        answer = layer.output_shape(*weak)
+    except ShapeError as error:  # pragma: no cover - only reached by a rule bug
+        raise AssertionError(f"{layer!r} accepts {shapes_in} but rejects the less known {weak}: {error}") from None
+    assert compatible(answer, rule), (layer, weak, answer, rule)
+    return rule
+
+
+@st.composite
+def images(draw: st.DrawFn, channels: st.SearchStrategy[int] = size) -> Dims:
+    """Mostly (height, width, channels) images; sometimes a shape of the wrong rank."""
+    if draw(st.integers(0, 5)):
+        return (draw(size), draw(size), draw(channels))
+    return draw(shapes(0, 4))
+
+
+# ---------------------------------------------------------------------------- layers
+
+
+@given(data=st.data())
+def test_dense(data: st.DataObject) -> None:
+    x = data.draw(shapes(0, 3), label="x")
+    out = data.draw(size, label="out")
+    use_bias = data.draw(st.booleans(), label="use_bias")
+    form = data.draw(st.sampled_from(["out", "in_out_matching", "in_out_any"]), label="form")
+    if form == "out":
+        check(nn.Dense(out, use_bias=use_bias), x, data=data)
+        return
+    n_in = x[-1] if form == "in_out_matching" and x else data.draw(size, label="in")
+    check(nn.Dense(n_in, out, use_bias=use_bias), x, data=data, param_inputs=((n_in,),))
+
+
+@given(data=st.data())
+def test_conv2d(data: st.DataObject) -> None:
+    groups = data.draw(st.sampled_from([1, 1, 2, 3]), label="groups")
+    filters = groups * data.draw(st.integers(1, 4), label="filters/groups")
+    kernel = data.draw(int_or_pair(small), label="kernel")
+    stride = data.draw(int_or_pair(st.integers(1, 3)), label="stride")
+    dilation = data.draw(st.one_of(st.just(1), int_or_pair(st.integers(1, 3))), label="dilation")
+    padding = data.draw(st.sampled_from(["valid", "same"]), label="padding")
+    channels = st.one_of(st.integers(1, 4).map(lambda k: k * groups), size)
+    x = data.draw(images(channels), label="x")
+    declare = data.draw(st.sampled_from(["none", "matching", "any"]), label="in_channels")
+    # A declared in_channels that groups does not divide is a hyperparameter error
+    # (see test_invalid_hyperparameters_fail_at_construction), so it is not drawn here.
+    in_channels = (
+        None
+        if declare == "none"
+        else x[-1]
+        if declare == "matching" and x and x[-1] % groups == 0
+        else groups * data.draw(st.integers(1, 4), label="in_channels/groups")
+    )
+    layer = nn.Conv2D(
+        filters,
+        kernel=kernel,
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=groups,
+        in_channels=in_channels,
+        use_bias=data.draw(st.booleans(), label="use_bias"),
+    )
+    check(layer, x, data=data, param_inputs=None if in_channels is None else ((in_channels,),))
+
+
+@pytest.mark.parametrize("pool", [nn.MaxPool2D, nn.AvgPool2D])
+@given(data=st.data())
+def test_pool2d(pool: type[nn.MaxPool2D[Any]], data: st.DataObject) -> None:
+    window = data.draw(int_or_pair(small), label="window")
+    stride = data.draw(st.one_of(st.none(), int_or_pair(st.integers(1, 3))), label="stride")
+    padding = data.draw(st.sampled_from(["valid", "same"]), label="padding")
+    x = data.draw(images(), label="x")
+    check(pool(window, stride=stride, padding=padding), x, data=data)
+
+
+@given(data=st.data())
+def test_flatten(data: st.DataObject) -> None:
+    check(nn.Flatten(), data.draw(shapes(0, 4), label="x"), data=data)
+
+
+@st.composite
+def factorization(draw: st.DrawFn, total: int) -> Dims:
+    """Axes whose sizes multiply to `total`, in a random order."""
+    axes = []
+    rest = total
+    for _ in range(draw(st.integers(0, 2))):
+        factor = draw(st.sampled_from([d for d in range(1, min(rest, 12) + 1) if rest % d == 0]))
+        axes.append(factor)
+        rest //= factor
+    axes.append(rest)
+    return tuple(draw(st.permutations(axes)))
+
+
+@given(data=st.data())
+def test_reshape(data: st.DataObject) -> None:
+    x = data.draw(shapes(0, 3), label="x")
+    total = 1
+    for d in x:
+        total *= d
+    if data.draw(st.booleans(), label="same count"):
+        target = list(data.draw(factorization(total), label="target"))
+    else:
+        target = list(data.draw(shapes(0, 3), label="target"))
+    if target and data.draw(st.booleans(), label="infer one axis"):
+        target[data.draw(st.integers(0, len(target) - 1))] = -1
+    check(nn.Reshape(*target), x, data=data)
+
+
+@given(data=st.data())
+def test_dropout(data: st.DataObject) -> None:
+    rate = data.draw(st.sampled_from([0.0, 0.1, 0.5, 0.9]), label="rate")
+    training = data.draw(st.booleans(), label="training")
+    check(nn.Dropout(rate), data.draw(shapes(0, 3), label="x"), data=data, training=training)
+
+
+@pytest.mark.parametrize("function", ACTIVATIONS)
+@given(data=st.data())
+def test_activation(function: str, data: st.DataObject) -> None:
+    check(nn.Activation(function), data.draw(shapes(0, 3), label="x"), data=data)
+
+
+@given(data=st.data())
+def test_add(data: st.DataObject) -> None:
+    base = data.draw(shapes(0, 3), label="base")
+    inputs = [
+        data.draw(mutated(base), label="mutated") if data.draw(st.integers(0, 2)) == 0 else base
+        for _ in range(data.draw(st.integers(2, 3), label="n"))
+    ]
+    check(nn.Add(), *inputs, data=data, refuses_broadcasting=True)
+
+
+@given(data=st.data())
+def test_concatenate(data: st.DataObject) -> None:
+    rank = data.draw(st.integers(0, 3), label="rank")
+    axis = data.draw(st.integers(-rank - 1, rank), label="axis")
+    base = data.draw(shapes(rank, rank), label="base")
+    inputs = []
+    for _ in range(data.draw(st.integers(2, 3), label="n")):
+        dims = list(base)
+        if -rank <= axis < rank:
+            dims[axis] = data.draw(size, label="along axis")
+        if data.draw(st.integers(0, 3)) == 0:
+            dims = list(data.draw(mutated(tuple(dims)), label="mutated"))
+        inputs.append(tuple(dims))
+    check(nn.Concatenate(axis=axis), *inputs, data=data)
+
+
+# ---------------------------------------------------------------------------- symbols
+
+
+@given(data=st.data())
+def test_window_rules_keep_a_symbol_only_where_every_size_is_kept(data: st.DataObject) -> None:
+    kernel = data.draw(int_or_pair(small), label="kernel")
+    stride = data.draw(int_or_pair(st.integers(1, 2)), label="stride")
+    padding = data.draw(st.sampled_from(["valid", "same"]), label="padding")
+    layer = data.draw(
+        st.sampled_from(
+            [
+                nn.Conv2D(4, kernel=kernel, stride=stride, padding=padding),
+                nn.MaxPool2D(kernel, stride=stride, padding=padding),
+                nn.AvgPool2D(kernel, stride=stride, padding=padding),
+            ]
+        ),
+        label="layer",
+    )
+    height, width, channels = data.draw(size), data.draw(size), data.draw(size)
+    symbolic = layer.output_shape(Shape.of(SEQ, width, channels))
+    assert symbolic.dims[0] in (SEQ, UNKNOWN)
+    try:
+        concrete = layer.output_shape(Shape.of(height, width, channels))
+    except ShapeError:
+        # Only a valid window can be too large; then the symbol cannot survive.
+        assert symbolic.dims[0] is UNKNOWN
+        return
+    assert compatible(Shape((UNKNOWN, *symbolic.dims[1:])), concrete)
+    if symbolic.dims[0] == SEQ:
+        out = lowered_shape(layer, ((height, width, channels),), None, False)
+        assert out[1] == height, f"{layer!r} keeps {SEQ!r}, but turns a height of {height} into {out[1]}"
+
+
+# ---------------------------------------------------------------------------- hyperparameters
+
+
+def xfail(reason: str) -> pytest.MarkDecorator:
+    return pytest.mark.xfail(reason=reason, strict=True)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda: nn.Dense(0), id="dense-out-0"),
+        pytest.param(lambda: nn.Dense(3, 0), id="dense-in-out-0"),
+        pytest.param(lambda: nn.Dense(-1, 3), id="dense-in-negative"),
+        pytest.param(lambda: nn.Dense(True), id="dense-bool"),
+        pytest.param(lambda: nn.Dense(2.5), id="dense-float"),
+        pytest.param(lambda: nn.Conv2D(0, kernel=3), id="conv-filters-0"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=0), id="conv-kernel-0"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=(3,)), id="conv-kernel-1-tuple"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=(3, 3, 3)), id="conv-kernel-3-tuple"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=(3, 0)), id="conv-kernel-pair-0"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, stride=0), id="conv-stride-0"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, dilation=(1, 0)), id="conv-dilation-0"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, groups=0), id="conv-groups-0"),
+        pytest.param(lambda: nn.Conv2D(3, kernel=3, groups=2), id="conv-filters-not-divisible"),
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, padding="SAME"), id="conv-padding-upper"),
+        pytest.param(lambda: nn.MaxPool2D(0), id="maxpool-window-0"),
+        pytest.param(lambda: nn.AvgPool2D(2, stride=0), id="avgpool-stride-0"),
+        pytest.param(lambda: nn.MaxPool2D(2, padding="full"), id="maxpool-padding"),
+        pytest.param(lambda: nn.Dropout(1.0), id="dropout-1"),
+        pytest.param(lambda: nn.Dropout(-0.1), id="dropout-negative"),
+        pytest.param(lambda: nn.Activation("swish"), id="activation-unknown"),
+        pytest.param(lambda: nn.Reshape(-1, -1), id="reshape-two-free"),
+        pytest.param(
+            lambda: nn.MaxPool2D((2, 2, 2)),
+            id="maxpool-window-3-tuple",
+            marks=xfail("Pool2DParams does not check that window is a pair; applying it raises a bare ValueError"),
+        ),
+        pytest.param(
+            lambda: nn.AvgPool2D(2, stride=(1, 2, 3)),
+            id="avgpool-stride-3-tuple",
+            marks=xfail("Pool2DParams does not check that stride is a pair; applying it raises a bare ValueError"),
+        ),
+        pytest.param(
+            lambda: nn.Conv2D(4, kernel=3, in_channels=5, groups=2),
+            id="conv-in-channels-not-divisible",
+            marks=xfail("in_channels not divisible by groups is accepted, yet every input is then rejected"),
+        ),
+        pytest.param(
+            lambda: nn.Concatenate(axis=1.5),  # type: ignore[arg-type]
+            id="concat-axis-float",
+            marks=xfail("Concatenate's axis is not validated; its rule then answers (...) for anything"),
+        ),
+        pytest.param(
+            lambda: nn.Reshape(0),
+            id="reshape-0",
+            marks=xfail("Reshape(0) raises a plain TypednnError whose hint talks about tn.Input"),
+        ),
+        pytest.param(
+            lambda: nn.Conv2D(4, kernel=3, in_channels=0),
+            id="conv-in-channels-0",
+            marks=xfail("Conv2D(in_channels=0) raises a plain TypednnError whose hint talks about tn.Input"),
+        ),
+    ],
+)
+def test_invalid_hyperparameters_fail_at_construction(make: Any) -> None:
+    with pytest.raises(HyperparameterError):
+        make()

@@ -1,0 +1,73 @@
+"""Loops, redefinition, conditionals, comprehensions, functions and methods."""
+
+# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
+from typing import Literal as L
+from typing import assert_type
+
+import typednn as tn
+from typednn import nn
+
+h = tn.Input(16)
+for _ in range(3):
+    h = nn.Dense(16, 16)(h) >> nn.relu
+assert_type(h, tn.Tensor[L[16]])
+
+# A loop that changes the shape: after it, the name may hold either shape, and both fit.
+g = tn.Input(16)
+for _ in range(3):
+    g = g >> nn.Dense(32) >> nn.relu
+assert_type(g >> nn.Dense(10), tn.Tensor[L[10]])
+
+layers = [nn.Dense(16, 16), nn.Dense(16, 16)]
+z = tn.Input(16)
+for layer in layers:
+    z = layer(z)
+assert_type(z, tn.Tensor[L[16]])
+
+outs = [nn.Dense(4)(t) for t in (tn.Input(8), tn.Input(16))]
+assert_type(outs, list[tn.Tensor[L[4]]])
+
+n = 0
+while n < 3:
+    w = tn.Input(4) + tn.Input(4)
+    assert_type(w, tn.Tensor[L[4]])
+    n += 1
+
+# Redefining a name with a new shape is the normal way to write a forward pass.
+c = tn.Input(32, 32, 3)
+c = nn.Conv2D(16, kernel=5, stride=2)(c)
+assert_type(c, tn.Tensor[L[14], L[14], L[16]])
+c = nn.Conv2D(16, kernel=3, in_channels=16, padding="same")(c)
+c = c >> nn.MaxPool2D(2)
+assert_type(c, tn.Tensor[L[7], L[7], L[16]])
+c2 = nn.Flatten()(c)
+assert_type(nn.Dense(784, 10)(c2), tn.Tensor[L[10]])
+
+u = tn.Input(16) if len(layers) > 1 else tn.Input(32)
+assert_type(u >> nn.Dense(4), tn.Tensor[L[4]])
+
+
+def build() -> tn.Tensor[L[10]]:
+    x = tn.Input(28, 28, 1)
+    return x >> nn.Conv2D(8, kernel=3) >> nn.Flatten() >> nn.Dense(5408, 10)
+
+
+class Net:
+    def __init__(self) -> None:
+        self.hidden = nn.Dense(16, 32)
+        self.out = nn.Dense(32, 10)
+
+    def forward(self, x: tn.Tensor[L[16]]) -> tn.Tensor[L[10]]:
+        return x >> self.hidden >> nn.relu >> self.out
+
+
+def nested(depth: int) -> None:
+    t = tn.Input(8, 8, 2)
+    for _ in range(depth):
+        if depth > 2:
+            t = t >> nn.Conv2D(2, kernel=3, padding="same") >> nn.relu
+    assert_type(t, tn.Tensor[L[8], L[8], L[2]])
+
+
+assert_type(build(), tn.Tensor[L[10]])
+assert_type(Net().forward(tn.Input(16)), tn.Tensor[L[10]])

@@ -1,0 +1,60 @@
+"""Data and model agree, so training type-checks; models and trainers appear in signatures."""
+
+# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
+from typing import Any, assert_type
+from typing import Literal as L
+
+import typednn as tn
+from typednn import nn
+
+
+class Seq(tn.Dim):
+    """Tokens."""
+
+
+x = tn.Input(4)
+model = tn.Model(x, x >> nn.Dense(8) >> nn.relu >> nn.Dense(2))
+assert_type(model, tn.Model[tn.Tensor[L[4]], tn.Tensor[L[2]]])
+Vectors = tn.Trainer[tn.Tensor[L[4]], tn.Tensor[L[2]]]
+
+
+def classes(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[2]]]) -> None:
+    history = trainer.fit(data, epochs=1)
+    assert_type(history, list[dict[str, float]])
+    trainer.evaluate(data)
+
+
+def targets(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Tensor[L[2]]]) -> None:
+    trainer.fit(data, epochs=1, batch_size=16)
+
+
+def untyped(trainer: Vectors, data: tn.data.Dataset[Any, Any]) -> None:
+    trainer.fit(data, epochs=1)
+
+
+def images(optimizer: Any, data: tn.data.Dataset[tn.Tensor[L[28], L[28], L[1]], tn.Classes[L[10]]]) -> None:
+    inputs = tn.Input(28, 28, 1)
+    cnn = tn.Model(inputs, inputs >> nn.Conv2D(8, kernel=3) >> nn.Flatten() >> nn.Dense(10))
+    trainer = tn.Trainer(cnn, loss=tn.losses.softmax_cross_entropy, optimizer=optimizer)
+    assert_type(trainer, tn.Trainer[tn.Tensor[L[28], L[28], L[1]], tn.Tensor[L[10]]])
+    trainer.fit(data, epochs=3)
+
+
+def regression(optimizer: Any, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Tensor[L[2]]]) -> None:
+    tn.Trainer(model, loss=tn.losses.mean_squared_error, optimizer=optimizer).fit(data, epochs=1)
+
+
+def sequences(
+    trainer: tn.Trainer[tn.Tensor[Seq, L[8]], tn.Tensor[Seq, L[8]]],
+    data: tn.data.Dataset[tn.Tensor[Seq, L[8]], tn.Tensor[Seq, L[8]]],
+) -> None:
+    trainer.fit(data, epochs=1)
+
+
+def build() -> tn.Model[tn.Tensor[L[4]], tn.Tensor[L[2]]]:
+    return model
+
+
+def build_gradual(width: int) -> tn.Model[tn.Tensor[L[4]], tn.Tensor[Any]]:
+    inputs = tn.Input(4)
+    return tn.Model(inputs, inputs >> nn.Dense(width))
