@@ -294,10 +294,10 @@ def _run_layer(layer: object, shapes: list[Shape]) -> Shape:
     """Apply a layer's rule (or each member's, for a Sequential); unknown layers give anything."""
     if not isinstance(layer, Instance):
         return Shape.anything()
-    chain = [layer_params(member) for member in members(layer) or [None]]
-    if any(params is None for params in chain):
-        return Shape.anything()
+    chain = [layer_params(member) for member in members(layer) or []]
     known = [params for params in chain if params is not None]
+    if not known or len(known) < len(chain):
+        return Shape.anything()
     return known[0].output_shape(*shapes) if len(known) == 1 else compose(known, shapes[0])
 
 
