@@ -12,6 +12,8 @@ jax.config.update("jax_enable_x64", False)
 
 # No deadline: the first example of a test pays for JAX's tracing caches.
 settings.register_profile("ci", deadline=None, max_examples=60)
+# For a deeper search now and then: pytest --hypothesis-profile=thorough
+settings.register_profile("thorough", deadline=None, max_examples=1000)
 settings.load_profile("ci")
 
 

@@ -14,11 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_wheel_ships_the_package_marker_plugin_and_optax_stubs(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
+    build = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path)]
+    subprocess.run([*build, str(ROOT)], check=True, capture_output=True)
     (wheel,) = tmp_path.glob("typednn-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"typednn/py.typed", "typednn/mypy.py", "optax-stubs/__init__.pyi"} <= names

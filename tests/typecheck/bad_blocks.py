@@ -1,6 +1,5 @@
 """Blocks: `layer >> layer` and nn.Sequential are checked where they are written and applied."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 
 import typednn as tn

@@ -1,6 +1,5 @@
 """Errors inside loops, functions, methods and after a name is redefined."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 
 import typednn as tn

@@ -1,6 +1,5 @@
 """Named symbolic dims: two Dim classes are two axes, and a symbol is no fixed size."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 
 import typednn as tn

@@ -1,8 +1,8 @@
 """Data that does not fit the model is a type error, caught before any training."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
-from typing import Any
 from typing import Literal as L
+
+import optax
 
 import typednn as tn
 from typednn import nn
@@ -37,15 +37,15 @@ def wrong_rank(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[2], L[2]], tn
     trainer.fit(data, epochs=1)  # expect-error: Trainer.fit, (4,), (2, 2)
 
 
-def flat_images(optimizer: Any, data: tn.data.Dataset[tn.Tensor[L[784]], tn.Classes[L[10]]]) -> None:
+def flat_images(data: tn.data.Dataset[tn.Tensor[L[784]], tn.Classes[L[10]]]) -> None:
     images = tn.Input(28, 28, 1)
     cnn = tn.Model(images, images >> nn.Conv2D(8, kernel=3) >> nn.Flatten() >> nn.Dense(10))
-    trainer = tn.Trainer(cnn, loss=tn.losses.softmax_cross_entropy, optimizer=optimizer)
+    trainer = tn.Trainer(cnn, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-3))
     trainer.fit(data, epochs=1)  # expect-error: Trainer.fit, (28, 28, 1), (784,)
 
 
-def five_classes(optimizer: Any, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[5]]]) -> None:
-    trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optimizer)
+def five_classes(data: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[5]]]) -> None:
+    trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-3))
     trainer.fit(data, epochs=3)  # expect-error: Trainer.fit, 2 classes, 5 classes
 
 

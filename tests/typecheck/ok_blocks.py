@@ -1,6 +1,5 @@
 """Blocks: `layer >> layer`, explicit nn.Sequential, nesting, reuse, layers in variables."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Final, assert_type
 from typing import Literal as L
 

@@ -1,6 +1,5 @@
 """Conv2D arithmetic: kernel, stride, dilation, padding, groups, tuples and Final constants."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Final, assert_type
 from typing import Literal as L
 

@@ -1,6 +1,5 @@
 """Dense in every form: `Dense(out)`, `Dense(in, out)`, keywords, pipes, calls, any rank."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Final, assert_type
 from typing import Literal as L
 

@@ -1,6 +1,5 @@
 """Sizes known only at run time become Any: never a false error (build time checks them)."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Any, assert_type
 from typing import Literal as L
 

@@ -1,6 +1,5 @@
 """Loops, redefinition, conditionals, comprehensions, functions and methods."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 from typing import assert_type
 

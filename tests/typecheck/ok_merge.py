@@ -1,6 +1,5 @@
 """Residual additions and concatenation along any axis."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 from typing import assert_type
 

@@ -1,6 +1,5 @@
 """Every hyperparameter that bad_params.py gets wrong, given a valid value."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Final, assert_type
 from typing import Literal as L
 

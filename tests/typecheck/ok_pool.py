@@ -1,6 +1,5 @@
 """MaxPool2D and AvgPool2D: window, stride, padding, tuples."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 from typing import assert_type
 

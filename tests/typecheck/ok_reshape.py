@@ -1,6 +1,5 @@
 """Flatten and Reshape keep the number of elements; -1 infers one axis."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Literal as L
 from typing import assert_type
 

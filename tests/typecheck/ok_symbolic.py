@@ -1,6 +1,5 @@
 """Named symbolic dims survive where the arithmetic allows, and never clash with themselves."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Any, assert_type
 from typing import Literal as L
 

@@ -1,8 +1,9 @@
 """Data and model agree, so training type-checks; models and trainers appear in signatures."""
 
-# ruff: noqa: N817 - `Literal as L` is how typednn spells shapes (design.md)
 from typing import Any, assert_type
 from typing import Literal as L
+
+import optax
 
 import typednn as tn
 from typednn import nn
@@ -32,16 +33,16 @@ def untyped(trainer: Vectors, data: tn.data.Dataset[Any, Any]) -> None:
     trainer.fit(data, epochs=1)
 
 
-def images(optimizer: Any, data: tn.data.Dataset[tn.Tensor[L[28], L[28], L[1]], tn.Classes[L[10]]]) -> None:
+def images(data: tn.data.Dataset[tn.Tensor[L[28], L[28], L[1]], tn.Classes[L[10]]]) -> None:
     inputs = tn.Input(28, 28, 1)
     cnn = tn.Model(inputs, inputs >> nn.Conv2D(8, kernel=3) >> nn.Flatten() >> nn.Dense(10))
-    trainer = tn.Trainer(cnn, loss=tn.losses.softmax_cross_entropy, optimizer=optimizer)
+    trainer = tn.Trainer(cnn, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-3))
     assert_type(trainer, tn.Trainer[tn.Tensor[L[28], L[28], L[1]], tn.Tensor[L[10]]])
     trainer.fit(data, epochs=3)
 
 
-def regression(optimizer: Any, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Tensor[L[2]]]) -> None:
-    tn.Trainer(model, loss=tn.losses.mean_squared_error, optimizer=optimizer).fit(data, epochs=1)
+def regression(data: tn.data.Dataset[tn.Tensor[L[4]], tn.Tensor[L[2]]]) -> None:
+    tn.Trainer(model, loss=tn.losses.mean_squared_error, optimizer=optax.adam(1e-3)).fit(data, epochs=1)
 
 
 def sequences(

@@ -1,2 +1,0 @@
-import typednn as tn
-x = tn.Input(3) + tn.Input(4)
