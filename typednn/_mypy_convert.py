@@ -55,7 +55,9 @@ def value_of(typ: Type) -> Any:
     if isinstance(t, TupleType):
         return tuple(value_of(item) for item in t.items)
     if isinstance(t, CallableType) and t.is_type_obj() and t.type_object().has_base(DIM):
-        return Symbol(t.type_object().fullname)
+        return Symbol(t.type_object().fullname)  # a Dim class passed as an argument
+    if isinstance(t, Instance) and t.type.has_base(DIM):
+        return Symbol(t.type.fullname)  # a Dim stored in a layer's type arguments
     return UNKNOWN
 
 

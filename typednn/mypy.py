@@ -8,8 +8,8 @@ What it does:
 - keeps literal constructor arguments and `Final` constants as `Literal` types, storing
   a layer's hyperparameters in its type arguments (`Dense[L[784], L[128], L[True]]`);
 - evaluates the layer's rule at calls, `>>`, `+` and `concat`, giving `Tensor[...]`
-  of the computed shape, `Any` for a dim it cannot compute, and `Any` for the result
-  of a failed call (one bug, one error);
+  of the computed shape, `Any` for a dim it cannot compute, and all-`Any` sizes for the
+  result of a failed call (one bug, one error);
 - checks `Trainer.fit` data against the model.
 Errors carry the codes `typednn-shape` and `typednn-param`.
 """
@@ -136,11 +136,13 @@ class TypednnPlugin(Plugin):
 # --- reporting -------------------------------------------------------------------------
 
 
-def _report(ctx: Context | MethodSigContext, error: TypednnError, code: ErrorCode) -> Type:
+def _report(ctx: Context, error: TypednnError, code: ErrorCode) -> Type:
+    """Report an error; the result keeps its declared type with unknown sizes (`Tensor[*tuple[Any, ...]]`),
+    which is as permissive as `Any` but does not add a strict-mode error of its own."""
     ctx.api.fail(error.message, ctx.context, code=code)
     if error.hint:
         ctx.api.msg.note(f"hint: {error.hint}", ctx.context, code=code)
-    return AnyType(TypeOfAny.from_error)
+    return ctx.default_return_type
 
 
 def _named(ctx: Context) -> Callable[[str], Instance]:
@@ -170,7 +172,11 @@ def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
 def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type:
     """A layer constructor: validate the hyperparameters and store them in the type."""
     if info.has_base(SEQUENTIAL):
-        layers = [get_proper_type(t) for group in ctx.arg_types for t in group]
+        given = dict(zip(ctx.callee_arg_names, zip(ctx.arg_types, ctx.arg_kinds)))
+        types, kinds = given.get("layers", ([], []))
+        layers = [get_proper_type(t) for t in types]
+        if ARG_STAR in kinds or not all(isinstance(layer, Instance) for layer in layers):
+            return ctx.default_return_type
         return _compose(plugin, ctx, [layer for layer in layers if isinstance(layer, Instance)], info)
     cls = params_class(info)
     if cls is None:
@@ -179,7 +185,7 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     starred = _star_parameters(info)
     values: dict[str, Any] = {}
     for name, types, kinds in zip(ctx.callee_arg_names, ctx.arg_types, ctx.arg_kinds):
-        if name not in names or not types:
+        if name not in names or not (types or name in starred):
             continue
         if any(kind in (ARG_STAR, ARG_STAR2) for kind in kinds):
             values[name] = UNKNOWN

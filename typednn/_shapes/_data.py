@@ -34,7 +34,14 @@ def check_fit(model_in: Shape, model_out: Shape, features: Shape, target: Shape 
         )
     if classes is not None:
         scores = model_out.ranked(1)
-        if scores is None or same_size(scores[0], classes) is False:
+        if scores is None:
+            raise ShapeError(
+                "Trainer.fit",
+                f"a model that outputs one score per class, (classes,), for data with {classes!r} classes",
+                f"a model whose output has shape {model_out!r}",
+                hint="flatten or pool the output, then end with Dense(classes)",
+            )
+        if same_size(scores[0], classes) is False:
             raise ShapeError(
                 "Trainer.fit",
                 f"targets from {model_out.last!r} classes (the model outputs {model_out!r})",
