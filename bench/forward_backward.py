@@ -170,6 +170,10 @@ class Comparison:
     same_program: bool
 
     @property
+    def rounds(self) -> int:
+        return len(self.timings["typed"].per_round_s)
+
+    @property
     def baseline(self) -> str:
         """The faster NNX variant by median step time."""
         return min(("nnx-pure", "nnx-jit"), key=lambda name: self.timings[name].median_s)
@@ -278,7 +282,7 @@ def main() -> None:
     for result in results:
         ratios = result.ratios(result.baseline)
         print(
-            f"{result.model}: typed / {result.baseline} = {spread(ratios)} over {len(ratios)} rounds "
+            f"{result.model}: typed / {result.baseline} = {spread(ratios)} over {result.rounds} rounds "
             f"of {result.iterations} steps; max |grad difference| {result.max_grad_diff:.1e}; "
             f"same program as nnx-pure: {'yes' if result.same_program else 'NO'}"
         )

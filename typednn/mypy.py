@@ -137,8 +137,11 @@ class TypednnPlugin(Plugin):
 
 
 def _report(ctx: Context, error: TypednnError, code: ErrorCode) -> Type:
-    """Report an error; the result keeps its declared type with unknown sizes (`Tensor[*tuple[Any, ...]]`),
-    which is as permissive as `Any` but does not add a strict-mode error of its own."""
+    """Report an error; the result keeps its declared type, with unknown sizes.
+
+    `Tensor[*tuple[Any, ...]]` is as permissive as `Any`, so one bug gives one error,
+    and unlike `Any` it adds no strict-mode error (`no-any-return`) of its own.
+    """
     ctx.api.fail(error.message, ctx.context, code=code)
     if error.hint:
         ctx.api.msg.note(f"hint: {error.hint}", ctx.context, code=code)
