@@ -10,8 +10,8 @@ the parameters. Three implementations of each model run in the same process:
 
 All three are compiled first (the first call is reported as the compile time), then timed
 in rounds in which they alternate call by call, so load from elsewhere hits all of them
-alike. The figure of merit is the ratio typed / nnx per round, against the faster NNX
-variant; its median and range over the rounds are reported.
+alike. The figure of merit is typed / nnx against the faster NNX variant: the median of
+the ratios of calls made side by side, with the range of the rounds' medians as spread.
 
 Run alone with ``python bench/forward_backward.py [--rounds N] [--round-seconds S]``.
 """
@@ -147,15 +147,15 @@ def typed_params_from(module: nnx.Module) -> Any:
 
 @dataclass
 class Timing:
-    """One implementation's compile time and per-step times, one per round."""
+    """One implementation's compile time and the time of every timed call, round by round."""
 
     name: str
     compile_s: float
-    per_round_s: list[float] = field(default_factory=list)
+    rounds: list[list[float]] = field(default_factory=list)
 
     @property
     def median_s(self) -> float:
-        return statistics.median(self.per_round_s)
+        return statistics.median(t for calls in self.rounds for t in calls)
 
 
 @dataclass
@@ -171,17 +171,30 @@ class Comparison:
 
     @property
     def rounds(self) -> int:
-        return len(self.timings["typed"].per_round_s)
+        return len(self.timings["typed"].rounds)
 
     @property
     def baseline(self) -> str:
         """The faster NNX variant by median step time."""
         return min(("nnx-pure", "nnx-jit"), key=lambda name: self.timings[name].median_s)
 
-    def ratios(self, against: str) -> list[float]:
-        """typed / `against`, round by round."""
-        typed = self.timings["typed"].per_round_s
-        return [t / b for t, b in zip(typed, self.timings[against].per_round_s)]
+    def paired(self, against: str) -> list[list[float]]:
+        """typed / `against` for each pair of calls made side by side, round by round."""
+        typed = self.timings["typed"].rounds
+        return [[t / b for t, b in zip(ts, bs)] for ts, bs in zip(typed, self.timings[against].rounds)]
+
+    def ratio(self, against: str) -> float:
+        """The median of all paired ratios."""
+        return statistics.median(r for pairs in self.paired(against) for r in pairs)
+
+    def round_ratios(self, against: str) -> list[float]:
+        """The median paired ratio of each round: their range is the spread reported."""
+        return [statistics.median(pairs) for pairs in self.paired(against)]
+
+    def spread(self, against: str) -> str:
+        """The ratio and the range of the round medians, as `1.004 (0.991-1.020)`."""
+        rounds = self.round_ratios(against)
+        return f"{self.ratio(against):.3f} ({min(rounds):.3f}-{max(rounds):.3f})"
 
 
 def call_time(step: Step) -> float:
@@ -204,8 +217,8 @@ def compare(
     """Compile, check and time the three implementations of one model.
 
     Within a round the implementations alternate call by call (in rotating order), so
-    load from other processes falls on all of them alike; a round's figure for each is
-    the median of its call times.
+    load from other processes falls on neighbouring calls alike; ratios are taken between
+    the calls of one iteration.
     """
     params = typed_params_from(module)
     steps = {
@@ -231,11 +244,11 @@ def compare(
             for name in names[shift:] + names[:shift]:
                 calls[name].append(call_time(steps[name]))
         for name, times in calls.items():
-            timings[name].per_round_s.append(statistics.median(times))
+            timings[name].rounds.append(times)
     return Comparison(model, int(x.shape[0]), iterations, timings, max_grad_diff, same_program)
 
 
-def run(*, rounds: int = 7, round_seconds: float = 0.5, seed: int = 0) -> list[Comparison]:
+def run(*, rounds: int = 7, round_seconds: float = 0.3, seed: int = 0) -> list[Comparison]:
     """Benchmark the MLP (batch 256) and the CNN (batch 128)."""
     key_x, key_y = jax.random.split(jax.random.key(seed))
     cases = [
@@ -250,20 +263,15 @@ def run(*, rounds: int = 7, round_seconds: float = 0.5, seed: int = 0) -> list[C
     return results
 
 
-def spread(values: list[float]) -> str:
-    """Median and range, as `1.004 (0.991-1.020)`."""
-    return f"{statistics.median(values):.3f} ({min(values):.3f}-{max(values):.3f})"
-
-
 def table(results: list[Comparison]) -> str:
     """A Markdown table of step times, compile times and typed/nnx ratios."""
     lines = [
-        "| model | batch | impl | compile (s) | step (ms, median) | typed / impl (median, range) |",
+        "| model | batch | impl | compile (s) | step (ms, median) | typed / impl (median, round range) |",
         "| --- | ---: | --- | ---: | ---: | --- |",
     ]
     for result in results:
         for name, timing in result.timings.items():
-            ratio = "" if name == "typed" else spread(result.ratios(name))
+            ratio = "" if name == "typed" else result.spread(name)
             mark = " (faster nnx)" if name == result.baseline else ""
             lines.append(
                 f"| {result.model} | {result.batch} | {name}{mark} | {timing.compile_s:.2f} "
@@ -275,14 +283,13 @@ def table(results: list[Comparison]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
-    parser.add_argument("--round-seconds", type=float, default=0.5, help="time per implementation per round")
+    parser.add_argument("--round-seconds", type=float, default=0.3, help="time per implementation per round")
     args = parser.parse_args()
     results = run(rounds=args.rounds, round_seconds=args.round_seconds)
     print(table(results))
     for result in results:
-        ratios = result.ratios(result.baseline)
         print(
-            f"{result.model}: typed / {result.baseline} = {spread(ratios)} over {result.rounds} rounds "
+            f"{result.model}: typed / {result.baseline} = {result.spread(result.baseline)} over {result.rounds} rounds "
             f"of {result.iterations} steps; max |grad difference| {result.max_grad_diff:.1e}; "
             f"same program as nnx-pure: {'yes' if result.same_program else 'NO'}"
         )

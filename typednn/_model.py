@@ -70,10 +70,13 @@ class Model(Generic[In, Out]):
         """A Keras-style table: each layer, its output shape and parameter count."""
         shapes = jax.eval_shape(self.init, jax.random.key(0))
         rows = [("Input", "input", repr(self.inputs.shape), 0)]
+        counted: set[str] = set()  # a layer applied twice shares its parameters: count them once
         for node, tensor in self.graph.nodes():
             assert node.layer is not None
             name = self.graph.name(node.layer)
-            count = sum(int(np.prod(a.shape)) for a in shapes.get(name, {}).values())
+            arrays = {} if name in counted else shapes.get(name, {})
+            counted.add(name)
+            count = sum(int(np.prod(a.shape)) for a in arrays.values())
             rows.append((repr(node.layer), name, repr(tensor.shape), count))
         widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
         header = ("Layer", "Name", "Output shape", "Params")

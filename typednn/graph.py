@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import TypednnError
-from ._shapes import ShapeError
+from ._shapes import Shape, ShapeError
 from .layers import Layer, Node, Tensor
 
 AnyTensor = Tensor[*tuple[Any, ...]]
@@ -101,10 +101,22 @@ class Graph:
             ShapeError: naming the layer, the expected and the actual shape.
         """
         shapes = {id(t): t.shape for t in self.inputs}
+        first_use: dict[int, tuple[Shape, ...]] = {}
         for node, tensor in self.nodes():
-            assert node.layer is not None
+            layer = node.layer
+            assert layer is not None
+            received = tuple(shapes[id(x)] for x in node.inputs)
             try:
-                shape = node.layer.params.output_shape(*(shapes[id(x)] for x in node.inputs))
+                shape = layer.params.output_shape(*received)
             except ShapeError as error:
-                raise error.at(self.name(node.layer)) from None
+                raise error.at(self.name(layer)) from None
+            first = first_use.setdefault(id(layer), received)
+            if received != first and layer.has_params:
+                raise ShapeError(
+                    repr(layer),
+                    f"{', '.join(map(repr, first))} as at its first use (its parameters were made for that)",
+                    ", ".join(map(repr, received)),
+                    hint="a layer applied twice shares its parameters; make a new layer for a different shape",
+                    where=self.name(layer),
+                )
             shapes[id(tensor)] = shape

@@ -25,7 +25,7 @@ act = nn.Activation("relu6")  # expect-error: Activation('relu6'), function must
 drop = nn.Dropout(1)  # expect-error: Dropout(rate=1), rate must be in [0, 1), 1
 drop_neg = nn.Dropout(rate=-1)  # expect-error: Dropout(rate=-1), -1
 
-zero_axis = nn.Reshape(0, 4)  # expect-error: Reshape(0, 4), positive int or -1
+zero_axis = nn.Reshape(0, 4)  # expect-error: Reshape(0, 4), positive int, -1 or a tn.Dim
 
 i0 = tn.Input(0, 3)  # expect-error: Input, positive, 0
 neg = tn.Input(28, -1)  # expect-error: Input, positive, -1

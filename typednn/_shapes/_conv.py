@@ -34,12 +34,11 @@ class Conv2DParams(Params):
         self.positive("filters", "kernel", "stride", "dilation", "groups")
         self.positive("in_channels", allow_none=True)
         self.one_of("padding", PADDINGS)
-        for name in ("kernel", "stride", "dilation"):
+        self.pairs("kernel", "stride", "dilation")
+        for name in ("filters", "in_channels"):
             value = getattr(self, name)
-            if isinstance(value, tuple) and len(value) != 2:
-                raise self.fail(f"{name} must be an int or a pair of ints, but is {value!r}")
-        if isinstance(self.filters, int) and isinstance(self.groups, int) and self.filters % self.groups:
-            raise self.fail(f"filters ({self.filters}) must be divisible by groups ({self.groups})")
+            if isinstance(value, int) and isinstance(self.groups, int) and value % self.groups:
+                raise self.fail(f"{name} ({value}) must be divisible by groups ({self.groups})")
 
     def describe(self) -> str:
         return super().describe().replace("filters=", "", 1)

@@ -61,6 +61,9 @@ class ConcatenateParams(Params):
     arity: ClassVar[int | None] = None
     axis: int = -1
 
+    def __post_init__(self) -> None:
+        self.integer("axis")
+
     def rule(self, *inputs: Shape) -> Shape:
         if any(x.open for x in inputs) or not isinstance(self.axis, int):
             return Shape.anything()

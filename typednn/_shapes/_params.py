@@ -72,6 +72,18 @@ class Params:
             if not items or not all(_positive_size(v) for v in items):
                 raise self.fail(f"{name} must be a positive int, but is {_show(value)}")
 
+    def pairs(self, *names: str) -> None:
+        """Check that each named hyperparameter is an int or a pair (2-D windows)."""
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, tuple) and len(value) != 2:
+                raise self.fail(f"{name} must be an int or a pair of ints, but is {_show(value)}")
+
+    def integer(self, name: str) -> None:
+        value = getattr(self, name)
+        if is_known(value) and (not isinstance(value, int) or isinstance(value, bool)):
+            raise self.fail(f"{name} must be an int, but is {_show(value)}")
+
     def one_of(self, name: str, choices: tuple[str, ...]) -> None:
         value = getattr(self, name)
         if is_known(value) and value not in choices:

@@ -28,6 +28,7 @@ class Pool2DParams(Params):
     def __post_init__(self) -> None:
         self.positive("window")
         self.positive("stride", allow_none=True)
+        self.pairs("window", "stride")
         self.one_of("padding", PADDINGS)
 
     def strides(self) -> tuple[Size, Size]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, product
+from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, product
 from ._errors import ShapeError
 from ._params import Params
 
@@ -26,9 +27,36 @@ class FlattenParams(Params):
         return Shape.of(UNKNOWN if x.open else product(x.dims))
 
 
+Monomial = tuple[int, Counter[Symbol]]
+"""A number of elements: an int times a product of named sizes."""
+
+
+def _monomial(sizes: tuple[Size, ...]) -> Monomial | None:
+    """The product of sizes, or None when one is unknown."""
+    number, names = 1, Counter[Symbol]()
+    for size in sizes:
+        if isinstance(size, Symbol):
+            names[size] += 1
+        elif isinstance(size, int):
+            number *= size
+        else:
+            return None
+    return number, names
+
+
+def _show(count: Monomial) -> str:
+    number, names = count
+    return (
+        " * ".join([repr(n) for n in sorted(names.elements(), key=repr)] + ([str(number)] if number != 1 else []))
+        or "1"
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReshapeParams(Params):
-    """`Reshape(*shape)`: the same number of elements on new axes; one axis may be -1.
+    """`Reshape(*shape)`: the same number of elements on new axes.
+
+    One axis may be inferred: either -1, or a named `Dim` whose size the data gives.
 
     Example:
         >>> ReshapeParams(shape=(28, 28, 1)).output_shape(Shape.of(784))
@@ -39,30 +67,42 @@ class ReshapeParams(Params):
     shape: tuple[Size, ...]
 
     def __post_init__(self) -> None:
-        free = [d for d in self.shape if d == -1]
-        if len(free) > 1:
-            raise self.fail("at most one axis may be -1")
-        if not all(d == -1 or not isinstance(d, int) or (d > 0 and not isinstance(d, bool)) for d in self.shape):
-            raise self.fail(f"every axis must be a positive int or -1, but the shape is {self.shape!r}")
+        if not all(isinstance(d, (Symbol, Unknown)) or d == -1 or _positive(d) for d in self.shape):
+            raise self.fail(f"every axis must be a positive int, -1 or a tn.Dim, but the shape is {self.shape!r}")
+        inferred = [d for d in self.shape if d == -1 or isinstance(d, Symbol)]
+        if len(inferred) > 1:
+            raise self.fail(
+                "at most one axis may be inferred (-1 or a named Dim)",
+                hint="give every other axis a literal size",
+            )
 
     def describe(self) -> str:
         return f"Reshape({', '.join(repr(d) for d in self.shape)})"
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        have = UNKNOWN if x.open else product(x.dims)
-        fixed = product(tuple(d for d in self.shape if d != -1))
-        if not isinstance(have, int) or not isinstance(fixed, int):
+        have = None if x.open else _monomial(x.dims)
+        want = _monomial(tuple(d for d in self.shape if d != -1))
+        if have is None or want is None:
             return Shape(tuple(UNKNOWN if d == -1 else d for d in self.shape))
-        if -1 in self.shape:
-            if have % fixed:
-                raise ShapeError(self.describe(), f"a multiple of {fixed} elements", f"{x!r} with {have} elements")
-            return Shape(tuple(have // fixed if d == -1 else d for d in self.shape))
-        if have != fixed:
+        (have_n, have_names), (want_n, want_names) = have, want
+        if -1 not in self.shape:
+            if have != want:
+                raise ShapeError(
+                    self.describe(),
+                    f"{_show(want)} elements",
+                    f"{x!r} with {_show(have)} elements",
+                    hint="a reshape keeps the number of elements; use -1 for one axis to infer it",
+                )
+            return Shape(self.shape)
+        if have_n % want_n or want_names - have_names:
             raise ShapeError(
-                self.describe(),
-                f"{fixed} elements",
-                f"{x!r} with {have} elements",
-                hint="a reshape keeps the number of elements; use -1 for one axis to infer it",
+                self.describe(), f"a multiple of {_show(want)} elements", f"{x!r} with {_show(have)} elements"
             )
-        return Shape(self.shape)
+        rest: Monomial = (have_n // want_n, have_names - want_names)
+        free: Size = rest[0] if not rest[1] else UNKNOWN
+        return Shape(tuple(free if d == -1 else d for d in self.shape))
+
+
+def _positive(size: object) -> bool:
+    return isinstance(size, int) and not isinstance(size, bool) and size > 0

@@ -64,6 +64,11 @@ class Layer(Generic[*P]):
         """The forward computation on batched arrays."""
         raise NotImplementedError
 
+    @property
+    def has_params(self) -> bool:
+        """Whether the layer has parameters (it overrides `init`)."""
+        return type(self).init is not Layer.init
+
     def default_name(self) -> str:
         """The name a model gives this layer when none was given: `dense`, `conv2d`..."""
         return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(self).__name__).lower()

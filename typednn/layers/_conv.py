@@ -49,7 +49,7 @@ class Conv2D(Layer[*P]):
         use_bias: bool = Conv2DParams.default("use_bias"),
         name: str | None = None,
     ) -> None:
-        channels = None if in_channels is None else size_of(in_channels, "Conv2D in_channels")
+        channels = None if in_channels is None else size_of(in_channels)
         super().__init__(
             Conv2DParams(
                 filters=filters,

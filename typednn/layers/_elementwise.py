@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import jax
 
+from .._errors import TypednnError
 from .._shapes import ActivationParams, DropoutParams
 from ._base import Layer, P, ParamTree
 
@@ -69,6 +70,9 @@ class Dropout(Layer[*P]):
         if not training or rate == 0:
             return x
         if key is None:
-            raise ValueError("Dropout needs a random key while training")
+            raise TypednnError(
+                f"{self!r} needs a random key while training",
+                hint="pass key=jax.random.key(...) to apply(..., training=True); tn.Trainer does this for you",
+            )
         keep = jax.random.bernoulli(key, 1.0 - rate, x.shape)
         return jax.numpy.where(keep, x / (1.0 - rate), 0.0)

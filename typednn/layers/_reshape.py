@@ -44,7 +44,7 @@ class Reshape(Layer[*P]):
     params: ReshapeParams
 
     def __init__(self, *shape: int | type[Dim], name: str | None = None) -> None:
-        sizes = tuple(-1 if d == -1 else size_of(d, f"Reshape{shape!r}") for d in shape)
+        sizes = tuple(size_of(d) for d in shape)
         super().__init__(ReshapeParams(shape=sizes), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:

@@ -61,16 +61,12 @@ class Tensor(Generic[*Dims]):
         return f"Tensor{self.shape!r}"
 
 
-def size_of(value: int | type[Dim], what: str) -> Size:
-    """A size given by a user: a positive int or a `tn.Dim` subclass."""
-    if isinstance(value, type) and issubclass(value, Dim):
-        return Symbol.of(value)
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    raise TypednnError(
-        f"{what}: every size must be a positive int or a tn.Dim subclass, but got {value!r}",
-        hint="a batch axis is implicit: give the sizes of one example, e.g. tn.Input(28, 28, 1)",
-    )
+def size_of(value: int | type[Dim]) -> Size:
+    """A size as the rules see it: a `tn.Dim` subclass becomes its `Symbol`.
+
+    Validation is the business of whoever takes the size (`Params`, `Input`).
+    """
+    return Symbol.of(value) if isinstance(value, type) and issubclass(value, Dim) else value
 
 
 def Input(*dims: int | type[Dim]) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
@@ -89,5 +85,12 @@ def Input(*dims: int | type[Dim]) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - r
         >>> tn.Input(28, 28, 1)
         Tensor(28, 28, 1)
     """
-    shape = Shape(tuple(size_of(d, f"Input{dims!r}") for d in dims))
+    sizes = tuple(size_of(d) for d in dims)
+    for size in sizes:
+        if not isinstance(size, Symbol) and (not isinstance(size, int) or isinstance(size, bool) or size <= 0):
+            raise TypednnError(
+                f"Input{dims!r}: every size must be a positive int or a tn.Dim subclass, but got {size!r}",
+                hint="the batch axis is implicit: give the sizes of one example, e.g. tn.Input(28, 28, 1)",
+            )
+    shape = Shape(sizes)
     return Tensor(Node(None, ()), shape)
