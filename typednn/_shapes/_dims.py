@@ -86,10 +86,6 @@ class Shape:
         return cls((), open=True)
 
     @property
-    def rank(self) -> int | None:
-        return None if self.open else len(self.dims)
-
-    @property
     def last(self) -> Size:
         return self.dims[-1] if self.dims else UNKNOWN
 
