@@ -86,6 +86,11 @@ class Shape:
         return cls((), open=True)
 
     @property
+    def rank(self) -> int | None:
+        """The number of axes, or None for an open shape."""
+        return None if self.open else len(self.dims)
+
+    @property
     def last(self) -> Size:
         return self.dims[-1] if self.dims else UNKNOWN
 
