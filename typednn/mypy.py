@@ -24,7 +24,18 @@ from pathlib import Path
 from typing import Any
 
 from mypy.errorcodes import ErrorCode
-from mypy.nodes import ARG_STAR, ARG_STAR2, Decorator, FuncDef, OverloadedFuncDef, TypeInfo
+from mypy.nodes import (
+    ARG_STAR,
+    ARG_STAR2,
+    Decorator,
+    Expression,
+    FuncDef,
+    NameExpr,
+    OpExpr,
+    OverloadedFuncDef,
+    TypeInfo,
+    Var,
+)
 from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
 from mypy.typeops import make_simplified_union
 from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
@@ -221,14 +232,16 @@ def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
         return ctx.default_return_type
     tensors = [t for group in ctx.arg_types for t in group]
     layer = get_proper_type(ctx.type)
-    return _apply(plugin, ctx, tensors, lambda shapes: _run_layer(layer, shapes))
+    source = ctx.args[0][0] if ctx.args and ctx.args[0] else None
+    return _apply(plugin, ctx, tensors, lambda shapes: _run_layer(layer, shapes), source)
 
 
 def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     layer = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
     if layer is None:
         return ctx.default_return_type
-    return _apply(plugin, ctx, [ctx.type], lambda shapes: _run_layer(layer, shapes))
+    source = ctx.context.left if isinstance(ctx.context, OpExpr) else None
+    return _apply(plugin, ctx, [ctx.type], lambda shapes: _run_layer(layer, shapes), source)
 
 
 def _add(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
@@ -310,8 +323,24 @@ def _run_layer(layer: object, shapes: list[Shape]) -> Shape:
     return known[0].output_shape(*shapes) if len(known) == 1 else compose(known, shapes[0])
 
 
-def _apply(plugin: TypednnPlugin, ctx: Context, tensors: list[Type], rule: Callable[[list[Shape]], Shape]) -> Type:
-    """Evaluate a rule on the shapes of `tensors`; a union is tried member by member."""
+def _origin(expression: Expression | None) -> str:
+    """Where a tensor argument was made, when it is a variable: " from `h` (line 12)"."""
+    if isinstance(expression, NameExpr) and isinstance(expression.node, Var) and expression.node.line > 0:
+        return f" from `{expression.name}` (line {expression.node.line})"
+    return ""
+
+
+def _apply(
+    plugin: TypednnPlugin,
+    ctx: Context,
+    tensors: list[Type],
+    rule: Callable[[list[Shape]], Shape],
+    source: Expression | None = None,
+) -> Type:
+    """Evaluate a rule on the shapes of `tensors`; a union is tried member by member.
+
+    `source` is the expression a single input tensor came from, named in errors.
+    """
     options = [tensor_shapes(t) for t in tensors]
     if any(found is None for found in options):
         return ctx.default_return_type
@@ -321,7 +350,9 @@ def _apply(plugin: TypednnPlugin, ctx: Context, tensors: list[Type], rule: Calla
         try:
             shape = rule(list(case))
         except ShapeError as error:
-            return _report(ctx, error, SHAPE)
+            origin = _origin(source) if len(tensors) == 1 and " from " not in error.actual else ""
+            located = ShapeError(error.layer, error.expected, error.actual + origin, hint=error.hint)
+            return _report(ctx, located, SHAPE)
         if shape not in results:
             results.append(shape)
     if not results:

@@ -22,3 +22,7 @@ r = tn.Input(2) >> nn.Reshape()  # expect-error: Reshape(), 2
 def head(x: tn.Tensor[L[16]]) -> tn.Tensor[L[10]]:
     y = nn.Dense(32, 10)(x)  # expect-error: 32, 16
     return y
+
+
+features = tn.Input(128)
+logits = nn.Dense(64, 10)(features)  # expect-error: receives (128,) from `features` (line 27)
