@@ -10,19 +10,6 @@ from .._errors import TypednnError
 from .._shapes import ActivationParams, DropoutParams
 from ._base import Layer, P, ParamTree
 
-FUNCTIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
-    "relu": jax.nn.relu,
-    "gelu": jax.nn.gelu,
-    "tanh": jax.nn.tanh,
-    "sigmoid": jax.nn.sigmoid,
-    "softmax": jax.nn.softmax,
-    "log_softmax": jax.nn.log_softmax,
-    "silu": jax.nn.silu,
-    "elu": jax.nn.elu,
-    "leaky_relu": jax.nn.leaky_relu,
-    "softplus": jax.nn.softplus,
-}
-
 
 class Activation(Layer[*P]):
     """A pointwise nonlinearity by name; `nn.relu` and friends are ready-made ones.
@@ -43,7 +30,9 @@ class Activation(Layer[*P]):
         return self.params.function
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        return FUNCTIONS[self.params.function](xs[0])
+        # Every name in _shapes.ACTIVATIONS (the one list) is a jax.nn function.
+        function: Callable[[jax.Array], jax.Array] = getattr(jax.nn, self.params.function)
+        return function(xs[0])
 
 
 class Dropout(Layer[*P]):
