@@ -27,7 +27,7 @@ from mypy.types import (
     get_proper_type,
 )
 
-from ._shapes import UNKNOWN, Params, Shape, Size, Symbol
+from ._shapes import UNKNOWN, HyperparameterError, Params, Shape, Size, Symbol
 
 TENSOR = "typednn.layers._tensor.Tensor"
 LAYER = "typednn.layers._base.Layer"
@@ -80,12 +80,8 @@ def type_of(value: Any, named: Callable[[str], Instance], lookup: Lookup) -> Typ
 
 def size_of(typ: Type) -> Size:
     """One tensor dim from its type argument: `Literal[28]`, a `tn.Dim` subclass, or unknown."""
-    t = get_proper_type(typ)
-    if isinstance(t, LiteralType) and isinstance(t.value, int) and not isinstance(t.value, bool):
-        return t.value
-    if isinstance(t, Instance) and t.type.has_base(DIM):
-        return Symbol(t.type.fullname)
-    return UNKNOWN
+    value = value_of(typ)
+    return value if isinstance(value, Symbol) or (isinstance(value, int) and not isinstance(value, bool)) else UNKNOWN
 
 
 def size_type(size: Size, named: Callable[[str], Instance], lookup: Lookup) -> Type:
@@ -166,7 +162,7 @@ def layer_params(layer: Instance) -> Params | None:
         return None
     try:
         return cls(**{name: value_of(arg) for name, arg in zip(names, layer.args)})
-    except Exception:
+    except (HyperparameterError, TypeError):  # arguments no constructor call stored
         return None
 
 

@@ -66,6 +66,7 @@ from ._shapes import (
     Size,
     check_fit,
     compose,
+    input_shape,
 )
 
 SHAPE = ErrorCode("typednn-shape", "Tensor shapes that a layer cannot take", "typednn")
@@ -160,11 +161,11 @@ def _report(ctx: Context, error: TypednnError, code: ErrorCode) -> Type:
 
 
 def _named(ctx: Context) -> Callable[[str], Instance]:
+    """A builtin class as a type: `builtins.tuple` is `tuple[Any, ...]`, the rest take no arguments."""
+
     def named(name: str) -> Instance:
-        typ = ctx.api.named_generic_type(name, [])
-        if name == "builtins.tuple":
-            return ctx.api.named_generic_type(name, [AnyType(TypeOfAny.special_form)])
-        return typ
+        args: list[Type] = [AnyType(TypeOfAny.special_form)] if name == "builtins.tuple" else []
+        return ctx.api.named_generic_type(name, args)
 
     return named
 
@@ -175,12 +176,11 @@ def _named(ctx: Context) -> Callable[[str], Instance]:
 def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
         return ctx.default_return_type
-    sizes = [value_of(t) for t in ctx.arg_types[0]]
-    for size in sizes:
-        if isinstance(size, int) and size <= 0:
-            error = TypednnError(f"Input sizes must be positive, but one is {size}", hint="the batch axis is implicit")
-            return _report(ctx, error, PARAM)
-    return tensor_type(Shape(tuple(sizes)), _named(ctx), plugin.lookup)
+    try:
+        shape = input_shape(tuple(value_of(t) for t in ctx.arg_types[0]))
+    except TypednnError as error:
+        return _report(ctx, error, PARAM)
+    return tensor_type(shape, _named(ctx), plugin.lookup)
 
 
 def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type:

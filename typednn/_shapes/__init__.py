@@ -18,6 +18,7 @@ from ._elementwise import ActivationParams as ActivationParams
 from ._elementwise import DropoutParams as DropoutParams
 from ._errors import HyperparameterError as HyperparameterError
 from ._errors import ShapeError as ShapeError
+from ._input import input_shape as input_shape
 from ._merge import AddParams as AddParams
 from ._merge import ConcatenateParams as ConcatenateParams
 from ._params import Params as Params
@@ -51,4 +52,5 @@ __all__ = [
     "Unknown",
     "check_fit",
     "compose",
+    "input_shape",
 ]

@@ -7,7 +7,7 @@ time that graph validation evaluates at build time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import TypeAlias, TypeGuard
 
 
 class Dim:
@@ -141,3 +141,10 @@ def product(sizes: tuple[Size, ...]) -> Size:
 
 def is_known(size: object) -> bool:
     return not isinstance(size, Unknown)
+
+
+def is_size(value: object) -> TypeGuard[Size]:
+    """Whether a value can be the size of an axis: a positive int, a symbol, or unknown."""
+    if isinstance(value, (Symbol, Unknown)):
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0

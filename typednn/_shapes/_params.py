@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._dims import Shape, Size, Symbol, Unknown, is_known
+from ._dims import Shape, Size, is_known, is_size
 from ._errors import HyperparameterError, ShapeError
 
 
@@ -69,7 +69,7 @@ class Params:
             if value is None and allow_none:
                 continue
             items = value if isinstance(value, tuple) else (value,)
-            if not items or not all(_positive_size(v) for v in items):
+            if not items or not all(is_size(v) for v in items):
                 raise self.fail(f"{name} must be a positive int, but is {_show(value)}")
 
     def pairs(self, *names: str) -> None:
@@ -89,12 +89,6 @@ class Params:
         if is_known(value) and value not in choices:
             listed = " or ".join(repr(c) for c in choices)
             raise self.fail(f"{name} must be {listed}, but is {_show(value)}")
-
-
-def _positive_size(value: object) -> bool:
-    if isinstance(value, (Unknown, Symbol)):
-        return True
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 def _show(value: object) -> str:

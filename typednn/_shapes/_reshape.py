@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, product
+from ._dims import UNKNOWN, Shape, Size, Symbol, is_size, product
 from ._errors import ShapeError
 from ._params import Params
 
@@ -67,7 +67,7 @@ class ReshapeParams(Params):
     shape: tuple[Size, ...]
 
     def __post_init__(self) -> None:
-        if not all(isinstance(d, (Symbol, Unknown)) or d == -1 or _positive(d) for d in self.shape):
+        if not all(d == -1 or is_size(d) for d in self.shape):
             raise self.fail(f"every axis must be a positive int, -1 or a tn.Dim, but the shape is {self.shape!r}")
         inferred = [d for d in self.shape if d == -1 or isinstance(d, Symbol)]
         if len(inferred) > 1:
@@ -102,7 +102,3 @@ class ReshapeParams(Params):
         rest: Monomial = (have_n // want_n, have_names - want_names)
         free: Size = rest[0] if not rest[1] else UNKNOWN
         return Shape(tuple(free if d == -1 else d for d in self.shape))
-
-
-def _positive(size: object) -> bool:
-    return isinstance(size, int) and not isinstance(size, bool) and size > 0

@@ -49,9 +49,13 @@ class Layer(Generic[*P]):
     def output_shape(self, *inputs: Shape) -> Shape:
         """The shape rule, with errors naming this layer."""
         try:
-            return self.params.output_shape(*inputs)
+            return self.rule(*inputs)
         except ShapeError as error:
             raise error.at(self.name) if self.name else error from None
+
+    def rule(self, *inputs: Shape) -> Shape:
+        """The output shape, by the hyperparameters' rule."""
+        return self.params.output_shape(*inputs)
 
     def __rshift__(self, other: Layer[*tuple[Any, ...]]) -> Sequential[*tuple[Any, ...]]:
         return Sequential(self, other)
@@ -109,12 +113,9 @@ class Sequential(Layer[*P]):
             x = layer(x)
         return x
 
-    def output_shape(self, *inputs: Shape) -> Shape:
+    def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        try:
-            return compose([layer.params for layer in self.layers], x)
-        except ShapeError as error:
-            raise error.at(self.name) if self.name else error from None
+        return compose([layer.params for layer in self.layers], x)
 
     def __repr__(self) -> str:
         return f"Sequential({', '.join(map(repr, self.layers))})"

@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import TypeVarTuple
 
-from .._errors import TypednnError
-from .._shapes import Dim, Shape, Size, Symbol
+from .._shapes import Dim, Shape, Size, Symbol, input_shape
 
 if TYPE_CHECKING:
     from ._base import Layer
@@ -85,12 +84,4 @@ def Input(*dims: int | type[Dim]) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - r
         >>> tn.Input(28, 28, 1)
         Tensor(28, 28, 1)
     """
-    sizes = tuple(size_of(d) for d in dims)
-    for size in sizes:
-        if not isinstance(size, Symbol) and (not isinstance(size, int) or isinstance(size, bool) or size <= 0):
-            raise TypednnError(
-                f"Input{dims!r}: every size must be a positive int or a tn.Dim subclass, but got {size!r}",
-                hint="the batch axis is implicit: give the sizes of one example, e.g. tn.Input(28, 28, 1)",
-            )
-    shape = Shape(sizes)
-    return Tensor(Node(None, ()), shape)
+    return Tensor(Node(None, ()), input_shape(tuple(size_of(d) for d in dims)))
