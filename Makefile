@@ -37,6 +37,7 @@ acceptance: install
 	@if [ -d $(SHARED) ]; then $(BIN)/python $(SHARED)/check_typecheck.py; else echo "no $(SHARED): skipped"; fi
 
 bench: install
+	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
 
 # Re-pin every dependency to what is installed now.

@@ -1,27 +1,27 @@
-"""The typednn demo: type-check a CNN, catch a mis-wired one, then compile and train.
+"""The typednn demo: type-check a CNN, catch a mis-wired one, then train one on real data.
 
 Run with `make demo`. Steps:
 1. `typednn check examples/cnn.py`: mypy with the plugin proves the wiring.
 2. `typednn check examples/miswired.py`: the same check rejects wrong shapes.
-3. Build the CNN (graph validation), jit-compile it and train briefly on random data.
+3. `examples/digits.py`: build a typed CNN (graph validation), jit-compile it and train
+   it on the bundled 8x8 digits with validation, checkpoints and a metrics log; test it,
+   export it (spec.json + safetensors) and load it back.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import jax
-import numpy as np
-
-import typednn as tn
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from cnn import build_cnn, trainer  # noqa: E402 - the example module sits beside this script
+import digits  # noqa: E402 - the example module sits beside this script
 
 
 def typecheck(name: str) -> subprocess.CompletedProcess[str]:
@@ -45,21 +45,12 @@ def main() -> None:
     if bad.returncode == 0:
         raise SystemExit("the mis-wired example should be rejected")
 
-    print("\n3. Build, validate, compile and train the CNN")
-    model = build_cnn()
-    print(model.summary())
-    rng = np.random.default_rng(0)
-    images = rng.normal(size=(1024, 28, 28, 1)).astype(np.float32)
-    labels = (images[:, :14].mean(axis=(1, 2, 3)) > images[:, 14:].mean(axis=(1, 2, 3))).astype(np.int64)
-    data = tn.data.from_arrays(images, labels, classes=10)
-    fitted = trainer(model)
+    print("\n3. Train a typed CNN on the bundled 8x8 digits (examples/digits.py)")
+    print(digits.build().summary())
+    run = Path(tempfile.mkdtemp(prefix="typednn-demo-"))
     start = time.perf_counter()
-    history = fitted.fit(data, epochs=3, batch_size=64)
-    elapsed = time.perf_counter() - start
-    for epoch, row in enumerate(history, 1):
-        print(f"   epoch {epoch}: loss {row['loss']:.4f}")
-    print(f"   {3 * len(data) / elapsed:,.0f} examples/s on {jax.devices()[0].platform} (compile included)")
-    print(f"   {fitted.evaluate(data)}")
+    digits.main(run)
+    print(f"   {time.perf_counter() - start:.1f}s on {jax.devices()[0].platform}, compile included; run folder: {run}")
 
 
 if __name__ == "__main__":

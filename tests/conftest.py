@@ -6,6 +6,8 @@ import jax
 import pytest
 from hypothesis import settings
 
+collect_ignore = ["checking_pkg"]  # imported only under typeguard's hook, by test_checking.py
+
 # As equinox does: a rank mismatch that numpy would silently broadcast is an error in tests.
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_enable_x64", False)

@@ -106,8 +106,8 @@ def test_layer_repr_reads_as_written() -> None:
 def test_dense_forms() -> None:
     assert nn.Dense(10).params.in_features is None
     assert nn.Dense(784, 10).params.in_features == 784
-    assert nn.Dense(in_features=784, out_features=10).params.in_features == 784  # type: ignore[call-overload]
-    assert nn.Dense(out_features=10).params.in_features is None  # type: ignore[call-overload]
+    assert nn.Dense(in_features=784, units=10).params.in_features == 784  # type: ignore[call-overload]
+    assert nn.Dense(units=10).params.in_features is None  # type: ignore[call-overload]
     assert nn.Dense(10, use_bias=False).params.use_bias is False
 
 

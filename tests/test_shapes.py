@@ -107,7 +107,7 @@ def test_errors_are_typednn_errors() -> None:
 
 
 def test_dense_message() -> None:
-    error = rejection(DenseParams(in_features=64, out_features=10), Shape.of(128))
+    error = rejection(DenseParams(in_features=64, units=10), Shape.of(128))
     assert error.message == "Dense(64 -> 10) expects 64 input features, but receives (128,)"
     assert error.hint == (
         "the previous layer gives 128 features; make them agree, or write Dense(10) to take whatever arrives"
@@ -115,17 +115,17 @@ def test_dense_message() -> None:
 
 
 def test_dense_needs_an_axis() -> None:
-    error = rejection(DenseParams(out_features=10), Shape.of())
+    error = rejection(DenseParams(units=10), Shape.of())
     assert error.message == "Dense(10) expects at least one axis, but receives ()"
     assert error.hint == "use Reshape to add a feature axis"
 
 
 def test_dense_maps_the_last_axis() -> None:
-    assert DenseParams(out_features=10).output_shape(Shape.of(5, 7)) == Shape.of(5, 10)
-    assert DenseParams(out_features=10).output_shape(Shape.of(SEQ, 7)) == Shape.of(SEQ, 10)
-    assert DenseParams(in_features=7, out_features=3).output_shape(Shape.of(UNKNOWN)) == Shape.of(3)
+    assert DenseParams(units=10).output_shape(Shape.of(5, 7)) == Shape.of(5, 10)
+    assert DenseParams(units=10).output_shape(Shape.of(SEQ, 7)) == Shape.of(SEQ, 10)
+    assert DenseParams(in_features=7, units=3).output_shape(Shape.of(UNKNOWN)) == Shape.of(3)
     # A named axis varies with the data, so it never provably equals a declared size.
-    assert rejection(DenseParams(in_features=8, out_features=3), Shape.of(SEQ)).actual == "(Seq,)"
+    assert rejection(DenseParams(in_features=8, units=3), Shape.of(SEQ)).actual == "(Seq,)"
 
 
 # ---------------------------------------------------------------------------- conv and pool
@@ -293,7 +293,7 @@ def test_elementwise_rules_keep_the_shape() -> None:
 
 
 def test_single_input_layers_reject_several_inputs() -> None:
-    error = rejection(DenseParams(out_features=3), Shape.of(3), Shape.of(3))
+    error = rejection(DenseParams(units=3), Shape.of(3), Shape.of(3))
     assert error.message == "Dense(3) expects 1 input(s), but receives 2"
 
 
@@ -303,12 +303,12 @@ def test_single_input_layers_reject_several_inputs() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: DenseParams(out_features=0), "Dense(0): out_features must be a positive int, but is 0"),
+        (lambda: DenseParams(units=0), "Dense(0): units must be a positive int, but is 0"),
         (
-            lambda: DenseParams(in_features=-1, out_features=3),
+            lambda: DenseParams(in_features=-1, units=3),
             "Dense(-1 -> 3): in_features must be a positive int, but is -1",
         ),
-        (lambda: DenseParams(out_features=True), "Dense(True): out_features must be a positive int, but is True"),
+        (lambda: DenseParams(units=True), "Dense(True): units must be a positive int, but is True"),
         (
             lambda: Conv2DParams(filters=3, kernel=3, groups=2),
             "Conv2D(3, kernel=3, groups=2): filters (3) must be divisible by groups (2)",
@@ -350,7 +350,7 @@ def test_hyperparameter_messages(make: object, message: str) -> None:
 
 def test_hyperparameters_may_be_unknown_or_symbolic() -> None:
     # Sizes computed from runtime ints reach the rules as UNKNOWN: nothing to validate yet.
-    assert DenseParams(out_features=UNKNOWN).output_shape(Shape.of(3)) == Shape.of(UNKNOWN)
+    assert DenseParams(units=UNKNOWN).output_shape(Shape.of(3)) == Shape.of(UNKNOWN)
     assert Conv2DParams(filters=UNKNOWN, kernel=3).output_shape(Shape.of(5, 5, 1)) == Shape.of(3, 3, UNKNOWN)
     assert Conv2DParams(filters=4, kernel=UNKNOWN).output_shape(Shape.of(5, 5, 1)) == Shape.of(UNKNOWN, UNKNOWN, 4)
 
@@ -360,7 +360,7 @@ def test_defaults_have_one_source() -> None:
     assert Conv2DParams.default("stride") == 1
     assert MaxPool2DParams.default("stride") is None
     assert ConcatenateParams.default("axis") == -1
-    assert DenseParams(out_features=3).values() == {"in_features": None, "out_features": 3, "use_bias": True}
+    assert DenseParams(units=3).values() == {"in_features": None, "units": 3, "use_bias": True}
 
 
 # ---------------------------------------------------------------------------- composition before application
@@ -369,26 +369,26 @@ def test_defaults_have_one_source() -> None:
 def test_open_shapes_compose_before_application() -> None:
     mlp = chain(
         Shape.anything(),
-        DenseParams(in_features=784, out_features=256),
+        DenseParams(in_features=784, units=256),
         ActivationParams(function="relu"),
-        DenseParams(in_features=256, out_features=10),
+        DenseParams(in_features=256, units=10),
     )
     assert mlp == Shape((10,), open=True)
     assert repr(mlp) == "(..., 10)"
     convs = chain(Shape.anything(), Conv2DParams(filters=3, kernel=3), MaxPool2DParams(window=2))
     assert convs == Shape.of(UNKNOWN, UNKNOWN, 3)
-    assert chain(Shape.anything(), FlattenParams(), DenseParams(out_features=10)) == Shape.of(10)
+    assert chain(Shape.anything(), FlattenParams(), DenseParams(units=10)) == Shape.of(10)
 
 
 def test_open_shapes_still_catch_what_is_known() -> None:
     with pytest.raises(ShapeError) as info:
-        chain(Shape.anything(), Conv2DParams(filters=3, kernel=3), DenseParams(in_features=4, out_features=10))
+        chain(Shape.anything(), Conv2DParams(filters=3, kernel=3), DenseParams(in_features=4, units=10))
     assert info.value.message == "Dense(4 -> 10) expects 4 input features, but receives (?, ?, 3)"
     with pytest.raises(ShapeError) as info:
         chain(Shape.anything(), FlattenParams(), Conv2DParams(filters=3, kernel=3))
     assert info.value.message == "Conv2D(3, kernel=3) expects a (height, width, channels) input, but receives (?,)"
     # What the open axes might hold is not held against the block: no false positive.
-    assert chain(Shape.anything(), DenseParams(out_features=5), ReshapeParams(shape=(2, 2))) == Shape.of(2, 2)
+    assert chain(Shape.anything(), DenseParams(units=5), ReshapeParams(shape=(2, 2))) == Shape.of(2, 2)
 
 
 # ---------------------------------------------------------------------------- data against a model

@@ -15,21 +15,29 @@ from typing import TYPE_CHECKING, Any
 from ._errors import TypednnError as TypednnError
 
 if TYPE_CHECKING:
+    from . import callbacks as callbacks
     from . import data as data
     from . import losses as losses
+    from . import metrics as metrics
     from . import nn as nn
     from ._model import Model as Model
     from ._shapes import Dim as Dim
     from ._shapes import HyperparameterError as HyperparameterError
     from ._shapes import ShapeError as ShapeError
+    from .checking import checked as checked
     from .data import Classes as Classes
+    from .export import load as load
     from .layers import Input as Input
     from .layers import Tensor as Tensor
+    from .train import History as History
+    from .train import NonFiniteLossError as NonFiniteLossError
     from .train import Trainer as Trainer
 
 __version__ = "0.1.0"
 
 _LAZY = {
+    "checked": "typednn.checking",
+    "load": "typednn.export",
     "Classes": "typednn.data",
     "Dim": "typednn._shapes",
     "HyperparameterError": "typednn._shapes",
@@ -37,22 +45,30 @@ _LAZY = {
     "Model": "typednn._model",
     "ShapeError": "typednn._shapes",
     "Tensor": "typednn.layers",
+    "History": "typednn.train",
+    "NonFiniteLossError": "typednn.train",
     "Trainer": "typednn.train",
 }
-_SUBMODULES = ("data", "losses", "nn")
+_SUBMODULES = ("callbacks", "data", "losses", "metrics", "nn")
 
 __all__ = [
     "Classes",
     "Dim",
+    "History",
     "HyperparameterError",
     "Input",
     "Model",
+    "NonFiniteLossError",
     "ShapeError",
     "Tensor",
     "Trainer",
     "TypednnError",
+    "callbacks",
+    "checked",
     "data",
+    "load",
     "losses",
+    "metrics",
     "nn",
 ]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Generic, TypeVar
 
 import jax
 import numpy as np
+from jax.typing import ArrayLike
 
 from .graph import Graph
 from .layers import Tensor
@@ -54,7 +56,7 @@ class Model(Generic[In, Out]):
         """Fresh parameters: a dict from layer name to that layer's arrays."""
         return self.lowered.init(key)
 
-    def apply(self, params: Params, x: jax.Array, *, key: jax.Array | None = None, training: bool = False) -> jax.Array:
+    def apply(self, params: Params, x: ArrayLike, *, key: jax.Array | None = None, training: bool = False) -> jax.Array:
         """The outputs for a batch `x` of shape `(batch, *input_dims)`, jit-compiled.
 
         Args:
@@ -65,6 +67,25 @@ class Model(Generic[In, Out]):
         """
         result: jax.Array = self._apply(params, x, key=key, training=training)
         return result
+
+    def save(self, directory: str | os.PathLike[str], params: Params) -> None:
+        """Export the model: `directory/spec.json` (the graph) and `directory/weights.safetensors`.
+
+        The directory is replaced atomically (an earlier export there is replaced; any
+        other directory is refused). `typednn.export.load(directory)` gives the model
+        and parameters back. See `typednn.export.save`.
+
+        Args:
+            directory: The export's directory.
+            params: The parameters, from `init` or training.
+
+        Raises:
+            TypednnError: if the parameters do not fit the model, or `directory` is
+                something other than a typednn export.
+        """
+        from .export import save  # noqa: PLC0415 - typednn.export builds on this module
+
+        save(self, directory, params)
 
     def summary(self) -> str:
         """A Keras-style table: each layer, its output shape and parameter count."""

@@ -17,7 +17,7 @@ q = tn.Input(20) >> nn.Dense(32) >> nn.relu >> nn.Dense(16, 8)  # expect-error: 
 
 image = tn.Input(28, 28, 1) >> nn.Dense(784, 10)  # expect-error: Dense(784 -> 10), (28, 28, 1)
 
-k = nn.Dense(in_features=10, out_features=5)(tn.Input(12))  # expect-error: Dense(10 -> 5), (12,)
+k = nn.Dense(in_features=10, units=5)(tn.Input(12))  # expect-error: Dense(10 -> 5), (12,)
 
 scalar = tn.Input()
 s = scalar >> nn.Dense(4)  # expect-error: Dense(4), at least one axis, ()

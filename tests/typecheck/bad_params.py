@@ -17,9 +17,9 @@ three = nn.Conv2D(8, kernel=(3, 5, 7))  # expect-error: kernel, (3, 5, 7)
 mp = nn.MaxPool2D(0)  # expect-error: MaxPool2D(window=0), window must be a positive int
 ap = nn.AvgPool2D(2, stride=0)  # expect-error: AvgPool2D(window=2, stride=0), stride must be a positive int
 
-dense0 = nn.Dense(0)  # expect-error: Dense(0), out_features must be a positive int, 0
+dense0 = nn.Dense(0)  # expect-error: Dense(0), units must be a positive int, 0
 dense_in = nn.Dense(0, 5)  # expect-error: Dense(0 -> 5), in_features must be a positive int
-dense_neg = nn.Dense(-3)  # expect-error: Dense(-3), out_features, -3
+dense_neg = nn.Dense(-3)  # expect-error: Dense(-3), units, -3
 
 act = nn.Activation("relu6")  # expect-error: Activation('relu6'), function must be, relu6
 drop = nn.Dropout(1)  # expect-error: Dropout(rate=1), rate must be in [0, 1), 1

@@ -20,9 +20,9 @@ assert_type(y, tn.Tensor[L[10]])
 p = x >> nn.Dense(100) >> nn.relu >> nn.Dense(100, 10) >> nn.softmax
 assert_type(p, tn.Tensor[L[10]])
 
-k = nn.Dense(in_features=12, out_features=5)(tn.Input(12))
+k = nn.Dense(in_features=12, units=5)(tn.Input(12))
 assert_type(k, tn.Tensor[L[5]])
-o = nn.Dense(out_features=3, use_bias=False, name="head")(k)
+o = nn.Dense(units=3, use_bias=False, name="head")(k)
 assert_type(o, tn.Tensor[L[3]])
 
 # Dense acts on the last axis of a tensor of any rank.

@@ -21,7 +21,7 @@ Vectors = tn.Trainer[tn.Tensor[L[4]], tn.Tensor[L[2]]]
 
 def classes(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[2]]]) -> None:
     history = trainer.fit(data, epochs=1)
-    assert_type(history, list[dict[str, float]])
+    assert_type(history, tn.History)
     trainer.evaluate(data)
 
 

@@ -15,23 +15,23 @@ class DenseParams(Params):
     """`Dense(out)` or `Dense(in, out)`: maps the last axis from `in` to `out` features.
 
     Example:
-        >>> DenseParams(in_features=784, out_features=128).output_shape(Shape.of(784))
+        >>> DenseParams(in_features=784, units=128).output_shape(Shape.of(784))
         (128,)
     """
 
     layer: ClassVar[str] = "Dense"
     in_features: Size | None = None
-    out_features: Size
+    units: Size
     use_bias: bool = True
 
     def __post_init__(self) -> None:
-        self.positive("out_features")
+        self.positive("units")
         self.positive("in_features", allow_none=True)
 
     def describe(self) -> str:
         if self.in_features is None:
-            return f"Dense({self.out_features!r})"
-        return f"Dense({self.in_features!r} -> {self.out_features!r})"
+            return f"Dense({self.units!r})"
+        return f"Dense({self.in_features!r} -> {self.units!r})"
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
@@ -43,6 +43,6 @@ class DenseParams(Params):
                 f"{self.in_features!r} input features",
                 repr(x),
                 hint=f"the previous layer gives {x.last!r} features; make them agree,"
-                f" or write Dense({self.out_features!r}) to take whatever arrives",
+                f" or write Dense({self.units!r}) to take whatever arrives",
             )
-        return x.with_last(self.out_features)
+        return x.with_last(self.units)

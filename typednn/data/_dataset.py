@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, Generic, TypeVar
 
 import numpy as np
@@ -54,14 +53,37 @@ class Dataset(Generic[Features, Target]):
     def __len__(self) -> int:
         return len(self.features)
 
-    def batches(
-        self, batch_size: int, *, seed: int | None
-    ) -> Iterator[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]]:
-        """Full batches in a seeded random order (or in order when `seed` is None)."""
+    def subset(self, index: np.ndarray[Any, Any]) -> Dataset[Features, Target]:
+        """The examples at `index`, in that order."""
+        return Dataset(self.features[index], self.targets[index], classes=self.classes)
+
+    def split(
+        self, fraction: float, *, seed: int | None = 0
+    ) -> tuple[Dataset[Features, Target], Dataset[Features, Target]]:
+        """Two disjoint parts: the rest, and `fraction` of the examples.
+
+        Args:
+            fraction: The share of the second part, between 0 and 1 (rounded to whole
+                examples).
+            seed: Shuffles the examples first; None keeps their order, so the second
+                part is the last examples (as Keras's `validation_split`).
+
+        Example:
+            >>> data = from_arrays(np.zeros((10, 2), np.float32), np.arange(10) % 2)
+            >>> train, test = data.split(0.2, seed=0)
+            >>> len(train), len(test)
+            (8, 2)
+        """
+        if not 0 < fraction < 1:
+            raise TypednnError(f"a split fraction must be between 0 and 1, not {fraction}", hint="e.g. split(0.2)")
+        held = round(len(self) * fraction)
+        if held == 0 or held == len(self):
+            raise TypednnError(
+                f"splitting {len(self)} examples by {fraction} leaves a part empty",
+                hint="use a fraction that leaves at least one example on each side",
+            )
         order = np.arange(len(self)) if seed is None else np.random.default_rng(seed).permutation(len(self))
-        for start in range(0, len(self) - batch_size + 1, batch_size):
-            index = order[start : start + batch_size]
-            yield self.features[index], self.targets[index]
+        return self.subset(order[: len(self) - held]), self.subset(order[len(self) - held :])
 
 
 def from_arrays(features: Any, targets: Any, *, classes: int | None = None) -> Dataset[Any, Any]:

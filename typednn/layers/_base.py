@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeAlias
 
 from typing_extensions import TypeVarTuple, Unpack
 
@@ -25,7 +25,8 @@ class Layer(Generic[*P]):
     """A layer: validated hyperparameters, one shape rule, one lowering.
 
     Subclasses set `params_type` to their hyperparameter dataclass (whose `rule` is the
-    shape arithmetic, stated once) and implement `init` and `apply`.
+    shape arithmetic, stated once), set `kind` to their name in spec files and exports
+    (`layers/_registry.py` collects them), and implement `init` and `apply`.
 
     Args:
         params: The validated hyperparameters.
@@ -33,10 +34,30 @@ class Layer(Generic[*P]):
     """
 
     params_type: ClassVar[type[Params]]
+    kind: ClassVar[str]
 
     def __init__(self, params: Params, *, name: str | None = None) -> None:
         self.params = params
         self.name = name
+
+    @classmethod
+    def from_params(cls, params: Params, *, name: str | None = None) -> Self:
+        """The layer with these (already validated) hyperparameters, as a spec file builds it.
+
+        The constructors only turn their arguments into `params_type`; this skips them, so
+        every layer is built the same way from a spec.
+
+        Example:
+            >>> from typednn import nn
+            >>> from typednn._shapes import DenseParams
+            >>> nn.Dense.from_params(DenseParams(units=10), name="head")
+            Dense(10)
+        """
+        if type(params) is not cls.params_type:
+            raise TypeError(f"{cls.__name__} takes {cls.params_type.__name__}, not {type(params).__name__}")
+        layer = cls.__new__(cls)
+        Layer.__init__(layer, params, name=name)
+        return layer
 
     def __call__(self, *inputs: Tensor[*tuple[Any, ...]]) -> Tensor[*tuple[Any, ...]]:
         return self.apply_to(inputs)

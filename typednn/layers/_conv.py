@@ -34,6 +34,7 @@ class Conv2D(Layer[*P]):
     """
 
     params_type = Conv2DParams
+    kind = "conv2d"
     params: Conv2DParams
 
     def __init__(

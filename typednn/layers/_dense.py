@@ -21,7 +21,7 @@ class Dense(Layer[*P]):
 
     Args:
         in_features: The size of the last input axis (optional).
-        out_features: The size of the last output axis.
+        units: The size of the last output axis.
         use_bias: Whether to add a learned bias.
         name: The layer's name in the model.
 
@@ -33,14 +33,13 @@ class Dense(Layer[*P]):
     """
 
     params_type = DenseParams
+    kind = "dense"
     params: DenseParams
 
     @overload
-    def __init__(self, out_features: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
+    def __init__(self, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
     @overload
-    def __init__(
-        self, in_features: int, out_features: int, *, use_bias: bool = ..., name: str | None = ...
-    ) -> None: ...
+    def __init__(self, in_features: int, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
     def __init__(
         self,
         *sizes: int,
@@ -48,14 +47,14 @@ class Dense(Layer[*P]):
         name: str | None = None,
         **sizes_by_name: int,
     ) -> None:
-        named = (sizes_by_name.get("in_features"), sizes_by_name["out_features"]) if sizes_by_name else None
-        in_features, out_features = named or ((None, *sizes) if len(sizes) == 1 else sizes)
-        super().__init__(DenseParams(in_features=in_features, out_features=out_features, use_bias=use_bias), name=name)
+        named = (sizes_by_name.get("in_features"), sizes_by_name["units"]) if sizes_by_name else None
+        in_features, units = named or ((None, *sizes) if len(sizes) == 1 else sizes)
+        super().__init__(DenseParams(in_features=in_features, units=units, use_bias=use_bias), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
         n_in = concrete(x.last, f"{self!r}: the input features")
-        n_out = concrete(self.params.out_features, f"{self!r}: out_features")
+        n_out = concrete(self.params.units, f"{self!r}: units")
         params = {"kernel": kernel_init(key, (n_in, n_out), jnp.float32)}
         if self.params.use_bias:
             params["bias"] = bias_init(key, (n_out,), jnp.float32)

@@ -21,6 +21,7 @@ class Activation(Layer[*P]):
     """
 
     params_type = ActivationParams
+    kind = "activation"
     params: ActivationParams
 
     def __init__(self, function: str, *, name: str | None = None) -> None:
@@ -44,6 +45,7 @@ class Dropout(Layer[*P]):
     """
 
     params_type = DropoutParams
+    kind = "dropout"
     params: DropoutParams
 
     def __init__(self, rate: float, *, name: str | None = None) -> None:

@@ -16,6 +16,7 @@ class Add(Layer[*P]):
     """The elementwise sum of tensors of one shape; what `a + b` builds."""
 
     params_type = AddParams
+    kind = "add"
 
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(AddParams(), name=name)
@@ -31,6 +32,7 @@ class Concatenate(Layer[*P]):
     """Tensors joined along one axis (negative axes count from the end)."""
 
     params_type = ConcatenateParams
+    kind = "concat"
     params: ConcatenateParams
 
     def __init__(self, *, axis: int = ConcatenateParams.default("axis"), name: str | None = None) -> None:

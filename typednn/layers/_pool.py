@@ -49,6 +49,7 @@ class MaxPool2D(_Pool2D[*P]):
     """
 
     params_type = MaxPool2DParams
+    kind = "max_pool2d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return self.pool(xs[0], -jnp.inf, lax.max)
@@ -65,6 +66,7 @@ class AvgPool2D(_Pool2D[*P]):
     """
 
     params_type = AvgPool2DParams
+    kind = "avg_pool2d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         p = self.params

@@ -21,6 +21,7 @@ class Flatten(Layer[*P]):
     """
 
     params_type = FlattenParams
+    kind = "flatten"
 
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(FlattenParams(), name=name)
@@ -41,6 +42,7 @@ class Reshape(Layer[*P]):
     """
 
     params_type = ReshapeParams
+    kind = "reshape"
     params: ReshapeParams
 
     def __init__(self, *shape: int | type[Dim], name: str | None = None) -> None:

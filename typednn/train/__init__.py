@@ -1,7 +1,37 @@
-"""Training: the Trainer and losses."""
+"""Training: the Trainer, losses, metrics, callbacks and checkpoints."""
 
-from ._losses import mean_squared_error as mean_squared_error
-from ._losses import softmax_cross_entropy as softmax_cross_entropy
+from ._callback import Callback as Callback
+from ._callback import Run as Run
+from ._callback import Steps as Steps
+from ._checkpoint import CheckpointError as CheckpointError
+from ._checkpointing import Checkpoint as Checkpoint
+from ._early_stopping import EarlyStopping as EarlyStopping
+from ._history import History as History
+from ._logs import CSVLogger as CSVLogger
+from ._logs import JSONLLogger as JSONLLogger
+from ._nan import NonFiniteLossError as NonFiniteLossError
+from ._nan import TerminateOnNaN as TerminateOnNaN
+from ._progress import ProgressBar as ProgressBar
+from ._schedules import LearningRateScheduler as LearningRateScheduler
+from ._schedules import ReduceLROnPlateau as ReduceLROnPlateau
+from ._tensorboard import TensorBoard as TensorBoard
 from ._trainer import Trainer as Trainer
 
-__all__ = ["Trainer", "mean_squared_error", "softmax_cross_entropy"]
+__all__ = [
+    "CSVLogger",
+    "Callback",
+    "Checkpoint",
+    "CheckpointError",
+    "EarlyStopping",
+    "History",
+    "JSONLLogger",
+    "LearningRateScheduler",
+    "NonFiniteLossError",
+    "ProgressBar",
+    "ReduceLROnPlateau",
+    "Run",
+    "Steps",
+    "TensorBoard",
+    "TerminateOnNaN",
+    "Trainer",
+]

@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Generic
+import math
+import time
+from collections.abc import Sequence
+from typing import Any, Generic, Literal
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 
+from .._errors import TypednnError
 from .._model import In, Model, Out
 from .._shapes import check_fit
 from ..data import Dataset
 from ..lower import Params
+from ._callback import Callback, Run, Steps
+from ._checkpointing import Checkpoint
+from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
+from ._history import History
+from ._metrics import Metric, get
+from ._nan import TerminateOnNaN
+from ._progress import ProgressBar
+from ._steps import Compiled, Loss, MetricStates
 
-Loss = Callable[[jax.Array, jax.Array], jax.Array]
+Verbose = int | Literal["auto"]
+
+
+def learning_rate(opt_state: Any) -> float | None:
+    """The learning rate held in an optimizer state (`optax.inject_hyperparams`), if any."""
+    value = optax.tree_utils.tree_get(opt_state, "learning_rate", None)
+    return None if value is None else float(value)
 
 
 class Trainer(Generic[In, Out]):
@@ -23,10 +40,23 @@ class Trainer(Generic[In, Out]):
 
     Args:
         model: The model to train.
-        loss: A pure function `(outputs, targets) -> scalar`, e.g.
+        loss: A pure function `(outputs, targets) -> per-example losses`, e.g.
             `tn.losses.softmax_cross_entropy`.
-        optimizer: Any optax `GradientTransformation`.
-        seed: Seeds parameter initialisation, shuffling and dropout.
+        optimizer: Any optax `GradientTransformation`. Wrap it in
+            `optax.inject_hyperparams` to let callbacks change the learning rate.
+        metrics: Metrics or their names (`"accuracy"`, `"f1"`, `tn.metrics.TopKAccuracy(k=3)`).
+        seed: Seeds parameter initialisation, the order of examples and dropout.
+        steps_per_dispatch: Optimizer steps per compiled dispatch (`lax.scan`); by
+            default a whole epoch of up to 64 steps, else 32.
+        device_data_limit: Datasets up to this many bytes are copied to the device once
+            and batched there; larger ones are fed from the host, one chunk ahead. By
+            default a quarter of the device's memory (2 GiB when it does not say).
+
+    Attributes:
+        params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`.
+        opt_state: The optimizer's state.
+        step: Optimizer steps taken.
+        epoch: Epochs completed.
 
     Example:
         >>> import numpy as np, optax
@@ -34,11 +64,12 @@ class Trainer(Generic[In, Out]):
         >>> from typednn import nn
         >>> x = tn.Input(4)
         >>> model = tn.Model(x, x >> nn.Dense(3))
-        >>> data = tn.data.from_arrays(np.ones((8, 4)), np.arange(8) % 3)
-        >>> trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.sgd(0.1))
-        >>> history = trainer.fit(data, epochs=2, batch_size=4)
-        >>> len(history)
-        2
+        >>> data = tn.data.from_arrays(np.ones((10, 4)), np.arange(10) % 3)
+        >>> trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.sgd(0.1),
+        ...                      metrics=["accuracy"])
+        >>> history = trainer.fit(data, epochs=2, batch_size=4, verbose=0)
+        >>> len(history), sorted(history.epochs[-1]), trainer.step
+        (2, ['accuracy', 'loss'], 6)
     """
 
     def __init__(
@@ -47,27 +78,28 @@ class Trainer(Generic[In, Out]):
         *,
         loss: Loss,
         optimizer: optax.GradientTransformation,
-        metrics: Sequence[str] = (),
+        metrics: Sequence[str | Metric] = (),
         seed: int = 0,
+        steps_per_dispatch: int | None = None,
+        device_data_limit: int | None = None,
     ) -> None:
         self.model = model
         self.loss = loss
         self.optimizer = optimizer
-        self.metrics = tuple(metrics)
+        self.metrics = tuple(get(m) for m in metrics)
+        names = [m.name for m in self.metrics]
+        if len(set(names)) != len(names) or "loss" in names:
+            raise TypednnError(f"metric names must be distinct and not 'loss': {names}")
         self.seed = seed
+        self.steps_per_dispatch = steps_per_dispatch
+        self.device_data_limit = device_data_limit
         self.params: Params = model.init(jax.random.key(seed))
-        self.opt_state = optimizer.init(self.params)
-        self._step = jax.jit(self._train_step, donate_argnums=(0, 1))
-
-    def _train_step(
-        self, params: Params, opt_state: Any, x: jax.Array, y: jax.Array, key: jax.Array
-    ) -> tuple[Params, Any, jax.Array]:
-        def objective(p: Params) -> jax.Array:
-            return self.loss(self.model.lowered.apply(p, x, key=key, training=True), y)
-
-        loss, grads = jax.value_and_grad(objective)(params)
-        updates, opt_state = self.optimizer.update(grads, opt_state, params)
-        return optax.apply_updates(params, updates), opt_state, loss
+        self.opt_state: Any = optimizer.init(self.params)
+        self.step = 0
+        self.epoch = 0
+        self._key = jax.random.fold_in(jax.random.key(seed), 1)  # dropout; apart from init's key
+        output_shape = tuple(d if isinstance(d, int) else 1 for d in model.outputs.shape.dims)
+        self._compiled = Compiled(model.lowered.apply, loss, optimizer, self.metrics, output_shape)
 
     def check(self, data: Dataset[Any, Any]) -> None:
         """Raise `ShapeError` if the data does not fit the model (before any compiling)."""
@@ -75,36 +107,196 @@ class Trainer(Generic[In, Out]):
             self.model.inputs.shape, self.model.outputs.shape, data.feature_shape, data.target_shape, data.classes
         )
 
-    def fit(self, data: Dataset[In, Any], *, epochs: int, batch_size: int = 32) -> list[dict[str, float]]:
-        """Train for `epochs` passes over `data`; returns the mean loss of each epoch."""
+    def fit(
+        self,
+        data: Dataset[In, Any],
+        *,
+        epochs: int,
+        batch_size: int = 32,
+        validation: Dataset[In, Any] | float | None = None,
+        callbacks: Sequence[Callback] = (),
+        verbose: Verbose = "auto",
+        shuffle: bool = True,
+        resume: bool = False,
+        terminate_on_nan: bool = True,
+    ) -> History:
+        """Train for `epochs` passes over `data`.
+
+        Args:
+            data: The training examples; a last batch smaller than `batch_size` is used
+                too, its loss averaged over its real examples.
+            epochs: How many epochs to train. With `resume=True` it counts the epochs of
+                the whole run, those done before the interruption included.
+            batch_size: Examples per optimizer step.
+            validation: Examples to evaluate after each epoch (`val_` metrics), or the
+                share of `data` to hold out for that (its last examples, as Keras does).
+            callbacks: E.g. `tn.callbacks.EarlyStopping()`, `tn.callbacks.Checkpoint(dir)`.
+            verbose: 0 silent, 1 a progress bar, 2 one line per epoch; `"auto"` is 1 on a
+                terminal and 2 otherwise. Ignored when `callbacks` holds a ProgressBar.
+            shuffle: Shuffle the examples each epoch (seeded by `seed` and the epoch).
+            resume: Continue from the newest checkpoint of the `Checkpoint` callback
+                (parameters, optimizer state, step, epoch and data order), so the run
+                ends as an uninterrupted one would; without a checkpoint yet, start.
+            terminate_on_nan: Stop with `NonFiniteLossError` when the loss is NaN or
+                infinite (unless `callbacks` holds its own `TerminateOnNaN`).
+
+        Returns:
+            The metrics of each epoch (with `resume`, the earlier epochs' too).
+
+        Raises:
+            ShapeError: if the data does not fit the model, before any compiling.
+            NonFiniteLossError: when the loss becomes NaN or infinite.
+        """
+        if epochs < 0 or batch_size < 1:
+            raise TypednnError(f"fit needs epochs >= 0 and batch_size >= 1, not {epochs} and {batch_size}")
+        if isinstance(validation, float):
+            data, validation = data.split(validation, seed=None)
         self.check(data)
-        history = []
-        key = jax.random.key(self.seed + 1)
-        for epoch in range(epochs):
-            losses = []
-            for x, y in data.batches(batch_size, seed=self.seed + epoch):
-                key, step_key = jax.random.split(key)
-                self.params, self.opt_state, loss = self._step(
-                    self.params, self.opt_state, jnp.asarray(x), jnp.asarray(y), step_key
+        if validation is not None:
+            self.check(validation)
+        callbacks = list(callbacks)
+        if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+            callbacks.insert(0, TerminateOnNaN())
+        if not any(isinstance(c, ProgressBar) for c in callbacks):
+            callbacks.append(ProgressBar(verbose=verbose))
+        history = History()
+        end = self.epoch + epochs
+        if resume:
+            checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
+            if checkpoint is None:
+                raise TypednnError(
+                    "fit(resume=True) needs a checkpoint to resume from",
+                    hint="pass callbacks=[tn.callbacks.Checkpoint(directory)]",
                 )
-                losses.append(loss)
-            history.append({"loss": float(np.mean(jax.device_get(losses))) if losses else float("nan")})
+            history = History(checkpoint.restore(self, examples=len(data), batch_size=batch_size))
+            end = epochs
+        run = Run(
+            trainer=self,
+            epochs=end,
+            initial_epoch=self.epoch,
+            steps_per_epoch=math.ceil(len(data) / batch_size),
+            batch_size=batch_size,
+            examples=len(data),
+            epoch=self.epoch,
+            step=self.step,
+            history=history.epochs,
+        )
+        feed = feed_for(data, self.device_data_limit)
+        try:
+            for callback in callbacks:
+                callback.on_train_begin(run)
+            for epoch in range(self.epoch, end):
+                run.epoch = epoch
+                for callback in callbacks:
+                    callback.on_epoch_begin(run, epoch)
+                order = epoch_order(len(data), seed=self.seed, epoch=epoch, shuffle=shuffle)
+                logs = self._train_epoch(run, feed, order, callbacks)
+                if validation is not None:
+                    logs |= {f"val_{k}": v for k, v in self.evaluate(validation, batch_size=batch_size).items()}
+                rate = learning_rate(self.opt_state)
+                if rate is not None:
+                    logs["learning_rate"] = rate
+                self.epoch = epoch + 1
+                history.epochs.append(logs)
+                for callback in callbacks:
+                    callback.on_epoch_end(run, epoch, logs)
+                if run.stop_training:
+                    break
+        finally:
+            feed.close()
+            for callback in callbacks:
+                callback.on_train_end(run)
         return history
 
+    def _train_epoch(
+        self, run: Run, feed: Feed, order: np.ndarray[Any, Any], callbacks: list[Callback]
+    ) -> dict[str, float]:
+        per_chunk = steps_per_chunk(run.steps_per_epoch, self.steps_per_dispatch)
+        states = self._compiled.init_metrics()
+        pending: tuple[Chunk, jax.Array, MetricStates, int] | None = None
+        started = time.perf_counter()
+        # Results are read one chunk late, so the device is never idle while the host
+        # reports progress or checks the loss.
+        for chunk, batches in feed.chunks(chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk)):
+            steps = np.arange(self.step, self.step + len(chunk.index), dtype=np.int32)
+            self.params, self.opt_state, states, losses = feed.train(
+                self._compiled, self.params, self.opt_state, states, batches, chunk.weights, steps, self._key
+            )
+            first_step = self.step
+            self.step = run.step = self.step + len(chunk.index)
+            if pending is not None:
+                started = self._report(run, callbacks, *pending, started)
+            pending = (chunk, losses, states, first_step)
+        if pending is not None:
+            self._report(run, callbacks, *pending, started)
+        return self._compiled.results(jax.device_get(states))
+
+    def _report(
+        self,
+        run: Run,
+        callbacks: list[Callback],
+        chunk: Chunk,
+        losses: jax.Array,
+        states: MetricStates,
+        first_step: int,
+        started: float,
+    ) -> float:
+        losses_host, states_host = jax.device_get((losses, states))
+        now = time.perf_counter()
+        steps = Steps(
+            epoch=run.epoch,
+            first_step=first_step,
+            batch=chunk.first_step + len(chunk.index),
+            losses=np.asarray(losses_host),
+            logs=self._compiled.results(states_host),
+            seconds=now - started,
+            examples=chunk.examples,
+        )
+        for callback in callbacks:
+            callback.on_steps_end(run, steps)
+        return now
+
     def evaluate(self, data: Dataset[In, Any], *, batch_size: int = 256) -> dict[str, float]:
-        """The mean loss, and the accuracy when the targets are class ids."""
+        """The loss and each metric over `data`, exact over a ragged last batch.
+
+        Returns:
+            `{"loss": .., "accuracy": .., ...}`.
+
+        Raises:
+            ShapeError: if the data does not fit the model.
+        """
         self.check(data)
-        outputs = self.predict(data.features, batch_size=batch_size)
-        targets = jnp.asarray(data.targets)
-        result = {"loss": float(self.loss(outputs, targets))}
-        if data.classes is not None:
-            result["accuracy"] = float(jnp.mean(jnp.argmax(outputs, axis=-1) == targets))
-        return result
+        if len(data) == 0:
+            raise TypednnError("cannot evaluate on an empty dataset")
+        batch_size = min(batch_size, len(data))
+        feed = feed_for(data, self.device_data_limit)
+        states = self._compiled.init_metrics()
+        try:
+            per_chunk = steps_per_chunk(math.ceil(len(data) / batch_size), self.steps_per_dispatch)
+            order = np.arange(len(data))
+            for chunk, batches in feed.chunks(chunks(order, batch_size=batch_size, steps_per_chunk=per_chunk)):
+                states = feed.evaluate(self._compiled, self.params, states, batches, chunk.weights)
+        finally:
+            feed.close()
+        return self._compiled.results(jax.device_get(states))
 
     def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
-        """The model's outputs for an array of inputs, in batches."""
+        """The model's outputs for an array of inputs, `(examples, *input_dims)`.
+
+        Raises:
+            ShapeError: if the inputs do not match the model's input shape.
+        """
         x = np.asarray(inputs, dtype=np.float32)
-        parts = [
-            self.model.apply(self.params, jnp.asarray(x[i : i + batch_size])) for i in range(0, len(x), batch_size)
-        ]
-        return jnp.concatenate(parts)
+        if len(x) == 0:
+            return jnp.zeros((0, *self._compiled.output_shape), jnp.float32)
+        batch_size = min(batch_size, len(x))
+        order = np.arange(len(x))
+        parts = []
+        for chunk in chunks(order, batch_size=batch_size, steps_per_chunk=32):
+            parts.append(self._compiled.predict_fed(self.params, jnp.asarray(x[chunk.index])))
+        outputs = jnp.concatenate([p.reshape(-1, *p.shape[2:]) for p in parts])
+        return outputs[: len(x)]
+
+    def save(self, directory: str) -> None:
+        """Export the model with the trained parameters (`spec.json` and `weights.safetensors`)."""
+        self.model.save(directory, self.params)

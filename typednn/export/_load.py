@@ -1,0 +1,86 @@
+"""`load`: a model and its parameters from an export directory, validated throughout."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from .._errors import TypednnError
+from .._model import Model
+from ..lower import Params
+from . import _document, _weights
+from ._atomic import recover
+from ._graph_json import graph_from_dict
+
+
+def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
+    """The model and parameters that `model.save(directory, params)` wrote.
+
+    Nothing in the files is executed: spec.json is JSON, and the weights are read with
+    safetensors. Everything is checked: the JSON, the format and version, every layer's
+    kind and hyperparameters, the shapes (by the same rules as `tn.Model`), the weights
+    file's sha256, and each tensor's name, shape and dtype against both spec.json and
+    what the rebuilt model needs. A save interrupted by a crash is rolled back first.
+
+    Args:
+        directory: The export's directory.
+
+    Returns:
+        The model, and its parameters as `{layer: {param: jax.Array}}`.
+
+    Raises:
+        TypednnError: naming the file, and the layer or tensor, that is wrong (its
+            subclasses `ShapeError` and `HyperparameterError` where the rules reject
+            a layer).
+
+    Example:
+        >>> import tempfile, jax, jax.numpy as jnp
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> from typednn.export import load
+        >>> x = tn.Input(4)
+        >>> model = tn.Model(x, x >> nn.Dense(8) >> nn.relu >> nn.Dense(3))
+        >>> params = model.init(jax.random.key(0))
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     model.save(f"{folder}/mlp", params)
+        ...     again, loaded = load(f"{folder}/mlp")
+        >>> again
+        Model((4,) -> (3,))
+        >>> bool((again.apply(loaded, jnp.ones((2, 4))) == model.apply(params, jnp.ones((2, 4)))).all())
+        True
+    """
+    target = Path(os.path.abspath(directory))
+    recover(target)
+    if not target.is_dir():
+        raise TypednnError(
+            f"{target}: no such directory" if not os.path.lexists(target) else f"{target}: not a directory",
+            hint="pass the directory that model.save wrote",
+        )
+    spec_path = target / _document.SPEC_FILE
+    document = _document.read(spec_path)
+    model = graph_from_dict(document.model, source=str(spec_path), name=document.name)
+    try:
+        needed = _weights.needed(model)
+    except TypednnError as error:  # e.g. a named dim where parameters need a fixed size
+        raise TypednnError(f"{spec_path}: {error.message}", hint=error.hint) from None
+    _weights.compare(
+        document.tensors,
+        needed,
+        sides=(_document.SPEC_FILE, "the model"),
+        verbs=("says", "needs"),
+        where=str(spec_path),
+        hint=f"the model section and the tensor table of {_document.SPEC_FILE} disagree; was it edited?"
+        " Save the model again",
+    )
+    weights_path = target / document.weights_file
+    arrays = _weights.read(weights_path, document.sha256)
+    _weights.compare(
+        _weights.table(arrays),
+        document.tensors,
+        sides=(document.weights_file, _document.SPEC_FILE),
+        verbs=("holds", "says"),
+        where=str(weights_path),
+        hint="the weights file does not belong to this spec.json; save the model again",
+    )
+    return model, _weights.unflatten(arrays)

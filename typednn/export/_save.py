@@ -1,0 +1,75 @@
+"""`save`: a model and its parameters as a directory with spec.json and weights.safetensors."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .._errors import TypednnError
+from .._model import Model
+from ._atomic import recover, replace_directory
+from ._document import FORMAT, SPEC_FILE, WEIGHTS_FILE, Document
+from ._graph_json import graph_to_dict
+from ._weights import compare, encode, flatten, needed, sha256, table
+
+
+def save(model: Model[Any, Any], directory: str | os.PathLike[str], params: object) -> None:
+    """Export a model: `directory/spec.json` (the graph) and `directory/weights.safetensors`.
+
+    The directory is written next to its place and moved in at once, replacing an
+    earlier export there: a crash at any point leaves the old export or the new one.
+
+    Args:
+        model: The model.
+        directory: The export's directory; its parents are created.
+        params: The parameters, `{layer: {param: array}}`, as `model.init` or training
+            gives them.
+
+    Raises:
+        TypednnError: if the parameters do not fit the model, a layer cannot be written,
+            or `directory` exists and is not a typednn export (it is never replaced then).
+    """
+    target = Path(os.path.abspath(directory))
+    section = graph_to_dict(model.graph)
+    arrays = flatten(params)
+    compare(
+        table(arrays),
+        needed(model),
+        sides=("params", "the model"),
+        verbs=("holds", "needs"),
+        where=f"saving {model.name!r} to {target}",
+        hint="pass the parameters of this model, as model.init or training returned them",
+    )
+    weights = encode(arrays)
+    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), table(arrays))
+    recover(target)
+    _check_replaceable(target)
+    replace_directory(target, {WEIGHTS_FILE: weights, SPEC_FILE: document.dumps()})
+
+
+def _check_replaceable(target: Path) -> None:
+    """Refuse to replace anything but a typednn export (or an empty directory)."""
+    if not os.path.lexists(target):
+        return
+    hint = "save to a new directory, or move this one away first"
+    if not target.is_dir() or target.is_symlink():
+        raise TypednnError(f"{target}: exists and is not a directory; refusing to replace it", hint=hint)
+    entries = sorted(entry.name for entry in target.iterdir())
+    others = [name for name in entries if name not in (SPEC_FILE, WEIGHTS_FILE)]
+    if others:
+        listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise TypednnError(
+            f"{target}: holds {listed}, so it is not a typednn export; refusing to replace it", hint=hint
+        )
+    if entries and not _is_export(target / SPEC_FILE):
+        raise TypednnError(f"{target}: its {SPEC_FILE} is not a typednn export's; refusing to replace it", hint=hint)
+
+
+def _is_export(spec: Path) -> bool:
+    try:
+        document = json.loads(spec.read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(document, dict) and document.get("format") == FORMAT

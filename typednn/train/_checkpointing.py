@@ -1,0 +1,99 @@
+"""The Checkpoint callback: saves the training state, and restores it to resume."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from .._errors import TypednnError
+from ._callback import Callback, Run
+from ._checkpoint import CheckpointStore
+from ._early_stopping import Mode, Monitor
+
+if TYPE_CHECKING:
+    from ._trainer import Trainer
+
+# What must be equal for a resumed run to see the same batches as an uninterrupted one.
+_SAME_RUN = ("seed", "batch_size", "examples")
+
+
+class Checkpoint(Callback):
+    """Save parameters, optimizer state, step and epoch after every `every_epochs` epochs.
+
+    Each checkpoint is written atomically (orbax, then a manifest of checksums), so a
+    crash never leaves a half one behind; `fit(resume=True)` continues from the newest.
+
+    Args:
+        directory: Where the checkpoints go: one `step_<N>` folder each.
+        keep: How many of the newest checkpoints to keep.
+        keep_best: How many of the best by `monitor` to keep besides.
+        monitor: The metric that ranks checkpoints; by default `val_loss` when
+            validating, else `loss`.
+        mode: `"min"`, `"max"` or `"auto"` (min for losses and errors).
+        every_epochs: Save after every this many epochs (and after the last one).
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        keep: int = 3,
+        keep_best: int = 1,
+        monitor: str | None = None,
+        mode: Mode = "auto",
+        every_epochs: int = 1,
+    ) -> None:
+        if every_epochs < 1:
+            raise TypednnError(f"Checkpoint every_epochs must be >= 1, not {every_epochs}")
+        self.directory = directory
+        self.keep, self.keep_best, self.monitor, self.mode = keep, keep_best, monitor, mode
+        self.every_epochs = every_epochs
+        self.store = self._store(monitor or "val_loss")
+        self._monitor_resolved = monitor is not None
+
+    def _store(self, monitor: str) -> CheckpointStore:
+        higher = Monitor(monitor, mode=self.mode, min_delta=0).higher_is_better
+        return CheckpointStore(
+            self.directory, keep=self.keep, keep_best=self.keep_best, monitor=monitor, mode="max" if higher else "min"
+        )
+
+    def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
+        if not self._monitor_resolved:
+            self.store = self._store("val_loss" if "val_loss" in logs else "loss")
+            self._monitor_resolved = True
+        if not run.is_chief or ((epoch + 1) % self.every_epochs and epoch + 1 != run.epochs):
+            return
+        trainer = run.trainer
+        meta = {
+            "epoch": trainer.epoch,
+            "step": trainer.step,
+            "seed": trainer.seed,
+            "batch_size": run.batch_size,
+            "examples": run.examples,
+            "metrics": logs,
+            "history": run.history,
+        }
+        self.store.save(trainer.step, {"params": trainer.params, "opt_state": trainer.opt_state}, meta)
+
+    def restore(self, trainer: Trainer[Any, Any], *, examples: int, batch_size: int) -> list[dict[str, float]]:
+        """Load the newest checkpoint into `trainer`; returns the history it recorded.
+
+        Raises:
+            CheckpointError: if it is damaged (naming the file) or does not fit the model.
+            TypednnError: if it was made with another seed, batch size or dataset size.
+        """
+        step = self.store.latest()
+        if step is None:
+            return []
+        state, meta = self.store.restore(step, {"params": trainer.params, "opt_state": trainer.opt_state})
+        now = {"seed": trainer.seed, "batch_size": batch_size, "examples": examples}
+        changed = [f"{k} {meta.get(k)} -> {now[k]}" for k in _SAME_RUN if meta.get(k) != now[k]]
+        if changed:
+            raise TypednnError(
+                f"cannot resume from step {step} in {self.directory}: the run changed ({', '.join(changed)})",
+                hint="resume with the settings the checkpoint was made with, or start afresh in a new directory",
+            )
+        trainer.params, trainer.opt_state = state["params"], state["opt_state"]
+        trainer.step, trainer.epoch = int(meta["step"]), int(meta["epoch"])
+        history: list[dict[str, float]] = meta["history"]
+        return history

@@ -1,0 +1,194 @@
+"""Feeding batches: the order of examples, chunks of steps, data on device or prefetched.
+
+An epoch's order is a pure function of (seed, epoch), so a resumed run sees the same
+batches as an uninterrupted one. The last batch of an epoch may be ragged: it is padded
+to the batch size with weight 0, so every step has one shape and one compiled program.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import numpy as np
+
+from ..data import Dataset
+from ..lower import Params
+from ._steps import Compiled, MetricStates
+
+Array = np.ndarray[Any, Any]
+# Without a known device memory size, datasets up to this size are kept on device.
+DEFAULT_DEVICE_BYTES = 2 << 30
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A few steps' batches: example indices and weights of shape `(steps, batch)`."""
+
+    first_step: int  # within the epoch
+    index: Array
+    weights: Array
+
+    @property
+    def examples(self) -> int:
+        return int(self.weights.sum())
+
+
+def epoch_order(examples: int, *, seed: int, epoch: int, shuffle: bool) -> Array:
+    """The order of the examples in `epoch`: a seeded permutation, or as stored."""
+    if not shuffle:
+        return np.arange(examples)
+    return np.random.default_rng([seed, epoch]).permutation(examples)
+
+
+def chunks(order: Array, *, batch_size: int, steps_per_chunk: int) -> Iterator[Chunk]:
+    """Split an epoch's order into chunks of at most `steps_per_chunk` batches."""
+    steps = math.ceil(len(order) / batch_size)
+    padded = np.zeros(steps * batch_size, np.int32)
+    padded[: len(order)] = order
+    weights = np.zeros(steps * batch_size, np.float32)
+    weights[: len(order)] = 1.0
+    index, weights = padded.reshape(steps, batch_size), weights.reshape(steps, batch_size)
+    for first in range(0, steps, steps_per_chunk):
+        yield Chunk(first, index[first : first + steps_per_chunk], weights[first : first + steps_per_chunk])
+
+
+def steps_per_chunk(steps: int, requested: int | None) -> int:
+    """Steps per dispatch: as requested, else a whole short epoch or chunks of 32.
+
+    Long chunks amortise the dispatch; short ones let the progress bar and the NaN check
+    see results sooner. A short remainder chunk compiles once more, so epochs up to 64
+    steps run in one dispatch.
+    """
+    if requested is not None:
+        return max(1, min(requested, steps))
+    return steps if steps <= 64 else 32
+
+
+def fits_on_device(data: Dataset[Any, Any], limit: int | None) -> bool:
+    """Whether to keep the whole dataset on device.
+
+    It does when it takes at most `limit` bytes: by default a quarter of the device's
+    memory when the device reports it (GPU, TPU), else 2 GiB.
+    """
+    if limit is None:
+        stats = jax.devices()[0].memory_stats() or {}
+        limit = int(stats["bytes_limit"]) // 4 if "bytes_limit" in stats else DEFAULT_DEVICE_BYTES
+    return int(data.features.nbytes + data.targets.nbytes) <= limit
+
+
+Trained = tuple[Params, Any, MetricStates, jax.Array]
+
+
+class Feed:
+    """Where a dataset's batches come from: the device, or the host one chunk ahead."""
+
+    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, Any]]:
+        """Each chunk with what the compiled step reads its batches from."""
+        raise NotImplementedError
+
+    def train(
+        self,
+        compiled: Compiled,
+        params: Params,
+        opt_state: Any,
+        states: MetricStates,
+        batches: Any,
+        weights: Array,
+        steps: Array,
+        key: jax.Array,
+    ) -> Trained:
+        raise NotImplementedError
+
+    def evaluate(
+        self, compiled: Compiled, params: Params, states: MetricStates, batches: Any, weights: Array
+    ) -> MetricStates:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release what the feed holds."""
+
+
+class OnDevice(Feed):
+    """The whole dataset copied to the device once; each chunk sends only indices."""
+
+    def __init__(self, data: Dataset[Any, Any]) -> None:
+        self.features = jax.device_put(data.features)
+        self.targets = jax.device_put(data.targets)
+
+    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, Any]]:
+        return ((chunk, chunk.index) for chunk in stream)
+
+    def train(
+        self,
+        compiled: Compiled,
+        params: Params,
+        opt_state: Any,
+        states: MetricStates,
+        batches: Any,
+        weights: Array,
+        steps: Array,
+        key: jax.Array,
+    ) -> Trained:
+        args = (self.features, self.targets, batches, weights, steps, key)
+        return compiled.train_on_device(params, opt_state, states, *args)  # type: ignore[no-any-return]
+
+    def evaluate(
+        self, compiled: Compiled, params: Params, states: MetricStates, batches: Any, weights: Array
+    ) -> MetricStates:
+        return compiled.evaluate_on_device(params, states, self.features, self.targets, batches, weights)  # type: ignore[no-any-return]
+
+
+class Prefetched(Feed):
+    """A dataset too large for the device, fed one chunk ahead.
+
+    A host thread gathers each chunk's batches and copies them to the device while the
+    previous chunk computes.
+    """
+
+    def __init__(self, data: Dataset[Any, Any]) -> None:
+        self.data = data
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typednn-prefetch")
+
+    def _load(self, chunk: Chunk) -> tuple[jax.Array, jax.Array]:
+        return jax.device_put(self.data.features[chunk.index]), jax.device_put(self.data.targets[chunk.index])
+
+    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, Any]]:
+        pending: tuple[Chunk, Future[tuple[jax.Array, jax.Array]]] | None = None
+        for chunk in stream:
+            submitted = (chunk, self.pool.submit(self._load, chunk))
+            if pending is not None:
+                yield pending[0], pending[1].result()
+            pending = submitted
+        if pending is not None:
+            yield pending[0], pending[1].result()
+
+    def train(
+        self,
+        compiled: Compiled,
+        params: Params,
+        opt_state: Any,
+        states: MetricStates,
+        batches: Any,
+        weights: Array,
+        steps: Array,
+        key: jax.Array,
+    ) -> Trained:
+        return compiled.train_fed(params, opt_state, states, *batches, weights, steps, key)  # type: ignore[no-any-return]
+
+    def evaluate(
+        self, compiled: Compiled, params: Params, states: MetricStates, batches: Any, weights: Array
+    ) -> MetricStates:
+        return compiled.evaluate_fed(params, states, *batches, weights)  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def feed_for(data: Dataset[Any, Any], device_limit: int | None) -> Feed:
+    """Keep the dataset on device when it fits (see `fits_on_device`), else prefetch."""
+    return OnDevice(data) if fits_on_device(data, device_limit) else Prefetched(data)

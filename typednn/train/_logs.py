@@ -1,0 +1,206 @@
+"""Metric logs: one CSV row or one JSON object per epoch, safe across resumes.
+
+A log always describes the run that wrote it: a fresh run (`initial_epoch == 0`)
+starts a new file; a resumed run keeps the file but first drops the rows of the
+epochs it is about to redo, so no epoch appears twice. Each row is flushed and
+fsynced when its epoch ends; a rewrite (that truncation, or a new CSV column) goes
+to a temporary file that then replaces the log, so a crash never leaves half a log.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._errors import TypednnError
+from .._files import write_atomic
+from ._callback import Callback, Run
+
+
+def _append_durably(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _complete_lines(path: Path) -> list[str]:
+    """The lines of `path` that end in a newline (a line without one was cut by a crash)."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    return [line for line in lines if line.endswith("\n")]
+
+
+def _number(value: Any) -> int | float:
+    """A log value as a Python int or float whose repr is the shortest that round-trips.
+
+    A float32 goes through numpy's own shortest repr, so 0.1 stays `0.1` rather than
+    becoming `0.10000000149011612`.
+    """
+    if isinstance(value, bool | int | np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(str(value))
+    return float(value)
+
+
+def _csv_cell(value: Any) -> str:
+    # repr of a float round-trips and spells the non-finite values nan, inf and -inf.
+    return repr(_number(value))
+
+
+def _json_value(value: Any) -> int | float | str:
+    number = _number(value)
+    if isinstance(number, float) and not math.isfinite(number):
+        # JSON has no NaN or Infinity. Strings keep which one it was, and float() in
+        # Python (and Number() in JavaScript) reads them back.
+        return "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
+    return number
+
+
+class CSVLogger(Callback):
+    """Write one CSV row per epoch: `epoch`, then the epoch's logs.
+
+    Columns follow the order in which keys first appear. A key that first appears in
+    a later epoch (say `val_loss` when validating every few epochs) adds a column at
+    the end: the file is rewritten with the wider header and earlier rows leave that
+    cell empty, as they do for a key missing from an epoch. Floats are written with
+    the shortest text that reads back to the same value; NaN and infinities are
+    written `nan`, `inf` and `-inf` (pandas and `float()` read them).
+
+    Only the chief process writes.
+
+    Args:
+        path: The CSV file; missing parent folders are created.
+        separator: The one-character field separator.
+
+    Raises:
+        TypednnError: If the separator is not one plain character, or a resumed
+            run finds a file that is not such a log.
+
+    Example:
+        >>> import typednn as tn
+        >>> logger = tn.callbacks.CSVLogger("runs/mnist/metrics.csv", separator=";")
+        >>> history = trainer.fit(data, epochs=10, callbacks=[logger])  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, separator: str = ",") -> None:
+        if len(separator) != 1 or separator in '"\r\n':
+            raise TypednnError(
+                f"CSVLogger separator must be one character other than a quote or a line break, got {separator!r}",
+                hint='use "," (the default), ";" or "\\t"',
+            )
+        self.path = Path(path)
+        self.separator = separator
+        self._columns: list[str] = []
+
+    def on_train_begin(self, run: Run) -> None:
+        if not run.is_chief:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._columns, rows = self._read() if run.initial_epoch > 0 and self.path.exists() else ([], [])
+        # Rewritten even when no row is dropped: that also removes a row cut short by a crash.
+        write_atomic(self.path, self._encode([row for row in rows if int(row[0]) < run.initial_epoch]))
+
+    def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
+        if not run.is_chief:
+            return
+        new = [key for key in logs if key not in self._columns and key != "epoch"]
+        if not new:
+            _append_durably(self.path, self._encode([self._row(epoch, logs)], header=False).decode())
+            return
+        _, rows = self._read()
+        self._columns = [*(self._columns or ["epoch"]), *new]
+        write_atomic(self.path, self._encode([*rows, self._row(epoch, logs)]))
+
+    def _row(self, epoch: int, logs: Mapping[str, float]) -> list[str]:
+        return [str(epoch), *(_csv_cell(logs[key]) if key in logs else "" for key in self._columns[1:])]
+
+    def _encode(self, rows: list[list[str]], *, header: bool = True) -> bytes:
+        """The CSV text of the header (unless told not to) and rows padded to its width."""
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=self.separator, lineterminator="\n")
+        if header and self._columns:
+            writer.writerow(self._columns)
+        width = len(self._columns)
+        writer.writerows(row + [""] * (width - len(row)) for row in rows)
+        return out.getvalue().encode()
+
+    def _read(self) -> tuple[list[str], list[list[str]]]:
+        """The header and rows of the existing log (its cells kept as written)."""
+        lines = _complete_lines(self.path)
+        if not lines:
+            return [], []
+        header, *rows = csv.reader(lines, delimiter=self.separator)
+        if not header or header[0] != "epoch":
+            raise TypednnError(
+                f"{self.path}: line 1 should be a CSVLogger header starting with 'epoch', got {lines[0].rstrip()!r}",
+                hint="give the logger a new path, or check that its separator is the one the file uses",
+            )
+        for number, row in enumerate(rows, start=2):
+            if not row or not row[0].isdigit():
+                raise TypednnError(
+                    f"{self.path}: line {number} should start with an epoch number, got {lines[number - 1].rstrip()!r}",
+                    hint="this file was not written by CSVLogger; give the logger a new path",
+                )
+        return header, rows
+
+
+class JSONLLogger(Callback):
+    """Write one JSON object per line and epoch: `{"epoch": 0, "loss": 0.31, ...}`.
+
+    Keys are `epoch`, then the epoch's logs in their order; an epoch may add keys
+    that earlier lines lack. Floats are written with the shortest text that reads
+    back to the same value. JSON has no NaN or infinity, so those are written as the
+    strings `"NaN"`, `"Infinity"` and `"-Infinity"`, which keep the file valid JSON
+    and which `float()` reads back.
+
+    Only the chief process writes.
+
+    Args:
+        path: The JSONL file; missing parent folders are created.
+
+    Raises:
+        TypednnError: If a resumed run finds a file that is not such a log.
+
+    Example:
+        >>> import typednn as tn
+        >>> logger = tn.callbacks.JSONLLogger("runs/mnist/metrics.jsonl")
+        >>> history = trainer.fit(data, epochs=10, callbacks=[logger])  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def on_train_begin(self, run: Run) -> None:
+        if not run.is_chief:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        lines = _complete_lines(self.path) if run.initial_epoch > 0 and self.path.exists() else []
+        kept = [line for number, line in enumerate(lines, start=1) if self._epoch(line, number) < run.initial_epoch]
+        write_atomic(self.path, "".join(kept).encode())
+
+    def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
+        if not run.is_chief:
+            return
+        record = {"epoch": epoch, **{key: _json_value(value) for key, value in logs.items() if key != "epoch"}}
+        _append_durably(self.path, json.dumps(record, allow_nan=False) + "\n")
+
+    def _epoch(self, line: str, number: int) -> int:
+        try:
+            epoch = json.loads(line)["epoch"]
+        except (ValueError, TypeError, KeyError):
+            epoch = None
+        if not isinstance(epoch, int):
+            raise TypednnError(
+                f"{self.path}: line {number} should be a JSON object with an integer 'epoch', got {line.rstrip()!r}",
+                hint="this file was not written by JSONLLogger; give the logger a new path",
+            )
+        return epoch

@@ -1,0 +1,234 @@
+"""Metrics: streaming, exact over a ragged last batch.
+
+A metric is a small frozen object with three pure functions: `init()` gives a state of
+zeros, `update(state, outputs, targets, weights)` folds in a batch (`weights` is 1 for
+a real example and 0 for the padding of a ragged batch), and `result(state)` gives the
+value. The trainer runs `update` inside its compiled steps.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import ClassVar, Literal
+
+import jax
+import jax.numpy as jnp
+
+from .._errors import TypednnError
+
+State = dict[str, jax.Array]
+
+
+def predicted_classes(outputs: jax.Array, targets: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """Predicted and true class ids, for class-id, one-hot and binary targets.
+
+    One output per example (`(batch, 1)`) is a binary classifier's logit: class 1 when
+    it is above 0.
+    """
+    if outputs.shape[-1] == 1 and targets.ndim == outputs.ndim:
+        return (outputs[..., 0] > 0).astype(jnp.int32), (targets[..., 0] > 0.5).astype(jnp.int32)
+    truth = targets if targets.ndim == outputs.ndim - 1 else jnp.argmax(targets, axis=-1)
+    return jnp.argmax(outputs, axis=-1), truth.astype(jnp.int32)
+
+
+class Metric:
+    """The base of metrics; `name` is its key in logs and in `evaluate`'s result."""
+
+    label: ClassVar[str]
+
+    @property
+    def name(self) -> str:
+        return self.label
+
+    def init(self, output_shape: tuple[int, ...]) -> State:
+        """A state of zeros, for outputs of shape `(batch, *output_shape)`."""
+        raise NotImplementedError
+
+    def update(self, state: State, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> State:
+        raise NotImplementedError
+
+    def result(self, state: State) -> jax.Array:
+        raise NotImplementedError
+
+
+class MeanMetric(Metric):
+    """A metric that is the mean of one value per example."""
+
+    def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
+        raise NotImplementedError
+
+    def init(self, output_shape: tuple[int, ...]) -> State:
+        return {"total": jnp.zeros((), jnp.float32), "count": jnp.zeros((), jnp.float32)}
+
+    def update(self, state: State, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> State:
+        values = self.values(outputs, targets).astype(jnp.float32)
+        return {"total": state["total"] + jnp.sum(values * weights), "count": state["count"] + jnp.sum(weights)}
+
+    def result(self, state: State) -> jax.Array:
+        return state["total"] / jnp.maximum(state["count"], 1.0)
+
+
+@dataclass(frozen=True)
+class Accuracy(MeanMetric):
+    """The share of examples whose predicted class is the true one.
+
+    Works with class-id targets, one-hot targets, and binary classifiers with one
+    logit per example.
+    """
+
+    label: ClassVar[str] = "accuracy"
+
+    def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
+        predicted, truth = predicted_classes(outputs, targets)
+        return predicted == truth
+
+
+@dataclass(frozen=True)
+class TopKAccuracy(MeanMetric):
+    """The share of examples whose true class is among the `k` highest scores.
+
+    Args:
+        k: How many of the highest scores count as a hit.
+    """
+
+    k: int = 5
+    label: ClassVar[str] = "top_k_accuracy"
+
+    @property
+    def name(self) -> str:
+        return f"top_{self.k}_accuracy"
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise TypednnError(f"TopKAccuracy needs k >= 1, not {self.k}")
+
+    def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
+        truth = targets if targets.ndim == outputs.ndim - 1 else jnp.argmax(targets, axis=-1)
+        true_score = jnp.take_along_axis(outputs, truth[..., None].astype(jnp.int32), axis=-1)
+        return jnp.sum(outputs > true_score, axis=-1) < self.k
+
+
+@dataclass(frozen=True)
+class MeanSquaredError(MeanMetric):
+    """The mean squared difference of outputs and targets."""
+
+    label: ClassVar[str] = "mse"
+
+    def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
+        return jnp.mean(jnp.square(outputs - targets).reshape(outputs.shape[0], -1), axis=1)
+
+
+@dataclass(frozen=True)
+class MeanAbsoluteError(MeanMetric):
+    """The mean absolute difference of outputs and targets."""
+
+    label: ClassVar[str] = "mae"
+
+    def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
+        return jnp.mean(jnp.abs(outputs - targets).reshape(outputs.shape[0], -1), axis=1)
+
+
+@dataclass(frozen=True)
+class _Counts(Metric):
+    """Precision, recall and F1 from counts of true and false positives per class.
+
+    Args:
+        average: `"macro"` averages the per-class scores (each class counts the same);
+            `"micro"` pools the counts (each example counts the same). A binary
+            classifier (one logit per example) scores class 1 either way.
+    """
+
+    average: Literal["macro", "micro"] = "macro"
+
+    def __post_init__(self) -> None:
+        if self.average not in ("macro", "micro"):
+            raise TypednnError(f"{type(self).__name__} average must be 'macro' or 'micro', not {self.average!r}")
+
+    def init(self, output_shape: tuple[int, ...]) -> State:
+        classes = output_shape[-1] if output_shape and output_shape[-1] > 1 else 1
+        return {name: jnp.zeros((classes,), jnp.float32) for name in ("tp", "fp", "fn")}
+
+    def update(self, state: State, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> State:
+        predicted, truth = predicted_classes(outputs, targets)
+        binary = outputs.shape[-1] == 1
+        classes = jnp.arange(1, 2) if binary else jnp.arange(outputs.shape[-1])
+        is_predicted = (predicted[..., None] == classes) * weights[..., None]
+        is_true = (truth[..., None] == classes) * weights[..., None]
+        counts = {
+            "tp": jnp.sum(is_predicted * is_true, axis=0),
+            "fp": jnp.sum(is_predicted * (1 - is_true), axis=0),
+            "fn": jnp.sum((1 - is_predicted) * is_true, axis=0),
+        }
+        return {name: state[name] + counts[name] for name in counts}
+
+    def result(self, state: State) -> jax.Array:
+        if self.average == "micro":
+            state = {name: jnp.sum(value, keepdims=True) for name, value in state.items()}
+        return jnp.mean(self.score(state["tp"], state["fp"], state["fn"]))
+
+    @staticmethod
+    def score(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.Array:
+        raise NotImplementedError
+
+
+def _ratio(numerator: jax.Array, denominator: jax.Array) -> jax.Array:
+    return jnp.where(denominator > 0, numerator / jnp.maximum(denominator, 1e-12), 0.0)
+
+
+@dataclass(frozen=True)
+class Precision(_Counts):
+    """Of the examples predicted as a class, the share that belong to it."""
+
+    label: ClassVar[str] = "precision"
+
+    @staticmethod
+    def score(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.Array:
+        return _ratio(tp, tp + fp)
+
+
+@dataclass(frozen=True)
+class Recall(_Counts):
+    """Of the examples of a class, the share predicted as it."""
+
+    label: ClassVar[str] = "recall"
+
+    @staticmethod
+    def score(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.Array:
+        return _ratio(tp, tp + fn)
+
+
+@dataclass(frozen=True)
+class F1(_Counts):
+    """The harmonic mean of precision and recall."""
+
+    label: ClassVar[str] = "f1"
+
+    @staticmethod
+    def score(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.Array:
+        return _ratio(2 * tp, 2 * tp + fp + fn)
+
+
+_BY_NAME: dict[str, type[Metric]] = {
+    cls.label: cls for cls in (Accuracy, TopKAccuracy, Precision, Recall, F1, MeanSquaredError, MeanAbsoluteError)
+}
+_BY_NAME |= {"mean_squared_error": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError}
+
+
+def get(metric: str | Metric) -> Metric:
+    """A metric object from itself or its name (`"accuracy"`, `"f1"`, `"mse"`...).
+
+    Raises:
+        TypednnError: for an unknown name, with the closest known one.
+
+    Example:
+        >>> get("accuracy")
+        Accuracy()
+    """
+    if isinstance(metric, Metric):
+        return metric
+    if metric in _BY_NAME:
+        return _BY_NAME[metric]()
+    close = difflib.get_close_matches(metric, _BY_NAME, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known metrics: {', '.join(sorted(_BY_NAME))}"
+    raise TypednnError(f"unknown metric {metric!r}", hint=hint)

@@ -1,0 +1,102 @@
+"""Learning-rate callbacks: a schedule by epoch, and reduction on a plateau.
+
+They set the `learning_rate` an `optax.inject_hyperparams` optimizer holds in its state,
+so the rate is checkpointed with it and a resumed run continues with the same rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import jax.numpy as jnp
+import optax
+
+from .._errors import TypednnError
+from ._callback import Callback, Run
+from ._early_stopping import Mode, Monitor
+from ._trainer import learning_rate
+
+
+def _rate(run: Run, callback: str) -> float:
+    rate = learning_rate(run.trainer.opt_state)
+    if rate is None:
+        raise TypednnError(
+            f"{callback} needs an optimizer whose learning rate can change during training",
+            hint="wrap it: optax.inject_hyperparams(optax.adam)(learning_rate=1e-3)",
+        )
+    return rate
+
+
+def _set_rate(run: Run, rate: float) -> None:
+    opt_state = run.trainer.opt_state
+    current = optax.tree_utils.tree_get(opt_state, "learning_rate")
+    run.trainer.opt_state = optax.tree_utils.tree_set(opt_state, learning_rate=jnp.asarray(rate, current.dtype))
+
+
+class LearningRateScheduler(Callback):
+    """Set the learning rate at the start of each epoch from `schedule(epoch, rate)`.
+
+    Args:
+        schedule: Gets the epoch (from 0) and the current rate; returns the new rate.
+
+    Example:
+        >>> halve_every_10 = LearningRateScheduler(lambda epoch, rate: rate / 2 if epoch and epoch % 10 == 0 else rate)
+    """
+
+    def __init__(self, schedule: Callable[[int, float], float]) -> None:
+        self.schedule = schedule
+
+    def on_epoch_begin(self, run: Run, epoch: int) -> None:
+        rate = float(self.schedule(epoch, _rate(run, "LearningRateScheduler")))
+        if not rate >= 0:
+            raise TypednnError(f"the schedule gave learning rate {rate} for epoch {epoch}", hint="return a rate >= 0")
+        _set_rate(run, rate)
+
+
+class ReduceLROnPlateau(Callback):
+    """Multiply the learning rate by `factor` when `monitor` stops improving.
+
+    Args:
+        monitor: The metric to watch.
+        factor: What to multiply the rate by, below 1.
+        patience: Epochs without improvement before reducing.
+        min_delta: The smallest change that counts as an improvement.
+        mode: `"min"`, `"max"` or `"auto"`.
+        cooldown: Epochs to wait after a reduction before counting again.
+        min_lr: The rate never goes below this.
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        *,
+        factor: float = 0.1,
+        patience: int = 10,
+        min_delta: float = 1e-4,
+        mode: Mode = "auto",
+        cooldown: int = 0,
+        min_lr: float = 0.0,
+    ) -> None:
+        if not 0 < factor < 1:
+            raise TypednnError(f"ReduceLROnPlateau factor must be between 0 and 1, not {factor}")
+        self.tracker = Monitor(monitor, mode=mode, min_delta=min_delta)
+        self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
+        self._wait = 0
+        self._cooling = 0
+
+    def on_train_begin(self, run: Run) -> None:
+        _rate(run, "ReduceLROnPlateau")
+        self.tracker.best, self._wait, self._cooling = None, 0, 0
+
+    def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
+        if self._cooling:
+            self._cooling -= 1
+        if self.tracker.improved(logs):
+            self._wait = 0
+            return
+        if self._cooling:
+            return
+        self._wait += 1
+        if self._wait >= self.patience:
+            _set_rate(run, max(_rate(run, "ReduceLROnPlateau") * self.factor, self.min_lr))
+            self._wait, self._cooling = 0, self.cooldown

@@ -1,0 +1,184 @@
+"""The compiled work of training: many optimizer steps per dispatch, with `lax.scan`.
+
+One dispatch runs a chunk of steps. Each step takes a batch of example indices and
+their weights (1 for a real example, 0 for the padding of a ragged last batch), so
+every batch has one shape and the loss and metrics are exact. The batch is gathered on
+device from the whole dataset when it is there, or read from arrays the host feeds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from .._errors import TypednnError
+from ..lower import Params
+from ._metrics import Metric, State
+
+Loss = Callable[[jax.Array, jax.Array], jax.Array]
+Apply = Callable[..., Any]
+MetricStates = dict[str, State]
+
+
+def _mean_loss(loss: Loss, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """The loss of each example and their weighted mean."""
+    per_example = loss(outputs, targets)
+    if per_example.shape != weights.shape:
+        raise TypednnError(
+            f"the loss returned shape {per_example.shape}, "
+            f"but the trainer needs one value per example: {weights.shape}",
+            hint="return per-example losses, as optax's losses and tn.losses do; the trainer averages them",
+        )
+    return jnp.sum(per_example * weights) / jnp.maximum(jnp.sum(weights), 1.0), per_example
+
+
+class Compiled:
+    """Builds and caches the jitted chunk functions for one model, loss and optimizer.
+
+    Args:
+        apply: The lowered model's `apply(params, x, key=, training=)`.
+        loss: Per-example loss.
+        optimizer: The optax transformation.
+        metrics: Metrics computed while training and evaluating.
+        output_shape: One example's output shape (metric states are sized from it).
+    """
+
+    def __init__(
+        self,
+        apply: Apply,
+        loss: Loss,
+        optimizer: optax.GradientTransformation,
+        metrics: Sequence[Metric],
+        output_shape: tuple[int, ...],
+    ) -> None:
+        self.apply = apply
+        self.loss = loss
+        self.optimizer = optimizer
+        self.metrics = tuple(metrics)
+        self.output_shape = output_shape
+        # params and optimizer state are donated: each chunk updates them in place. The
+        # metric states are small and are read by the host after the next dispatch.
+        self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1))
+        self.train_fed = jax.jit(self._train_fed, donate_argnums=(0, 1))
+        self.evaluate_on_device = jax.jit(self._evaluate_on_device)
+        self.evaluate_fed = jax.jit(self._evaluate_fed)
+        self.predict_fed = jax.jit(self._predict_fed)
+
+    def init_metrics(self) -> MetricStates:
+        states = {metric.name: metric.init(self.output_shape) for metric in self.metrics}
+        return {"loss": {"total": jnp.zeros((), jnp.float32), "count": jnp.zeros((), jnp.float32)}, **states}
+
+    def results(self, states: MetricStates) -> dict[str, float]:
+        """The metric values of host-side states (after `jax.device_get`)."""
+        values = {"loss": float(states["loss"]["total"] / max(float(states["loss"]["count"]), 1.0))}
+        values |= {metric.name: float(metric.result(states[metric.name])) for metric in self.metrics}
+        return values
+
+    def _update_metrics(
+        self, states: MetricStates, outputs: jax.Array, targets: jax.Array, weights: jax.Array, per_example: jax.Array
+    ) -> MetricStates:
+        loss_state = {
+            "total": states["loss"]["total"] + jnp.sum(per_example * weights),
+            "count": states["loss"]["count"] + jnp.sum(weights),
+        }
+        updated = {m.name: m.update(states[m.name], outputs, targets, weights) for m in self.metrics}
+        return {"loss": loss_state, **updated}
+
+    def _train_step(
+        self, carry: tuple[Params, Any, MetricStates], x: jax.Array, y: jax.Array, w: jax.Array, key: jax.Array
+    ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
+        params, opt_state, states = carry
+
+        def objective(p: Params) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+            outputs = self.apply(p, x, key=key, training=True)
+            mean, per_example = _mean_loss(self.loss, outputs, y, w)
+            return mean, (outputs, per_example)
+
+        (mean, (outputs, per_example)), grads = jax.value_and_grad(objective, has_aux=True)(params)
+        updates, opt_state = self.optimizer.update(grads, opt_state, params)
+        params = optax.apply_updates(params, updates)
+        states = self._update_metrics(states, jax.lax.stop_gradient(outputs), y, w, per_example)
+        return (params, opt_state, states), mean
+
+    def _train_on_device(
+        self,
+        params: Params,
+        opt_state: Any,
+        states: MetricStates,
+        features: jax.Array,
+        targets: jax.Array,
+        index: jax.Array,
+        weights: jax.Array,
+        steps: jax.Array,
+        key: jax.Array,
+    ) -> tuple[Params, Any, MetricStates, jax.Array]:
+        def body(
+            carry: tuple[Params, Any, MetricStates], xs: tuple[jax.Array, jax.Array, jax.Array]
+        ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
+            idx, w, step = xs
+            return self._train_step(carry, features[idx], targets[idx], w, jax.random.fold_in(key, step))
+
+        (params, opt_state, states), losses = jax.lax.scan(body, (params, opt_state, states), (index, weights, steps))
+        return params, opt_state, states, losses
+
+    def _train_fed(
+        self,
+        params: Params,
+        opt_state: Any,
+        states: MetricStates,
+        x: jax.Array,
+        y: jax.Array,
+        weights: jax.Array,
+        steps: jax.Array,
+        key: jax.Array,
+    ) -> tuple[Params, Any, MetricStates, jax.Array]:
+        def body(
+            carry: tuple[Params, Any, MetricStates], xs: tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+        ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
+            bx, by, w, step = xs
+            return self._train_step(carry, bx, by, w, jax.random.fold_in(key, step))
+
+        (params, opt_state, states), losses = jax.lax.scan(body, (params, opt_state, states), (x, y, weights, steps))
+        return params, opt_state, states, losses
+
+    def _evaluate_step(
+        self, params: Params, states: MetricStates, x: jax.Array, y: jax.Array, w: jax.Array
+    ) -> MetricStates:
+        outputs = self.apply(params, x)
+        _, per_example = _mean_loss(self.loss, outputs, y, w)
+        return self._update_metrics(states, outputs, y, w, per_example)
+
+    def _evaluate_on_device(
+        self,
+        params: Params,
+        states: MetricStates,
+        features: jax.Array,
+        targets: jax.Array,
+        index: jax.Array,
+        weights: jax.Array,
+    ) -> MetricStates:
+        def body(states: MetricStates, xs: tuple[jax.Array, jax.Array]) -> tuple[MetricStates, None]:
+            idx, w = xs
+            return self._evaluate_step(params, states, features[idx], targets[idx], w), None
+
+        return jax.lax.scan(body, states, (index, weights))[0]
+
+    def _evaluate_fed(
+        self, params: Params, states: MetricStates, x: jax.Array, y: jax.Array, weights: jax.Array
+    ) -> MetricStates:
+        def body(states: MetricStates, xs: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[MetricStates, None]:
+            bx, by, w = xs
+            return self._evaluate_step(params, states, bx, by, w), None
+
+        return jax.lax.scan(body, states, (x, y, weights))[0]
+
+    def _predict_fed(self, params: Params, x: jax.Array) -> jax.Array:
+        def body(carry: None, bx: jax.Array) -> tuple[None, jax.Array]:
+            return None, self.apply(params, bx)
+
+        outputs: jax.Array = jax.lax.scan(body, None, x)[1]
+        return outputs
