@@ -1,8 +1,10 @@
 """Run every benchmark, print the figures and, with ``--write``, record them in bench/RESULTS.md.
 
-Usage: ``python bench/run.py [--write] [--rounds N] [--cold-rounds N] [--warm-rounds N]``.
-The targets come from the issue: typed / Flax NNX step time <= 1.03, and mypy with the
-plugin / without it <= 1.5. Each figure is a ratio against its peer in the same run.
+Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
+[--cold-rounds N] [--warm-rounds N]``. The targets come from the issue: typed / Flax NNX step
+time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn / scan loop <= 1.05, with the
+MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without it <= 1.5. Each figure
+is a ratio against its peer in the same run.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from importlib.metadata import version
 from pathlib import Path
 
 import forward_backward
+import jax
 import mypy_time
+import train_speed
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 STEP_TARGET = 1.03
@@ -36,8 +40,12 @@ def cpu_model() -> str:
 
 def machine() -> str:
     """Cores, CPU, Python and the versions that matter, on one line."""
-    versions = ", ".join(f"{name} {version(name)}" for name in ("jax", "jaxlib", "flax", "optax", "mypy"))
-    return f"{os.cpu_count()} cores, {cpu_model()}; Python {platform.python_version()}; {versions}"
+    names = ("jax", "jaxlib", "flax", "optax", "keras", "mypy")
+    versions = ", ".join(f"{name} {version(name)}" for name in names)
+    return (
+        f"{os.cpu_count()} cores, {cpu_model()}; JAX backend {jax.default_backend()}; "
+        f"Python {platform.python_version()}; {versions}"
+    )
 
 
 def verdict(value: float, target: float) -> str:
@@ -45,18 +53,23 @@ def verdict(value: float, target: float) -> str:
     return f"{value:.3f} <= {target} met" if value <= target else f"{value:.3f} > {target} NOT met"
 
 
-def targets(steps: list[forward_backward.Comparison], checks: mypy_time.MypyTimes) -> list[str]:
+def targets(
+    steps: list[forward_backward.Comparison], fits: list[train_speed.Case], checks: mypy_time.MypyTimes
+) -> list[str]:
     """One Markdown bullet per target."""
     lines = []
     for result in steps:
         ratio = result.ratio(result.baseline)
         lines.append(f"- {result.model}: typed / {result.baseline} = {verdict(ratio, STEP_TARGET)}")
+    lines.extend(train_speed.targets(fits))
     for situation in checks.runs:
         lines.append(f"- mypy {situation}: plugin / no plugin = {verdict(checks.ratio(situation), MYPY_TARGET)}")
     return lines
 
 
-def notes(steps: list[forward_backward.Comparison], checks: mypy_time.MypyTimes) -> list[str]:
+def notes(
+    steps: list[forward_backward.Comparison], fits: list[train_speed.Case], checks: mypy_time.MypyTimes
+) -> list[str]:
     """What the figures rest on: identical programs, equal gradients, which files were checked."""
     lines = []
     for result in steps:
@@ -66,11 +79,14 @@ def notes(steps: list[forward_backward.Comparison], checks: mypy_time.MypyTimes)
             f"gradients differ by at most {result.max_grad_diff:.1e}; {result.rounds} rounds "
             f"of {result.iterations} alternating calls per implementation."
         )
+    lines.extend(train_speed.notes(fits))
     lines.append(f"- mypy checked {checks.note}; warm rounds voided by edits to typednn meanwhile: {checks.voided}.")
     return lines
 
 
-def report(steps: list[forward_backward.Comparison], checks: mypy_time.MypyTimes, load: str) -> str:
+def report(
+    steps: list[forward_backward.Comparison], fits: list[train_speed.Case], checks: mypy_time.MypyTimes, load: str
+) -> str:
     """The whole of RESULTS.md."""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
@@ -86,7 +102,7 @@ def report(steps: list[forward_backward.Comparison], checks: mypy_time.MypyTimes
             "",
             "## Targets",
             "",
-            *targets(steps, checks),
+            *targets(steps, fits, checks),
             "",
             "## Forward + backward step (jitted value_and_grad of mean softmax cross-entropy)",
             "",
@@ -96,13 +112,23 @@ def report(steps: list[forward_backward.Comparison], checks: mypy_time.MypyTimes
             "The ratio column is typed / that implementation: the median over pairs of calls made side",
             "by side, and in brackets the range of the per-round medians.",
             "",
+            "## Training speed: one epoch of `fit` (adam 1e-3, softmax cross-entropy, random data)",
+            "",
+            train_speed.table(fits),
+            "",
+            "The warm-up epoch includes compiling. Then the contenders take turns, one epoch each per round",
+            "in rotating order; the ratio column is typednn's best epoch / that contender's best epoch.",
+            "typednn and Keras get NumPy arrays each `fit`; the hand-written loops keep the data on device.",
+            "",
+            train_speed.flops_table(fits),
+            "",
             "## mypy on the examples, with and without `plugins = typednn.mypy`",
             "",
             mypy_time.table(checks),
             "",
             "## Notes",
             "",
-            *notes(steps, checks),
+            *notes(steps, fits, checks),
             "",
         ]
     )
@@ -117,6 +143,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {RESULTS.name} with the figures")
     parser.add_argument("--rounds", type=int, default=7, help="forward+backward timing rounds (default 7)")
+    parser.add_argument("--fit-mlp-repeats", type=int, default=5, help="timed MLP fit epochs (default 5)")
+    parser.add_argument("--fit-cnn-repeats", type=int, default=3, help="timed CNN fit epochs (default 3)")
     parser.add_argument("--cold-rounds", type=int, default=3, help="cold mypy runs per config (default 3)")
     parser.add_argument("--warm-rounds", type=int, default=5, help="warm mypy runs per config (default 5)")
     args = parser.parse_args()
@@ -124,12 +152,15 @@ def main() -> None:
     before = load_average()
     steps = forward_backward.run(rounds=args.rounds)
     print(forward_backward.table(steps), end="\n\n")
+    fits = train_speed.run(mlp_repeats=args.fit_mlp_repeats, cnn_repeats=args.fit_cnn_repeats)
+    print(train_speed.table(fits), end="\n\n")
+    print(train_speed.flops_table(fits), end="\n\n")
     checks = mypy_time.run(cold_rounds=args.cold_rounds, warm_rounds=args.warm_rounds)
     print(mypy_time.table(checks), end="\n\n")
     load = f"{before} / {load_average()}"
-    print("\n".join([*targets(steps, checks), *notes(steps, checks)]))
+    print("\n".join([*targets(steps, fits, checks), *notes(steps, fits, checks)]))
     if args.write:
-        RESULTS.write_text(report(steps, checks, load))
+        RESULTS.write_text(report(steps, fits, checks, load))
         print(f"wrote {RESULTS}", file=sys.stderr)
 
 

@@ -8,9 +8,15 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import jax
 import numpy as np
+import optax
 import pytest
+
+import typednn as tn
+from typednn import nn
 
 CHILD = """
 import sys
@@ -69,3 +75,55 @@ def test_a_killed_run_resumes_to_bit_identical_parameters(tmp_path: Path) -> Non
         run_child(script, out, directory)
         for ours, theirs in zip(arrays(out), reference, strict=True):
             assert np.array_equal(ours, theirs), f"killed at step {kill_at}: the resumed run differs"
+
+
+def small_trainer(seed: int = 0) -> tn.Trainer[Any, Any]:
+    x = tn.Input(4)
+    model = tn.Model(x, x >> nn.Dense(8) >> nn.relu >> nn.Dense(3))
+    return tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-2), seed=seed)
+
+
+def small_data() -> tn.data.Dataset[Any, Any]:
+    rng = np.random.default_rng(0)
+    return tn.data.from_arrays(rng.normal(size=(40, 4)), rng.integers(0, 3, 40), classes=3)
+
+
+def test_resume_in_process_continues_the_run_and_its_history(tmp_path: Path) -> None:
+    whole = small_trainer()
+    whole.fit(small_data(), epochs=4, batch_size=8, verbose=0)
+    first = small_trainer()
+    first.fit(small_data(), epochs=2, batch_size=8, callbacks=[tn.callbacks.Checkpoint(tmp_path)], verbose=0)
+    second = small_trainer()
+    history = second.fit(
+        small_data(), epochs=4, batch_size=8, callbacks=[tn.callbacks.Checkpoint(tmp_path)], resume=True, verbose=0
+    )
+    assert len(history) == 4 and (second.epoch, second.step) == (4, 20)
+    for ours, theirs in zip(jax.tree.leaves(second.params), jax.tree.leaves(whole.params), strict=True):
+        assert np.array_equal(ours, theirs)
+
+
+def test_resuming_a_damaged_checkpoint_names_the_file_and_an_older_good_step(tmp_path: Path) -> None:
+    small_trainer().fit(
+        small_data(), epochs=3, batch_size=8, callbacks=[tn.callbacks.Checkpoint(tmp_path, keep=3)], verbose=0
+    )
+    newest = sorted(tmp_path.glob("step_*"))[-1]
+    victim = max(
+        (p for p in newest.rglob("*") if p.is_file() and p.name != "typednn-checkpoint.json"),
+        key=lambda p: p.stat().st_size,
+    )
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    with pytest.raises(tn.train.CheckpointError) as caught:
+        small_trainer().fit(
+            small_data(), epochs=4, batch_size=8, callbacks=[tn.callbacks.Checkpoint(tmp_path)], resume=True, verbose=0
+        )
+    assert victim.name in str(caught.value) and "step 10 still loads" in str(caught.value)
+
+
+def test_resuming_with_another_batch_size_is_refused(tmp_path: Path) -> None:
+    small_trainer().fit(small_data(), epochs=1, batch_size=8, callbacks=[tn.callbacks.Checkpoint(tmp_path)], verbose=0)
+    with pytest.raises(tn.TypednnError, match=r"the run changed \(batch_size 8 -> 4\)"):
+        small_trainer().fit(
+            small_data(), epochs=2, batch_size=4, callbacks=[tn.callbacks.Checkpoint(tmp_path)], resume=True, verbose=0
+        )

@@ -17,8 +17,6 @@ import jax
 import numpy as np
 
 from ..data import Dataset
-from ..lower import Params
-from ._steps import Compiled, MetricStates
 
 Array = np.ndarray[Any, Any]
 # Without a known device memory size, datasets up to this size are kept on device.
@@ -57,15 +55,19 @@ def chunks(order: Array, *, batch_size: int, steps_per_chunk: int) -> Iterator[C
         yield Chunk(first, index[first : first + steps_per_chunk], weights[first : first + steps_per_chunk])
 
 
-def steps_per_chunk(steps: int, requested: int | None) -> int:
+def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True) -> int:
     """Steps per dispatch: as requested, else a whole short epoch or chunks of 32.
 
     Long chunks amortise the dispatch; short ones let the progress bar and the NaN check
     see results sooner. A short remainder chunk compiles once more, so epochs up to 64
-    steps run in one dispatch.
+    steps run in one dispatch. Without `loops_ok` (convolutions on CPU, see
+    `_steps.scan`) chunks are unrolled, so they are kept to 8 steps to bound the
+    compile time.
     """
     if requested is not None:
         return max(1, min(requested, steps))
+    if not loops_ok:
+        return min(steps, 8)
     return steps if steps <= 64 else 32
 
 
@@ -81,32 +83,16 @@ def fits_on_device(data: Dataset[Any, Any], limit: int | None) -> bool:
     return int(data.features.nbytes + data.targets.nbytes) <= limit
 
 
-Trained = tuple[Params, Any, MetricStates, jax.Array]
-
-
 class Feed:
-    """Where a dataset's batches come from: the device, or the host one chunk ahead."""
+    """Where a dataset's batches come from: the device, or the host one chunk ahead.
 
-    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, Any]]:
-        """Each chunk with what the compiled step reads its batches from."""
-        raise NotImplementedError
+    `chunks` gives each chunk with the arrays the compiled step reads its batches from:
+    `(features, targets, index)` on device (`on_device`), else `(x, y)`.
+    """
 
-    def train(
-        self,
-        compiled: Compiled,
-        params: Params,
-        opt_state: Any,
-        states: MetricStates,
-        batches: Any,
-        weights: Array,
-        steps: Array,
-        key: jax.Array,
-    ) -> Trained:
-        raise NotImplementedError
+    on_device: bool
 
-    def evaluate(
-        self, compiled: Compiled, params: Params, states: MetricStates, batches: Any, weights: Array
-    ) -> MetricStates:
+    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -116,31 +102,14 @@ class Feed:
 class OnDevice(Feed):
     """The whole dataset copied to the device once; each chunk sends only indices."""
 
+    on_device = True
+
     def __init__(self, data: Dataset[Any, Any]) -> None:
         self.features = jax.device_put(data.features)
         self.targets = jax.device_put(data.targets)
 
-    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, Any]]:
-        return ((chunk, chunk.index) for chunk in stream)
-
-    def train(
-        self,
-        compiled: Compiled,
-        params: Params,
-        opt_state: Any,
-        states: MetricStates,
-        batches: Any,
-        weights: Array,
-        steps: Array,
-        key: jax.Array,
-    ) -> Trained:
-        args = (self.features, self.targets, batches, weights, steps, key)
-        return compiled.train_on_device(params, opt_state, states, *args)  # type: ignore[no-any-return]
-
-    def evaluate(
-        self, compiled: Compiled, params: Params, states: MetricStates, batches: Any, weights: Array
-    ) -> MetricStates:
-        return compiled.evaluate_on_device(params, states, self.features, self.targets, batches, weights)  # type: ignore[no-any-return]
+    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
+        return ((chunk, (self.features, self.targets, chunk.index)) for chunk in stream)
 
 
 class Prefetched(Feed):
@@ -150,6 +119,8 @@ class Prefetched(Feed):
     previous chunk computes.
     """
 
+    on_device = False
+
     def __init__(self, data: Dataset[Any, Any]) -> None:
         self.data = data
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typednn-prefetch")
@@ -157,7 +128,7 @@ class Prefetched(Feed):
     def _load(self, chunk: Chunk) -> tuple[jax.Array, jax.Array]:
         return jax.device_put(self.data.features[chunk.index]), jax.device_put(self.data.targets[chunk.index])
 
-    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, Any]]:
+    def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
         pending: tuple[Chunk, Future[tuple[jax.Array, jax.Array]]] | None = None
         for chunk in stream:
             submitted = (chunk, self.pool.submit(self._load, chunk))
@@ -166,24 +137,6 @@ class Prefetched(Feed):
             pending = submitted
         if pending is not None:
             yield pending[0], pending[1].result()
-
-    def train(
-        self,
-        compiled: Compiled,
-        params: Params,
-        opt_state: Any,
-        states: MetricStates,
-        batches: Any,
-        weights: Array,
-        steps: Array,
-        key: jax.Array,
-    ) -> Trained:
-        return compiled.train_fed(params, opt_state, states, *batches, weights, steps, key)  # type: ignore[no-any-return]
-
-    def evaluate(
-        self, compiled: Compiled, params: Params, states: MetricStates, batches: Any, weights: Array
-    ) -> MetricStates:
-        return compiled.evaluate_fed(params, states, *batches, weights)  # type: ignore[no-any-return]
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)

@@ -21,12 +21,12 @@ def softmax_cross_entropy(logits: jax.Array, targets: jax.Array) -> jax.Array:
     """Cross-entropy of class scores against class ids or class probabilities.
 
     Args:
-        logits: Shape `(batch, classes)`.
-        targets: Class ids of shape `(batch,)`, or one-hot vectors or probabilities of
-            shape `(batch, classes)`.
+        logits: Shape `(batch, *dims, classes)`, typically `(batch, classes)`.
+        targets: Integer class ids of shape `(batch, *dims)`, or one-hot vectors or
+            probabilities of shape `(batch, *dims, classes)`.
 
     Returns:
-        Shape `(batch,)`.
+        Shape `(batch,)`: the mean over each example's `dims` (a sequence's positions).
 
     Example:
         >>> import jax.numpy as jnp
@@ -37,8 +37,8 @@ def softmax_cross_entropy(logits: jax.Array, targets: jax.Array) -> jax.Array:
         Array([0.1269, 0.1269], dtype=float32)
     """
     if targets.ndim == logits.ndim - 1:
-        return optax.softmax_cross_entropy_with_integer_labels(logits, targets)
-    return optax.softmax_cross_entropy(logits, targets)
+        return _per_example(optax.softmax_cross_entropy_with_integer_labels(logits, targets))
+    return _per_example(optax.softmax_cross_entropy(logits, targets))
 
 
 def binary_cross_entropy(logits: jax.Array, targets: jax.Array) -> jax.Array:

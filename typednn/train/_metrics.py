@@ -4,11 +4,17 @@ A metric is a small frozen object with three pure functions: `init()` gives a st
 zeros, `update(state, outputs, targets, weights)` folds in a batch (`weights` is 1 for
 a real example and 0 for the padding of a ragged batch), and `result(state)` gives the
 value. The trainer runs `update` inside its compiled steps.
+
+Outputs may have extra axes before the class axis, `(batch, *dims, classes)` with
+targets `(batch, *dims)` or `(batch, *dims, classes)` (a class per sequence position):
+a mean metric (accuracy, mse...) averages each example's positions first, and
+precision, recall and F1 count every position.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
@@ -56,6 +62,7 @@ class MeanMetric(Metric):
     """A metric that is the mean of one value per example."""
 
     def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
+        """Shape `(batch, *dims)`: one value per example, or per element of it (averaged per example)."""
         raise NotImplementedError
 
     def init(self, output_shape: tuple[int, ...]) -> State:
@@ -63,7 +70,10 @@ class MeanMetric(Metric):
 
     def update(self, state: State, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> State:
         values = self.values(outputs, targets).astype(jnp.float32)
-        return {"total": state["total"] + jnp.sum(values * weights), "count": state["count"] + jnp.sum(weights)}
+        values = jnp.mean(values.reshape(values.shape[0], -1), axis=1)
+        # `where`, not only the product: a padding row that overflows (inf * 0 is NaN) must not count.
+        weighted = jnp.where(weights > 0, values * weights, 0.0)
+        return {"total": state["total"] + jnp.sum(weighted), "count": state["count"] + jnp.sum(weights)}
 
     def result(self, state: State) -> jax.Array:
         return state["total"] / jnp.maximum(state["count"], 1.0)
@@ -88,6 +98,9 @@ class Accuracy(MeanMetric):
 class TopKAccuracy(MeanMetric):
     """The share of examples whose true class is among the `k` highest scores.
 
+    Its name holds `k` (`top_3_accuracy`), and `get` takes that name back. A score tied
+    with the true class's does not push it out of the top `k` (as `tf.math.in_top_k`).
+
     Args:
         k: How many of the highest scores count as a hit.
     """
@@ -100,8 +113,11 @@ class TopKAccuracy(MeanMetric):
         return f"top_{self.k}_accuracy"
 
     def __post_init__(self) -> None:
-        if self.k < 1:
-            raise TypednnError(f"TopKAccuracy needs k >= 1, not {self.k}")
+        if not isinstance(self.k, int) or self.k < 1:
+            raise TypednnError(
+                f"TopKAccuracy needs an integer k >= 1, not {self.k!r}",
+                hint="k is how many of the highest scores count as a hit",
+            )
 
     def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
         truth = targets if targets.ndim == outputs.ndim - 1 else jnp.argmax(targets, axis=-1)
@@ -116,7 +132,7 @@ class MeanSquaredError(MeanMetric):
     label: ClassVar[str] = "mse"
 
     def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
-        return jnp.mean(jnp.square(outputs - targets).reshape(outputs.shape[0], -1), axis=1)
+        return jnp.square(outputs - targets)
 
 
 @dataclass(frozen=True)
@@ -126,12 +142,18 @@ class MeanAbsoluteError(MeanMetric):
     label: ClassVar[str] = "mae"
 
     def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
-        return jnp.mean(jnp.abs(outputs - targets).reshape(outputs.shape[0], -1), axis=1)
+        return jnp.abs(outputs - targets)
 
 
 @dataclass(frozen=True)
 class _Counts(Metric):
     """Precision, recall and F1 from counts of true and false positives per class.
+
+    A class that is predicted but never true scores 0 recall, one that is true but never
+    predicted scores 0 precision, and either way 0 F1. A class that is neither (absent
+    from the data and never predicted) says nothing about the classifier and is left out
+    of the macro average, as scikit-learn and torchmetrics do; with no examples at all
+    the score is 0.
 
     Args:
         average: `"macro"` averages the per-class scores (each class counts the same);
@@ -143,7 +165,10 @@ class _Counts(Metric):
 
     def __post_init__(self) -> None:
         if self.average not in ("macro", "micro"):
-            raise TypednnError(f"{type(self).__name__} average must be 'macro' or 'micro', not {self.average!r}")
+            raise TypednnError(
+                f"{type(self).__name__} average must be 'macro' or 'micro', not {self.average!r}",
+                hint="'macro' weighs each class the same, 'micro' each example",
+            )
 
     def init(self, output_shape: tuple[int, ...]) -> State:
         classes = output_shape[-1] if output_shape and output_shape[-1] > 1 else 1
@@ -153,19 +178,28 @@ class _Counts(Metric):
         predicted, truth = predicted_classes(outputs, targets)
         binary = outputs.shape[-1] == 1
         classes = jnp.arange(1, 2) if binary else jnp.arange(outputs.shape[-1])
-        is_predicted = (predicted[..., None] == classes) * weights[..., None]
-        is_true = (truth[..., None] == classes) * weights[..., None]
+        # Equal ranks, so this runs with jax_numpy_rank_promotion="raise". Every position of an
+        # example counts (outputs of shape `(batch, *dims, classes)`).
+        classes = classes.reshape((1,) * predicted.ndim + (-1,))
+        weights = weights.reshape(weights.shape + (1,) * predicted.ndim)
+        is_predicted = predicted[..., None] == classes
+        is_true = truth[..., None] == classes
+        axes = tuple(range(predicted.ndim))
         counts = {
-            "tp": jnp.sum(is_predicted * is_true, axis=0),
-            "fp": jnp.sum(is_predicted * (1 - is_true), axis=0),
-            "fn": jnp.sum((1 - is_predicted) * is_true, axis=0),
+            "tp": jnp.sum((is_predicted & is_true) * weights, axis=axes),
+            "fp": jnp.sum((is_predicted & ~is_true) * weights, axis=axes),
+            "fn": jnp.sum((~is_predicted & is_true) * weights, axis=axes),
         }
         return {name: state[name] + counts[name] for name in counts}
 
     def result(self, state: State) -> jax.Array:
+        tp, fp, fn = state["tp"], state["fp"], state["fn"]
         if self.average == "micro":
-            state = {name: jnp.sum(value, keepdims=True) for name, value in state.items()}
-        return jnp.mean(self.score(state["tp"], state["fp"], state["fn"]))
+            tp, fp, fn = (jnp.sum(value, keepdims=True) for value in (tp, fp, fn))
+        # Leave out classes neither true nor predicted: a perfect classifier scores 1 on data lacking a class.
+        seen = tp + fp + fn > 0
+        scores = jnp.where(seen, self.score(tp, fp, fn), 0.0)
+        return jnp.sum(scores) / jnp.maximum(jnp.sum(seen, dtype=jnp.float32), 1.0)
 
     @staticmethod
     def score(tp: jax.Array, fp: jax.Array, fn: jax.Array) -> jax.Array:
@@ -213,22 +247,40 @@ _BY_NAME: dict[str, type[Metric]] = {
     cls.label: cls for cls in (Accuracy, TopKAccuracy, Precision, Recall, F1, MeanSquaredError, MeanAbsoluteError)
 }
 _BY_NAME |= {"mean_squared_error": MeanSquaredError, "mean_absolute_error": MeanAbsoluteError}
+_TOP_K = re.compile(r"top_([1-9][0-9]*)_accuracy")
 
 
 def get(metric: str | Metric) -> Metric:
     """A metric object from itself or its name (`"accuracy"`, `"f1"`, `"mse"`...).
 
+    Every metric's `name` is a name `get` takes: `"top_3_accuracy"` is `TopKAccuracy(k=3)`.
+
     Raises:
-        TypednnError: for an unknown name, with the closest known one.
+        TypednnError: for an unknown name, with the closest known one, or for anything
+            that is neither a name nor a metric object.
 
     Example:
         >>> get("accuracy")
         Accuracy()
+        >>> get("top_3_accuracy")
+        TopKAccuracy(k=3)
     """
     if isinstance(metric, Metric):
         return metric
+    given: object = metric  # callers without mypy pass anything, e.g. the class `tn.metrics.F1`
+    if isinstance(given, type) and issubclass(given, Metric):
+        raise TypednnError(
+            f"a metric must be a name or a metric object, not the class {given.__name__}",
+            hint=f"call the class: {given.__name__}()",
+        )
+    if not isinstance(given, str):
+        raise TypednnError(
+            f"a metric must be a name or a metric object, not {given!r}", hint="e.g. 'accuracy' or tn.metrics.F1()"
+        )
     if metric in _BY_NAME:
         return _BY_NAME[metric]()
+    if top_k := _TOP_K.fullmatch(metric):
+        return TopKAccuracy(k=int(top_k.group(1)))
     close = difflib.get_close_matches(metric, _BY_NAME, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"known metrics: {', '.join(sorted(_BY_NAME))}"
     raise TypednnError(f"unknown metric {metric!r}", hint=hint)

@@ -9,7 +9,7 @@ device from the whole dataset when it is there, or read from arrays the host fee
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import jax
 import jax.numpy as jnp
@@ -22,6 +22,9 @@ from ._metrics import Metric, State
 Loss = Callable[[jax.Array, jax.Array], jax.Array]
 Apply = Callable[..., Any]
 MetricStates = dict[str, State]
+C = TypeVar("C")
+X = TypeVar("X")
+Y = TypeVar("Y")
 
 
 def _mean_loss(loss: Loss, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> tuple[jax.Array, jax.Array]:
@@ -36,6 +39,20 @@ def _mean_loss(loss: Loss, outputs: jax.Array, targets: jax.Array, weights: jax.
     return jnp.sum(per_example * weights) / jnp.maximum(jnp.sum(weights), 1.0), per_example
 
 
+def scan(body: Callable[[C, X], tuple[C, Y]], carry: C, xs: X, *, unroll: bool) -> tuple[C, Y]:
+    """`lax.scan`, unrolled into straight-line code when asked, and for a single step.
+
+    XLA:CPU runs convolution gradients several times slower inside a loop body than
+    outside one (jax-ml/jax#12868), so convolutional models on CPU unroll their chunks
+    of steps (and a one-step chunk must not be a one-trip loop either).
+    """
+    if jax.tree.leaves(xs)[0].shape[0] != 1:
+        return jax.lax.scan(body, carry, xs, unroll=unroll)
+    carry, y = body(carry, jax.tree.map(lambda x: x[0], xs))
+    stacked: Y = jax.tree.map(lambda v: v[None], y)
+    return carry, stacked
+
+
 class Compiled:
     """Builds and caches the jitted chunk functions for one model, loss and optimizer.
 
@@ -45,6 +62,8 @@ class Compiled:
         optimizer: The optax transformation.
         metrics: Metrics computed while training and evaluating.
         output_shape: One example's output shape (metric states are sized from it).
+        unroll: Unroll each chunk of training steps into straight-line code (see `scan`;
+            only gradients suffer in loops, so evaluation keeps its loop).
     """
 
     def __init__(
@@ -54,12 +73,15 @@ class Compiled:
         optimizer: optax.GradientTransformation,
         metrics: Sequence[Metric],
         output_shape: tuple[int, ...],
+        *,
+        unroll: bool = False,
     ) -> None:
         self.apply = apply
         self.loss = loss
         self.optimizer = optimizer
         self.metrics = tuple(metrics)
         self.output_shape = output_shape
+        self.unroll = unroll
         # params and optimizer state are donated: each chunk updates them in place. The
         # metric states are small and are read by the host after the next dispatch.
         self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1))
@@ -122,7 +144,9 @@ class Compiled:
             idx, w, step = xs
             return self._train_step(carry, features[idx], targets[idx], w, jax.random.fold_in(key, step))
 
-        (params, opt_state, states), losses = jax.lax.scan(body, (params, opt_state, states), (index, weights, steps))
+        (params, opt_state, states), losses = scan(
+            body, (params, opt_state, states), (index, weights, steps), unroll=self.unroll
+        )
         return params, opt_state, states, losses
 
     def _train_fed(
@@ -142,7 +166,9 @@ class Compiled:
             bx, by, w, step = xs
             return self._train_step(carry, bx, by, w, jax.random.fold_in(key, step))
 
-        (params, opt_state, states), losses = jax.lax.scan(body, (params, opt_state, states), (x, y, weights, steps))
+        (params, opt_state, states), losses = scan(
+            body, (params, opt_state, states), (x, y, weights, steps), unroll=self.unroll
+        )
         return params, opt_state, states, losses
 
     def _evaluate_step(
@@ -165,7 +191,7 @@ class Compiled:
             idx, w = xs
             return self._evaluate_step(params, states, features[idx], targets[idx], w), None
 
-        return jax.lax.scan(body, states, (index, weights))[0]
+        return scan(body, states, (index, weights), unroll=False)[0]
 
     def _evaluate_fed(
         self, params: Params, states: MetricStates, x: jax.Array, y: jax.Array, weights: jax.Array
@@ -174,11 +200,11 @@ class Compiled:
             bx, by, w = xs
             return self._evaluate_step(params, states, bx, by, w), None
 
-        return jax.lax.scan(body, states, (x, y, weights))[0]
+        return scan(body, states, (x, y, weights), unroll=False)[0]
 
     def _predict_fed(self, params: Params, x: jax.Array) -> jax.Array:
         def body(carry: None, bx: jax.Array) -> tuple[None, jax.Array]:
             return None, self.apply(params, bx)
 
-        outputs: jax.Array = jax.lax.scan(body, None, x)[1]
+        outputs: jax.Array = scan(body, None, x, unroll=False)[1]
         return outputs

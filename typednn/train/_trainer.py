@@ -16,6 +16,7 @@ from .._errors import TypednnError
 from .._model import In, Model, Out
 from .._shapes import check_fit
 from ..data import Dataset
+from ..layers import Conv2D
 from ..lower import Params
 from ._callback import Callback, Run, Steps
 from ._checkpointing import Checkpoint
@@ -47,7 +48,8 @@ class Trainer(Generic[In, Out]):
         metrics: Metrics or their names (`"accuracy"`, `"f1"`, `tn.metrics.TopKAccuracy(k=3)`).
         seed: Seeds parameter initialisation, the order of examples and dropout.
         steps_per_dispatch: Optimizer steps per compiled dispatch (`lax.scan`); by
-            default a whole epoch of up to 64 steps, else 32.
+            default a whole epoch of up to 64 steps, else 32 (on CPU, models with
+            convolutions run 8 steps unrolled: XLA:CPU is slow on them inside loops).
         device_data_limit: Datasets up to this many bytes are copied to the device once
             and batched there; larger ones are fed from the host, one chunk ahead. By
             default a quarter of the device's memory (2 GiB when it does not say).
@@ -98,8 +100,13 @@ class Trainer(Generic[In, Out]):
         self.step = 0
         self.epoch = 0
         self._key = jax.random.fold_in(jax.random.key(seed), 1)  # dropout; apart from init's key
+        # XLA:CPU runs convolution gradients slowly inside loops (see `_steps.scan`).
+        convolutional = any(isinstance(layer, Conv2D) for layer in model.graph.layers())
+        self._loops_ok = not (convolutional and jax.default_backend() == "cpu")
         output_shape = tuple(d if isinstance(d, int) else 1 for d in model.outputs.shape.dims)
-        self._compiled = Compiled(model.lowered.apply, loss, optimizer, self.metrics, output_shape)
+        self._compiled = Compiled(
+            model.lowered.apply, loss, optimizer, self.metrics, output_shape, unroll=not self._loops_ok
+        )
 
     def check(self, data: Dataset[Any, Any]) -> None:
         """Raise `ShapeError` if the data does not fit the model (before any compiling)."""
@@ -211,7 +218,7 @@ class Trainer(Generic[In, Out]):
     def _train_epoch(
         self, run: Run, feed: Feed, order: np.ndarray[Any, Any], callbacks: list[Callback]
     ) -> dict[str, float]:
-        per_chunk = steps_per_chunk(run.steps_per_epoch, self.steps_per_dispatch)
+        per_chunk = steps_per_chunk(run.steps_per_epoch, self.steps_per_dispatch, loops_ok=self._loops_ok)
         states = self._compiled.init_metrics()
         pending: tuple[Chunk, jax.Array, MetricStates, int] | None = None
         started = time.perf_counter()
@@ -219,8 +226,9 @@ class Trainer(Generic[In, Out]):
         # reports progress or checks the loss.
         for chunk, batches in feed.chunks(chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk)):
             steps = np.arange(self.step, self.step + len(chunk.index), dtype=np.int32)
-            self.params, self.opt_state, states, losses = feed.train(
-                self._compiled, self.params, self.opt_state, states, batches, chunk.weights, steps, self._key
+            train = self._compiled.train_on_device if feed.on_device else self._compiled.train_fed
+            self.params, self.opt_state, states, losses = train(
+                self.params, self.opt_state, states, *batches, chunk.weights, steps, self._key
             )
             first_step = self.step
             self.step = run.step = self.step + len(chunk.index)
@@ -272,10 +280,13 @@ class Trainer(Generic[In, Out]):
         feed = feed_for(data, self.device_data_limit)
         states = self._compiled.init_metrics()
         try:
-            per_chunk = steps_per_chunk(math.ceil(len(data) / batch_size), self.steps_per_dispatch)
+            per_chunk = steps_per_chunk(
+                math.ceil(len(data) / batch_size), self.steps_per_dispatch, loops_ok=self._loops_ok
+            )
             order = np.arange(len(data))
             for chunk, batches in feed.chunks(chunks(order, batch_size=batch_size, steps_per_chunk=per_chunk)):
-                states = feed.evaluate(self._compiled, self.params, states, batches, chunk.weights)
+                evaluate = self._compiled.evaluate_on_device if feed.on_device else self._compiled.evaluate_fed
+                states = evaluate(self.params, states, *batches, chunk.weights)
         finally:
             feed.close()
         return self._compiled.results(jax.device_get(states))
