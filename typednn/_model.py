@@ -87,9 +87,14 @@ class Model(Generic[In, Out]):
 
         save(self, directory, params)
 
+    def param_shapes(self) -> dict[str, dict[str, jax.ShapeDtypeStruct]]:
+        """The shape and dtype of each parameter `init` makes, without making them."""
+        shapes: dict[str, dict[str, jax.ShapeDtypeStruct]] = jax.eval_shape(self.init, jax.random.key(0))
+        return shapes
+
     def summary(self) -> str:
         """A Keras-style table: each layer, its output shape and parameter count."""
-        shapes = jax.eval_shape(self.init, jax.random.key(0))
+        shapes = self.param_shapes()
         rows = [("Input", "input", repr(self.inputs.shape), 0)]
         counted: set[str] = set()  # a layer applied twice shares its parameters: count them once
         for node, tensor in self.graph.nodes():

@@ -14,10 +14,10 @@ from ._dataset import Classes, Dataset
 _BUNDLED = resources.files("typednn.data") / "_bundled"
 
 
-def _rows(name: str) -> np.ndarray[Any, Any]:
+def _rows(name: str, *, header: bool) -> np.ndarray[Any, Any]:
     raw = (_BUNDLED / name).read_bytes()
     text = gzip.decompress(raw).decode() if name.endswith(".gz") else raw.decode()
-    return np.loadtxt(text.splitlines(), delimiter=",", dtype=np.float32, skiprows=0 if name.endswith(".gz") else 1)
+    return np.loadtxt(text.splitlines(), delimiter=",", dtype=np.float32, skiprows=int(header))
 
 
 def digits() -> Dataset[Tensor[Literal[8], Literal[8], Literal[1]], Classes[Literal[10]]]:
@@ -31,7 +31,7 @@ def digits() -> Dataset[Tensor[Literal[8], Literal[8], Literal[1]], Classes[Lite
         >>> len(data), data.features.shape[1:], data.classes
         (1797, (8, 8, 1), 10)
     """
-    rows = _rows("digits.csv.gz")
+    rows = _rows("digits.csv.gz", header=False)
     return Dataset(rows[:, :64].reshape(-1, 8, 8, 1) / 16.0, rows[:, 64].astype(np.int32), classes=10)
 
 
@@ -43,5 +43,5 @@ def iris() -> Dataset[Tensor[Literal[4]], Classes[Literal[3]]]:
         >>> len(data), data.features.shape[1:], data.classes
         (150, (4,), 3)
     """
-    rows = _rows("iris.csv")
+    rows = _rows("iris.csv", header=True)
     return Dataset(rows[:, :4], rows[:, 4].astype(np.int32), classes=3)

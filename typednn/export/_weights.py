@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 import safetensors
@@ -45,7 +44,7 @@ def tensor_name(layer: str, param: str) -> str:
 
 def needed(model: Model[Any, Any]) -> Table:
     """The tensors the model's `init` makes, computed without making them."""
-    shapes = jax.eval_shape(model.init, jax.random.key(0))
+    shapes = model.param_shapes()
     return {
         tensor_name(layer, param): Spec(tuple(array.shape), str(array.dtype))
         for layer, arrays in shapes.items()

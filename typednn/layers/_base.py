@@ -35,6 +35,9 @@ class Layer(Generic[*P]):
 
     params_type: ClassVar[type[Params]]
     kind: ClassVar[str]
+    # Whether XLA:CPU runs this layer's gradients far slower inside a loop body than
+    # outside one (convolutions: jax-ml/jax#12868); the trainer then unrolls its steps.
+    slow_in_cpu_loops: ClassVar[bool] = False
 
     def __init__(self, params: Params, *, name: str | None = None) -> None:
         self.params = params

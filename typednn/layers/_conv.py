@@ -35,6 +35,7 @@ class Conv2D(Layer[*P]):
 
     params_type = Conv2DParams
     kind = "conv2d"
+    slow_in_cpu_loops = True
     params: Conv2DParams
 
     def __init__(

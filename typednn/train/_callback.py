@@ -16,14 +16,13 @@ class Run:
     """What a callback sees of the run in progress.
 
     Attributes:
-        trainer: The trainer (its `params`, `opt_state`, `model`).
+        trainer: The trainer (its `params`, `opt_state`, `step`, `model`).
         epochs: The epoch `fit` stops after (counting from 0, exclusive).
         initial_epoch: The first epoch of this call (above 0 when resumed).
         steps_per_epoch: Optimizer steps in one epoch (the last batch may be partial).
         batch_size: Examples per step.
         examples: Examples in one epoch.
         epoch: The current epoch.
-        step: Optimizer steps taken so far, over all epochs.
         stop_training: Set it to end `fit` after the current epoch.
         is_chief: Whether this process writes logs and files (process 0).
     """
@@ -35,7 +34,6 @@ class Run:
     batch_size: int
     examples: int
     epoch: int = 0
-    step: int = 0
     stop_training: bool = False
     is_chief: bool = True
     history: list[dict[str, float]] = field(default_factory=list)

@@ -58,6 +58,22 @@ class Metric:
         raise NotImplementedError
 
 
+def mean_init() -> State:
+    """The state of a weighted mean: a running total and count."""
+    return {"total": jnp.zeros((), jnp.float32), "count": jnp.zeros((), jnp.float32)}
+
+
+def mean_update(state: State, values: jax.Array, weights: jax.Array) -> State:
+    """Fold in one value per example, `(batch,)`, weighted by `weights`."""
+    # `where`, not only the product: a padding row that overflows (inf * 0 is NaN) must not count.
+    weighted = jnp.where(weights > 0, values.astype(jnp.float32) * weights, 0.0)
+    return {"total": state["total"] + jnp.sum(weighted), "count": state["count"] + jnp.sum(weights)}
+
+
+def mean_result(state: State) -> jax.Array:
+    return state["total"] / jnp.maximum(state["count"], 1.0)
+
+
 class MeanMetric(Metric):
     """A metric that is the mean of one value per example."""
 
@@ -66,17 +82,14 @@ class MeanMetric(Metric):
         raise NotImplementedError
 
     def init(self, output_shape: tuple[int, ...]) -> State:
-        return {"total": jnp.zeros((), jnp.float32), "count": jnp.zeros((), jnp.float32)}
+        return mean_init()
 
     def update(self, state: State, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> State:
         values = self.values(outputs, targets).astype(jnp.float32)
-        values = jnp.mean(values.reshape(values.shape[0], -1), axis=1)
-        # `where`, not only the product: a padding row that overflows (inf * 0 is NaN) must not count.
-        weighted = jnp.where(weights > 0, values * weights, 0.0)
-        return {"total": state["total"] + jnp.sum(weighted), "count": state["count"] + jnp.sum(weights)}
+        return mean_update(state, jnp.mean(values.reshape(values.shape[0], -1), axis=1), weights)
 
     def result(self, state: State) -> jax.Array:
-        return state["total"] / jnp.maximum(state["count"], 1.0)
+        return mean_result(state)
 
 
 @dataclass(frozen=True)

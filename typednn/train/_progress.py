@@ -12,6 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from .._errors import TypednnError
 from ._callback import Callback, Run, Steps
 
+# 0 silent, 1 a live bar, 2 a line per epoch, "auto" 1 on a terminal and 2 otherwise.
+Verbose = int | Literal["auto"]
+
 
 def _significant(value: float) -> str:
     # Four significant digits, trailing zeros kept so that columns line up: 0.9700, 1235, 1.200e-06.
@@ -56,7 +59,7 @@ class ProgressBar(Callback):
         >>> bar = ProgressBar(verbose="auto", console=Console(file=io.StringIO()))
     """
 
-    def __init__(self, *, verbose: int | Literal["auto"] = "auto", console: Console | None = None) -> None:
+    def __init__(self, *, verbose: Verbose = "auto", console: Console | None = None) -> None:
         if verbose not in (0, 1, 2, "auto") or isinstance(verbose, bool):
             raise TypednnError(
                 f"ProgressBar verbose must be 0, 1, 2 or 'auto', got {verbose!r}",
@@ -64,8 +67,7 @@ class ProgressBar(Callback):
             )
         self.verbose = verbose
         self.console = console
-        self._mode = 0
-        self._console = console
+        self._lines: Console | None = None  # where verbose=2 prints its lines; None otherwise
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._epoch_start = 0.0
@@ -73,14 +75,16 @@ class ProgressBar(Callback):
         self._seconds = 0.0
 
     def on_train_begin(self, run: Run) -> None:
+        self._lines = None
         if not run.is_chief:
-            self._mode = 0
             return
         # Made here, not in __init__, so that the default console finds the stdout of the time.
-        console = self._console = self.console if self.console is not None else Console()
+        console = self.console if self.console is not None else Console()
         auto = 1 if console.is_terminal or console.is_jupyter else 2
-        self._mode = auto if self.verbose == "auto" else int(self.verbose)
-        if self._mode == 1:
+        mode = auto if self.verbose == "auto" else self.verbose
+        if mode == 2:
+            self._lines = console
+        elif mode == 1:
             self._progress = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -109,10 +113,10 @@ class ProgressBar(Callback):
         self._progress.update(self._task, completed=steps.batch, metrics=_metrics(steps.logs), speed=speed)
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
-        if self._mode == 2 and self._console is not None:
+        if self._lines is not None:
             parts = [f"epoch {epoch + 1}/{run.epochs}", _duration(time.perf_counter() - self._epoch_start)]
             line = " - ".join([*parts, _metrics(logs)] if logs else parts)
-            self._console.print(line, markup=False, highlight=False, soft_wrap=True)
+            self._lines.print(line, markup=False, highlight=False, soft_wrap=True)
         if self._progress is None or self._task is None:
             return
         self._progress.update(self._task, completed=run.steps_per_epoch, metrics=_metrics(logs))

@@ -7,6 +7,7 @@ so the rate is checkpointed with it and a resumed run continues with the same ra
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import jax.numpy as jnp
 import optax
@@ -14,7 +15,12 @@ import optax
 from .._errors import TypednnError
 from ._callback import Callback, Run
 from ._early_stopping import Mode, Monitor
-from ._trainer import learning_rate
+
+
+def learning_rate(opt_state: Any) -> float | None:
+    """The learning rate held in an optimizer state (`optax.inject_hyperparams`), if any."""
+    value = optax.tree_utils.tree_get(opt_state, "learning_rate", None)
+    return None if value is None else float(value)
 
 
 def _rate(run: Run, callback: str) -> float:

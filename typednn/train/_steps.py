@@ -17,7 +17,7 @@ import optax
 
 from .._errors import TypednnError
 from ..lower import Params
-from ._metrics import Metric, State
+from ._metrics import Metric, State, mean_init, mean_result, mean_update
 
 Loss = Callable[[jax.Array, jax.Array], jax.Array]
 Apply = Callable[..., Any]
@@ -91,24 +91,18 @@ class Compiled:
         self.predict_fed = jax.jit(self._predict_fed)
 
     def init_metrics(self) -> MetricStates:
-        states = {metric.name: metric.init(self.output_shape) for metric in self.metrics}
-        return {"loss": {"total": jnp.zeros((), jnp.float32), "count": jnp.zeros((), jnp.float32)}, **states}
+        return {"loss": mean_init()} | {metric.name: metric.init(self.output_shape) for metric in self.metrics}
 
     def results(self, states: MetricStates) -> dict[str, float]:
         """The metric values of host-side states (after `jax.device_get`)."""
-        values = {"loss": float(states["loss"]["total"] / max(float(states["loss"]["count"]), 1.0))}
-        values |= {metric.name: float(metric.result(states[metric.name])) for metric in self.metrics}
-        return values
+        values = {"loss": float(mean_result(states["loss"]))}
+        return values | {metric.name: float(metric.result(states[metric.name])) for metric in self.metrics}
 
     def _update_metrics(
         self, states: MetricStates, outputs: jax.Array, targets: jax.Array, weights: jax.Array, per_example: jax.Array
     ) -> MetricStates:
-        loss_state = {
-            "total": states["loss"]["total"] + jnp.sum(per_example * weights),
-            "count": states["loss"]["count"] + jnp.sum(weights),
-        }
         updated = {m.name: m.update(states[m.name], outputs, targets, weights) for m in self.metrics}
-        return {"loss": loss_state, **updated}
+        return {"loss": mean_update(states["loss"], per_example, weights)} | updated
 
     def _train_step(
         self, carry: tuple[Params, Any, MetricStates], x: jax.Array, y: jax.Array, w: jax.Array, key: jax.Array
@@ -138,16 +132,8 @@ class Compiled:
         steps: jax.Array,
         key: jax.Array,
     ) -> tuple[Params, Any, MetricStates, jax.Array]:
-        def body(
-            carry: tuple[Params, Any, MetricStates], xs: tuple[jax.Array, jax.Array, jax.Array]
-        ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
-            idx, w, step = xs
-            return self._train_step(carry, features[idx], targets[idx], w, jax.random.fold_in(key, step))
-
-        (params, opt_state, states), losses = scan(
-            body, (params, opt_state, states), (index, weights, steps), unroll=self.unroll
-        )
-        return params, opt_state, states, losses
+        # Only the indices travel; the chunk's batches are gathered on device.
+        return self._train_fed(params, opt_state, states, features[index], targets[index], weights, steps, key)
 
     def _train_fed(
         self,
@@ -187,11 +173,7 @@ class Compiled:
         index: jax.Array,
         weights: jax.Array,
     ) -> MetricStates:
-        def body(states: MetricStates, xs: tuple[jax.Array, jax.Array]) -> tuple[MetricStates, None]:
-            idx, w = xs
-            return self._evaluate_step(params, states, features[idx], targets[idx], w), None
-
-        return scan(body, states, (index, weights), unroll=False)[0]
+        return self._evaluate_fed(params, states, features[index], targets[index], weights)
 
     def _evaluate_fed(
         self, params: Params, states: MetricStates, x: jax.Array, y: jax.Array, weights: jax.Array

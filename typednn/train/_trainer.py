@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import Any, Generic, Literal
+from typing import Any, Generic
 
 import jax
 import jax.numpy as jnp
@@ -16,7 +16,6 @@ from .._errors import TypednnError
 from .._model import In, Model, Out
 from .._shapes import check_fit
 from ..data import Dataset
-from ..layers import Conv2D
 from ..lower import Params
 from ._callback import Callback, Run, Steps
 from ._checkpointing import Checkpoint
@@ -24,16 +23,9 @@ from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
 from ._history import History
 from ._metrics import Metric, get
 from ._nan import TerminateOnNaN
-from ._progress import ProgressBar
+from ._progress import ProgressBar, Verbose
+from ._schedules import learning_rate
 from ._steps import Compiled, Loss, MetricStates
-
-Verbose = int | Literal["auto"]
-
-
-def learning_rate(opt_state: Any) -> float | None:
-    """The learning rate held in an optimizer state (`optax.inject_hyperparams`), if any."""
-    value = optax.tree_utils.tree_get(opt_state, "learning_rate", None)
-    return None if value is None else float(value)
 
 
 class Trainer(Generic[In, Out]):
@@ -100,9 +92,8 @@ class Trainer(Generic[In, Out]):
         self.step = 0
         self.epoch = 0
         self._key = jax.random.fold_in(jax.random.key(seed), 1)  # dropout; apart from init's key
-        # XLA:CPU runs convolution gradients slowly inside loops (see `_steps.scan`).
-        convolutional = any(isinstance(layer, Conv2D) for layer in model.graph.layers())
-        self._loops_ok = not (convolutional and jax.default_backend() == "cpu")
+        slow_in_loops = any(layer.slow_in_cpu_loops for layer in model.graph.layers())
+        self._loops_ok = not (slow_in_loops and jax.default_backend() == "cpu")
         output_shape = tuple(d if isinstance(d, int) else 1 for d in model.outputs.shape.dims)
         self._compiled = Compiled(
             model.lowered.apply, loss, optimizer, self.metrics, output_shape, unroll=not self._loops_ok
@@ -138,8 +129,8 @@ class Trainer(Generic[In, Out]):
             validation: Examples to evaluate after each epoch (`val_` metrics), or the
                 share of `data` to hold out for that (its last examples, as Keras does).
             callbacks: E.g. `tn.callbacks.EarlyStopping()`, `tn.callbacks.Checkpoint(dir)`.
-            verbose: 0 silent, 1 a progress bar, 2 one line per epoch; `"auto"` is 1 on a
-                terminal and 2 otherwise. Ignored when `callbacks` holds a ProgressBar.
+            verbose: How the default `ProgressBar` reports (0 silent, 1 a live bar, 2 a line
+                per epoch, `"auto"`). Ignored when `callbacks` holds a ProgressBar.
             shuffle: Shuffle the examples each epoch (seeded by `seed` and the epoch).
             resume: Continue from the newest checkpoint of the `Checkpoint` callback
                 (parameters, optimizer state, step, epoch and data order), so the run
@@ -185,10 +176,11 @@ class Trainer(Generic[In, Out]):
             batch_size=batch_size,
             examples=len(data),
             epoch=self.epoch,
-            step=self.step,
             history=history.epochs,
         )
         feed = feed_for(data, self.device_data_limit)
+        # Copied to the device once for the whole run, not once per epoch.
+        validation_feed = None if validation is None else feed_for(validation, self.device_data_limit)
         try:
             for callback in callbacks:
                 callback.on_train_begin(run)
@@ -198,8 +190,9 @@ class Trainer(Generic[In, Out]):
                     callback.on_epoch_begin(run, epoch)
                 order = epoch_order(len(data), seed=self.seed, epoch=epoch, shuffle=shuffle)
                 logs = self._train_epoch(run, feed, order, callbacks)
-                if validation is not None:
-                    logs |= {f"val_{k}": v for k, v in self.evaluate(validation, batch_size=batch_size).items()}
+                if validation is not None and validation_feed is not None:
+                    scores = self._evaluate(validation_feed, len(validation), batch_size)
+                    logs |= {f"val_{k}": v for k, v in scores.items()}
                 rate = learning_rate(self.opt_state)
                 if rate is not None:
                     logs["learning_rate"] = rate
@@ -211,6 +204,8 @@ class Trainer(Generic[In, Out]):
                     break
         finally:
             feed.close()
+            if validation_feed is not None:
+                validation_feed.close()
             for callback in callbacks:
                 callback.on_train_end(run)
         return history
@@ -231,7 +226,7 @@ class Trainer(Generic[In, Out]):
                 self.params, self.opt_state, states, *batches, chunk.weights, steps, self._key
             )
             first_step = self.step
-            self.step = run.step = self.step + len(chunk.index)
+            self.step += len(chunk.index)
             if pending is not None:
                 started = self._report(run, callbacks, *pending, started)
             pending = (chunk, losses, states, first_step)
@@ -274,21 +269,23 @@ class Trainer(Generic[In, Out]):
             ShapeError: if the data does not fit the model.
         """
         self.check(data)
-        if len(data) == 0:
-            raise TypednnError("cannot evaluate on an empty dataset")
-        batch_size = min(batch_size, len(data))
         feed = feed_for(data, self.device_data_limit)
-        states = self._compiled.init_metrics()
         try:
-            per_chunk = steps_per_chunk(
-                math.ceil(len(data) / batch_size), self.steps_per_dispatch, loops_ok=self._loops_ok
-            )
-            order = np.arange(len(data))
-            for chunk, batches in feed.chunks(chunks(order, batch_size=batch_size, steps_per_chunk=per_chunk)):
-                evaluate = self._compiled.evaluate_on_device if feed.on_device else self._compiled.evaluate_fed
-                states = evaluate(self.params, states, *batches, chunk.weights)
+            return self._evaluate(feed, len(data), batch_size)
         finally:
             feed.close()
+
+    def _evaluate(self, feed: Feed, examples: int, batch_size: int) -> dict[str, float]:
+        if examples == 0:
+            raise TypednnError("cannot evaluate on an empty dataset")
+        batch_size = min(batch_size, examples)
+        # Evaluation has no gradients, so its loop is fast everywhere: no unrolling.
+        per_chunk = steps_per_chunk(math.ceil(examples / batch_size), self.steps_per_dispatch)
+        evaluate = self._compiled.evaluate_on_device if feed.on_device else self._compiled.evaluate_fed
+        states = self._compiled.init_metrics()
+        stream = chunks(np.arange(examples), batch_size=batch_size, steps_per_chunk=per_chunk)
+        for chunk, batches in feed.chunks(stream):
+            states = evaluate(self.params, states, *batches, chunk.weights)
         return self._compiled.results(jax.device_get(states))
 
     def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
