@@ -22,6 +22,18 @@ def fsync_dir(folder: Path) -> None:
         os.close(descriptor)
 
 
+def write_synced(path: Path, data: bytes) -> None:
+    """Create or truncate `path`, write `data`, and flush it to disk before returning.
+
+    On its own this is not atomic: use it for files no reader sees until a rename
+    publishes them (`write_atomic`, or a folder moved into place).
+    """
+    with open(path, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a mix.
 
@@ -33,11 +45,9 @@ def write_atomic(path: Path, data: bytes) -> None:
         data: Its new content.
     """
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(descriptor)
     try:
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+        write_synced(Path(temporary), data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from .._errors import TypednnError
-from .._files import fsync_dir
+from .._files import fsync_dir, write_synced
 
 
 def new_sibling(target: Path) -> Path:
@@ -74,10 +74,7 @@ def replace_directory(target: Path, files: Mapping[str, bytes]) -> None:
     try:
         new.mkdir()
         for name, data in files.items():
-            with open(new / name, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
+            write_synced(new / name, data)
         fsync_dir(new)
         if os.path.lexists(target):
             os.rename(target, old)

@@ -77,9 +77,10 @@ class Document:
 def _pretty(value: Any, indent: str = "") -> str:
     """JSON with one layer, tensor or size list per line (as a spec file reads)."""
     flat = json.dumps(value, ensure_ascii=False)
+    depth = _depth(value)
     # A layer entry, {kind: {options}}, stays on one line when it fits.
-    entry = isinstance(value, dict) and len(value) == 1 and _depth(value) == 3 and len(indent) + len(flat) <= 100
-    if _depth(value) <= 2 or entry:
+    entry = isinstance(value, dict) and len(value) == 1 and depth == 3 and len(indent) + len(flat) <= 100
+    if depth <= 2 or entry:
         return flat
     inner = indent + "  "
     if isinstance(value, dict):

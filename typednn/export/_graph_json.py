@@ -13,10 +13,9 @@ This is the `model` section of an export's spec.json, and the format spec files 
 
 - `input` lists one example's sizes (the batch axis is implicit): ints, or a named
   `tn.Dim`'s full name (`"myproject.dims.Seq"`).
-- Each entry of `layers` is one `{kind: options}` pair. The kinds are those of
-  `layers/_registry.py` (`dense`, `conv2d`, `max_pool2d`, `avg_pool2d`, `flatten`,
-  `reshape`, `dropout`, `add`, `concat`, and each activation by its function: `relu`...);
-  the options are the fields of the layer's hyperparameter dataclass, plus:
+- Each entry of `layers` is one `{kind: options}` pair. The kinds are `KINDS` of
+  `layers/_registry.py` (`dense`, `conv2d`..., and each activation by its function:
+  `relu`...); the options are the fields of the layer's hyperparameter dataclass, plus:
   - `name`: the layer's name (its parameters' key), and the name of its output;
   - `inputs`: the names of the outputs it takes, where it does not take the previous
     entry's output; the model input is called `input`.

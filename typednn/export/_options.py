@@ -92,14 +92,13 @@ def decode_options(kind: Kind, given: Mapping[str, object], *, where: str, reser
                 f"{where}: {kind.name} has no option {option!r}{did_you_mean(option, known)}",
                 hint=f"{kind.name} takes {', '.join(known)}",
             )
-        decoded = _decode(value, symbolic=_mentions(hints[option], Symbol))
-        if not _matches(decoded, hints[option]):
-            expected = _describe(hints[option])
+        field_type = hints[option]
+        symbolic = _mentions(field_type, Symbol)
+        decoded = _decode(value, symbolic=symbolic)
+        if not _matches(decoded, field_type):
             raise HyperparameterError(
-                f"{where}: {kind.name} option {option!r} must be {expected}, but is {json.dumps(value)}",
-                hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'"
-                if _mentions(hints[option], Symbol)
-                else None,
+                f"{where}: {kind.name} option {option!r} must be {_describe(field_type)}, but is {json.dumps(value)}",
+                hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None,
             )
         values[option] = decoded
     missing = [name for name, field in fields.items() if field.default is dataclasses.MISSING and name not in values]

@@ -34,8 +34,9 @@ def save(model: Model[Any, Any], directory: str | os.PathLike[str], params: obje
     target = Path(os.path.abspath(directory))
     section = graph_to_dict(model.graph)
     arrays = flatten(params)
+    tensors = table(arrays)
     compare(
-        table(arrays),
+        tensors,
         needed(model),
         sides=("params", "the model"),
         verbs=("holds", "needs"),
@@ -43,7 +44,7 @@ def save(model: Model[Any, Any], directory: str | os.PathLike[str], params: obje
         hint="pass the parameters of this model, as model.init or training returned them",
     )
     weights = encode(arrays)
-    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), table(arrays))
+    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), tensors)
     recover(target)
     _check_replaceable(target)
     replace_directory(target, {WEIGHTS_FILE: weights, SPEC_FILE: document.dumps()})

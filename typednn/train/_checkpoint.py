@@ -28,35 +28,34 @@ TensorStore and its metadata as JSON, and the manifest is JSON.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
-import math
 import os
 import pathlib
 import re
 import shutil
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import jax
 import numpy as np
 
 from .._errors import TypednnError
-from .._files import fsync_dir, write_atomic
+from .._files import fsync_dir
+from ._checkpoint_manifest import (
+    MANIFEST,
+    check_like,
+    leaf_specs,
+    new_manifest,
+    recorded_metric,
+    seal,
+    verified_manifest,
+)
+from ._checkpoint_manifest import CheckpointError as CheckpointError  # re-exported by typednn.train
 
-MANIFEST = "typednn-checkpoint.json"
-_FORMAT = "typednn-checkpoint"
-_VERSION = 1
 _STEP_DIR = re.compile(r"step_(\d{8,})")
 # Suffixes of the store's own transient folders; orbax adds ".orbax-checkpoint-tmp".
 _STAGING = ".typednn-tmp"
 _TRASH = ".typednn-trash"
-_LEFTOVER = re.compile(r"step_\d{8,}(\.typednn-|\.orbax-checkpoint-tmp).*")
-
-
-class CheckpointError(TypednnError):
-    """A checkpoint is damaged, missing, or does not match the state it is loaded into."""
+_LEFTOVER = re.compile(_STEP_DIR.pattern + r"(\.typednn-|\.orbax-checkpoint-tmp).*")
 
 
 class _OrbaxInfoFilter(logging.Filter):
@@ -153,7 +152,7 @@ class CheckpointStore:
     # -- listing -------------------------------------------------------------------
 
     def _step_path(self, step: int) -> pathlib.Path:
-        return self.directory / f"step_{step:08d}"
+        return self.directory / _step_name(step)
 
     def _complete(self) -> dict[int, pathlib.Path]:
         """Each step that has a complete folder, and that folder."""
@@ -168,7 +167,7 @@ class CheckpointStore:
             if not match or not os.path.isfile(os.path.join(entry.path, MANIFEST)):
                 continue
             step = int(match.group(1))
-            if name != f"step_{step:08d}":
+            if name != _step_name(step):
                 continue
             # A complete staging folder is the checkpoint only when the final name is
             # free: a crash struck between the two renames that replace a step.
@@ -209,16 +208,7 @@ class CheckpointStore:
                 hint="pass the global optimizer step",
             )
         step = int(step)
-        leaves = _leaf_specs(state, where="CheckpointStore.save: state")
-        body = _json_roundtrip(
-            {
-                "format": _FORMAT,
-                "version": _VERSION,
-                "step": step,
-                "meta": meta,
-                "leaves": [{"path": path, "shape": list(shape), "dtype": dtype} for path, shape, dtype in leaves],
-            }
-        )
+        manifest = new_manifest(step, meta, leaf_specs(state, where="CheckpointStore.save: state"))
         self.directory.mkdir(parents=True, exist_ok=True)
         self._recover()
         final = self._step_path(step)
@@ -229,8 +219,7 @@ class CheckpointStore:
             checkpointer.save(staging, args=ocp.args.StandardSave(state))
         finally:
             checkpointer.close()
-        body["files"] = _hash_and_sync(staging)
-        write_atomic(staging / MANIFEST, _dump_manifest(body))
+        seal(staging, manifest)
         # The old checkpoint of this step goes only once the new one is complete; if a
         # crash strikes between these two renames, the staging folder is the checkpoint.
         trash = _to_trash(final) if final.exists() else None
@@ -268,7 +257,9 @@ class CheckpointStore:
         steps = sorted(complete)
         kept = {just_saved, *steps[-self.keep :]}
         if self.keep_best:
-            scored = [(value, step) for step in steps if (value := self._metric(complete[step])) is not None]
+            scored = [
+                (value, step) for step in steps if (value := recorded_metric(complete[step], self.monitor)) is not None
+            ]
             # Ties go to the earlier step: a later checkpoint must improve to displace it.
             scored.sort(key=lambda vs: (vs[0] if self.mode == "min" else -vs[0], vs[1]))
             kept.update(step for _, step in scored[: self.keep_best])
@@ -276,17 +267,6 @@ class CheckpointStore:
             if step not in kept:
                 _remove(complete[step])
         fsync_dir(self.directory)
-
-    def _metric(self, folder: pathlib.Path) -> float | None:
-        """The monitored metric recorded in a manifest, or None if absent, not finite or unreadable."""
-        try:
-            manifest = json.loads((folder / MANIFEST).read_bytes())
-            value = manifest["meta"]["metrics"][self.monitor]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            return None
-        return float(value)
 
     # -- verifying and restoring ---------------------------------------------------
 
@@ -312,11 +292,12 @@ class CheckpointStore:
         Returns:
             The step, or None if no checkpoint (older than `before`) verifies.
         """
-        for step in reversed(self.steps()):
+        complete = self._complete()
+        for step in sorted(complete, reverse=True):
             if before is not None and step >= before:
                 continue
             try:
-                self._check(step)
+                verified_manifest(complete[step], step=step)
             except CheckpointError:
                 continue
             return step
@@ -339,8 +320,7 @@ class CheckpointStore:
                 `like` differs from the saved state; it names the first leaf that differs.
         """
         folder, manifest = self._verified(step)
-        leaves = _leaf_specs(like, where="CheckpointStore.restore: like")
-        _check_like(leaves, manifest["leaves"], folder=folder, step=step)
+        check_like(leaf_specs(like, where="CheckpointStore.restore: like"), manifest, folder=folder, step=step)
         default = jax.sharding.SingleDeviceSharding(jax.devices()[0])
         target = jax.tree.map(lambda leaf: _abstract(leaf, default), like)
         ocp = _orbax()
@@ -357,9 +337,14 @@ class CheckpointStore:
         return state, manifest["meta"]
 
     def _verified(self, step: int) -> tuple[pathlib.Path, dict[str, Any]]:
-        """`_check`, with a hint that names the newest older good step."""
+        """The folder of `step` and its manifest, once its files verify; an error's hint names an older good step."""
+        complete = self._complete()
         try:
-            return self._check(step)
+            if step not in complete:
+                raise CheckpointError(
+                    f"no checkpoint for step {step} in {self.directory} (complete steps: {sorted(complete)})"
+                )
+            return complete[step], verified_manifest(complete[step], step=step)
         except CheckpointError as error:
             raise CheckpointError(error.message, hint=self._older_hint(step)) from None
 
@@ -369,46 +354,9 @@ class CheckpointStore:
             return f"no checkpoint older than step {step} verifies either; start afresh or use another directory"
         return f"step {good} still loads: store.restore({good}, like)"
 
-    def _check(self, step: int) -> tuple[pathlib.Path, dict[str, Any]]:
-        """Reads the manifest of `step` and re-hashes its files; returns the folder and the manifest."""
-        folder = self._complete().get(step)
-        if folder is None:
-            raise CheckpointError(
-                f"no checkpoint for step {step} in {self.directory} (complete steps: {self.steps()})",
-            )
-        manifest = _read_manifest(folder / MANIFEST, step=step)
-        for relative, expected in manifest["files"].items():
-            path = folder / relative
-            where = f"checkpoint step {step}: {path}"
-            try:
-                size, digest = _hash_file(path)
-            except FileNotFoundError:
-                raise CheckpointError(f"{where} is missing (expected {expected['size']} bytes)") from None
-            if size != expected["size"]:
-                raise CheckpointError(f"{where} has {size} bytes, expected {expected['size']} (truncated or rewritten)")
-            if digest != expected["sha256"]:
-                raise CheckpointError(
-                    f"{where} is corrupt: sha256 {digest[:12]}..., expected {expected['sha256'][:12]}... "
-                    f"({size} bytes, as expected)"
-                )
-        return folder, manifest
 
-
-# -- helpers ---------------------------------------------------------------------------
-
-
-def _leaf_specs(tree: Any, *, where: str) -> list[tuple[str, tuple[int, ...], str]]:
-    """`(path, shape, dtype)` of each leaf, paths like `opt_state/inner_state/0/mu/dense/kernel`."""
-    specs = []
-    for key_path, leaf in jax.tree_util.tree_flatten_with_path(tree)[0]:
-        path = jax.tree_util.keystr(key_path, simple=True, separator="/")
-        if not hasattr(leaf, "shape") or not hasattr(leaf, "dtype"):
-            raise TypednnError(
-                f"{where}: leaf {path!r} is a {type(leaf).__name__}, expected a jax or numpy array",
-                hint="wrap Python numbers with jnp.asarray(...) so their dtype is explicit",
-            )
-        specs.append((path, tuple(int(d) for d in leaf.shape), str(np.dtype(leaf.dtype))))
-    return specs
+def _step_name(step: int) -> str:
+    return f"step_{step:08d}"
 
 
 def _abstract(leaf: Any, default: jax.sharding.Sharding) -> jax.ShapeDtypeStruct:
@@ -421,116 +369,6 @@ def _abstract(leaf: Any, default: jax.sharding.Sharding) -> jax.ShapeDtypeStruct
     if not isinstance(sharding, jax.sharding.Sharding):
         sharding = default
     return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=sharding)  # type: ignore[no-untyped-call]
-
-
-def _check_like(
-    like: list[tuple[str, tuple[int, ...], str]], saved: list[dict[str, Any]], *, folder: pathlib.Path, step: int
-) -> None:
-    """Raises if `like` and the saved state differ in a leaf's path, shape or dtype."""
-    saved_specs = {leaf["path"]: (tuple(leaf["shape"]), leaf["dtype"]) for leaf in saved}
-    like_paths = {path for path, _, _ in like}
-    problems = []
-    for path, shape, dtype in like:
-        if path not in saved_specs:
-            problems.append((path, f"not in the checkpoint, expected {shape} {dtype}"))
-        elif saved_specs[path] != (shape, dtype):
-            saved_shape, saved_dtype = saved_specs[path]
-            problems.append((path, f"saved {saved_shape} {saved_dtype}, expected {shape} {dtype}"))
-    for leaf in saved:
-        if leaf["path"] not in like_paths:
-            problems.append((leaf["path"], f"saved {tuple(leaf['shape'])} {leaf['dtype']}, missing from `like`"))
-    if not problems:
-        return
-    # The shallowest leaf first: a kernel's optimizer moments (opt_state/0/mu/dense/kernel)
-    # differ because the kernel (params/dense/kernel) does, so the kernel is the news.
-    problems.sort(key=lambda problem: problem[0].count("/"))
-    path, what = problems[0]
-    others = [other for other, _ in problems[1:]]
-    more = f" (and {len(others)} more: {', '.join(others[:3])}{', ...' if len(others) > 3 else ''})" if others else ""
-    raise CheckpointError(
-        f"checkpoint step {step} ({folder}) does not match `like`: {path}: {what}{more}",
-        hint="build `like` from the same model and optimizer as the saved run (same layers, sizes, dtypes)",
-    )
-
-
-def _json_default(value: Any) -> Any:
-    """Turns numpy and jax scalars (e.g. metrics) into Python numbers."""
-    if getattr(value, "shape", None) == () and hasattr(value, "item"):
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON-serialisable")
-
-
-def _json_roundtrip(body: dict[str, Any]) -> dict[str, Any]:
-    """The body as it will read back from JSON, so its hash is computed on what is stored."""
-    try:
-        text = json.dumps(body, default=_json_default)
-    except (TypeError, ValueError) as error:
-        raise TypednnError(
-            f"CheckpointStore.save: meta cannot be stored as JSON: {error}",
-            hint="meta may hold dicts, lists, str, int, float, bool, None, and numpy/jax scalars",
-        ) from None
-    result: dict[str, Any] = json.loads(text)
-    return result
-
-
-def _canonical_sha256(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
-def _dump_manifest(body: dict[str, Any]) -> bytes:
-    # The manifest's own hash covers the meta and leaf list, which no file hash does.
-    return json.dumps({**body, "sha256": _canonical_sha256(body)}, indent=1, sort_keys=True).encode()
-
-
-def _read_manifest(path: pathlib.Path, *, step: int) -> dict[str, Any]:
-    where = f"checkpoint step {step}: {path}"
-    try:
-        data = json.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise CheckpointError(f"{where} is missing") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CheckpointError(f"{where} is not valid JSON ({error})") from None
-    if not isinstance(data, dict) or data.get("format") != _FORMAT:
-        raise CheckpointError(f'{where} is not a typednn checkpoint manifest (no "format": "{_FORMAT}")')
-    if data.get("version") != _VERSION:
-        raise CheckpointError(
-            f"{where} has format version {data.get('version')!r}, expected {_VERSION}",
-            hint="load it with the typednn version that wrote it",
-        )
-    recorded = data.pop("sha256", None)
-    actual = _canonical_sha256(data)
-    if recorded != actual:
-        raise CheckpointError(
-            f"{where} is corrupt: its contents hash to sha256 {actual[:12]}..., expected {str(recorded)[:12]}..."
-        )
-    if data.get("step") != step:
-        raise CheckpointError(f"{where} records step {data.get('step')!r}, expected {step} (a folder was renamed?)")
-    return data
-
-
-def _walk_files(root: pathlib.Path) -> Iterator[pathlib.Path]:
-    for dirpath, _, filenames in os.walk(root):
-        for name in filenames:
-            yield pathlib.Path(dirpath, name)
-
-
-def _hash_file(path: pathlib.Path, *, sync: bool = False) -> tuple[int, str]:
-    with open(path, "rb") as file:
-        digest = hashlib.file_digest(file, "sha256").hexdigest()
-        if sync:
-            os.fsync(file.fileno())
-        return os.fstat(file.fileno()).st_size, digest
-
-
-def _hash_and_sync(root: pathlib.Path) -> dict[str, dict[str, Any]]:
-    """Hashes every file under `root` and flushes it (and its folders) to disk, in one read."""
-    files = {}
-    for path in sorted(_walk_files(root)):
-        size, digest = _hash_file(path, sync=True)
-        files[path.relative_to(root).as_posix()] = {"size": size, "sha256": digest}
-    for dirpath, _, _ in os.walk(root):
-        fsync_dir(pathlib.Path(dirpath))
-    return files
 
 
 def _to_trash(folder: pathlib.Path) -> pathlib.Path:

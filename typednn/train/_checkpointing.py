@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .._errors import TypednnError
 from ._callback import Callback, Run
@@ -44,22 +44,27 @@ class Checkpoint(Callback):
         every_epochs: int = 1,
     ) -> None:
         if every_epochs < 1:
-            raise TypednnError(f"Checkpoint every_epochs must be >= 1, not {every_epochs}")
+            raise TypednnError(
+                f"Checkpoint every_epochs must be >= 1, not {every_epochs}",
+                hint="every_epochs=1 saves after each epoch",
+            )
         self.directory = directory
-        self.keep, self.keep_best, self.monitor, self.mode = keep, keep_best, monitor, mode
         self.every_epochs = every_epochs
-        self.store = self._store(monitor or "val_loss")
+        self._mode = mode
         self._monitor_resolved = monitor is not None
-
-    def _store(self, monitor: str) -> CheckpointStore:
-        higher = Monitor(monitor, mode=self.mode, min_delta=0).higher_is_better
-        return CheckpointStore(
-            self.directory, keep=self.keep, keep_best=self.keep_best, monitor=monitor, mode="max" if higher else "min"
+        monitor = monitor or "val_loss"
+        self.store = CheckpointStore(
+            directory, keep=keep, keep_best=keep_best, monitor=monitor, mode=self._direction(monitor)
         )
+
+    def _direction(self, monitor: str) -> Literal["min", "max"]:
+        return "max" if Monitor(monitor, mode=self._mode, min_delta=0).higher_is_better else "min"
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
         if not self._monitor_resolved:
-            self.store = self._store("val_loss" if "val_loss" in logs else "loss")
+            # The default monitor depends on whether the run validates, known only now.
+            monitor = "val_loss" if "val_loss" in logs else "loss"
+            self.store.monitor, self.store.mode = monitor, self._direction(monitor)
             self._monitor_resolved = True
         if not run.is_chief or ((epoch + 1) % self.every_epochs and epoch + 1 != run.epochs):
             return
