@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -137,6 +138,13 @@ def plain(x: tn.Tensor[L[3]]) -> tn.Tensor[L[3]]:
     return x
 
 
+def type_error(function: Callable[..., object], *args: object) -> str:
+    """The message of the TypeCheckError that `function(*args)` raises."""
+    with pytest.raises(TypeCheckError) as caught:
+        function(*args)
+    return str(caught.value)
+
+
 # --- literal dims --------------------------------------------------------------------------
 
 
@@ -146,29 +154,23 @@ def test_literal_dims_accept_the_right_shape_with_any_batch() -> None:
 
 
 def test_literal_dim_mismatch_in_an_argument() -> None:
-    with pytest.raises(TypeCheckError) as caught:
-        brighten(np.zeros((32, 28, 28, 3)))
-    assert str(caught.value) == (
+    assert type_error(brighten, np.zeros((32, 28, 28, 3))) == (
         'argument "images" (numpy.ndarray) has shape (32, 28, 28, 3), which does not match '
         "tn.Tensor[L[28], L[28], L[1]]: axis 3 is 3, expected 1 (axis 0 is the batch)"
     )
 
 
 def test_literal_dim_mismatch_in_the_return_value() -> None:
-    with pytest.raises(TypeCheckError) as caught:
-        to_rgb(np.zeros((2, 28, 28, 1)))
-    assert str(caught.value) == (
+    assert type_error(to_rgb, np.zeros((2, 28, 28, 1))) == (
         "the return value (numpy.ndarray) has shape (2, 28, 28, 3), which does not match "
         "tn.Tensor[L[28], L[28], L[1]]: axis 3 is 3, expected 1 (axis 0 is the batch)"
     )
 
 
 def test_rank_mismatch_names_the_expected_shape() -> None:
-    with pytest.raises(TypeCheckError, match=r"has shape \(28, 28, 1\), which does not match .*: "):
-        brighten(np.zeros((28, 28, 1)))
-    with pytest.raises(TypeCheckError) as caught:
-        brighten(np.zeros((28, 28, 1)))
-    assert str(caught.value).endswith("expected 4 axes (batch, 28, 28, 1), got 3")
+    message = type_error(brighten, np.zeros((28, 28, 1)))
+    assert re.search(r"has shape \(28, 28, 1\), which does not match .*: ", message)
+    assert message.endswith("expected 4 axes (batch, 28, 28, 1), got 3")
 
 
 # --- named dims ----------------------------------------------------------------------------
@@ -179,18 +181,14 @@ def test_named_dim_is_consistent_across_arguments_and_return() -> None:
 
 
 def test_named_dim_inconsistent_across_arguments() -> None:
-    with pytest.raises(TypeCheckError) as caught:
-        attend(np.zeros((2, 10, 64)), np.zeros((2, 12, 64)))
-    assert str(caught.value) == (
+    assert type_error(attend, np.zeros((2, 10, 64)), np.zeros((2, 12, 64))) == (
         'argument "keys" (numpy.ndarray) has shape (2, 12, 64), which does not match tn.Tensor[Seq, L[64]]: '
         'Seq is bound to 10 by argument "queries", but axis 1 is 12 (axis 0 is the batch)'
     )
 
 
 def test_named_dim_inconsistent_between_argument_and_return() -> None:
-    with pytest.raises(TypeCheckError) as caught:
-        drop_first(np.zeros((2, 10, 64)))
-    assert str(caught.value) == (
+    assert type_error(drop_first, np.zeros((2, 10, 64))) == (
         "the return value (numpy.ndarray) has shape (2, 9, 64), which does not match tn.Tensor[Seq, L[64]]: "
         'Seq is bound to 10 by argument "tokens", but axis 1 is 9 (axis 0 is the batch)'
     )
@@ -259,9 +257,8 @@ def test_open_rank_matches_any_number_of_axes() -> None:
 def test_open_rank_with_a_trailing_literal() -> None:
     channels_last(np.zeros((4, 3)))
     channels_last(np.zeros((4, 8, 8, 3)))
-    with pytest.raises(TypeCheckError) as caught:
-        channels_last(np.zeros((4, 8, 8, 1)))
-    assert "does not match tn.Tensor[*tuple[Any, ...], L[3]]: axis 3 is 1, expected 3" in str(caught.value)
+    message = type_error(channels_last, np.zeros((4, 8, 8, 1)))
+    assert "does not match tn.Tensor[*tuple[Any, ...], L[3]]: axis 3 is 1, expected 3" in message
     with pytest.raises(TypeCheckError, match=r"expected at least 2 axes \(batch, \.\.\., 3\), got 1"):
         channels_last(np.zeros((4,)))
 
@@ -271,12 +268,9 @@ def test_open_rank_with_a_trailing_literal() -> None:
 
 def test_jax_arrays_are_checked_like_numpy_arrays() -> None:
     assert brighten(jnp.zeros((2, 28, 28, 1))).shape == (2, 28, 28, 1)
-    with pytest.raises(TypeCheckError) as caught:
-        brighten(jnp.zeros((2, 28, 28, 3)))
-    assert str(caught.value).startswith('argument "images" (')
-    assert "has shape (2, 28, 28, 3), which does not match tn.Tensor[L[28], L[28], L[1]]: axis 3 is 3" in str(
-        caught.value
-    )
+    message = type_error(brighten, jnp.zeros((2, 28, 28, 3)))
+    assert message.startswith('argument "images" (')
+    assert "has shape (2, 28, 28, 3), which does not match tn.Tensor[L[28], L[28], L[1]]: axis 3 is 3" in message
     with pytest.raises(TypeCheckError, match='Seq is bound to 10 by argument "queries", but axis 1 is 12'):
         attend(jnp.zeros((2, 10, 64)), jnp.zeros((2, 12, 64)))
 
@@ -288,9 +282,7 @@ def test_under_jit_the_tracers_are_checked_at_trace_time() -> None:
 
 
 def test_a_value_that_is_not_an_array() -> None:
-    with pytest.raises(TypeCheckError) as caught:
-        brighten([[1.0]])
-    assert str(caught.value) == (
+    assert type_error(brighten, [[1.0]]) == (
         'argument "images" (list) is not an array: tn.Tensor[L[28], L[28], L[1]] expects a jax or numpy array '
         "of shape (batch, 28, 28, 1)"
     )
@@ -300,9 +292,7 @@ def test_a_value_that_is_not_an_array() -> None:
 
 def test_symbolic_tensors_are_checked_by_their_example_shape() -> None:
     assert conv_block(tn.Input(28, 28, 1)).shape.dims == (26, 26, 32)
-    with pytest.raises(TypeCheckError) as caught:
-        conv_block(tn.Input(28, 28, 3))
-    assert str(caught.value) == (
+    assert type_error(conv_block, tn.Input(28, 28, 3)) == (
         'argument "images" (typednn.layers._tensor.Tensor) has shape (batch, 28, 28, 3), which does not match '
         "tn.Tensor[L[28], L[28], L[1]]: axis 3 is 3, expected 1 (axis 0 is the batch)"
     )

@@ -104,6 +104,12 @@ def test_csv_writes_nan_and_infinities_that_float_reads_back(tmp_path: Path) -> 
     assert math.isnan(float(row["loss"])) and float(row["a"]) == math.inf and float(row["b"]) == -math.inf
 
 
+def test_csv_writes_the_header_before_a_first_row_without_logs(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.csv"
+    drive(CSVLogger(path), make_run(), [{}, {"loss": 0.5}])
+    assert path.read_text() == "epoch,loss\n0,\n1,0.5\n"
+
+
 def test_csv_resume_drops_the_epochs_it_redoes(tmp_path: Path) -> None:
     path = tmp_path / "metrics.csv"
     drive(CSVLogger(path), make_run(epochs=4), epochs_logs(0, 1, 2, 3))
@@ -313,6 +319,20 @@ def test_tensorboard_update_freq_must_be_epoch_or_positive(update_freq: Any) -> 
 VAL_LOGS = [{"loss": 0.5, "accuracy": 0.97, "val_loss": 0.123456, "val_accuracy": 1.0}] * 2
 
 
+def terminal(out: io.StringIO) -> Console:
+    """A console that acts as a wide terminal without colours, writing to `out`."""
+    return Console(file=out, force_terminal=True, color_system=None, width=150)
+
+
+def live_bar_in_first_epoch(run: Run) -> tuple[ProgressBar, io.StringIO]:
+    """A verbose=1 bar on a terminal, started and into the first epoch of `run`."""
+    out = io.StringIO()
+    bar = ProgressBar(verbose=1, console=terminal(out))
+    bar.on_train_begin(run)
+    bar.on_epoch_begin(run, 0)
+    return bar, out
+
+
 def test_progress_verbose_2_prints_one_plain_line_per_epoch() -> None:
     out = io.StringIO()
     drive(ProgressBar(verbose=2, console=Console(file=out, width=40)), make_run(epochs=2), VAL_LOGS)
@@ -342,8 +362,7 @@ def test_progress_verbose_0_prints_nothing() -> None:
 @pytest.mark.parametrize("verbose", [1, "auto"])
 def test_progress_verbose_1_shows_a_live_bar_on_a_terminal(verbose: Any) -> None:
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, color_system=None, width=150)
-    drive(ProgressBar(verbose=verbose, console=console), make_run(epochs=2), VAL_LOGS)
+    drive(ProgressBar(verbose=verbose, console=terminal(out)), make_run(epochs=2), VAL_LOGS)
     text = out.getvalue()
     assert "\x1b[?25l" in text  # the live display hid the cursor: an animated bar, not plain lines
     finished = [line for line in re.split(r"[\r\n]", re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)) if "val_loss" in line]
@@ -353,11 +372,8 @@ def test_progress_verbose_1_shows_a_live_bar_on_a_terminal(verbose: Any) -> None
 
 
 def test_progress_bar_shows_running_metrics_while_the_epoch_runs() -> None:
-    out = io.StringIO()
-    bar = ProgressBar(verbose=1, console=Console(file=out, force_terminal=True, color_system=None, width=150))
     run = make_run(epochs=2)
-    bar.on_train_begin(run)
-    bar.on_epoch_begin(run, 0)
+    bar, out = live_bar_in_first_epoch(run)
     steps = Steps(epoch=0, first_step=0, batch=2, losses=np.ones(2), logs={"loss": 1 / 3}, seconds=0.5, examples=16)
     bar.on_steps_end(run, steps)
     assert bar._progress is not None
@@ -368,11 +384,8 @@ def test_progress_bar_shows_running_metrics_while_the_epoch_runs() -> None:
 
 
 def test_progress_stops_the_live_display_after_an_error() -> None:
-    out = io.StringIO()
-    bar = ProgressBar(verbose=1, console=Console(file=out, force_terminal=True, color_system=None, width=150))
     run = make_run(epochs=2)
-    bar.on_train_begin(run)
-    bar.on_epoch_begin(run, 0)
+    bar, out = live_bar_in_first_epoch(run)
     progress = bar._progress
     assert progress is not None and progress.live.is_started
     bar.on_train_end(run)  # the trainer calls it from `finally` when a step raises

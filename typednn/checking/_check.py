@@ -117,7 +117,7 @@ def _match_axis(
         return f"axis {axis} is {size!r}, expected {spec}"
     if not isinstance(spec, Var):
         return None
-    if isinstance(size, Symbol) and isinstance(spec.key, type) and size != Symbol.of(spec.key):
+    if isinstance(size, Symbol) and spec.symbol is not None and size != spec.symbol:
         return f"axis {axis} is {size!r}, expected {spec}"  # two named axes are two different axes
     if spec.key in bindings:
         bound = bindings[spec.key]

@@ -10,7 +10,7 @@ from typing import Any, TypeAlias, TypeVar, get_args, get_origin
 import typing_extensions
 
 from .._errors import TypednnError
-from .._shapes._dims import Dim
+from .._shapes._dims import Dim, Symbol, is_size
 
 _LITERALS = (typing.Literal, typing_extensions.Literal)
 _UNPACKS = (typing.Unpack, typing_extensions.Unpack)
@@ -41,10 +41,13 @@ class Var:
     Attributes:
         key: The Dim subclass or TypeVar itself; bindings are keyed by it.
         name: How messages spell it.
+        symbol: The `Symbol` of a Dim subclass, the one size of a symbolic tensor's axis
+            that meets it; None for a TypeVar.
     """
 
     key: object
     name: str
+    symbol: Symbol | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -162,10 +165,10 @@ def _spec(arg: Any, text: str) -> Spec:
         return Free()
     if get_origin(arg) in _LITERALS:
         sizes = get_args(arg)
-        if all(isinstance(size, int) and not isinstance(size, bool) and size > 0 for size in sizes):
+        if all(isinstance(size, int) and is_size(size) for size in sizes):
             return Exact(sizes)
     if isinstance(arg, type) and issubclass(arg, Dim) and arg is not Dim:
-        return Var(arg, arg.__name__)
+        return Var(arg, arg.__name__, Symbol.of(arg))
     if isinstance(arg, TypeVar):
         return Var(arg, arg.__name__)
     raise TypednnError(

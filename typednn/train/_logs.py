@@ -25,9 +25,9 @@ from .._files import write_atomic
 from ._callback import Callback, Run
 
 
-def _append_durably(path: Path, text: str) -> None:
-    with path.open("a", encoding="utf-8", newline="") as f:
-        f.write(text)
+def _append_durably(path: Path, data: bytes) -> None:
+    with path.open("ab") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
@@ -44,7 +44,7 @@ def _number(value: Any) -> int | float:
     A float32 goes through numpy's own shortest repr, so 0.1 stays `0.1` rather than
     becoming `0.10000000149011612`.
     """
-    if isinstance(value, bool | int | np.integer):
+    if isinstance(value, int | np.integer):
         return int(value)
     if isinstance(value, np.floating):
         return float(str(value))
@@ -113,9 +113,10 @@ class CSVLogger(Callback):
         if not run.is_chief:
             return
         new = [key for key in logs if key not in self._columns and key != "epoch"]
-        if not new:
-            _append_durably(self.path, self._encode([self._row(epoch, logs)], header=False).decode())
+        if self._columns and not new:
+            _append_durably(self.path, self._encode([self._row(epoch, logs)], header=False))
             return
+        # The first row, or a new column: the header is written (again) with the rows.
         _, rows = self._read()
         self._columns = [*(self._columns or ["epoch"]), *new]
         write_atomic(self.path, self._encode([*rows, self._row(epoch, logs)]))
@@ -191,7 +192,7 @@ class JSONLLogger(Callback):
         if not run.is_chief:
             return
         record = {"epoch": epoch, **{key: _json_value(value) for key, value in logs.items() if key != "epoch"}}
-        _append_durably(self.path, json.dumps(record, allow_nan=False) + "\n")
+        _append_durably(self.path, (json.dumps(record, allow_nan=False) + "\n").encode())
 
     def _epoch(self, line: str, number: int) -> int:
         try:

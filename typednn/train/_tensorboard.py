@@ -214,7 +214,6 @@ def _drop_redone(folder: Path, *, epoch: int, step: int) -> None:
         records = list(_records(path))
         try:
             kept = [record for record in records if not _redone(record, epoch=epoch, step=step)]
-            only_headers = all({number for number, _ in _fields(record)} <= {1, 2, 3} for record in kept)
         except (ValueError, IndexError) as error:
             raise TypednnError(
                 f"{path}: a record is not an Event protobuf ({error})",
@@ -222,7 +221,8 @@ def _drop_redone(folder: Path, *, epoch: int, step: int) -> None:
             ) from error
         if len(kept) == len(records):
             continue
-        if only_headers:
+        # Kept records were parsed above, so reading their fields again cannot fail.
+        if all({number for number, _ in _fields(record)} <= {1, 2, 3} for record in kept):
             path.unlink()
         else:
             write_atomic(path, b"".join(_record(record) for record in kept))
