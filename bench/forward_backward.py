@@ -21,73 +21,19 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import jax
 import jax.numpy as jnp
-import optax
+from _common import add_option, markdown_table, rotated, timed
+from _models import CNN, MLP_NAME, NnxMLP, loss_of, typed_mlp
 from flax import nnx
 
 import typednn as tn
-from typednn import nn
 
-
-def loss_of(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    """The mean softmax cross-entropy that every implementation minimises."""
-    return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, labels))
-
-
-# ---- the models, typed and hand-written -------------------------------------------
-
-
-def typed_mlp() -> tn.Model[Any, Any]:
-    """784-512-512-10 with relu, in typednn."""
-    x = tn.Input(784)
-    y = x >> nn.Dense(512) >> nn.relu >> nn.Dense(512) >> nn.relu >> nn.Dense(10)
-    return tn.Model(x, y)
-
-
-class NnxMLP(nnx.Module):
-    """784-512-512-10 with relu, by hand in Flax NNX."""
-
-    def __init__(self, rngs: nnx.Rngs) -> None:
-        self.dense = nnx.Linear(784, 512, rngs=rngs)
-        self.dense_1 = nnx.Linear(512, 512, rngs=rngs)
-        self.dense_2 = nnx.Linear(512, 10, rngs=rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        x = nnx.relu(self.dense(x))
-        x = nnx.relu(self.dense_1(x))
-        return self.dense_2(x)
-
-
-def typed_cnn() -> tn.Model[Any, Any]:
-    """28x28x1 -> conv32 -> pool -> conv64 -> pool -> 128 -> 10, in typednn."""
-    x = tn.Input(28, 28, 1)
-    h = x >> nn.Conv2D(32, kernel=3) >> nn.relu >> nn.MaxPool2D(2)
-    h = h >> nn.Conv2D(64, kernel=3) >> nn.relu >> nn.MaxPool2D(2)
-    y = h >> nn.Flatten() >> nn.Dense(128) >> nn.relu >> nn.Dense(10)
-    return tn.Model(x, y)
-
-
-class NnxCNN(nnx.Module):
-    """28x28x1 -> conv32 -> pool -> conv64 -> pool -> 128 -> 10, by hand in Flax NNX."""
-
-    def __init__(self, rngs: nnx.Rngs) -> None:
-        self.conv2d = nnx.Conv(1, 32, (3, 3), padding="VALID", rngs=rngs)
-        self.conv2d_1 = nnx.Conv(32, 64, (3, 3), padding="VALID", rngs=rngs)
-        self.dense = nnx.Linear(1600, 128, rngs=rngs)
-        self.dense_1 = nnx.Linear(128, 10, rngs=rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        x = nnx.max_pool(nnx.relu(self.conv2d(x)), (2, 2), strides=(2, 2))
-        x = nnx.max_pool(nnx.relu(self.conv2d_1(x)), (2, 2), strides=(2, 2))
-        x = x.reshape(x.shape[0], -1)
-        x = nnx.relu(self.dense(x))
-        return self.dense_1(x)
+STEP_CNN = CNN(channels=(32, 64), hidden=128, padding="valid")
 
 
 # ---- the three steps ----------------------------------------------------------------
@@ -101,7 +47,8 @@ class Step:
     args: tuple[Any, ...]
 
     def __call__(self) -> Any:
-        return self.function(*self.args)
+        """Run one step and wait for it."""
+        return jax.block_until_ready(self.function(*self.args))
 
     def program(self) -> str:
         """The StableHLO it lowers to, without debug info or the names of its outputs."""
@@ -149,7 +96,6 @@ def typed_params_from(module: nnx.Module) -> Any:
 class Timing:
     """One implementation's compile time and the time of every timed call, round by round."""
 
-    name: str
     compile_s: float
     rounds: list[list[float]] = field(default_factory=list)
 
@@ -197,13 +143,6 @@ class Comparison:
         return f"{self.ratio(against):.3f} ({min(rounds):.3f}-{max(rounds):.3f})"
 
 
-def call_time(step: Step) -> float:
-    """Seconds for one call, waited for."""
-    start = time.perf_counter()
-    jax.block_until_ready(step())
-    return time.perf_counter() - start
-
-
 def compare(
     model: str,
     typed: tn.Model[Any, Any],
@@ -226,7 +165,7 @@ def compare(
         "nnx-pure": nnx_pure_step(module, x, labels),
         "nnx-jit": nnx_jit_step(module, x, labels),
     }
-    timings = {name: Timing(name, call_time(step)) for name, step in steps.items()}
+    timings = {name: Timing(timed(step)[0]) for name, step in steps.items()}
 
     # The same weights go into both, so the gradients must agree: the models are identical.
     (_, typed_grads), (_, nnx_grads) = steps["typed"](), steps["nnx-pure"]()
@@ -234,15 +173,14 @@ def compare(
     max_grad_diff = max(jax.tree.leaves(diffs))
     same_program = steps["typed"].program() == steps["nnx-pure"].program()
 
-    warmup = [call_time(step) for step in steps.values() for _ in range(3)]
+    warmup = [timed(step)[0] for step in steps.values() for _ in range(3)]
     iterations = max(4, round(round_seconds / statistics.median(warmup)))
     names = list(steps)
     for _ in range(rounds):
         calls: dict[str, list[float]] = {name: [] for name in names}
         for i in range(iterations):
-            shift = i % len(names)
-            for name in names[shift:] + names[:shift]:
-                calls[name].append(call_time(steps[name]))
+            for name in rotated(names, i):
+                calls[name].append(timed(steps[name])[0])
         for name, times in calls.items():
             timings[name].rounds.append(times)
     return Comparison(model, int(x.shape[0]), iterations, timings, max_grad_diff, same_program)
@@ -252,8 +190,8 @@ def run(*, rounds: int = 7, round_seconds: float = 0.3, seed: int = 0) -> list[C
     """Benchmark the MLP (batch 256) and the CNN (batch 128)."""
     key_x, key_y = jax.random.split(jax.random.key(seed))
     cases = [
-        ("MLP 784-512-512-10", typed_mlp(), NnxMLP(nnx.Rngs(seed)), (256, 784)),
-        ("CNN 28x28x1 conv32-conv64-128-10", typed_cnn(), NnxCNN(nnx.Rngs(seed)), (128, 28, 28, 1)),
+        (MLP_NAME, typed_mlp(), NnxMLP(nnx.Rngs(seed)), (256, 784)),
+        (STEP_CNN.name, STEP_CNN.typed_model(), STEP_CNN.nnx_module(nnx.Rngs(seed)), (128, 28, 28, 1)),
     ]
     results = []
     for name, typed, module, shape in cases:
@@ -265,25 +203,26 @@ def run(*, rounds: int = 7, round_seconds: float = 0.3, seed: int = 0) -> list[C
 
 def table(results: list[Comparison]) -> str:
     """A Markdown table of step times, compile times and typed/nnx ratios."""
-    lines = [
-        "| model | batch | impl | compile (s) | step (ms, median) | typed / impl (median, round range) |",
-        "| --- | ---: | --- | ---: | ---: | --- |",
+    rows = [
+        [
+            result.model,
+            str(result.batch),
+            name + (" (faster nnx)" if name == result.baseline else ""),
+            f"{timing.compile_s:.2f}",
+            f"{timing.median_s * 1e3:.2f}",
+            "" if name == "typed" else result.spread(name),
+        ]
+        for result in results
+        for name, timing in result.timings.items()
     ]
-    for result in results:
-        for name, timing in result.timings.items():
-            ratio = "" if name == "typed" else result.spread(name)
-            mark = " (faster nnx)" if name == result.baseline else ""
-            lines.append(
-                f"| {result.model} | {result.batch} | {name}{mark} | {timing.compile_s:.2f} "
-                f"| {timing.median_s * 1e3:.2f} | {ratio} |"
-            )
-    return "\n".join(lines)
+    header = ["model", "batch", "impl", "compile (s)", "step (ms, median)", "typed / impl (median, round range)"]
+    return markdown_table(header, "lrlrrl", rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=7, help="interleaved timing rounds (default 7)")
-    parser.add_argument("--round-seconds", type=float, default=0.3, help="time per implementation per round")
+    add_option(parser, run, "rounds", "interleaved timing rounds")
+    add_option(parser, run, "round_seconds", "time per implementation per round")
     args = parser.parse_args()
     results = run(rounds=args.rounds, round_seconds=args.round_seconds)
     print(table(results))

@@ -30,11 +30,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from _common import add_option, markdown_table, rotated, timed
+
 ROOT = Path(__file__).resolve().parent.parent
-ACCEPTANCE = ROOT.parent / "shared" / "acceptance" / "typecheck"
 CONFIGS = ("plugin", "no-plugin")
 MAX_VOIDED = 5
 
@@ -73,15 +75,9 @@ class MypyTimes:
 
 
 def targets() -> tuple[list[Path], str]:
-    """The example files, topped up with the acceptance `ok_*.py` files when there are few."""
+    """The example files, and a note naming them."""
     examples = sorted((ROOT / "examples").glob("*.py"))
-    if len(examples) >= 2:
-        return examples, f"examples/ ({len(examples)} files)"
-    extra = sorted(ACCEPTANCE.glob("ok_*.py"))
-    return examples + extra, (
-        f"examples/ had {len(examples)} .py file(s), so shared/acceptance/typecheck/ok_*.py "
-        f"({len(extra)} files) were checked with them"
-    )
+    return examples, f"examples/ ({len(examples)} files)"
 
 
 def write_config(folder: Path, name: str) -> Path:
@@ -98,15 +94,10 @@ def run_mypy(config: Path, cache: Path, files: list[Path]) -> tuple[float, int]:
     """Wall seconds and exit code of one mypy run, from the project root."""
     command = [sys.executable, "-m", "mypy", "--config-file", str(config), "--cache-dir", str(cache), *map(str, files)]
     env = {**os.environ, "MYPY_FORCE_COLOR": "0"}
-    start = time.perf_counter()
-    done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, env=env)
-    return time.perf_counter() - start, done.returncode
-
-
-def rotated(round_index: int) -> tuple[str, ...]:
-    """The configs in the order for this round, so neither always runs first."""
-    shift = round_index % len(CONFIGS)
-    return CONFIGS[shift:] + CONFIGS[:shift]
+    seconds, done = timed(
+        lambda: subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True, env=env)
+    )
+    return seconds, done.returncode
 
 
 def source_stamp() -> int:
@@ -118,7 +109,7 @@ def source_stamp() -> int:
     return hash(tuple(stamps))
 
 
-def warm_round(configs: dict[str, Path], caches: dict[str, Path], files: list[Path], order: tuple[str, ...]) -> Timed:
+def warm_round(configs: dict[str, Path], caches: dict[str, Path], files: list[Path], order: Sequence[str]) -> Timed:
     """Refresh the caches (untimed), edit the files, then time one run of each config.
 
     Returns None when typednn's sources changed meanwhile: a change to the shape rules
@@ -130,8 +121,8 @@ def warm_round(configs: dict[str, Path], caches: dict[str, Path], files: list[Pa
     for file in files:
         with file.open("a") as stream:
             stream.write(f"# edited at {time.time_ns()}\n")
-    timed = {name: run_mypy(configs[name], caches[name], files) for name in order}
-    return timed if source_stamp() == stamp else None
+    times = {name: run_mypy(configs[name], caches[name], files) for name in order}
+    return times if source_stamp() == stamp else None
 
 
 def run(*, cold_rounds: int = 3, warm_rounds: int = 5) -> MypyTimes:
@@ -147,41 +138,44 @@ def run(*, cold_rounds: int = 3, warm_rounds: int = 5) -> MypyTimes:
         files = [Path(shutil.copy(source, copies / source.name)) for source in sources]
         caches: dict[str, Path] = {}
         for round_index in range(cold_rounds):
-            for name in rotated(round_index):
+            for name in rotated(CONFIGS, round_index):
                 if name in caches:
                     shutil.rmtree(caches[name])
                 caches[name] = folder / f"cache-{name}-{round_index}"
                 runs["cold"][name].add(*run_mypy(configs[name], caches[name], files))
         for round_index in range(warm_rounds):
-            timed = warm_round(configs, caches, files, rotated(round_index))
-            while timed is None and voided < MAX_VOIDED:
+            times = warm_round(configs, caches, files, rotated(CONFIGS, round_index))
+            while times is None and voided < MAX_VOIDED:
                 voided += 1
-                timed = warm_round(configs, caches, files, rotated(round_index))
-            for name, (seconds, code) in (timed or {}).items():
+                times = warm_round(configs, caches, files, rotated(CONFIGS, round_index))
+            for name, (seconds, code) in (times or {}).items():
                 runs["warm"][name].add(seconds, code)
     return MypyTimes(sources, note, runs, voided)
 
 
 def table(result: MypyTimes) -> str:
     """A Markdown table of median wall times and the plugin / no-plugin ratio."""
-    lines = [
-        "| situation | runs | plugin (s, median) | no plugin (s, median) | plugin / no plugin | exit codes |",
-        "| --- | ---: | ---: | ---: | ---: | --- |",
-    ]
+    rows = []
     for situation, runs in result.runs.items():
         plugin, plain = runs["plugin"], runs["no-plugin"]
-        codes = f"plugin {sorted(plugin.exit_codes)}, none {sorted(plain.exit_codes)}"
-        lines.append(
-            f"| {situation} | {len(plugin.seconds)} | {plugin.median_s:.2f} | {plain.median_s:.2f} "
-            f"| {result.ratio(situation):.3f} | {codes} |"
+        rows.append(
+            [
+                situation,
+                str(len(plugin.seconds)),
+                f"{plugin.median_s:.2f}",
+                f"{plain.median_s:.2f}",
+                f"{result.ratio(situation):.3f}",
+                f"plugin {sorted(plugin.exit_codes)}, none {sorted(plain.exit_codes)}",
+            ]
         )
-    return "\n".join(lines)
+    header = ["situation", "runs", "plugin (s, median)", "no plugin (s, median)", "plugin / no plugin", "exit codes"]
+    return markdown_table(header, "lrrrrl", rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cold-rounds", type=int, default=3, help="runs per config with a fresh cache (default 3)")
-    parser.add_argument("--warm-rounds", type=int, default=5, help="runs per config with a warm cache (default 5)")
+    add_option(parser, run, "cold_rounds", "runs per config with a fresh cache")
+    add_option(parser, run, "warm_rounds", "runs per config with a warm cache")
     args = parser.parse_args()
     result = run(cold_rounds=args.cold_rounds, warm_rounds=args.warm_rounds)
     print(f"Checked: {result.note}; warm rounds voided by edits to typednn: {result.voided}")

@@ -21,6 +21,7 @@ import forward_backward
 import jax
 import mypy_time
 import train_speed
+from _common import add_option, verdict
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 STEP_TARGET = 1.03
@@ -46,11 +47,6 @@ def machine() -> str:
         f"{os.cpu_count()} cores, {cpu_model()}; JAX backend {jax.default_backend()}; "
         f"Python {platform.python_version()}; {versions}"
     )
-
-
-def verdict(value: float, target: float) -> str:
-    """`met` or `NOT met`, with the figure and the target."""
-    return f"{value:.3f} <= {target} met" if value <= target else f"{value:.3f} > {target} NOT met"
 
 
 def targets(
@@ -142,11 +138,11 @@ def load_average() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"rewrite {RESULTS.name} with the figures")
-    parser.add_argument("--rounds", type=int, default=7, help="forward+backward timing rounds (default 7)")
-    parser.add_argument("--fit-mlp-repeats", type=int, default=5, help="timed MLP fit epochs (default 5)")
-    parser.add_argument("--fit-cnn-repeats", type=int, default=3, help="timed CNN fit epochs (default 3)")
-    parser.add_argument("--cold-rounds", type=int, default=3, help="cold mypy runs per config (default 3)")
-    parser.add_argument("--warm-rounds", type=int, default=5, help="warm mypy runs per config (default 5)")
+    add_option(parser, forward_backward.run, "rounds", "forward+backward timing rounds")
+    add_option(parser, train_speed.run, "mlp_repeats", "timed MLP fit epochs", prefix="fit-")
+    add_option(parser, train_speed.run, "cnn_repeats", "timed CNN fit epochs", prefix="fit-")
+    add_option(parser, mypy_time.run, "cold_rounds", "cold mypy runs per config")
+    add_option(parser, mypy_time.run, "warm_rounds", "warm mypy runs per config")
     args = parser.parse_args()
 
     before = load_average()

@@ -22,17 +22,15 @@ For the MLP, a plain jitted float32 matmul is timed in the same rounds, at the M
 first-layer shape (256x784 @ 784x512) and at 2048x2048 @ 2048x2048, and typednn's
 achieved FLOP/s is stated as a share of the first (see `FLOPS_NOTE` for the count).
 
-Run alone with ``python bench/train_speed.py [--mlp-repeats N] [--cnn-repeats N] [--cnn-samples N]``.
+Run alone with ``python bench/train_speed.py [--mlp-repeats N] [--cnn-repeats N] [--mlp-samples N] [--cnn-samples N]``.
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
 import itertools
 import os
 import statistics
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,11 +39,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from _common import add_option, markdown_table, rotated, timed, verdict
+from _models import CNN, MLP_NAME, NnxMLP, loss_of, typed_mlp
 from flax import nnx
-from forward_backward import NnxMLP, loss_of, typed_mlp
 
 import typednn as tn
-from typednn import nn
 
 # Targets from the issue: typednn / Keras, typednn / scan loop, typednn's share of matmul FLOP/s.
 KERAS_TARGET = 0.9
@@ -67,32 +65,8 @@ FLOPS_NOTE = (
 Epoch = Callable[[], float]  # runs one epoch, waits for it, and returns its mean loss
 
 
-# ---- the small CNN of examples/cnn.py, without its dropout, in three frameworks ------
-
-
-def typed_cnn() -> tn.Model[Any, Any]:
-    """28x28x1 -> conv16 same -> pool -> conv32 -> pool -> 64 -> 10, in typednn."""
-    x = tn.Input(28, 28, 1)
-    h = x >> nn.Conv2D(16, kernel=3, padding="same") >> nn.relu >> nn.MaxPool2D(2)
-    h = h >> nn.Conv2D(32, kernel=3) >> nn.relu >> nn.MaxPool2D(2)
-    y = h >> nn.Flatten() >> nn.Dense(64) >> nn.relu >> nn.Dense(10)
-    return tn.Model(x, y)
-
-
-class NnxCNN(nnx.Module):
-    """The same CNN by hand in Flax NNX."""
-
-    def __init__(self, rngs: nnx.Rngs) -> None:
-        self.conv2d = nnx.Conv(1, 16, (3, 3), padding="SAME", rngs=rngs)
-        self.conv2d_1 = nnx.Conv(16, 32, (3, 3), padding="VALID", rngs=rngs)
-        self.dense = nnx.Linear(6 * 6 * 32, 64, rngs=rngs)
-        self.dense_1 = nnx.Linear(64, 10, rngs=rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        x = nnx.max_pool(nnx.relu(self.conv2d(x)), (2, 2), strides=(2, 2))
-        x = nnx.max_pool(nnx.relu(self.conv2d_1(x)), (2, 2), strides=(2, 2))
-        x = nnx.relu(self.dense(x.reshape(x.shape[0], -1)))
-        return self.dense_1(x)
+# The small CNN of examples/cnn.py, without its dropout.
+FIT_CNN = CNN(channels=(16, 32), hidden=64, padding="same")
 
 
 def import_keras() -> Any:
@@ -103,6 +77,9 @@ def import_keras() -> Any:
     if keras.backend.backend() != "jax":
         raise SystemExit(f"keras was already imported with the {keras.backend.backend()} backend; need jax")
     return keras
+
+
+# ---- the models in Keras (the typed and NNX ones are in _models.py) ---------------------
 
 
 def keras_mlp(keras: Any) -> Any:
@@ -122,12 +99,12 @@ def keras_cnn(keras: Any) -> Any:
     return keras.Sequential(
         [
             keras.Input((28, 28, 1)),
-            layers.Conv2D(16, 3, padding="same", activation="relu"),
+            layers.Conv2D(FIT_CNN.channels[0], 3, padding=FIT_CNN.padding, activation="relu"),
             layers.MaxPooling2D(2),
-            layers.Conv2D(32, 3, activation="relu"),
+            layers.Conv2D(FIT_CNN.channels[1], 3, activation="relu"),
             layers.MaxPooling2D(2),
             layers.Flatten(),
-            layers.Dense(64, activation="relu"),
+            layers.Dense(FIT_CNN.hidden, activation="relu"),
             layers.Dense(10),
         ]
     )
@@ -137,22 +114,17 @@ def keras_cnn(keras: Any) -> Any:
 
 
 def last_loss(history: Any) -> float:
-    """The last epoch's loss from what `fit` returned: a list of dicts, a dict of lists or a Keras History."""
-    history = getattr(history, "history", history)
-    if isinstance(history, dict):
-        return float(history["loss"][-1])
-    return float(history[-1]["loss"])
+    """The last epoch's loss from the History that `fit` returned (typednn's and Keras's alike)."""
+    return float(history.history["loss"][-1])
 
 
 def typednn_epoch(model: tn.Model[Any, Any], x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], batch: int) -> Epoch:
     data = tn.data.from_arrays(x, y)
     trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-3), seed=0)
-    # `verbose` may not exist yet; pass it only where fit accepts it, so that no progress output is timed.
-    quiet: dict[str, Any] = {"verbose": 0} if "verbose" in inspect.signature(trainer.fit).parameters else {}
 
     def epoch() -> float:
-        # Reading the loss as a float waits for the epoch's last step.
-        return last_loss(trainer.fit(data, epochs=1, batch_size=batch, **quiet))
+        # Silent, so that no progress output is timed; reading the loss as a float waits for the last step.
+        return last_loss(trainer.fit(data, epochs=1, batch_size=batch, verbose=0))
 
     return epoch
 
@@ -247,17 +219,17 @@ class Matmul:
         self._a = jax.random.normal(key_a, (self.m, self.k))
         self._b = jax.random.normal(key_b, (self.k, self.n))
         self._matmul = jax.jit(jnp.matmul)
-        jax.block_until_ready(self._matmul(self._a, self._b))  # compile
+        self._call()  # compile
 
     @property
     def shape(self) -> str:
         return f"({self.m}x{self.k}) @ ({self.k}x{self.n})"
 
+    def _call(self) -> jax.Array:
+        return jax.block_until_ready(self._matmul(self._a, self._b))
+
     def time(self, calls: int) -> None:
-        for _ in range(calls):
-            start = time.perf_counter()
-            jax.block_until_ready(self._matmul(self._a, self._b))
-            self.times.append(time.perf_counter() - start)
+        self.times.extend(timed(self._call)[0] for _ in range(calls))
 
     @property
     def flops(self) -> float:
@@ -311,13 +283,6 @@ class Case:
         return self.achieved_flops(flops_per_example or self.flops_per_example) / self.matmuls[0].flops
 
 
-def timed(epoch: Epoch) -> tuple[float, float]:
-    """Seconds for one epoch, and its loss."""
-    start = time.perf_counter()
-    loss = epoch()
-    return time.perf_counter() - start, loss
-
-
 def compare(
     model: str,
     contenders: dict[str, Epoch],
@@ -329,14 +294,9 @@ def compare(
     flops_per_example: int | None = None,
 ) -> Case:
     """A warm-up epoch for each contender, then `repeats` rounds of one epoch each, in rotating order."""
-    timings = {}
-    for name, epoch in contenders.items():
-        warmup_s, _ = timed(epoch)
-        timings[name] = Timing(warmup_s)
-    names = list(contenders)
+    timings = {name: Timing(timed(epoch)[0]) for name, epoch in contenders.items()}
     for round_ in range(repeats):
-        shift = round_ % len(names)
-        for name in names[shift:] + names[:shift]:
+        for name in rotated(list(contenders), round_):
             seconds, loss = timed(contenders[name])
             timings[name].epochs.append(seconds)
             timings[name].losses.append(loss)
@@ -365,8 +325,8 @@ def run(
     (see `notes`): its epochs take about as long as the MLP's 32,768 examples.
     """
     cases = [
-        ("MLP 784-512-512-10", typed_mlp, NnxMLP, keras_mlp, (784,), mlp_samples, 256, mlp_repeats),
-        ("CNN 28x28x1 conv16-conv32-64-10", typed_cnn, NnxCNN, keras_cnn, (28, 28, 1), cnn_samples, 128, cnn_repeats),
+        (MLP_NAME, typed_mlp, NnxMLP, keras_mlp, (784,), mlp_samples, 256, mlp_repeats),
+        (FIT_CNN.name, FIT_CNN.typed_model, FIT_CNN.nnx_module, keras_cnn, (28, 28, 1), cnn_samples, 128, cnn_repeats),
     ]
     results = []
     for model, typed, module, keras_model, shape, samples, batch, repeats in cases:
@@ -402,40 +362,55 @@ def run(
 
 def table(results: list[Case]) -> str:
     """A Markdown table of epoch times and typednn / contender ratios."""
-    lines = [
-        "| model | samples / batch | contender | warm-up epoch (s) | epoch (s, best) | epoch (s, median) "
-        "| steps/s (best) | typednn / contender (best) | last loss |",
-        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    rows = [
+        [
+            case.model,
+            f"{case.samples} / {case.batch}",
+            name,
+            f"{timing.warmup_s:.2f}",
+            f"{timing.best_s:.3f}",
+            f"{timing.median_s:.3f}",
+            f"{case.samples // case.batch / timing.best_s:.1f}",
+            "" if name == "typednn" else f"{case.ratio(name):.3f}",
+            f"{timing.losses[-1]:.4f}",
+        ]
+        for case in results
+        for name, timing in case.timings.items()
     ]
-    for case in results:
-        steps = case.samples // case.batch
-        for name, timing in case.timings.items():
-            ratio = "" if name == "typednn" else f"{case.ratio(name):.3f}"
-            lines.append(
-                f"| {case.model} | {case.samples} / {case.batch} | {name} | {timing.warmup_s:.2f} "
-                f"| {timing.best_s:.3f} | {timing.median_s:.3f} | {steps / timing.best_s:.1f} | {ratio} "
-                f"| {timing.losses[-1]:.4f} |"
-            )
-    return "\n".join(lines)
+    header = [
+        "model",
+        "samples / batch",
+        "contender",
+        "warm-up epoch (s)",
+        "epoch (s, best)",
+        "epoch (s, median)",
+        "steps/s (best)",
+        "typednn / contender (best)",
+        "last loss",
+    ]
+    return markdown_table(header, "lllrrrrrr", rows)
 
 
 def flops_table(results: list[Case]) -> str:
     """A Markdown table of the matmul references and typednn's achieved FLOP/s on the MLP."""
-    lines = ["| what | GFLOP/s (best) | share of the 256x784x512 matmul |", "| --- | ---: | ---: |"]
+    rows = []
     for case in results:
         if case.flops_per_example is None:
             continue
         reference = case.matmuls[0].flops
         for matmul in case.matmuls:
-            lines.append(
-                f"| jitted matmul {matmul.shape} | {matmul.flops / 1e9:.1f} | {matmul.flops / reference:.0%} |"
+            rows.append(
+                [f"jitted matmul {matmul.shape}", f"{matmul.flops / 1e9:.1f}", f"{matmul.flops / reference:.0%}"]
             )
         for label, count in (("6N", case.flops_per_example), ("matmuls run", MLP_MATMUL_FLOPS)):
-            lines.append(
-                f"| typednn fit, {case.model} ({label}: {count:,} FLOPs/example) "
-                f"| {case.achieved_flops(count) / 1e9:.1f} | {case.flops_share(count):.0%} |"
+            rows.append(
+                [
+                    f"typednn fit, {case.model} ({label}: {count:,} FLOPs/example)",
+                    f"{case.achieved_flops(count) / 1e9:.1f}",
+                    f"{case.flops_share(count):.0%}",
+                ]
             )
-    return "\n".join(lines)
+    return markdown_table(["what", "GFLOP/s (best)", "share of the 256x784x512 matmul"], "lrr", rows)
 
 
 def targets(results: list[Case]) -> list[str]:
@@ -443,9 +418,7 @@ def targets(results: list[Case]) -> list[str]:
     lines = []
     for case in results:
         for name, target in (("keras", KERAS_TARGET), ("scan", SCAN_TARGET)):
-            ratio = case.ratio(name)
-            met = f"<= {target} met" if ratio <= target else f"> {target} NOT met"
-            lines.append(f"- {case.model}: fit epoch, typednn / {name} = {ratio:.3f} {met}")
+            lines.append(f"- {case.model}: fit epoch, typednn / {name} = {verdict(case.ratio(name), target)}")
         lines.append(f"- {case.model}: fit epoch, typednn / nnx-naive = {case.ratio('nnx-naive'):.3f} (no target)")
         if case.flops_per_example is not None:
             share = case.flops_share()
@@ -475,10 +448,10 @@ def notes(results: list[Case]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mlp-repeats", type=int, default=5, help="timed MLP epochs per contender (default 5)")
-    parser.add_argument("--cnn-repeats", type=int, default=3, help="timed CNN epochs per contender (default 3)")
-    parser.add_argument("--mlp-samples", type=int, default=32_768, help="MLP examples (default 32768)")
-    parser.add_argument("--cnn-samples", type=int, default=1_024, help="CNN examples (default 1024)")
+    add_option(parser, run, "mlp_repeats", "timed MLP epochs per contender")
+    add_option(parser, run, "cnn_repeats", "timed CNN epochs per contender")
+    add_option(parser, run, "mlp_samples", "MLP examples")
+    add_option(parser, run, "cnn_samples", "CNN examples")
     args = parser.parse_args()
     results = run(
         mlp_repeats=args.mlp_repeats,
