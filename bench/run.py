@@ -1,10 +1,11 @@
 """Run every benchmark, print the figures and, with ``--write``, record them in bench/RESULTS.md.
 
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
-[--cold-rounds N] [--warm-rounds N]``. The targets come from the issue: typed / Flax NNX step
-time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn / scan loop <= 1.05, with the
-MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without it <= 1.5. Each figure
-is a ratio against its peer in the same run.
+[--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]``. The targets come from the
+issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
+scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
+it <= 1.5; reading a CSV file, typednn / pyarrow <= 1.5. Each figure is a ratio against its peer
+in the same run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import csv_ingest
 import forward_backward
 import jax
 import mypy_time
@@ -50,7 +52,10 @@ def machine() -> str:
 
 
 def targets(
-    steps: list[forward_backward.Comparison], fits: list[train_speed.Case], checks: mypy_time.MypyTimes
+    steps: list[forward_backward.Comparison],
+    fits: list[train_speed.Case],
+    checks: mypy_time.MypyTimes,
+    ingest: csv_ingest.Ingest,
 ) -> list[str]:
     """One Markdown bullet per target."""
     lines = []
@@ -60,11 +65,15 @@ def targets(
     lines.extend(train_speed.targets(fits))
     for situation in checks.runs:
         lines.append(f"- mypy {situation}: plugin / no plugin = {verdict(checks.ratio(situation), MYPY_TARGET)}")
+    lines.extend(csv_ingest.targets(ingest))
     return lines
 
 
 def notes(
-    steps: list[forward_backward.Comparison], fits: list[train_speed.Case], checks: mypy_time.MypyTimes
+    steps: list[forward_backward.Comparison],
+    fits: list[train_speed.Case],
+    checks: mypy_time.MypyTimes,
+    ingest: csv_ingest.Ingest,
 ) -> list[str]:
     """What the figures rest on: identical programs, equal gradients, which files were checked."""
     lines = []
@@ -77,11 +86,16 @@ def notes(
         )
     lines.extend(train_speed.notes(fits))
     lines.append(f"- mypy checked {checks.note}; warm rounds voided by edits to typednn meanwhile: {checks.voided}.")
+    lines.extend(csv_ingest.notes(ingest))
     return lines
 
 
 def report(
-    steps: list[forward_backward.Comparison], fits: list[train_speed.Case], checks: mypy_time.MypyTimes, load: str
+    steps: list[forward_backward.Comparison],
+    fits: list[train_speed.Case],
+    checks: mypy_time.MypyTimes,
+    ingest: csv_ingest.Ingest,
+    load: str,
 ) -> str:
     """The whole of RESULTS.md."""
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -98,7 +112,7 @@ def report(
             "",
             "## Targets",
             "",
-            *targets(steps, fits, checks),
+            *targets(steps, fits, checks, ingest),
             "",
             "## Forward + backward step (jitted value_and_grad of mean softmax cross-entropy)",
             "",
@@ -122,9 +136,17 @@ def report(
             "",
             mypy_time.table(checks),
             "",
+            f"## CSV ingest: {ingest.rows:,} rows of {csv_ingest.COLUMNS} floats and a label, into NumPy",
+            "",
+            csv_ingest.table(ingest),
+            "",
+            "Each contender's best of its timed calls (after a warm-up call; the file is in the page cache).",
+            "`typednn stream` converts the file into memory-mapped `.npy` files (`cache=`); `typednn cached`",
+            "maps them again. The ratio column is typednn's best / that reader's best.",
+            "",
             "## Notes",
             "",
-            *notes(steps, fits, checks),
+            *notes(steps, fits, checks, ingest),
             "",
         ]
     )
@@ -143,6 +165,8 @@ def main() -> None:
     add_option(parser, train_speed.run, "cnn_repeats", "timed CNN fit epochs", prefix="fit-")
     add_option(parser, mypy_time.run, "cold_rounds", "cold mypy runs per config")
     add_option(parser, mypy_time.run, "warm_rounds", "warm mypy runs per config")
+    add_option(parser, csv_ingest.run, "rounds", "timed CSV reads per contender", prefix="csv-")
+    add_option(parser, csv_ingest.run, "rows", "rows in the benchmark's CSV file", prefix="csv-")
     args = parser.parse_args()
 
     before = load_average()
@@ -153,10 +177,12 @@ def main() -> None:
     print(train_speed.flops_table(fits), end="\n\n")
     checks = mypy_time.run(cold_rounds=args.cold_rounds, warm_rounds=args.warm_rounds)
     print(mypy_time.table(checks), end="\n\n")
+    ingest = csv_ingest.run(rounds=args.csv_rounds, rows=args.csv_rows)
+    print(csv_ingest.table(ingest), end="\n\n")
     load = f"{before} / {load_average()}"
-    print("\n".join([*targets(steps, fits, checks), *notes(steps, fits, checks)]))
+    print("\n".join([*targets(steps, fits, checks, ingest), *notes(steps, fits, checks, ingest)]))
     if args.write:
-        RESULTS.write_text(report(steps, fits, checks, load))
+        RESULTS.write_text(report(steps, fits, checks, ingest, load))
         print(f"wrote {RESULTS}", file=sys.stderr)
 
 

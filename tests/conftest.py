@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import jax
 import pytest
 from hypothesis import settings
+
+import typednn as tn
 
 collect_ignore = ["checking_pkg"]  # imported only under typeguard's hook, by test_checking.py
 
@@ -23,3 +28,14 @@ settings.load_profile("ci")
 def key() -> jax.Array:
     """A fixed random key (session-scoped, so hypothesis tests may use it too)."""
     return jax.random.key(0)
+
+
+@contextmanager
+def fails(*parts: str) -> Iterator[None]:
+    """Expect a TypednnError whose message holds each of `parts`, in order."""
+    with pytest.raises(tn.TypednnError) as caught:
+        yield
+    message = str(caught.value)
+    for part in parts:
+        assert part in message, f"{part!r} not in {message!r}"
+        message = message[message.index(part) + len(part) :]

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 from importlib import resources
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..layers import Tensor
+from .._errors import TypednnError
+from .._shapes import Shape
+from .._words import did_you_mean, listed
 from ._dataset import Classes, Dataset
+from ._schema import Schema
+
+if TYPE_CHECKING:  # only the types name layers: loading data needs no JAX
+    from ..layers import Tensor
 
 _BUNDLED = resources.files("typednn.data") / "_bundled"
 
 
-def _rows(name: str, *, header: bool) -> np.ndarray[Any, Any]:
+def _text(name: str) -> list[str]:
     raw = (_BUNDLED / name).read_bytes()
-    text = gzip.decompress(raw).decode() if name.endswith(".gz") else raw.decode()
-    return np.loadtxt(text.splitlines(), delimiter=",", dtype=np.float32, skiprows=int(header))
+    return (gzip.decompress(raw) if name.endswith(".gz") else raw).decode().splitlines()
 
 
 def digits() -> Dataset[Tensor[Literal[8], Literal[8], Literal[1]], Classes[Literal[10]]]:
@@ -31,7 +37,7 @@ def digits() -> Dataset[Tensor[Literal[8], Literal[8], Literal[1]], Classes[Lite
         >>> len(data), data.features.shape[1:], data.classes
         (1797, (8, 8, 1), 10)
     """
-    rows = _rows("digits.csv.gz", header=False)
+    rows = np.loadtxt(_text("digits.csv.gz"), delimiter=",", dtype=np.float32)
     return Dataset(rows[:, :64].reshape(-1, 8, 8, 1) / 16.0, rows[:, 64].astype(np.int32), classes=10)
 
 
@@ -40,8 +46,49 @@ def iris() -> Dataset[Tensor[Literal[4]], Classes[Literal[3]]]:
 
     Example:
         >>> data = iris()
-        >>> len(data), data.features.shape[1:], data.classes
-        (150, (4,), 3)
+        >>> len(data), data.features.shape[1:], data.classes, data.class_names
+        (150, (4,), 3, ('setosa', 'versicolor', 'virginica'))
     """
-    rows = _rows("iris.csv", header=True)
-    return Dataset(rows[:, :4], rows[:, 4].astype(np.int32), classes=3)
+    lines = _text("iris.csv")
+    names = lines[0].split(",")[2:]  # the header: examples, features, then the species
+    rows = np.loadtxt(lines[1:], delimiter=",", dtype=np.float32)
+    return Dataset(rows[:, :4], rows[:, 4].astype(np.int32), classes=3, class_names=names)
+
+
+BuiltinName = Literal["digits", "iris"]
+"""The name of a bundled dataset (what `builtin` and `source: {builtin: ...}` accept)."""
+
+# What each bundled dataset holds, known without loading it (a test checks it against the data).
+BUILTINS: dict[str, tuple[Callable[[], Dataset[Any, Any]], Schema]] = {
+    "digits": (digits, Schema("digits", Shape((8, 8, 1)), 10, None, 1797)),
+    "iris": (iris, Schema("iris", Shape((4,)), 3, None, 150, ("setosa", "versicolor", "virginica"))),
+}
+
+
+def _known(name: str) -> tuple[Callable[[], Dataset[Any, Any]], Schema]:
+    if name not in BUILTINS:
+        raise TypednnError(
+            f"no bundled dataset {name!r}{did_you_mean(name, BUILTINS)}", hint=f"the datasets are {listed(BUILTINS)}"
+        )
+    return BUILTINS[name]
+
+
+def builtin(name: BuiltinName) -> Dataset[Any, Any]:
+    """A bundled dataset by name: `builtin("digits")` is `digits()`.
+
+    Args:
+        name: The dataset: `digits` (8x8 handwritten digits) or `iris` (Fisher's flowers).
+
+    Raises:
+        TypednnError: for an unknown name, with the closest one.
+
+    Example:
+        >>> len(builtin("iris"))
+        150
+    """
+    return _known(name)[0]()
+
+
+def builtin_schema(name: BuiltinName) -> Schema:
+    """What `builtin(name)` gives, without loading it."""
+    return _known(name)[1]

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import TypednnError
+from .._words import no_unknown_keys, show
 from ._weights import Spec, Table
-from ._words import no_unknown_keys, show
 
 FORMAT = "typednn-model"
 VERSION = 1

@@ -37,11 +37,11 @@ from typing import Any
 from .._errors import TypednnError
 from .._model import Model
 from .._shapes import HyperparameterError, ShapeError, input_shape
+from .._words import did_you_mean, no_unknown_keys, show
 from ..graph import AnyLayer, AnyTensor, Graph
 from ..layers import Node, Tensor
 from ..layers._registry import KINDS, Kind, kind_of
 from ._options import decode_options, decode_size, encode_options, encode_size
-from ._words import did_you_mean, no_unknown_keys, show
 
 INPUT = "input"
 """The name of the model input in `inputs`."""

@@ -17,8 +17,8 @@ from typing import Any
 
 from .._errors import TypednnError
 from .._shapes import HyperparameterError, Params, Size, Symbol
+from .._words import did_you_mean
 from ..layers._registry import Kind
-from ._words import did_you_mean
 
 # A Dim's full name is `module.QualName` (`module.f.<locals>.Seq` for a local class): at
 # least one dot, so `"same"` or `"abc"` where a size belongs is a type error, not an axis.

@@ -75,12 +75,15 @@ def fits_on_device(data: Dataset[Any, Any], limit: int | None) -> bool:
     """Whether to keep the whole dataset on device.
 
     It does when it takes at most `limit` bytes: by default a quarter of the device's
-    memory when the device reports it (GPU, TPU), else 2 GiB.
+    memory when the device reports it (GPU, TPU), else 2 GiB. A dataset read from a
+    memory-mapped file never is: it may not fit in host memory, so it is read per chunk.
     """
+    if data.file_backed:
+        return False
     if limit is None:
         stats = jax.devices()[0].memory_stats() or {}
         limit = int(stats["bytes_limit"]) // 4 if "bytes_limit" in stats else DEFAULT_DEVICE_BYTES
-    return int(data.features.nbytes + data.targets.nbytes) <= limit
+    return data.nbytes <= limit
 
 
 class Feed:
@@ -126,7 +129,8 @@ class Prefetched(Feed):
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typednn-prefetch")
 
     def _load(self, chunk: Chunk) -> tuple[jax.Array, jax.Array]:
-        return jax.device_put(self.data.features[chunk.index]), jax.device_put(self.data.targets[chunk.index])
+        features, targets = self.data.take(chunk.index)
+        return jax.device_put(features), jax.device_put(targets)
 
     def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
         pending: tuple[Chunk, Future[tuple[jax.Array, jax.Array]]] | None = None

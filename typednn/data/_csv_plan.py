@@ -1,0 +1,406 @@
+"""What a CSV file holds, from its header and first rows: the plan the fast reader follows.
+
+The standard library's `csv` module reads the header and a sample of rows, which fix the
+columns, the feature shape and how the label is typed. The same module re-reads the file
+when pyarrow refuses it (pyarrow's errors give no row numbers), to find the first bad
+row: `check_row` is the one statement of what a good row is, for the sample and the
+re-scan alike.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+import math
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, TextIO
+
+import numpy as np
+
+from .._errors import TypednnError
+from .._words import did_you_mean, listed, shown
+from ._targets import MAX_CLASSES, ClassesOption, class_count, names_option
+
+LabelKind = Literal["ids", "names", "values"]
+"""How the label column is read: class ids, class names, or numeric targets."""
+Task = Literal["classify", "regress"]
+
+SAMPLE_ROWS = 1000
+# What pyarrow's float and int64 parsers accept (checked against pyarrow 26): surrounding
+# blanks, a sign, digits with an optional point and exponent, inf/infinity/nan.
+NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE)
+WHOLE = re.compile(r"\s*-?\d+\s*")
+# Numbers from here on round to infinity in float32 (halfway between its largest value and 2**128).
+FLOAT32_OVERFLOW = (float(np.finfo(np.float32).max) + 2.0**128) / 2
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A bad cell: its 0-based column, what is wrong, and how to fix it."""
+
+    column: int
+    what: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to read a CSV file: which columns, typed how, shaped how.
+
+    Attributes:
+        path: The file, as the user named it.
+        columns: Every column's name (`"1"`, `"2"`, ... without a header).
+        features: The 0-based indices of the feature columns, in feature order.
+        label: The 0-based index of the label column (None for a file of inputs only).
+        shape: The shape of one example's features.
+        kind: How the label is read.
+        classes: The class count `classes=` gives, if any.
+        class_names: The class names `classes=` lists, if any.
+        chosen: Whether the user chose the feature columns (for hints).
+        delimiter: The field separator.
+        header_lines: The physical lines up to the end of the header (0 without one).
+        encoding: The file's text encoding.
+    """
+
+    path: Path
+    columns: tuple[str, ...]
+    features: tuple[int, ...]
+    label: int | None
+    shape: tuple[int, ...]
+    kind: LabelKind
+    classes: int | None
+    class_names: tuple[str, ...] | None
+    chosen: bool
+    delimiter: str
+    header_lines: int
+    encoding: str
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [self.columns[i] for i in self.features]
+
+    @property
+    def label_name(self) -> str | None:
+        return None if self.label is None else self.columns[self.label]
+
+    @property
+    def read_columns(self) -> list[str]:
+        """The columns pyarrow converts: the features, then the label."""
+        return [*self.feature_names, *([] if self.label_name is None else [self.label_name])]
+
+    def at(self, line: int, column: int | None = None) -> str:
+        """`file:line:col` (1-based; the column is the field's number)."""
+        return f"{self.path}:{line}" + ("" if column is None else f":{column + 1}")
+
+    def error(self, line: int, row: int, problem: Problem) -> TypednnError:
+        column = self.columns[problem.column] if problem.column < len(self.columns) else None
+        where = f"row {row}" + ("" if column is None else f", column {column!r}")
+        return TypednnError(f"{self.at(line, problem.column)}: {where}: {problem.what}", hint=problem.hint)
+
+
+def encoding_name(encoding: str) -> str:
+    """An encoding as messages name it: `UTF-8`, `latin-1`."""
+    return "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
+
+
+def open_text(path: Path, encoding: str) -> TextIO:
+    """The file as text, bytes the encoding cannot decode becoming lone surrogates.
+
+    So `check_row` can name the cell that holds them, rather than failing mid-file.
+    """
+    codec = codecs.lookup(encoding).name
+    # utf-8-sig drops a byte-order mark, as pyarrow does.
+    return open(path, encoding="utf-8-sig" if codec == "utf-8" else encoding, errors="surrogateescape", newline="")
+
+
+def records(text: TextIO, path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank record with the line it starts on (pyarrow skips blank lines too)."""
+    reader = csv.reader(text, delimiter=delimiter, strict=False)
+    end = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise TypednnError(f"{path}:{reader.line_num}: not readable as CSV: {error}") from None
+        line, end = end + 1, reader.line_num
+        if fields:
+            yield line, fields
+
+
+def undecodable(value: str) -> int | None:
+    """The first byte the encoding could not decode, or None."""
+    if value.isascii():
+        return None
+    for char in value:
+        if "\udc80" <= char <= "\udcff":
+            return ord(char) - 0xDC00
+    return None
+
+
+def _number_problem(value: str, role: str, hint: str) -> tuple[str, str] | None:
+    """What is wrong with a cell that should hold a number (a feature or a target), and a hint."""
+    if not NUMBER.fullmatch(value):
+        return f"expected a number{role}, found {shown(value)}", hint
+    if not abs(float(value)) < FLOAT32_OVERFLOW:
+        return (
+            f"expected a finite number{role}, found {shown(value)}",
+            "fill in missing values before training: NaN or infinity makes the loss NaN",
+        )
+    return None
+
+
+def check_row(plan: Plan, fields: Sequence[str]) -> Problem | None:
+    """The first problem of a data row, or None when pyarrow would read it as planned."""
+    if len(fields) != len(plan.columns):
+        many = len(fields) > len(plan.columns)
+        return Problem(
+            len(plan.columns) if many else len(fields),
+            f"expected {len(plan.columns)} fields (the header's columns), found {len(fields)}",
+            "quote values that hold the delimiter" if many else "give every row one value per column",
+        )
+    for index in (*plan.features, *(() if plan.label is None else (plan.label,))):
+        value = fields[index]
+        byte = undecodable(value)
+        if byte is not None:
+            return Problem(
+                index,
+                f"not {encoding_name(plan.encoding)} text (byte 0x{byte:02x})",
+                "save the file as UTF-8, or pass its encoding, e.g. encoding='latin-1'",
+            )
+        if value == "":
+            return Problem(index, "empty cell", "fill it in, or remove the row")
+    hint = (
+        "fix the value, or remove the row"
+        if plan.chosen
+        else "every column but the label is a feature unless features=[...] chooses them"
+    )
+    for index in plan.features:
+        found = _number_problem(fields[index], "", hint)
+        if found:
+            return Problem(index, *found)
+    return None if plan.label is None else _label_problem(plan, plan.label, fields[plan.label])
+
+
+def _label_problem(plan: Plan, label: int, value: str) -> Problem | None:
+    name = plan.columns[label]
+    if plan.kind == "values":
+        found = _number_problem(value, " (a numeric target)", "the targets are numbers: fix it, or remove the row")
+        return Problem(label, *found) if found else None
+    if plan.kind == "names":
+        if plan.class_names is not None and value not in plan.class_names:
+            return Problem(
+                label,
+                f"{shown(value)} is not one of the classes{did_you_mean(value, plan.class_names)}",
+                f"classes= lists {listed(plan.class_names)}",
+            )
+        return None
+    if not WHOLE.fullmatch(value):
+        return Problem(
+            label,
+            f"expected a whole-number class id, found {shown(value)}",
+            f"the label column {name!r} holds class ids, as its first rows are whole numbers;"
+            " pass task='regress' for numeric targets, or classes=[...] for class names",
+        )
+    number = int(value)
+    if number < 0:
+        return Problem(label, f"class id {number} is negative", "class ids count from 0")
+    limit = plan.classes if plan.classes is not None else MAX_CLASSES
+    if number >= limit:
+        return Problem(
+            label,
+            f"class id {number} is out of range: classes={limit} allows 0..{limit - 1}",
+            "give the right class count, or fix the id",
+        )
+    return None
+
+
+def _kind(values: list[str], task: Task | None, classes: ClassesOption) -> LabelKind:
+    """How to read the label, from the sample: ids, names or values (see `csv`'s docstring)."""
+    if classes is not None and not isinstance(classes, int):
+        return "names"
+    if task == "regress":
+        return "values"
+    filled = [value for value in values if value]
+    if all(WHOLE.fullmatch(value) for value in filled):
+        return "ids"
+    if all(NUMBER.fullmatch(value) for value in filled):
+        # Numbers that are not all whole: targets, unless the user asked for classes
+        # (then the first non-whole one is reported).
+        return "ids" if task == "classify" or classes is not None else "values"
+    return "names"
+
+
+def _column(names: tuple[str, ...], wanted: str | int, what: str, path: Path) -> int:
+    name = str(wanted)
+    if name not in names:
+        raise TypednnError(
+            f"{path}:1: no column {name!r} for the {what}{did_you_mean(name, names)}",
+            hint=f"the columns are {listed(names)}",
+        )
+    return names.index(name)
+
+
+def _check_options(path: Path, delimiter: str, encoding: str, task: Task | None, classes: ClassesOption) -> None:
+    if len(delimiter) != 1:
+        raise TypednnError(f"delimiter={delimiter!r} is not one character", hint="e.g. delimiter=';'")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise TypednnError(f"encoding={encoding!r} is not a known text encoding", hint="e.g. 'utf-8'") from None
+    if task not in (None, "classify", "regress"):
+        raise TypednnError(f"task={task!r} is neither 'classify' nor 'regress'")
+    if task == "regress" and classes is not None:
+        raise TypednnError(f"task='regress' reads numeric targets, so classes={classes!r} has no use")
+    names_option(classes, str(path))
+    if not path.is_file():
+        raise TypednnError(f"{path}: no such file", hint="check the path")
+
+
+def _head(
+    path: Path, *, header: bool, delimiter: str, encoding: str
+) -> tuple[int, tuple[str, ...], list[tuple[int, list[str]]]]:
+    """The header's last line (0 without one), the column names, and the first data rows."""
+    with open_text(path, encoding) as text:
+        rows = records(text, path, delimiter)
+        first = next(rows, None)
+        if first is None:
+            raise TypednnError(f"{path}: the file is empty", hint="a CSV file needs a header line and rows")
+        sample = [] if header else [first]
+        sample.extend(itertools.islice(rows, SAMPLE_ROWS - len(sample)))
+    if not header:
+        return 0, tuple(str(i + 1) for i in range(len(first[1]))), sample
+    columns = tuple(first[1])
+    for index, name in enumerate(columns):
+        if undecodable(name) is not None:
+            raise TypednnError(
+                f"{path}:{first[0]}:{index + 1}: the header is not {encoding_name(encoding)} text",
+                hint="save the file as UTF-8, or pass its encoding, e.g. encoding='latin-1'",
+            )
+        if columns.index(name) != index:
+            raise TypednnError(
+                f"{path}:{first[0]}:{index + 1}: column {name!r} appears twice"
+                f" (columns {columns.index(name) + 1} and {index + 1})",
+                hint="give every column its own name",
+            )
+    # Blank lines before the header count as rows for pyarrow's skip_rows.
+    return first[0], columns, sample
+
+
+def _choose(
+    path: Path, columns: tuple[str, ...], label: int | None, features: Sequence[str | int] | str | None
+) -> list[int]:
+    """The feature columns' indices: as listed, or every column but the label."""
+    if features is None:
+        chosen = [i for i in range(len(columns)) if i != label]
+        if not chosen:
+            raise TypednnError(f"{path}: no feature columns besides the label {columns[-1]!r}")
+        return chosen
+    wanted = [features] if isinstance(features, str) else list(features)
+    chosen = [_column(columns, name, "features", path) for name in wanted]
+    if label in chosen:
+        raise TypednnError(
+            f"{path}: column {columns[label]!r} is both the label and a feature",
+            hint="the label is the last column unless label= names another",
+        )
+    twice = sorted({columns[i] for i in chosen if chosen.count(i) > 1})
+    if twice:
+        raise TypednnError(f"{path}: features lists {listed(twice)} twice", hint="list each column once")
+    if not chosen:
+        raise TypednnError(f"{path}: no feature columns", hint="list at least one in features=[...]")
+    return chosen
+
+
+def plan(
+    path: Path,
+    *,
+    label: str | int | None,
+    features: Sequence[str | int] | str | None,
+    shape: Sequence[int] | None,
+    classes: ClassesOption,
+    task: Task | None,
+    delimiter: str,
+    header: bool,
+    encoding: str,
+    labelled: bool = True,
+) -> Plan:
+    """Read the header and the first rows, and decide how to read the file.
+
+    Args:
+        path: The file.
+        label: The label column (None: the last), as `csv` takes it.
+        features: The feature columns (None: all but the label).
+        shape: One example's feature shape (None: flat).
+        classes: The class count or names, if given.
+        task: How to read the label, if given.
+        delimiter: The field separator.
+        header: Whether the first line names the columns.
+        encoding: The text encoding.
+        labelled: False for a file of inputs only: every column (or `features`) is a feature.
+
+    Raises:
+        TypednnError: for a missing file, bad options, a missing column, or a bad row
+            among the first `SAMPLE_ROWS`.
+    """
+    _check_options(path, delimiter, encoding, task, classes)
+    header_lines, columns, sample = _head(path, header=header, delimiter=delimiter, encoding=encoding)
+    label_index = None
+    if labelled:
+        label_index = len(columns) - 1 if label is None else _column(columns, label, "label", path)
+    chosen = _choose(path, columns, label_index, features)
+    example = tuple(int(d) for d in shape) if shape is not None else (len(chosen),)
+    if math.prod(example) != len(chosen) or any(d < 1 for d in example):
+        raise TypednnError(
+            f"{path}: shape={list(example)} holds {math.prod(example)} values per example,"
+            f" but {len(chosen)} feature columns are chosen",
+            hint="give a shape whose sizes multiply to the number of feature columns",
+        )
+    if not sample:
+        raise TypednnError(f"{path}: no examples: the file has a header but no rows")
+    labels = [] if label_index is None else [row[label_index] for _, row in sample if len(row) == len(columns)]
+    result = Plan(
+        path=path,
+        columns=columns,
+        features=tuple(chosen),
+        label=label_index,
+        shape=example,
+        kind=_kind(labels, task, classes),
+        classes=class_count(classes),
+        class_names=names_option(classes, str(path)),
+        chosen=features is not None,
+        delimiter=delimiter,
+        header_lines=header_lines,
+        encoding=encoding,
+    )
+    for row, (line, fields) in enumerate(sample, start=1):
+        problem = check_row(result, fields)
+        if problem:
+            raise result.error(line, row, problem)
+    return result
+
+
+def diagnose(plan: Plan, cause: str) -> TypednnError:
+    """The error for the first bad row of the file, found by re-reading it row by row.
+
+    Args:
+        plan: How the file is read.
+        cause: What the fast reader said, for the rare file it refuses that this scan
+            finds nothing wrong with.
+    """
+    with open_text(plan.path, plan.encoding) as text:
+        rows = records(text, plan.path, plan.delimiter)
+        if plan.header_lines:
+            next(rows, None)
+        for row, (line, fields) in enumerate(rows, start=1):
+            problem = check_row(plan, fields)
+            if problem:
+                return plan.error(line, row, problem)
+    return TypednnError(
+        f"{plan.path}: not readable as CSV: {cause}",
+        hint="values holding line breaks are not supported; check quoting",
+    )

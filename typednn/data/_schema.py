@@ -1,0 +1,48 @@
+"""What a data source holds, known before (or without) loading it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .._shapes import Shape
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The shapes a source gives, found cheaply: what `typednn check` compares with a model.
+
+    A `Dataset` has the same three attributes (`feature_shape`, `target_shape`,
+    `classes`), so the check reads either.
+
+    Attributes:
+        source: The source as messages name it: `digits`, `iris.csv`.
+        feature_shape: The shape of one example's features.
+        classes: The number of classes when targets are class ids, else None.
+        target_shape: The shape of one target when targets are values, else None.
+        examples: How many examples, when known without reading them all.
+        class_names: The names of the classes, when the data names them.
+
+    Example:
+        >>> print(Schema("digits", Shape((8, 8, 1)), classes=10, examples=1797))
+        digits: 1797 examples of (8, 8, 1), 10 classes
+    """
+
+    source: str
+    feature_shape: Shape
+    classes: int | None = None
+    target_shape: Shape | None = None
+    examples: int | None = None
+    class_names: tuple[str, ...] | None = None
+
+    def describe(self) -> str:
+        """One line: `iris.csv: 150 examples of (4,), 3 classes (setosa, versicolor, virginica)`."""
+        count = "examples" if self.examples is None else f"{self.examples} examples"
+        if self.classes is not None:
+            names = f" ({', '.join(self.class_names)})" if self.class_names and len(self.class_names) <= 5 else ""
+            target = f"{self.classes} classes{names}"
+        else:
+            target = f"targets of shape {self.target_shape!r}"
+        return f"{self.source}: {count} of {self.feature_shape!r}, {target}"
+
+    def __str__(self) -> str:
+        return self.describe()

@@ -1,0 +1,157 @@
+"""Targets from arrays: class ids (int32) with their count and names, or values (float32).
+
+The rules every array source shares (`from_arrays`, npz, npy, pickle):
+
+- integers, one per example: class ids, `0 <= id < classes` (`classes` defaults to the
+  largest id + 1);
+- text (NumPy `str` arrays): class names, sorted, each mapped to its index; or, when
+  `classes` lists names, mapped to its position in that list;
+- anything else numeric: values, float32, of any shape (regression).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._errors import TypednnError
+from .._words import did_you_mean, listed, shown
+
+Array = np.ndarray[Any, Any]
+ClassesOption = int | Sequence[str] | None
+"""The `classes=` option: a count, the class names in id order, or None (inferred)."""
+
+# Targets are int32: the compiled steps index one-hot scores with them.
+MAX_CLASSES = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Typed targets: `values` are int32 ids when `classes` is set, else float32."""
+
+    values: Array
+    classes: int | None
+    class_names: tuple[str, ...] | None = None
+
+
+def names_option(classes: ClassesOption, where: str) -> tuple[str, ...] | None:
+    """The class names `classes=` lists, checked; None when it is a count or absent.
+
+    Raises:
+        TypednnError: if a name is listed twice, or the list is empty.
+    """
+    if classes is None or isinstance(classes, int):
+        if isinstance(classes, int) and not 0 < classes <= MAX_CLASSES:
+            raise TypednnError(f"{where}: classes={classes} is not a class count", hint="give a count >= 1")
+        return None
+    names = (classes,) if isinstance(classes, str) else tuple(str(name) for name in classes)
+    if not names:
+        raise TypednnError(f"{where}: classes=[] lists no class", hint="list the class names in id order")
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise TypednnError(f"{where}: classes lists {listed(twice)} more than once", hint="list each class once")
+    return names
+
+
+def class_count(classes: ClassesOption) -> int | None:
+    """The count `classes=` gives: the number itself, or the number of names."""
+    if classes is None or isinstance(classes, int):
+        return classes
+    return 1 if isinstance(classes, str) else len(classes)
+
+
+def checked_ids(ids: Array, classes: ClassesOption, where: str) -> Targets:
+    """Integer class ids, one per example, checked against `classes`.
+
+    Args:
+        ids: Integers of shape `(examples,)`.
+        classes: The class count or names, or None for the largest id + 1.
+        where: How messages name the array, e.g. `data.npz: 'y'`.
+
+    Raises:
+        TypednnError: naming the first id out of range.
+    """
+    names = names_option(classes, where)
+    limit = class_count(classes)
+    if len(ids) and int(ids.min()) < 0:
+        at = int(np.argmax(ids < 0))
+        raise TypednnError(
+            f"{where}[{at}] holds class id {int(ids[at])}; class ids must be >= 0",
+            hint="number the classes 0, 1, 2, ...",
+        )
+    top = int(ids.max()) if len(ids) else -1
+    if limit is not None and top >= limit:
+        at = int(np.argmax(ids >= limit))
+        allowed = f"classes={limit}" if names is None else f"the {limit} names of classes="
+        raise TypednnError(
+            f"{where}[{at}] holds class id {int(ids[at])}, but {allowed} allows ids 0..{limit - 1}",
+            hint="give the right class count, or fix the id",
+        )
+    if top >= MAX_CLASSES:
+        raise TypednnError(f"{where}: class id {top} is too large for int32 targets")
+    return Targets(ids.astype(np.int32), limit if limit is not None else top + 1, names)
+
+
+def named_ids(labels: Array, classes: ClassesOption, where: str) -> Targets:
+    """Class names (a NumPy `str` array) as ids: sorted, or in the order `classes` lists them.
+
+    Raises:
+        TypednnError: for a name that `classes` does not list, or more names than `classes`.
+    """
+    given = names_option(classes, where)
+    found, inverse = np.unique(labels, return_inverse=True)
+    if given is None:
+        names = tuple(str(name) for name in found)
+        limit = class_count(classes)
+        if limit is not None and len(names) != limit:
+            raise TypednnError(
+                f"{where} holds {len(names)} class names ({listed(names)}), but classes={limit}",
+                hint="give the right class count, or list the names: classes=[...]",
+            )
+        return Targets(inverse.reshape(-1).astype(np.int32), limit or len(names), names)
+    position = {name: index for index, name in enumerate(given)}
+    unknown = [str(name) for name in found if str(name) not in position]
+    if unknown:
+        at = int(np.argmax(labels == unknown[0]))
+        raise TypednnError(
+            f"{where}[{at}] holds {shown(unknown[0])}, which classes= does not list{did_you_mean(unknown[0], given)}",
+            hint=f"the classes are {listed(given)}",
+        )
+    lookup = np.array([position[str(name)] for name in found], np.int32)
+    return Targets(lookup[inverse.reshape(-1)], len(given), given)
+
+
+def typed_targets(targets: Array, *, classes: ClassesOption, where: str) -> Targets:
+    """Class ids, class names or values, by the array's type (see the module's docstring).
+
+    Raises:
+        TypednnError: when `classes` is given but the targets are not class ids or names,
+            or an id is out of range.
+
+    Example:
+        >>> found = typed_targets(np.array(["b", "a", "b"]), classes=None, where="y")
+        >>> found.values.tolist(), found.classes, found.class_names
+        ([1, 0, 1], 2, ('a', 'b'))
+    """
+    kind = targets.dtype.kind
+    if kind in "OSV":
+        raise TypednnError(
+            f"{where} has dtype {targets.dtype}; targets must be numbers or text (str)",
+            hint="convert them, e.g. y.astype(np.int64) or y.astype(str)",
+        )
+    if kind == "U":
+        if targets.ndim != 1:
+            raise TypednnError(f"{where}: class names must be one per example, not of shape {targets.shape}")
+        return named_ids(targets, classes, where)
+    if kind in "iu" and targets.ndim == 1:
+        return checked_ids(targets, classes, where)
+    if classes is not None:
+        what = f"shape {targets.shape}" if kind in "iu" else f"dtype {targets.dtype}"
+        raise TypednnError(
+            f"{where}: classes={classes!r} asks for class ids, but the targets have {what}",
+            hint="class ids are integers of shape (examples,); leave classes out for float targets",
+        )
+    return Targets(targets.astype(np.float32, copy=False), None)
