@@ -1,5 +1,5 @@
 # Two entry points, each working on a fresh machine with only python3:
-#   make demo   set up .venv, then build, type-check, compile and train a typed CNN
+#   make demo   set up .venv, then check and train the digits spec (examples/digits.yaml)
 #   make test   set up .venv, then run every check CI runs
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +19,10 @@ $(STAMP):
 install: $(STAMP)
 
 demo: install
-	$(BIN)/python examples/demo.py
+	$(BIN)/typednn check examples/digits.yaml examples/cnn.py
+	$(BIN)/typednn summary examples/digits.yaml
+	$(BIN)/typednn train examples/digits.yaml --out runs/digits --overwrite
+	$(BIN)/typednn evaluate examples/digits.yaml --model runs/digits/model
 
 test: install lint typecheck pytest acceptance
 
@@ -34,7 +37,9 @@ pytest: install
 	$(BIN)/python -m pytest -q
 
 acceptance: install
-	@if [ -d $(SHARED) ]; then $(BIN)/python $(SHARED)/check_typecheck.py; else echo "no $(SHARED): skipped"; fi
+	@if [ -d $(SHARED) ]; then \
+		$(BIN)/python $(SHARED)/check_typecheck.py && $(BIN)/python $(SHARED)/check_specs.py; \
+	else echo "no $(SHARED): skipped"; fi
 
 bench: install
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"

@@ -13,7 +13,15 @@ from typednn._model import Model
 from typednn._shapes import ShapeError
 from typednn.layers import Input
 
-EXPORTING = ["typednn", "typednn.nn", "typednn.layers", "typednn.data", "typednn._shapes"]
+EXPORTING = [
+    "typednn",
+    "typednn.nn",
+    "typednn.layers",
+    "typednn.data",
+    "typednn.spec",
+    "typednn.cli",
+    "typednn._shapes",
+]
 
 
 def public_modules() -> list[str]:

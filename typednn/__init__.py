@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from . import losses as losses
     from . import metrics as metrics
     from . import nn as nn
+    from . import spec as spec
     from ._model import Model as Model
     from ._shapes import Dim as Dim
     from ._shapes import HyperparameterError as HyperparameterError
@@ -49,7 +50,7 @@ _LAZY = {
     "NonFiniteLossError": "typednn.train",
     "Trainer": "typednn.train",
 }
-_SUBMODULES = ("callbacks", "data", "losses", "metrics", "nn")
+_SUBMODULES = ("callbacks", "data", "losses", "metrics", "nn", "spec")
 
 __all__ = [
     "Classes",
@@ -70,6 +71,7 @@ __all__ = [
     "losses",
     "metrics",
     "nn",
+    "spec",
 ]
 
 

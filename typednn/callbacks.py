@@ -6,6 +6,7 @@ from .train import CSVLogger as CSVLogger
 from .train import EarlyStopping as EarlyStopping
 from .train import JSONLLogger as JSONLLogger
 from .train import LearningRateScheduler as LearningRateScheduler
+from .train import PlotHistory as PlotHistory
 from .train import ProgressBar as ProgressBar
 from .train import ReduceLROnPlateau as ReduceLROnPlateau
 from .train import Run as Run
@@ -20,6 +21,7 @@ __all__ = [
     "EarlyStopping",
     "JSONLLogger",
     "LearningRateScheduler",
+    "PlotHistory",
     "ProgressBar",
     "ReduceLROnPlateau",
     "Run",

@@ -25,6 +25,16 @@ def check_fit(model_in: Shape, model_out: Shape, features: Shape, target: Shape 
     Raises:
         ShapeError: naming what disagrees.
     """
+    check_features(model_in, features)
+    check_targets(model_out, target, classes)
+
+
+def check_features(model_in: Shape, features: Shape) -> None:
+    """Check the shape of one example's features against the model's input.
+
+    Raises:
+        ShapeError: if they differ.
+    """
     if not _agree(model_in, features):
         raise ShapeError(
             "Trainer.fit",
@@ -32,6 +42,14 @@ def check_fit(model_in: Shape, model_out: Shape, features: Shape, target: Shape 
             f"data whose features have shape {features!r}",
             hint="reshape the data, or change the model's tn.Input",
         )
+
+
+def check_targets(model_out: Shape, target: Shape | None, classes: Size | None) -> None:
+    """Check targets against the model's output: one score per class, or the target's shape.
+
+    Raises:
+        ShapeError: if they disagree.
+    """
     if classes is not None:
         scores = model_out.ranked(1)
         if scores is None:

@@ -11,6 +11,7 @@ from ._logs import CSVLogger as CSVLogger
 from ._logs import JSONLLogger as JSONLLogger
 from ._nan import NonFiniteLossError as NonFiniteLossError
 from ._nan import TerminateOnNaN as TerminateOnNaN
+from ._plot import PlotHistory as PlotHistory
 from ._progress import ProgressBar as ProgressBar
 from ._schedules import LearningRateScheduler as LearningRateScheduler
 from ._schedules import ReduceLROnPlateau as ReduceLROnPlateau
@@ -27,6 +28,7 @@ __all__ = [
     "JSONLLogger",
     "LearningRateScheduler",
     "NonFiniteLossError",
+    "PlotHistory",
     "ProgressBar",
     "ReduceLROnPlateau",
     "Run",

@@ -7,9 +7,15 @@ losses take logits: the model's raw scores, before softmax or sigmoid.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
 import jax
 import jax.numpy as jnp
 import optax
+
+from .._errors import TypednnError
+from .._words import did_you_mean
 
 
 def _per_example(values: jax.Array) -> jax.Array:
@@ -96,3 +102,34 @@ def huber(predictions: jax.Array, targets: jax.Array, *, delta: float = 1.0) -> 
         Array([1.3125], dtype=float32)
     """
     return _per_example(optax.huber_loss(predictions, targets, delta=delta))
+
+
+BY_NAME: Mapping[str, Callable[[jax.Array, jax.Array], jax.Array]] = MappingProxyType(
+    {
+        "softmax_cross_entropy": softmax_cross_entropy,
+        "binary_cross_entropy": binary_cross_entropy,
+        "mean_squared_error": mean_squared_error,
+        "mse": mean_squared_error,
+        "mean_absolute_error": mean_absolute_error,
+        "mae": mean_absolute_error,
+        "huber": huber,
+    }
+)
+"""The losses by the names spec files give them."""
+
+
+def get(name: str) -> Callable[[jax.Array, jax.Array], jax.Array]:
+    """A loss by name.
+
+    Raises:
+        TypednnError: for an unknown name, with the closest known one.
+
+    Example:
+        >>> get("mse").__name__
+        'mean_squared_error'
+    """
+    if name not in BY_NAME:
+        raise TypednnError(
+            f"unknown loss {name!r}{did_you_mean(name, BY_NAME)}", hint=f"the losses are {', '.join(BY_NAME)}"
+        )
+    return BY_NAME[name]

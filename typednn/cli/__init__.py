@@ -1,0 +1,75 @@
+"""The `typednn` command (also `python -m typednn`).
+
+Exit codes:
+    0: success (for `check`: every file is clean).
+    1: a checked file, spec, data file or model directory has errors; the message says
+       what, where (`file:line:col`) and how to fix it.
+    2: bad usage: an unknown option, a missing argument, a file that does not exist.
+    3: an internal error in typednn (a bug: please report it). Set TYPEDNN_TRACEBACK=1
+       to see its Python traceback.
+    130: interrupted (Ctrl-C).
+
+No other error prints a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Sequence
+
+from .._errors import TypednnError
+from ._check import MYPY_CONFIG as MYPY_CONFIG
+from ._check import add_check
+from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
+from ._usage import UsageError
+
+__all__ = ["MYPY_CONFIG", "main", "parser"]
+
+_LOCATED = re.compile(r"^\S+:\d+(:\d+)?")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="typednn",
+        description="Neural networks as statically typed code: check, train and export models.",
+        epilog="Exit codes: 0 success, 1 errors in the given files, 2 bad usage, 3 internal error.",
+    )
+    commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (add_check, add_summary, add_train, add_evaluate, add_predict, add_codegen, add_schema):
+        add(commands)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.run(args)
+    except UsageError as error:
+        _print_error(error)
+        return 2
+    except TypednnError as error:
+        _print_error(error)
+        return 1
+    except KeyboardInterrupt:
+        print("typednn: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        if os.environ.get("TYPEDNN_TRACEBACK"):
+            raise
+        print(
+            f"typednn: internal error: {type(error).__name__}: {error}\n"
+            "  hint: this is a bug in typednn; run again with TYPEDNN_TRACEBACK=1 and report the traceback",
+            file=sys.stderr,
+        )
+        return 3
+    return code
+
+
+def _print_error(error: TypednnError) -> None:
+    # A located message already starts with `file:line:col:`, as compilers print them.
+    text = str(error)
+    print(text if _LOCATED.match(text) else f"typednn: error: {text}", file=sys.stderr)

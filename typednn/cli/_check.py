@@ -1,0 +1,87 @@
+"""`typednn check FILE...`: spec files and typed Python files.
+
+Spec files are validated and their shapes inferred; Python files go through mypy with
+the typednn plugin.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .._errors import TypednnError
+from ..spec import SUFFIXES, check_data, read
+from ._usage import UsageError, existing
+
+MYPY_CONFIG = """\
+[mypy]
+plugins = typednn.mypy
+strict = True
+allow_redefinition = True
+"""
+"""The settings `typednn check` uses, and recommends to users (README)."""
+
+
+def add_check(commands: Any) -> None:
+    command = commands.add_parser(
+        "check",
+        help="check spec files and typed Python models before anything runs",
+        description=(
+            "Spec files (.yaml, .yml, .json): validate every key and value, build the model, infer every layer's"
+            " shape with the shared rules, and check the data's shape against the model's input and output."
+            " Python files: run mypy with the typednn plugin and the recommended settings (strict,"
+            " allow_redefinition). Exit 0 when every file is clean, 1 when one has errors."
+        ),
+    )
+    command.add_argument("files", nargs="+", metavar="FILE", type=existing, help="spec files and Python files")
+    command.add_argument(
+        "--allow-pickle",
+        action="store_true",
+        help="trust pickle data sources: loading a pickle runs any code the file holds",
+    )
+    command.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    python = [path for path in args.files if path.suffix == ".py"]
+    specs = [path for path in args.files if path.suffix != ".py"]
+    for path in specs:
+        if path.suffix not in SUFFIXES:
+            raise UsageError(
+                f"{path}: typednn check reads spec files ({', '.join(SUFFIXES)}) and Python files (.py),"
+                f" not {path.suffix or 'files without a suffix'}",
+            )
+    failed = sum(not check_spec(path, allow_pickle=args.allow_pickle) for path in specs)
+    if python and not check_python(python):
+        failed += 1
+    return 1 if failed else 0
+
+
+def check_spec(path: Path, *, allow_pickle: bool) -> bool:
+    """Check one spec file, printing what it found; True when it is clean."""
+    try:
+        spec = read(path)
+        model = spec.model
+        data = f"; data: {check_data(spec, allow_pickle=allow_pickle)}" if spec.data else ""
+    except TypednnError as error:
+        print(error, file=sys.stderr)
+        return False
+    params = sum(int(a.size) for arrays in model.param_shapes().values() for a in arrays.values())
+    print(f"{path}: ok: {spec.name} {model.inputs.shape!r} -> {model.outputs.shape!r}, {params:,} parameters{data}")
+    return True
+
+
+def check_python(paths: list[Path]) -> bool:
+    """Type-check Python files with mypy, the typednn plugin and the recommended settings."""
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "mypy.ini"
+        config.write_text(MYPY_CONFIG)
+        done = subprocess.run(
+            [sys.executable, "-m", "mypy", "--config-file", str(config), "--show-error-codes", *map(str, paths)],
+            check=False,
+        )
+    return done.returncode == 0

@@ -1,0 +1,199 @@
+"""The commands about one spec or model: summary, train, evaluate, predict, codegen, schema."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .._errors import TypednnError
+from .._files import write_atomic
+from ..spec import codegen, json_schema, load_data, read, train, trainer
+from ._usage import UsageError, existing
+
+PICKLE_HELP = "trust pickle data sources: loading a pickle runs any code the file holds"
+
+
+def add_summary(commands: Any) -> None:
+    command = commands.add_parser(
+        "summary",
+        help="a table of the layers, their output shapes and parameter counts",
+        description="Print a Keras-style table of a spec's model: each layer, its output shape and parameters.",
+    )
+    command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
+    command.set_defaults(run=lambda args: _print(read(args.file).model.summary()))
+
+
+def add_train(commands: Any) -> None:
+    command = commands.add_parser(
+        "train",
+        help="train a spec's model on its data and export it",
+        description=(
+            "Check the spec, read and split its data, train with a progress bar, and write a run directory:"
+            " checkpoints/, metrics.csv, training.png (the curves), model/ (the exported model) and"
+            " test_metrics.json when the spec holds out a test split."
+        ),
+    )
+    command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
+    command.add_argument("--out", metavar="DIR", type=Path, help="the run directory (default: runs/<spec name>)")
+    command.add_argument("--resume", action="store_true", help="continue the run in DIR from its newest checkpoint")
+    command.add_argument("--overwrite", action="store_true", help="delete an earlier run in DIR first")
+    command.add_argument("--quiet", action="store_true", help="no progress output")
+    command.add_argument("--allow-pickle", action="store_true", help=PICKLE_HELP)
+    command.set_defaults(run=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite contradict each other", hint="pass one of them")
+    spec = read(args.file)
+    out = args.out or Path("runs") / spec.name
+    result = train(
+        spec,
+        out,
+        allow_pickle=args.allow_pickle,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        verbose=0 if args.quiet else "auto",
+    )
+    if result.test is not None:
+        print("test: " + ", ".join(f"{name} {value:.4f}" for name, value in result.test.items()))
+    print(f"run directory: {result.directory} (model in {result.directory / 'model'})")
+    return 0
+
+
+def add_evaluate(commands: Any) -> None:
+    command = commands.add_parser(
+        "evaluate",
+        help="a trained model's loss and metrics on a spec's test split",
+        description=(
+            "Evaluate the model in DIR on the spec's data: its test split when it holds one out, else all of it."
+            " The loss and metrics are the spec's."
+        ),
+    )
+    command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
+    command.add_argument("--model", metavar="DIR", type=existing, required=True, help="an exported model directory")
+    command.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+    command.add_argument("--allow-pickle", action="store_true", help=PICKLE_HELP)
+    command.set_defaults(run=_evaluate)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from ..export import load  # noqa: PLC0415 - jax loads only for the commands that need it
+
+    spec = read(args.file)
+    model, params = load(args.model)
+    parts = load_data(spec, allow_pickle=args.allow_pickle)
+    data = parts.test if parts.test is not None else parts.train
+    evaluator = trainer(spec, parts.schema, model=model)
+    evaluator.params = params
+    scores = evaluator.evaluate(data)
+    if args.json:
+        print(json.dumps(scores))
+    else:
+        split = "test split" if parts.test is not None else "all the data (the spec holds out no test split)"
+        print(f"{args.model} on {split} of {spec.path} ({len(data)} examples):")
+        for name, value in scores.items():
+            print(f"  {name}: {value:.4f}")
+    return 0
+
+
+def add_predict(commands: Any) -> None:
+    command = commands.add_parser(
+        "predict",
+        help="a trained model's outputs for inputs in a CSV or NPY file",
+        description=(
+            "Run the model in DIR on INPUT: a CSV file (one example per row, a header of column names, every"
+            " column a feature) or a .npy array (examples along the first axis). Writes CSV: one row per"
+            " example, one column per output (output_0, output_1, ...); with --classes, the class id with the"
+            " highest score instead."
+        ),
+    )
+    command.add_argument("input", metavar="INPUT", type=existing, help="a .csv or .npy file of inputs")
+    command.add_argument("--model", metavar="DIR", type=existing, required=True, help="an exported model directory")
+    command.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the CSV here (default: stdout)")
+    command.add_argument("--classes", action="store_true", help="write the highest-scoring class id per example")
+    command.set_defaults(run=_predict)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from ..data import read_inputs  # noqa: PLC0415
+    from ..export import load  # noqa: PLC0415
+
+    model, params = load(args.model)
+    inputs = read_inputs(args.input, shape=model.inputs.shape)
+    flat = np.concatenate(
+        [
+            np.asarray(model.apply(params, inputs[start : start + _BATCH])).reshape(-1, _outputs(model))
+            for start in range(0, len(inputs), _BATCH)
+        ]
+    )
+    buffer = io.StringIO()
+    if args.classes:
+        np.savetxt(buffer, flat.argmax(axis=1), fmt="%d", header="class", comments="")
+    else:
+        header = ",".join(f"output_{i}" for i in range(flat.shape[1]))
+        np.savetxt(buffer, flat, fmt="%.9g", delimiter=",", header=header, comments="")
+    _write(args.output, buffer.getvalue())
+    return 0
+
+
+_BATCH = 1024
+
+
+def _outputs(model: Any) -> int:
+    return int(np.prod(model.outputs.shape.dims))
+
+
+def add_codegen(commands: Any) -> None:
+    command = commands.add_parser(
+        "codegen",
+        help="typed Python that builds a spec's model",
+        description=(
+            "Write a Python module whose build_model() builds the spec's model: the same layers, names and"
+            " wiring, with every shape in the types, so it passes mypy --strict with the typednn plugin and"
+            " gives the same outputs for the same parameters."
+        ),
+    )
+    command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
+    command.add_argument("-o", "--output", metavar="FILE", type=Path, help="the .py file (default: stdout)")
+    command.set_defaults(run=_codegen)
+
+
+def _codegen(args: argparse.Namespace) -> int:
+    spec = read(args.file)
+    _write(args.output, codegen(spec.model, source=str(args.file)))
+    return 0
+
+
+def add_schema(commands: Any) -> None:
+    command = commands.add_parser(
+        "schema",
+        help="the JSON Schema of spec files, for editors",
+        description="Print the JSON Schema of spec files (for YAML/JSON editors' completion and validation).",
+    )
+    command.add_argument("-o", "--output", metavar="FILE", type=Path, help="write it here (default: stdout)")
+    command.set_defaults(run=lambda args: _write(args.output, json.dumps(json_schema(), indent=2) + "\n"))
+
+
+def _print(text: str) -> int:
+    print(text)
+    return 0
+
+
+def _write(path: Path | None, text: str) -> int:
+    if path is None:
+        sys.stdout.write(text)
+        return 0
+    if path.is_dir():
+        raise UsageError(f"{path}: a directory; give a file name")
+    try:
+        write_atomic(path, text.encode())
+    except FileNotFoundError:
+        raise TypednnError(f"{path}: its directory does not exist") from None
+    return 0

@@ -1,0 +1,169 @@
+"""Running a spec: its data split as it says, its trainer, and a run directory.
+
+A run directory (`typednn train` writes `runs/<spec name>` by default) holds::
+
+    spec.yaml            the spec as it was run (its original suffix)
+    checkpoints/         step_<N>/ folders, for --resume
+    metrics.csv          one row per epoch
+    training.png         the training curves, redrawn after every epoch
+    model/               the trained model: spec.json + weights.safetensors
+    test_metrics.json    the test split's metrics, when the spec holds one out
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._errors import TypednnError
+from .._files import write_atomic
+from .._model import Model
+from ..data import Dataset
+from ..data._schema import Schema
+from ..data._sources import SOURCES
+from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, Trainer, _losses
+from ..train._checkpointing import Checkpoint
+from ..train._progress import Verbose
+from ._load import Spec, check_data, in_spec
+
+CHECKPOINTS = "checkpoints"
+MODEL = "model"
+METRICS = "metrics.csv"
+PLOT = "training.png"
+TEST_METRICS = "test_metrics.json"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A spec's data, split as its `data.split` says.
+
+    Attributes:
+        schema: The data's schema, checked against the model.
+        train: The training examples.
+        validation: The validation examples, if the spec holds some out.
+        test: The test examples, if the spec holds some out.
+    """
+
+    schema: Schema
+    train: Dataset[Any, Any]
+    validation: Dataset[Any, Any] | None
+    test: Dataset[Any, Any] | None
+
+
+def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
+    """Read the spec's data, check it against the model, and split it.
+
+    Raises:
+        TypednnError: at the spec's data source for data problems, or at the model
+            for shapes that do not fit.
+    """
+    schema = check_data(spec, allow_pickle=allow_pickle)
+    assert spec.data is not None  # check_data needs it
+    kind, options = spec.source()
+    where = spec.where("data", "source")
+    data = in_spec(where, lambda: SOURCES[kind].load(options, root=spec.path.parent, allow_pickle=allow_pickle))
+    split = spec.data.split
+    parts = in_spec(
+        spec.where("data", "split"),
+        lambda: data.partition(validation=split.validation, test=split.test, seed=spec.data.seed),  # type: ignore[union-attr]
+    )
+    return Parts(schema, parts.train, parts.validation, parts.test)
+
+
+def trainer(spec: Spec, schema: Schema, *, model: Model[Any, Any] | None = None) -> Trainer[Any, Any]:
+    """A trainer for the spec's model (or another, e.g. a trained one), as its train section says."""
+    return Trainer(
+        model or spec.model,
+        loss=_losses.get(spec.loss_name(schema)),
+        optimizer=spec.optimizer(),
+        metrics=spec.train.metrics,
+        seed=spec.train.seed,
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run produced.
+
+    Attributes:
+        directory: The run directory.
+        history: Per-epoch metrics.
+        test: The test split's metrics, if the spec holds one out.
+    """
+
+    directory: Path
+    history: History
+    test: dict[str, float] | None
+
+
+def train(
+    spec: Spec,
+    directory: Path,
+    *,
+    allow_pickle: bool = False,
+    resume: bool = False,
+    overwrite: bool = False,
+    verbose: Verbose = "auto",
+) -> Result:
+    """Train the spec's model on its data, writing a run directory.
+
+    Args:
+        spec: The spec.
+        directory: The run directory.
+        allow_pickle: Trust a pickle data source (only the command line can say so).
+        resume: Continue from the run directory's newest checkpoint.
+        overwrite: Delete an earlier run in `directory` first.
+        verbose: Progress output, as `Trainer.fit` takes it.
+
+    Raises:
+        TypednnError: for bad data, or a directory that holds another run (unless
+            resuming or overwriting).
+    """
+    parts = load_data(spec, allow_pickle=allow_pickle)
+    _prepare(directory, resume=resume, overwrite=overwrite)
+    shutil.copyfile(spec.path, directory / f"spec{spec.path.suffix}")
+    fitted = trainer(spec, parts.schema)
+    options = spec.train
+    callbacks = [
+        Checkpoint(directory / CHECKPOINTS, **options.checkpoint.model_dump()),
+        CSVLogger(directory / METRICS),
+        PlotHistory(directory / PLOT),
+    ]
+    if options.early_stopping is not None:
+        callbacks.append(EarlyStopping(**options.early_stopping.model_dump()))
+    if options.reduce_lr_on_plateau is not None:
+        callbacks.append(ReduceLROnPlateau(**options.reduce_lr_on_plateau.model_dump()))
+    history = fitted.fit(
+        parts.train,
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        validation=parts.validation,
+        callbacks=callbacks,
+        verbose=verbose,
+        resume=resume,
+    )
+    fitted.save(str(directory / MODEL))
+    test = None
+    if parts.test is not None:
+        test = fitted.evaluate(parts.test)
+        write_atomic(directory / TEST_METRICS, (json.dumps(test, indent=2) + "\n").encode())
+    return Result(directory, history, test)
+
+
+def _prepare(directory: Path, *, resume: bool, overwrite: bool) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise TypednnError(f"{directory}: a file, not a run directory", hint="pass another --out")
+    earlier = directory.is_dir() and any(directory.iterdir())
+    if earlier and overwrite:
+        shutil.rmtree(directory)
+    elif earlier and not resume:
+        raise TypednnError(
+            f"{directory}: holds an earlier run",
+            hint="pass --resume to continue it, --overwrite to start afresh, or --out for another directory",
+        )
+    elif resume and not (directory / CHECKPOINTS).is_dir():
+        raise TypednnError(f"{directory}: no checkpoints to resume from", hint="train without --resume first")
+    directory.mkdir(parents=True, exist_ok=True)

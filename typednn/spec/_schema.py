@@ -1,0 +1,213 @@
+"""The spec file's schema: pydantic models derived from the Python definitions.
+
+A spec file has four keys::
+
+    name: digits-cnn            # optional; default: the file's stem
+    model: {input: [...], layers: [...]}
+    data: {source: ..., split: {validation: 0.1, test: 0.2}, seed: 0}
+    train: {epochs: 30, batch_size: 32, optimizer: adam, loss: ..., metrics: [...], ...}
+
+Nothing here repeats a definition: a layer kind's options are its hyperparameter
+dataclass's fields (`layers/_registry.py`), an optimizer's are its optax function's
+parameters, a data source's are its reader function's, and a callback's are its
+class's. A new layer, source or option appears in spec files and in the JSON schema
+with no change here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from collections.abc import Callable
+from functools import cache
+from types import MappingProxyType
+from typing import Annotated, Any, TypeAlias
+
+import optax
+import pydantic
+
+from .._shapes import Symbol, Unknown
+from .._signature import options_model
+from ..data._sources import SOURCES
+from ..export._graph_json import REUSE
+from ..layers._registry import KINDS, Kind
+from ..train import EarlyStopping, ReduceLROnPlateau
+from ..train._checkpointing import Checkpoint
+from ._tagged import Kinds
+
+_STRICT = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
+
+OPTIMIZERS: typing.Mapping[str, tuple[Callable[..., optax.GradientTransformation], float]] = MappingProxyType(
+    {
+        "sgd": (optax.sgd, 0.01),
+        "adam": (optax.adam, 0.001),
+        "adamw": (optax.adamw, 0.001),
+        "nadam": (optax.nadam, 0.001),
+        "adamax": (optax.adamax, 0.001),
+        "rmsprop": (optax.rmsprop, 0.001),
+        "adagrad": (optax.adagrad, 0.001),
+        "lamb": (optax.lamb, 0.001),
+        "lion": (optax.lion, 0.0001),
+    }
+)
+"""The optimizers a spec names, with the learning rate each gets when none is given
+(Keras's defaults; optax requires one)."""
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+@cache
+def optimizer_kinds() -> Kinds:
+    options = {
+        name: options_model(function, name=f"{_camel(name)}Options", defaults={"learning_rate": rate})
+        for name, (function, rate) in OPTIMIZERS.items()
+    }
+    return Kinds("optimizer", options, {name: "learning_rate" for name in options})
+
+
+@cache
+def source_kinds() -> Kinds:
+    return Kinds(
+        "data source",
+        {name: source.options for name, source in SOURCES.items()},
+        {name: source.main for name, source in SOURCES.items() if source.main},
+    )
+
+
+@cache
+def layer_kinds() -> Kinds:
+    """The layer entries, for the JSON schema; `graph_from_dict` validates them."""
+    options = {kind.name: _layer_options(kind) for kind in KINDS.values()}
+    names: dict[str, Any] = {"name": (str | None, None), "inputs": (list[str] | None, None)}
+    options[REUSE] = pydantic.create_model("ReuseOptions", __config__=_LAYER_CONFIG, layer=(str, ...), **names)
+    main = {kind.name: m for kind in KINDS.values() if (m := kind.main_option())}
+    return Kinds("layer", options, {**main, REUSE: "layer"})
+
+
+# Lax: a file writes a pair as a list, which strict validation would refuse as a tuple.
+_LAYER_CONFIG = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+def _layer_options(kind: Kind) -> type[pydantic.BaseModel]:
+    hints = typing.get_type_hints(kind.layer.params_type)
+    fields: dict[str, Any] = {
+        field.name: (_json_type(hints[field.name]), ... if field.default is dataclasses.MISSING else field.default)
+        for field in kind.options()
+    }
+    fields |= {"name": (str | None, None), "inputs": (list[str] | None, None)}
+    return pydantic.create_model(f"{_camel(kind.name)}Options", __config__=_LAYER_CONFIG, **fields)
+
+
+_DIM_NAME = Annotated[
+    str, pydantic.Field(pattern=r"^[A-Za-z_][\w<>]*(\.[\w<>]+)+$", description="a tn.Dim's full name")
+]
+
+
+def _json_type(hint: Any) -> Any:
+    """A hyperparameter's type as a file writes it: a named dim is its full name."""
+    if hint is Symbol:
+        return _DIM_NAME
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return list[_json_type(args[0])]  # type: ignore[misc]
+        return tuple[tuple(map(_json_type, args))]  # type: ignore[misc]
+    if args:
+        members = [_json_type(arg) for arg in args if arg is not Unknown]
+        return typing.Union[tuple(members)]  # noqa: UP007 - a union built at run time
+    return hint
+
+
+# Becomes a "$ref" in `json_schema` (pydantic would try to resolve a "$ref" as it builds).
+_REF = "typednn-ref"
+
+# The sections. Their tagged values (layers, source, optimizer) are checked by `Kinds`
+# after these models, so their messages name the kinds; the schema still shows them.
+
+
+class Split(pydantic.BaseModel):
+    """The shares of the examples held out for validation and for testing."""
+
+    model_config = _STRICT
+    validation: Annotated[float, pydantic.Field(ge=0, lt=1)] = 0.0
+    test: Annotated[float, pydantic.Field(ge=0, lt=1)] = 0.0
+
+
+class ModelSection(pydantic.BaseModel):
+    model_config = _STRICT
+    input: list[int | _DIM_NAME]
+    layers: Annotated[list[Any], pydantic.WithJsonSchema({_REF: "Layers"})]
+
+
+class DataSection(pydantic.BaseModel):
+    model_config = _STRICT
+    source: Annotated[Any, pydantic.WithJsonSchema({_REF: "Source"})]
+    split: Split = Split()
+    seed: int = 0
+    """Shuffles the examples before the split, and orders each epoch."""
+
+
+if typing.TYPE_CHECKING:  # models made at run time: mypy knows them as models
+    CheckpointOptions: TypeAlias = pydantic.BaseModel
+    EarlyStoppingOptions: TypeAlias = pydantic.BaseModel
+    ReduceLROnPlateauOptions: TypeAlias = pydantic.BaseModel
+else:
+    CheckpointOptions = options_model(Checkpoint, name="CheckpointOptions", skip=["directory"])
+    EarlyStoppingOptions = options_model(EarlyStopping, name="EarlyStoppingOptions")
+    ReduceLROnPlateauOptions = options_model(ReduceLROnPlateau, name="ReduceLROnPlateauOptions")
+
+
+class TrainSection(pydantic.BaseModel):
+    model_config = _STRICT
+    epochs: Annotated[int, pydantic.Field(ge=1)] = 10
+    batch_size: Annotated[int, pydantic.Field(ge=1)] = 32
+    optimizer: Annotated[Any, pydantic.WithJsonSchema({_REF: "Optimizer"})] = "adam"
+    loss: str | None = None
+    """Default: softmax_cross_entropy for class ids, mean_squared_error otherwise."""
+    metrics: list[str] = []
+    seed: int = 0
+    """Initialises the parameters and draws dropout masks."""
+    checkpoint: CheckpointOptions = CheckpointOptions()
+    early_stopping: EarlyStoppingOptions | None = None
+    reduce_lr_on_plateau: ReduceLROnPlateauOptions | None = None
+
+
+class SpecFile(pydantic.BaseModel):
+    """A whole spec file."""
+
+    model_config = _STRICT
+    name: Annotated[str, pydantic.Field(pattern=r"^[\w.-]+$")] | None = None
+    model: ModelSection
+    data: DataSection | None = None
+    train: TrainSection = TrainSection()
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of spec files, for editors (`typednn schema`)."""
+    schema = SpecFile.model_json_schema()
+    definitions = schema.setdefault("$defs", {})
+    parts: tuple[tuple[str, Any], ...] = (
+        ("Layers", list[layer_kinds().json_type()]),  # type: ignore[misc]
+        ("Source", source_kinds().json_type()),
+        ("Optimizer", optimizer_kinds().json_type()),
+    )
+    for title, type_ in parts:
+        part = pydantic.TypeAdapter(type_).json_schema(ref_template="#/$defs/{model}")
+        definitions.update(part.pop("$defs", {}))
+        definitions[title] = part
+    schema = typing.cast(dict[str, Any], _link(schema))
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "typednn spec file"
+    return schema
+
+
+def _link(value: Any) -> Any:
+    if isinstance(value, dict):
+        if _REF in value:
+            return {"$ref": f"#/$defs/{value[_REF]}"}
+        return {key: _link(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_link(item) for item in value]
+    return value
