@@ -185,8 +185,6 @@ def in_spec(where: str, work: Callable[[], T]) -> T:
     """Run `work()`, prefixing its TypednnError with the spec position it concerns."""
     try:
         result = work()
-    except ShapeError:
-        raise
     except TypednnError as error:
         raise TypednnError(f"{where}: {error.message}", hint=error.hint) from None
     return result
