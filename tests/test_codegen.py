@@ -1,14 +1,16 @@
 """codegen: a spec's model as typed Python that type-checks, lints, and computes the same.
 
 Every example and acceptance spec, and models here covering every layer kind, are
-written as modules in one folder; mypy (the settings `typednn check` uses) and ruff
-(the project's settings) run once over all of them, and each module's model must
-equal the spec's: the same export (kinds, options, names, wiring), parameter shapes
-and summary, and the same outputs for the same parameters.
+written as modules in one folder; mypy (plain `--strict` with the plugin, without the
+`allow_redefinition` that `typednn check` adds) and ruff (the project's settings) run
+once over all of them, and each module's model must equal the spec's: the same export
+(kinds, options, names, wiring), parameter shapes and summary, and the same outputs for
+the same parameters.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import importlib.util
 import os
@@ -118,7 +120,14 @@ MODELS: dict[str, dict[str, Any]] = {
             {"dense": {"units": 3, "name": "tn"}},
             {"dense": {"units": 3, "name": "3x3"}},
             {"sigmoid": {"name": "h"}},
-            {"concat": {"inputs": ["h", "x", "tn", "class", "relu", "relu_1"], "name": "joined " + "long " * 20}},
+            {"reuse": {"layer": "My Layer/1 " + "long " * 20}},  # a long layer variable and tensor variable
+            {"dense": {"units": 3, "name": "CLASS"}},  # `class` once sanitised, like the one above
+            {
+                "concat": {
+                    "inputs": ["CLASS", "h", "x", "tn", "class", "relu", "relu_1"],
+                    "name": "joined " + "long " * 20,
+                }
+            },
             {"flatten": {"name": "dense"}},
             {"dense": {"units": 2, "name": "café"}},
         ],
@@ -131,6 +140,8 @@ MODELS: dict[str, dict[str, Any]] = {
     },
 }
 NAMES = {"names": "an 'odd' model\\name"}  # model names other than the default
+# What the generated code must pass: no allow_redefinition, so no variable may change its type.
+PLAIN_STRICT = "[mypy]\nplugins = typednn.mypy\nstrict = True\n"
 
 
 def python_model() -> tn.Model[Any, Any]:
@@ -231,10 +242,9 @@ def mutant(code: str) -> tuple[str, str] | None:
 
 
 def test_mypy_accepts_the_code_and_follows_every_shape(folder: Path) -> None:
-    from typednn.cli import MYPY_CONFIG  # noqa: PLC0415 - the settings `typednn check` uses
-
+    # `typednn check` adds allow_redefinition, which only accepts more, so this covers it too.
     config = folder / "mypy.ini"
-    config.write_text(MYPY_CONFIG + f"cache_dir = {folder / '.mypy_cache'}\n")
+    config.write_text(PLAIN_STRICT + f"cache_dir = {folder / '.mypy_cache'}\n")
     expected = {}
     for path in sorted(folder.glob("gen_*.py")):
         changed = mutant(path.read_text())
@@ -258,6 +268,25 @@ def test_mypy_accepts_the_code_and_follows_every_shape(folder: Path) -> None:
         assert ending in error and "*tuple" not in error, (name, error)
 
 
+def test_each_variable_is_assigned_once(folder: Path) -> None:
+    # mypy --strict alone accepts `h = h >> nn.relu` (the type stays), so count assignments.
+    for path in sorted(folder.glob("gen_*.py")):
+        tree = ast.parse(path.read_text())
+        (function,) = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+        targets = [
+            target.id
+            for node in ast.walk(function)
+            if isinstance(node, ast.Assign)
+            for target in node.targets
+            if isinstance(target, ast.Name)
+        ]
+        assert len(targets) == len(set(targets)), (path.name, sorted(t for t in targets if targets.count(t) > 1))
+        imported = {
+            alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom) for alias in node.names
+        }
+        assert not set(targets) & (imported | {"tn", "nn", function.name}), path.name
+
+
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]])
 def test_ruff_accepts_the_code(folder: Path, command: list[str]) -> None:
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
@@ -277,18 +306,18 @@ def test_code_reads_as_written_by_hand() -> None:
     body = code[code.index("    x = tn.Input") :]
     assert body == (
         "    x = tn.Input(4, 6)\n"
-        '    encoder = nn.Dense(6, name="encoder")\n'
-        "    encoder_out = x >> encoder  # (4, 6)\n"
-        "    h = encoder_out >> encoder  # (4, 6)\n"
-        '    act = nn.Activation("relu", name="act")\n'
-        "    act_out = h >> act  # (4, 6)\n"
-        "    act_1 = encoder_out >> act  # (4, 6)\n"
+        '    encoder_layer = nn.Dense(6, name="encoder")\n'
+        "    encoder = x >> encoder_layer  # (4, 6)\n"
+        "    encoder_1 = encoder >> encoder_layer  # (4, 6)\n"
+        '    act_layer = nn.Activation("relu", name="act")\n'
+        "    act = encoder_1 >> act_layer  # (4, 6)\n"
+        "    act_1 = encoder >> act_layer  # (4, 6)\n"
         '    doubled = nn.Add(name="doubled")(x, x)  # (4, 6)\n'
-        '    total = nn.Add(name="total")(act_out, act_1, doubled)  # (4, 6)\n'
+        '    total = nn.Add(name="total")(act, act_1, doubled)  # (4, 6)\n'
         '    rows = nn.Concatenate(axis=0, name="rows")(total, x)  # (8, 6)\n'
-        '    h = nn.Concatenate(name="columns")(rows, rows)  # (8, 12)\n'
-        "    h = h >> nn.Flatten()  # (96,)\n"
-        '    y = h >> nn.Dense(2, name="dense")  # (2,)\n'
+        '    columns = nn.Concatenate(name="columns")(rows, rows)  # (8, 12)\n'
+        "    flatten = columns >> nn.Flatten()  # (96,)\n"
+        '    y = flatten >> nn.Dense(2, name="dense")  # (2,)\n'
         "    return tn.Model(x, y)\n"
     )
 
@@ -356,7 +385,7 @@ def test_every_constructor_takes_its_hyperparameters_by_name(kind: str) -> None:
 
 def test_symbols_in_options_are_written_as_dims() -> None:
     code = codegen(spec_model("symbolic"))
-    assert "    h = h >> nn.Reshape(Seq, 4, 4)  # (Seq, 4, 4)\n" in code
+    assert "    reshape = relu >> nn.Reshape(Seq, 4, 4)  # (Seq, 4, 4)\n" in code
     assert Symbol(f"{DIMS}.Seq") in spec_model("symbolic").inputs.shape.dims
 
 
@@ -375,11 +404,11 @@ def test_names_are_written_only_where_the_model_would_derive_others() -> None:
     code = codegen(graph_from_dict(section, source="spec.yaml"))
     assert code[code.index("    x = ") :] == (
         "    x = tn.Input(4)\n"
-        '    h = x >> nn.Dense(4, name="stem")  # (4,)\n'
-        '    h = h >> nn.Activation("relu", name="stem_relu")  # (4,)\n'
-        "    h = h >> nn.relu  # (4,)\n"
-        "    h = h >> nn.relu  # (4,)\n"
-        '    h = h >> nn.Activation("relu", name="relu_3")  # (4,)\n'
-        "    y = h >> nn.Flatten()  # (4,)\n"
+        '    stem = x >> nn.Dense(4, name="stem")  # (4,)\n'
+        '    stem_relu = stem >> nn.Activation("relu", name="stem_relu")  # (4,)\n'
+        "    relu = stem_relu >> nn.relu  # (4,)\n"
+        "    relu_1 = relu >> nn.relu  # (4,)\n"
+        '    relu_3 = relu_1 >> nn.Activation("relu", name="relu_3")  # (4,)\n'
+        "    y = relu_3 >> nn.Flatten()  # (4,)\n"
         "    return tn.Model(x, y)\n"
     )

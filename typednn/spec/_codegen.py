@@ -2,9 +2,11 @@
 
 The code builds the same graph as the model (layers, hyperparameters, wiring, names),
 so parameters made for the model fit it, and it passes `mypy --strict` with the
-typednn plugin, which then knows every shape. Nothing here knows a layer kind: each
-call is written from the layer class's constructor signature and its hyperparameter
-dataclass, then checked by building the layer from the values the code will pass.
+typednn plugin, which then knows every shape. It assigns each variable once (one per
+tensor, named after its layer), so it needs no `allow_redefinition`. Nothing here
+knows a layer kind: each call is written from the layer class's constructor signature
+and its hyperparameter dataclass, then checked by building the layer from the values
+the code will pass.
 """
 
 from __future__ import annotations
@@ -36,8 +38,8 @@ _INDENT = "    "
 _MAX_STATEMENTS = 50
 # Rounds that name one layer at a time, before naming every layer whose name comes out wrong.
 _ROUNDS = 20
-# Variables named after long layer names are cut, so a split call's first line always fits.
-_MAX_VARIABLE = 40
+# Variables named after long layer names are cut, so `a = b >> c` (each maybe with `_12`) fits.
+_MAX_VARIABLE = 30
 
 
 def codegen(model: Model[Any, Any], *, function: str = "build_model", source: str | None = None) -> str:
@@ -69,8 +71,8 @@ def codegen(model: Model[Any, Any], *, function: str = "build_model", source: st
         def build_model() -> tn.Model[tn.Tensor[L[4]], tn.Tensor[L[3]]]:
             ...
             x = tn.Input(4)
-            h = x >> nn.Dense(3, name="dense")  # (3,)
-            y = h >> nn.relu  # (3,)
+            dense = x >> nn.Dense(3, name="dense")  # (3,)
+            y = dense >> nn.relu  # (3,)
             return tn.Model(x, y)
         <BLANKLINE>
     """
@@ -115,9 +117,16 @@ class _Names:
         self.taken = set(taken)
 
     def variable(self, wanted: str, suffix: str = "") -> str:
+        """`wanted` as a variable.
+
+        >>> names = _Names("x")
+        >>> [names.variable(n) for n in ["Dense", "dense", "class", "x", "3x3"]] + [names.variable("a b", "_layer")]
+        ['dense', 'dense_out', 'class_out', 'x_out', 't_3x3', 'a_b_layer']
+        """
         base = re.sub(r"[^0-9a-z_]+", "_", wanted.lower()).strip("_")[: _MAX_VARIABLE - len(suffix)] or "t"
-        base = (f"t_{base}" if base[0].isdigit() else base) + suffix
-        return self._first(itertools.chain([base, f"{base}_out"], (f"{base}_{n}" for n in itertools.count(2))))
+        base = f"t_{base}" if base[0].isdigit() else base
+        first = [base + suffix] if suffix else [base, f"{base}_out"]
+        return self._first(itertools.chain(first, (f"{base}{suffix}_{n}" for n in itertools.count(2))))
 
     def constant(self, wanted: str) -> str:
         return self._first(itertools.chain([wanted], (f"{wanted}{n}" for n in itertools.count(2))))
@@ -141,7 +150,7 @@ class _Writer:
             raise TypednnError("only a model with one input and one output can be written as Python")
         # Names as an export writes them; this also refuses layers that no spec kind builds.
         self.entry_names = [_entry_name(entry) for entry in graph_to_dict(self.graph)["layers"]]
-        self.names = _Names(function, "tn", "nn", "L", "Any", "x", "h", "y")
+        self.names = _Names(function, "tn", "nn", "L", "Any", "x", "y")
         self.dims: dict[Symbol, str] = {}  # each named dim and the name it is imported under
         self.typing: set[str] = set()  # the names the annotations take from `typing`
 
@@ -227,11 +236,8 @@ class _Writer:
         nodes = graph.nodes()
         unnamed = _unnamed_layers(graph, self.entry_names)
         applications = {id(layer): 0 for layer in graph.layers()}
-        uses: dict[int, set[int]] = {}
-        for index, (node, _) in enumerate(nodes):
+        for node, _ in nodes:
             applications[id(node.layer)] += 1
-            for tensor in node.inputs:
-                uses.setdefault(id(tensor), set()).add(index)
         variables = {id(x): "x", id(y): "y" if y is not x else "x"}
         statements = [_Call("x = tn.Input", tuple(map(self._literal, x.shape.dims))).lines(_INDENT)]
         bound: dict[int, str] = {}  # the variables of layers applied more than once
@@ -244,13 +250,13 @@ class _Writer:
             else:
                 call = self._constructor(layer, named=id(layer) not in unnamed)
                 if applications[id(layer)] > 1:
-                    bound[id(layer)] = self.names.variable(graph.name(layer))
+                    bound[id(layer)] = self.names.variable(graph.name(layer), "_layer")
                     statements.append(call.assigned(bound[id(layer)]).lines(_INDENT))
                     call = _Call(bound[id(layer)])
             if id(tensor) not in variables:
-                # A tensor that only the next layer takes flows on in `h`; a merge names its inputs.
-                alone = uses.get(id(tensor)) == {index + 1} and len(nodes[index + 1][0].inputs) == 1
-                variables[id(tensor)] = "h" if alone else self.names.variable(self.entry_names[index])
+                # One variable per tensor, assigned once: `h = h >> ...` needs allow_redefinition
+                # (h's type changes). No `a >> b >> c` chains: mypy reports their errors at the first line.
+                variables[id(tensor)] = self.names.variable(self.entry_names[index])
             inputs = tuple(variables[id(t)] for t in node.inputs)
             statements += self._application(variables[id(tensor)], call, inputs, layer, f"# {tensor.shape!r}")
         default_name = inspect.signature(Model.__init__).parameters["name"].default
