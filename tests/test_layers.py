@@ -109,6 +109,8 @@ def test_dense_forms() -> None:
     assert nn.Dense(in_features=784, units=10).params.in_features == 784  # type: ignore[call-overload]
     assert nn.Dense(units=10).params.in_features is None  # type: ignore[call-overload]
     assert nn.Dense(10, use_bias=False).params.use_bias is False
+    with pytest.raises(tn.HyperparameterError, match="Dense needs units"):
+        nn.Dense(in_features=784)  # type: ignore[call-overload]
 
 
 # ---------------------------------------------------------------------------- Sequential

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._entries import expand
 from .._errors import TypednnError
 from .._model import Model
 from .._shapes import HyperparameterError, ShapeError, input_shape
@@ -222,31 +223,13 @@ def _input(value: object, at: Locator) -> AnyTensor:
 
 def _entry(entry: object, where: str) -> tuple[str, dict[str, object]]:
     """An entry's kind and options, with the shorthands of spec files expanded."""
-    if isinstance(entry, str):
-        kind_name, value = entry, None
-    elif isinstance(entry, dict) and len(entry) == 1:
-        ((kind_name, value),) = entry.items()
-    else:
-        raise TypednnError(
-            f"{where}: a layer must be one {{kind: options}} pair, not {show(entry)}",
-            hint='e.g. {"dense": {"units": 10}}',
-        )
-    if kind_name != REUSE and kind_name not in KINDS:
-        raise TypednnError(
-            f"{where}: unknown layer kind {kind_name!r}{did_you_mean(kind_name, [*KINDS, REUSE])}",
-            hint=f"the kinds are {', '.join(sorted([*KINDS, REUSE]))}",
-        )
-    if isinstance(value, dict):
-        return kind_name, dict(value)
-    if value is None:
-        return kind_name, {}
-    main = "layer" if kind_name == REUSE else KINDS[kind_name].main_option()
-    if main is None:
-        raise TypednnError(
-            f"{where}: {kind_name} takes its options as a mapping, not {show(value)}",
-            hint=f"e.g. {{{kind_name}: {{name: ...}}}}",
-        )
-    return kind_name, {main: value}
+    return expand(
+        entry,
+        what="layer kind",
+        kinds=[*KINDS, REUSE],
+        main=lambda kind: "layer" if kind == REUSE else KINDS[kind].main_option(),
+        at=lambda part: where,
+    )
 
 
 def _name(value: object, outputs: dict[str, Any], where: str) -> str | None:

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import DenseParams, Shape
+from .._shapes import DenseParams, HyperparameterError, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import bias_init, concrete, kernel_init
 
@@ -47,6 +47,11 @@ class Dense(Layer[*P]):
         name: str | None = None,
         **sizes_by_name: int,
     ) -> None:
+        if sizes_by_name and "units" not in sizes_by_name:
+            raise HyperparameterError(
+                f"Dense needs units (the output size), given only {', '.join(sizes_by_name)}",
+                hint="e.g. Dense(784, 128) or Dense(in_features=784, units=128)",
+            )
         named = (sizes_by_name.get("in_features"), sizes_by_name["units"]) if sizes_by_name else None
         in_features, units = named or ((None, *sizes) if len(sizes) == 1 else sizes)
         super().__init__(DenseParams(in_features=in_features, units=units, use_bias=use_bias), name=name)

@@ -1,14 +1,9 @@
-"""One-key mappings that name a kind and give its options: `{adam: {learning_rate: 0.01}}`.
+"""The kinds a one-key entry may name, with options models for validation and the schema.
 
-Layers, optimizers and data sources are written the same way in a spec file:
-
-- a bare kind: `adam`;
-- the kind and the value of its main option: `{adam: 0.01}`, `{csv: iris.csv}`;
-- the kind and its options: `{adam: {learning_rate: 0.01, b1: 0.8}}`.
-
-Each kind's options are a pydantic model derived from the Python definition (a
-hyperparameter dataclass or a function's signature), which gives both the validation
-and the JSON schema.
+Optimizers and data sources are written as layers are (`_entries.py`): `adam`,
+`{adam: 0.01}` or `{adam: {learning_rate: 0.01, b1: 0.8}}`. Each kind's options are a
+pydantic model derived from the Python definition (a hyperparameter dataclass or a
+function's signature), which gives both the validation and the JSON schema.
 """
 
 from __future__ import annotations
@@ -19,8 +14,7 @@ from typing import Any, Literal, Union
 
 import pydantic
 
-from .._errors import TypednnError
-from .._words import did_you_mean, show
+from .._entries import expand
 from ._errors import raise_validation
 from ._text import Document, Path
 
@@ -52,31 +46,17 @@ class Kinds:
         Raises:
             TypednnError: at the value's position, for an unknown kind or bad options.
         """
-        if isinstance(value, str):
-            kind, given = value, None
-        elif isinstance(value, dict) and len(value) == 1:
-            ((kind, given),) = value.items()
-        else:
-            raise TypednnError(
-                f"{document.where(path)}: a {self.what} is a name or one {{name: options}} pair, not {show(value)}",
-                hint=f"e.g. {self._example()}",
-            )
-        inner = (*path, kind) if isinstance(value, dict) else path
-        if kind not in self.options:
-            raise TypednnError(
-                f"{document.where(inner, key=True)}: unknown {self.what} {kind!r}{did_you_mean(kind, self.options)}",
-                hint=f"the {self.what}s are {', '.join(sorted(self.options))}",
-            )
-        if given is not None and not isinstance(given, dict):
-            main = self.main.get(kind)
-            if main is None:
-                raise TypednnError(
-                    f"{document.where(inner)}: {kind} takes its options as a mapping, not {show(given)}",
-                    hint=f"e.g. {{{kind}: {{...}}}}",
-                )
-            given = {main: given}
+        inner = (*path, next(iter(value))) if isinstance(value, dict) and len(value) == 1 else path
+        locations = {
+            "entry": document.where(path),
+            "kind": document.where(inner, key=True),
+            "value": document.where(inner),
+        }
+        kind, given = expand(
+            value, what=self.what, kinds=self.options, main=self.main.get, at=lambda part: locations[part]
+        )
         try:
-            return kind, self.options[kind].model_validate(given or {})
+            return kind, self.options[kind].model_validate(given)
         except pydantic.ValidationError as error:
             raise_validation(error, document, inner, self.options[kind])
 
