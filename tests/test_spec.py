@@ -90,7 +90,7 @@ def test_json_and_yaml_give_the_same_spec(tmp_path: Path) -> None:
         (("data:\n", "data:\n  sed: 3\n"), "spec.yaml:9:3", ["'sed'", "did you mean 'seed'"]),
         (("split: {", "split: {tset: 0.1, "), "spec.yaml:10:11", ["'tset'", "did you mean 'test'"]),
         (("model:\n", "modle: 1\nmodel:\n"), "spec.yaml:1:1", ["'modle'", "did you mean 'model'"]),
-        (("- dense: 32", "- dense: {unts: 32}"), "spec.yaml:5:7", ["no option 'unts'", "did you mean 'units'"]),
+        (("- dense: 32", "- dense: {unts: 32}"), "spec.yaml:5:21", ["no option 'unts'", "did you mean 'units'"]),
         (("{learning_rate: 0.01}", "{learning_rat: 0.01}"), "spec.yaml:13:22", ["'learning_rat'", "'learning_rate'"]),
         # wrong types and values, at the value
         (("epochs: 2", "epochs: two"), "spec.yaml:12:11", ["train.epochs", "valid integer", '"two"']),
@@ -98,7 +98,7 @@ def test_json_and_yaml_give_the_same_spec(tmp_path: Path) -> None:
         (("epochs: 2", "epochs: 2.5"), "spec.yaml:12:11", ["valid integer"]),
         (("test: 0.2", "test: 1.5"), "spec.yaml:10:34", ["data.split.test", "less than 1"]),
         (("metrics: [accuracy]", "metrics: accuracy"), "spec.yaml:14:12", ["valid list"]),
-        (("- dense: 32", "- dense: thirty"), "spec.yaml:5:7", ["'units' must be int", '"thirty"']),
+        (("- dense: 32", "- dense: thirty"), "spec.yaml:5:14", ["'units' must be int", '"thirty"']),
         (("- dense: 32", "- dense: -3"), "spec.yaml:5:7", ["units"]),
         (("input: [8, 8, 1]", "input: 8"), "spec.yaml:2:10", ["list"]),
         # names of kinds, losses and metrics

@@ -285,7 +285,10 @@ def _layer(
             )
         return defined[reused]
     kind: Kind = KINDS[kind_name]
-    values = decode_options(kind, options, where=where, reserved=_RESERVED)
+    suffix = where[len(at(path)) :]  # the entry's name, e.g. " (dense)"
+    values = decode_options(
+        kind, options, where=where, reserved=_RESERVED, at=lambda option: at((*path, kind_name, option)) + suffix
+    )
     try:
         return kind.build(values, name=entry_name)
     except HyperparameterError as error:

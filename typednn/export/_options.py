@@ -12,7 +12,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import TypednnError
@@ -69,13 +69,21 @@ def decode_size(value: object) -> object:
     return Symbol(value) if isinstance(value, str) and _SYMBOL.fullmatch(value) else value
 
 
-def decode_options(kind: Kind, given: Mapping[str, object], *, where: str, reserved: tuple[str, ...]) -> dict[str, Any]:
+def decode_options(
+    kind: Kind,
+    given: Mapping[str, object],
+    *,
+    where: str,
+    reserved: tuple[str, ...],
+    at: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
     """Options from JSON as the hyperparameter dataclass's field values.
 
     Args:
         kind: The layer kind the options belong to.
         given: The options as read (JSON values), without the reserved ones.
         where: Where the entry is, for messages.
+        at: Where one option is, for messages about it (default: `where`).
         reserved: The option names every entry takes besides its hyperparameters, for
             "did you mean" suggestions.
 
@@ -89,7 +97,7 @@ def decode_options(kind: Kind, given: Mapping[str, object], *, where: str, reser
         if option not in fields:
             known = [*fields, *reserved]
             raise HyperparameterError(
-                f"{where}: {kind.name} has no option {option!r}{did_you_mean(option, known)}",
+                f"{at(option) if at else where}: {kind.name} has no option {option!r}{did_you_mean(option, known)}",
                 hint=f"{kind.name} takes {', '.join(known)}",
             )
         field_type = hints[option]
@@ -97,7 +105,8 @@ def decode_options(kind: Kind, given: Mapping[str, object], *, where: str, reser
         decoded = _decode(value, symbolic=symbolic)
         if not _matches(decoded, field_type):
             raise HyperparameterError(
-                f"{where}: {kind.name} option {option!r} must be {_describe(field_type)}, but is {json.dumps(value)}",
+                f"{at(option) if at else where}: {kind.name} option {option!r} must be {_describe(field_type)},"
+                f" but is {json.dumps(value)}",
                 hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None,
             )
         values[option] = decoded
