@@ -78,6 +78,19 @@ MODELS: dict[str, dict[str, Any]] = {
             {"dense": 5},
         ],
     },
+    "images_2d": {
+        "input": [6, 5, 2],
+        "layers": [
+            {"zero_padding2d": [[0, 1], [2, 3]]},
+            {"zero_padding2d": {"padding": 1, "name": "pad_again"}},
+            {"up_sampling2d": [2, 1]},
+            {"up_sampling2d": 1},
+            {"global_max_pool2d": {"name": "max"}},
+            {"global_avg_pool2d": {"inputs": ["pad_again"], "name": "avg"}},
+            {"add": {"inputs": ["avg", "max"]}},
+            {"dense": 3},
+        ],
+    },
     "merges": {
         "input": [4, 6],
         "layers": [
@@ -91,6 +104,17 @@ MODELS: dict[str, dict[str, Any]] = {
             {"concat": {"inputs": ["rows", "rows"], "name": "columns"}},
             "flatten",
             {"dense": 2},
+        ],
+    },
+    "sequences": {
+        "input": [24, 4],
+        "layers": [
+            {"conv1d": {"filters": 8, "kernel": 3, "stride": 2, "padding": "same", "in_channels": 4}},
+            {"conv1d": {"filters": 8, "kernel": 3, "dilation": 2, "groups": 2, "use_bias": False}},
+            {"max_pool1d": {"window": 2, "stride": 1, "padding": "same"}},
+            {"avg_pool1d": 2},
+            "flatten",
+            {"dense": 3},
         ],
     },
     "symbolic": {

@@ -12,16 +12,23 @@ from typing import Final
 
 from .layers import Activation as Activation
 from .layers import Add as Add
+from .layers import AvgPool1D as AvgPool1D
 from .layers import AvgPool2D as AvgPool2D
 from .layers import Concatenate as Concatenate
+from .layers import Conv1D as Conv1D
 from .layers import Conv2D as Conv2D
 from .layers import Dense as Dense
 from .layers import Dropout as Dropout
 from .layers import Flatten as Flatten
+from .layers import GlobalAvgPool2D as GlobalAvgPool2D
+from .layers import GlobalMaxPool2D as GlobalMaxPool2D
 from .layers import Layer as Layer
+from .layers import MaxPool1D as MaxPool1D
 from .layers import MaxPool2D as MaxPool2D
 from .layers import Reshape as Reshape
 from .layers import Sequential as Sequential
+from .layers import UpSampling2D as UpSampling2D
+from .layers import ZeroPadding2D as ZeroPadding2D
 from .layers import concat as concat
 
 relu: Final = Activation("relu")
@@ -33,16 +40,23 @@ softmax: Final = Activation("softmax")
 __all__ = [
     "Activation",
     "Add",
+    "AvgPool1D",
     "AvgPool2D",
     "Concatenate",
+    "Conv1D",
     "Conv2D",
     "Dense",
     "Dropout",
     "Flatten",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
     "Layer",
+    "MaxPool1D",
     "MaxPool2D",
     "Reshape",
     "Sequential",
+    "UpSampling2D",
+    "ZeroPadding2D",
     "concat",
     "gelu",
     "relu",

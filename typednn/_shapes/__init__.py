@@ -4,7 +4,9 @@ Nothing here imports JAX: the mypy plugin loads this package on every check.
 """
 
 from ._compose import compose as compose
+from ._conv import Conv1DParams as Conv1DParams
 from ._conv import Conv2DParams as Conv2DParams
+from ._conv import ConvParams as ConvParams
 from ._data import check_fit as check_fit
 from ._dense import DenseParams as DenseParams
 from ._dims import UNKNOWN as UNKNOWN
@@ -18,38 +20,58 @@ from ._elementwise import ActivationParams as ActivationParams
 from ._elementwise import DropoutParams as DropoutParams
 from ._errors import HyperparameterError as HyperparameterError
 from ._errors import ShapeError as ShapeError
+from ._global_pool import GlobalAvgPool2DParams as GlobalAvgPool2DParams
+from ._global_pool import GlobalMaxPool2DParams as GlobalMaxPool2DParams
+from ._global_pool import GlobalPool2DParams as GlobalPool2DParams
 from ._input import input_shape as input_shape
 from ._merge import AddParams as AddParams
 from ._merge import ConcatenateParams as ConcatenateParams
 from ._params import Params as Params
+from ._pool import AvgPool1DParams as AvgPool1DParams
 from ._pool import AvgPool2DParams as AvgPool2DParams
+from ._pool import MaxPool1DParams as MaxPool1DParams
 from ._pool import MaxPool2DParams as MaxPool2DParams
+from ._pool import Pool1DParams as Pool1DParams
 from ._pool import Pool2DParams as Pool2DParams
+from ._pool import PoolParams as PoolParams
 from ._reshape import FlattenParams as FlattenParams
 from ._reshape import ReshapeParams as ReshapeParams
+from ._resize import UpSampling2DParams as UpSampling2DParams
+from ._resize import ZeroPadding2DParams as ZeroPadding2DParams
 
 __all__ = [
     "ACTIVATIONS",
     "UNKNOWN",
     "ActivationParams",
     "AddParams",
+    "AvgPool1DParams",
     "AvgPool2DParams",
     "ConcatenateParams",
+    "Conv1DParams",
     "Conv2DParams",
+    "ConvParams",
     "DenseParams",
     "Dim",
     "DropoutParams",
     "FlattenParams",
+    "GlobalAvgPool2DParams",
+    "GlobalMaxPool2DParams",
+    "GlobalPool2DParams",
     "HyperparameterError",
+    "MaxPool1DParams",
     "MaxPool2DParams",
     "Params",
+    "Pool1DParams",
     "Pool2DParams",
+    "PoolParams",
     "ReshapeParams",
     "Shape",
     "ShapeError",
     "Size",
     "Symbol",
     "Unknown",
+    "UpSampling2DParams",
+    "ZeroPadding2DParams",
     "check_fit",
     "compose",
     "input_shape",

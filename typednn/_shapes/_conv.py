@@ -1,4 +1,4 @@
-"""Conv2D: a 2-D convolution over (height, width, channels) inputs."""
+"""Conv1D and Conv2D: convolutions over (length, channels) and (height, width, channels) inputs."""
 
 from __future__ import annotations
 
@@ -7,26 +7,23 @@ from typing import ClassVar
 
 from ._dims import Shape, Size, same_size
 from ._errors import ShapeError
-from ._params import Params, pair
-from ._window import PADDINGS, slide, span
+from ._window import PADDINGS, WindowParams
 
 
 @dataclass(frozen=True, kw_only=True)
-class Conv2DParams(Params):
-    """`Conv2D(filters, kernel=, stride=, padding=, in_channels=, dilation=, groups=)`, NHWC.
+class ConvParams(WindowParams):
+    """The hyperparameters and rule of a convolution over any number of spatial axes.
 
-    Example:
-        >>> Conv2DParams(filters=32, kernel=3).output_shape(Shape.of(28, 28, 1))
-        (26, 26, 32)
+    `Conv1DParams` and `Conv2DParams` only name their axes and narrow the per-axis
+    hyperparameters' types (an int, or an int or a pair).
     """
 
-    layer: ClassVar[str] = "Conv2D"
     filters: Size
-    kernel: Size | tuple[Size, Size]
-    stride: Size | tuple[Size, Size] = 1
+    kernel: Size | tuple[Size, ...]
+    stride: Size | tuple[Size, ...] = 1
     padding: str = "valid"
     in_channels: Size | None = None
-    dilation: Size | tuple[Size, Size] = 1
+    dilation: Size | tuple[Size, ...] = 1
     groups: Size = 1
     use_bias: bool = True
 
@@ -34,7 +31,7 @@ class Conv2DParams(Params):
         self.positive("filters", "kernel", "stride", "dilation", "groups")
         self.positive("in_channels", allow_none=True)
         self.one_of("padding", PADDINGS)
-        self.pairs("kernel", "stride", "dilation")
+        self.check_per_axis("kernel", "stride", "dilation")
         for name in ("filters", "in_channels"):
             value = getattr(self, name)
             if isinstance(value, int) and isinstance(self.groups, int) and value % self.groups:
@@ -45,27 +42,52 @@ class Conv2DParams(Params):
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        axes = x.ranked(3)
-        if axes is None:
-            raise ShapeError(
-                self.describe(), "a (height, width, channels) input", repr(x), hint="Conv2D takes NHWC images"
-            )
-        height, width, channels = axes
+        sizes, channels = self.spatial(x, hint=f"{self.layer} takes {_LAYOUTS[len(self.axes)]}")
         if self.in_channels is not None and same_size(channels, self.in_channels) is False:
             raise ShapeError(self.describe(), f"{self.in_channels!r} input channels", repr(x))
         if isinstance(channels, int) and isinstance(self.groups, int) and channels % self.groups:
             raise ShapeError(self.describe(), f"input channels divisible by groups={self.groups}", repr(x))
-        out = []
-        for axis, size, window, stride, dilation in zip(
-            ("height", "width"), (height, width), pair(self.kernel), pair(self.stride), pair(self.dilation)
-        ):
-            length = slide(size, window, stride, self.padding, dilation)
-            if length is None:
-                raise ShapeError(
-                    self.describe(),
-                    f"a {axis} of at least {span(window, dilation)!r}",
-                    repr(x),
-                    hint="use padding='same', a smaller kernel, or less downsampling before this layer",
-                )
-            out.append(length)
-        return Shape.of(out[0], out[1], self.filters)
+        out = self.slide_axes(
+            x,
+            sizes,
+            self.per_axis("kernel"),
+            self.per_axis("stride"),
+            self.per_axis("dilation"),
+            hint="use padding='same', a smaller kernel, or less downsampling before this layer",
+        )
+        return Shape.of(*out, self.filters)
+
+
+_LAYOUTS = {1: "NLC sequences", 2: "NHWC images"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv1DParams(ConvParams):
+    """`Conv1D(filters, kernel=, stride=, padding=, in_channels=, dilation=, groups=)`, NLC.
+
+    Example:
+        >>> Conv1DParams(filters=16, kernel=5, stride=2).output_shape(Shape.of(100, 8))
+        (48, 16)
+    """
+
+    layer: ClassVar[str] = "Conv1D"
+    axes: ClassVar[tuple[str, ...]] = ("length",)
+    kernel: Size
+    stride: Size = 1
+    dilation: Size = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv2DParams(ConvParams):
+    """`Conv2D(filters, kernel=, stride=, padding=, in_channels=, dilation=, groups=)`, NHWC.
+
+    Example:
+        >>> Conv2DParams(filters=32, kernel=3).output_shape(Shape.of(28, 28, 1))
+        (26, 26, 32)
+    """
+
+    layer: ClassVar[str] = "Conv2D"
+    axes: ClassVar[tuple[str, ...]] = ("height", "width")
+    kernel: Size | tuple[Size, Size]
+    stride: Size | tuple[Size, Size] = 1
+    dilation: Size | tuple[Size, Size] = 1

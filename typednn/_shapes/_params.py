@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._dims import Shape, Size, is_known, is_size
+from ._dims import Shape, is_known, is_size
 from ._errors import HyperparameterError, ShapeError
 
 
@@ -95,11 +95,3 @@ def _show(value: object) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
-
-
-def pair(value: Any) -> tuple[Size, Size]:
-    """A size or a pair of sizes as a pair (kernel, stride and dilation accept both)."""
-    if isinstance(value, tuple):
-        first, second = value
-        return first, second
-    return value, value

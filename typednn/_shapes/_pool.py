@@ -1,4 +1,4 @@
-"""MaxPool2D and AvgPool2D: a window reduced to one value, per channel."""
+"""MaxPool1D/2D and AvgPool1D/2D: a window reduced to one value, per channel."""
 
 from __future__ import annotations
 
@@ -6,14 +6,68 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape, Size
-from ._errors import ShapeError
-from ._params import Params, pair
-from ._window import PADDINGS, slide
+from ._window import PADDINGS, WindowParams
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pool2DParams(Params):
-    """`MaxPool2D(window, stride=window, padding="valid")` and its average twin.
+class PoolParams(WindowParams):
+    """The hyperparameters and rule of a pool over any number of spatial axes.
+
+    `Pool1DParams` and `Pool2DParams` only name their axes and narrow the per-axis
+    hyperparameters' types (an int, or an int or a pair).
+    """
+
+    layer: ClassVar[str] = "Pool"
+    window: Size | tuple[Size, ...]
+    stride: Size | tuple[Size, ...] | None = None
+    padding: str = "valid"
+
+    def __post_init__(self) -> None:
+        self.positive("window")
+        self.positive("stride", allow_none=True)
+        self.check_per_axis("window", "stride")
+        self.one_of("padding", PADDINGS)
+
+    def strides(self) -> tuple[Size, ...]:
+        """The stride per axis: the window unless given."""
+        return self.per_axis("window" if self.stride is None else "stride")
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        sizes, channels = self.spatial(x)
+        hint = "remove a pooling layer or use padding='same'"
+        out = self.slide_axes(x, sizes, self.per_axis("window"), self.strides(), hint=hint)
+        return Shape.of(*out, channels)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pool1DParams(PoolParams):
+    """`MaxPool1D(window, stride=window, padding="valid")` and its average twin, NLC.
+
+    Example:
+        >>> MaxPool1DParams(window=4).output_shape(Shape.of(100, 16))
+        (25, 16)
+    """
+
+    layer: ClassVar[str] = "Pool1D"
+    axes: ClassVar[tuple[str, ...]] = ("length",)
+    window: Size
+    stride: Size | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaxPool1DParams(Pool1DParams):
+    layer: ClassVar[str] = "MaxPool1D"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AvgPool1DParams(Pool1DParams):
+    layer: ClassVar[str] = "AvgPool1D"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pool2DParams(PoolParams):
+    """`MaxPool2D(window, stride=window, padding="valid")` and its average twin, NHWC.
 
     Example:
         >>> MaxPool2DParams(window=2).output_shape(Shape.of(26, 26, 32))
@@ -21,38 +75,9 @@ class Pool2DParams(Params):
     """
 
     layer: ClassVar[str] = "Pool2D"
+    axes: ClassVar[tuple[str, ...]] = ("height", "width")
     window: Size | tuple[Size, Size]
     stride: Size | tuple[Size, Size] | None = None
-    padding: str = "valid"
-
-    def __post_init__(self) -> None:
-        self.positive("window")
-        self.positive("stride", allow_none=True)
-        self.pairs("window", "stride")
-        self.one_of("padding", PADDINGS)
-
-    def strides(self) -> tuple[Size, Size]:
-        """The stride per axis: the window unless given."""
-        return pair(self.window if self.stride is None else self.stride)
-
-    def rule(self, *inputs: Shape) -> Shape:
-        (x,) = inputs
-        axes = x.ranked(3)
-        if axes is None:
-            raise ShapeError(self.describe(), "a (height, width, channels) input", repr(x))
-        height, width, channels = axes
-        out = []
-        for axis, size, window, stride in zip(("height", "width"), (height, width), pair(self.window), self.strides()):
-            length = slide(size, window, stride, self.padding)
-            if length is None:
-                raise ShapeError(
-                    self.describe(),
-                    f"a {axis} of at least {window!r}",
-                    repr(x),
-                    hint="remove a pooling layer or use padding='same'",
-                )
-            out.append(length)
-        return Shape.of(out[0], out[1], channels)
 
 
 @dataclass(frozen=True, kw_only=True)

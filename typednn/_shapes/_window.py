@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ._dims import UNKNOWN, Size
+from typing import ClassVar
+
+from ._dims import UNKNOWN, Shape, Size
+from ._errors import ShapeError
+from ._params import Params
 
 PADDINGS = ("valid", "same")
 
@@ -37,3 +41,64 @@ def slide(size: Size, window: Size, stride: Size, padding: object, dilation: Siz
     if reach == 1 and stride == 1:
         return size
     return UNKNOWN
+
+
+class WindowParams(Params):
+    """The hyperparameters of a layer sliding a window over N spatial axes, then channels.
+
+    Conv1D and Conv2D, and the pools, state their rules once for any number of axes;
+    a family names its spatial axes in `axes` (NLC: ``("length",)``, NHWC: ``("height",
+    "width")``), and a per-axis hyperparameter is an int or a tuple with one int per axis.
+    """
+
+    axes: ClassVar[tuple[str, ...]]
+    # Declared by each family in its own field order (not a field here: fields are
+    # ordered base first, and a layer's type arguments follow the field order).
+    padding: str
+
+    def per_axis(self, name: str) -> tuple[Size, ...]:
+        """A per-axis hyperparameter (kernel, stride, window...) with one size per axis."""
+        value = getattr(self, name)
+        return value if isinstance(value, tuple) else (value,) * len(self.axes)
+
+    def check_per_axis(self, *names: str) -> None:
+        """Check that each named hyperparameter is an int or a tuple of one int per axis."""
+        count = len(self.axes)
+        allowed = "an int" if count == 1 else f"an int or a {_TUPLES.get(count, f'tuple of {count}')} of ints"
+        for name in names:
+            value = getattr(self, name)
+            if isinstance(value, tuple) and (count == 1 or len(value) != count):
+                raise self.fail(f"{name} must be {allowed}, but is {value!r}")
+
+    def spatial(self, x: Shape, *, hint: str | None = None) -> tuple[tuple[Size, ...], Size]:
+        """The input's spatial axes and its channels; raises `ShapeError` for another rank."""
+        axes = x.ranked(len(self.axes) + 1)
+        if axes is None:
+            raise ShapeError(self.describe(), f"a ({', '.join(self.axes)}, channels) input", repr(x), hint=hint)
+        return axes[:-1], axes[-1]
+
+    def slide_axes(
+        self,
+        x: Shape,
+        sizes: tuple[Size, ...],
+        windows: tuple[Size, ...],
+        strides: tuple[Size, ...],
+        dilations: tuple[Size, ...] | None = None,
+        *,
+        hint: str,
+    ) -> tuple[Size, ...]:
+        """Each spatial axis's output length, by `slide`; a `ShapeError` names a too-short axis."""
+        out = []
+        for axis, size, window, stride, dilation in zip(
+            self.axes, sizes, windows, strides, dilations or (1,) * len(self.axes), strict=True
+        ):
+            length = slide(size, window, stride, self.padding, dilation)
+            if length is None:
+                raise ShapeError(
+                    self.describe(), f"a {axis} of at least {span(window, dilation)!r}", repr(x), hint=hint
+                )
+            out.append(length)
+        return tuple(out)
+
+
+_TUPLES = {2: "pair", 3: "triple"}

@@ -2,17 +2,24 @@
 
 from ._base import Layer as Layer
 from ._base import Sequential as Sequential
+from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
 from ._dense import Dense as Dense
 from ._elementwise import Activation as Activation
 from ._elementwise import Dropout as Dropout
+from ._global_pool import GlobalAvgPool2D as GlobalAvgPool2D
+from ._global_pool import GlobalMaxPool2D as GlobalMaxPool2D
 from ._merge import Add as Add
 from ._merge import Concatenate as Concatenate
 from ._merge import concat as concat
+from ._pool import AvgPool1D as AvgPool1D
 from ._pool import AvgPool2D as AvgPool2D
+from ._pool import MaxPool1D as MaxPool1D
 from ._pool import MaxPool2D as MaxPool2D
 from ._reshape import Flatten as Flatten
 from ._reshape import Reshape as Reshape
+from ._resize import UpSampling2D as UpSampling2D
+from ._resize import ZeroPadding2D as ZeroPadding2D
 from ._tensor import Input as Input
 from ._tensor import Node as Node
 from ._tensor import Tensor as Tensor
@@ -20,18 +27,25 @@ from ._tensor import Tensor as Tensor
 __all__ = [
     "Activation",
     "Add",
+    "AvgPool1D",
     "AvgPool2D",
     "Concatenate",
+    "Conv1D",
     "Conv2D",
     "Dense",
     "Dropout",
     "Flatten",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
     "Input",
     "Layer",
+    "MaxPool1D",
     "MaxPool2D",
     "Node",
     "Reshape",
     "Sequential",
     "Tensor",
+    "UpSampling2D",
+    "ZeroPadding2D",
     "concat",
 ]

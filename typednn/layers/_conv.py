@@ -1,18 +1,112 @@
-"""Conv2D: a 2-D convolution on NHWC images."""
+"""Conv1D and Conv2D: convolutions on NLC sequences and NHWC images."""
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import Conv2DParams, Dim, Shape
+from .._shapes import Conv1DParams, Conv2DParams, ConvParams, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import bias_init, concrete, ints, kernel_init
 from ._tensor import size_of
 
 
-class Conv2D(Layer[*P]):
+class _Conv(Layer[*P]):
+    """Parameters and lowering of a convolution over any number of spatial axes."""
+
+    params_type: ClassVar[type[ConvParams]]
+    slow_in_cpu_loops = True
+    params: ConvParams
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        p = self.params
+        channels = concrete(x.last, f"{self!r}: the input channels")
+        filters = concrete(p.filters, f"{self!r}: filters")
+        shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), channels // concrete(p.groups, "groups"), filters)
+        params = {"kernel": kernel_init(key, shape, jnp.float32)}
+        if p.use_bias:
+            params["bias"] = bias_init(key, (filters,), jnp.float32)
+        return params
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        # The same operations as flax.nnx.Conv.
+        (x,) = xs
+        p = self.params
+        spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two
+        y = lax.conv_general_dilated(
+            x,
+            params["kernel"],
+            ints(p.per_axis("stride"), "stride"),
+            p.padding.upper(),
+            lhs_dilation=(1,) * len(p.axes),
+            rhs_dilation=ints(p.per_axis("dilation"), "dilation"),
+            dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
+            feature_group_count=concrete(p.groups, "groups"),
+        )
+        if "bias" in params:
+            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
+        return y
+
+
+class Conv1D(_Conv[*P]):
+    """A 1-D convolution over (length, channels) inputs.
+
+    Args:
+        filters: The number of output channels.
+        kernel: The window size.
+        stride: The step between windows.
+        padding: ``"valid"`` (no padding) or ``"same"`` (output length = ceil(input / stride)).
+        in_channels: The number of input channels, when you want mypy to check it.
+        dilation: The spacing between kernel taps.
+        groups: Split the channels into this many independent groups.
+        use_bias: Whether to add a learned bias.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Conv1D(16, kernel=5, stride=2)(tn.Input(100, 8)).shape
+        (48, 16)
+    """
+
+    params_type = Conv1DParams
+    kind = "conv1d"
+    params: Conv1DParams
+
+    def __init__(
+        self,
+        filters: int,
+        *,
+        kernel: int,
+        stride: int = Conv1DParams.default("stride"),
+        padding: Padding = Conv1DParams.default("padding"),
+        in_channels: int | type[Dim] | None = Conv1DParams.default("in_channels"),
+        dilation: int = Conv1DParams.default("dilation"),
+        groups: int = Conv1DParams.default("groups"),
+        use_bias: bool = Conv1DParams.default("use_bias"),
+        name: str | None = None,
+    ) -> None:
+        channels = None if in_channels is None else size_of(in_channels)
+        super().__init__(
+            Conv1DParams(
+                filters=filters,
+                kernel=kernel,
+                stride=stride,
+                padding=padding,
+                in_channels=channels,
+                dilation=dilation,
+                groups=groups,
+                use_bias=use_bias,
+            ),
+            name=name,
+        )
+
+
+class Conv2D(_Conv[*P]):
     """A 2-D convolution over (height, width, channels) inputs.
 
     Args:
@@ -35,7 +129,6 @@ class Conv2D(Layer[*P]):
 
     params_type = Conv2DParams
     kind = "conv2d"
-    slow_in_cpu_loops = True
     params: Conv2DParams
 
     def __init__(
@@ -65,32 +158,3 @@ class Conv2D(Layer[*P]):
             ),
             name=name,
         )
-
-    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
-        (x,) = inputs
-        p = self.params
-        channels = concrete(x.last, f"{self!r}: the input channels")
-        filters = concrete(p.filters, f"{self!r}: filters")
-        shape = (*ints(p.kernel, f"{self!r}: kernel"), channels // concrete(p.groups, "groups"), filters)
-        params = {"kernel": kernel_init(key, shape, jnp.float32)}
-        if p.use_bias:
-            params["bias"] = bias_init(key, (filters,), jnp.float32)
-        return params
-
-    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        # The same operations as flax.nnx.Conv.
-        (x,) = xs
-        p = self.params
-        y = lax.conv_general_dilated(
-            x,
-            params["kernel"],
-            ints(p.stride, "stride"),
-            p.padding.upper(),
-            lhs_dilation=(1, 1),
-            rhs_dilation=ints(p.dilation, "dilation"),
-            dimension_numbers=("NHWC", "HWIO", "NHWC"),
-            feature_group_count=concrete(p.groups, "groups"),
-        )
-        if "bias" in params:
-            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
-        return y

@@ -1,4 +1,4 @@
-"""MaxPool2D and AvgPool2D on NHWC images."""
+"""MaxPool1D/2D and AvgPool1D/2D on NLC sequences and NHWC images."""
 
 from __future__ import annotations
 
@@ -10,32 +10,89 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import AvgPool2DParams, MaxPool2DParams, Pool2DParams
+from .._shapes import AvgPool1DParams, AvgPool2DParams, MaxPool1DParams, MaxPool2DParams, PoolParams
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import ints
 
 
-class _Pool2D(Layer[*P]):
-    params_type: ClassVar[type[Pool2DParams]]
-    params: Pool2DParams
+class _Pool(Layer[*P]):
+    """The lowering of a pool over any number of spatial axes."""
 
-    def __init__(
-        self,
-        window: int | tuple[int, int],
-        *,
-        stride: int | tuple[int, int] | None = Pool2DParams.default("stride"),
-        padding: Padding = Pool2DParams.default("padding"),
-        name: str | None = None,
-    ) -> None:
-        super().__init__(self.params_type(window=window, stride=stride, padding=padding), name=name)
+    params_type: ClassVar[type[PoolParams]]
+    params: PoolParams
 
     def pool(self, x: jax.Array, init: float, reduce: Callable[[Any, Any], Any]) -> jax.Array:
         # lax.reduce_window with flax.nnx.max_pool's and avg_pool's arguments.
         p = self.params
-        window = (1, *ints(p.window, "window"), 1)
+        window = (1, *ints(p.per_axis("window"), "window"), 1)
         strides = (1, *ints(p.strides(), "stride"), 1)
         pooled: jax.Array = lax.reduce_window(x, init, reduce, window, strides, p.padding.upper())
         return pooled
+
+    def max(self, x: jax.Array) -> jax.Array:
+        return self.pool(x, -jnp.inf, lax.max)
+
+    def mean(self, x: jax.Array) -> jax.Array:
+        # flax's avg_pool counts padding in the window (count_include_pad=True).
+        return self.pool(x, 0.0, lax.add) / math.prod(ints(self.params.per_axis("window"), "window"))
+
+
+class _Pool1D(_Pool[*P]):
+    def __init__(
+        self,
+        window: int,
+        *,
+        stride: int | None = MaxPool1DParams.default("stride"),
+        padding: Padding = MaxPool1DParams.default("padding"),
+        name: str | None = None,
+    ) -> None:
+        super().__init__(self.params_type(window=window, stride=stride, padding=padding), name=name)
+
+
+class _Pool2D(_Pool[*P]):
+    def __init__(
+        self,
+        window: int | tuple[int, int],
+        *,
+        stride: int | tuple[int, int] | None = MaxPool2DParams.default("stride"),
+        padding: Padding = MaxPool2DParams.default("padding"),
+        name: str | None = None,
+    ) -> None:
+        super().__init__(self.params_type(window=window, stride=stride, padding=padding), name=name)
+
+
+class MaxPool1D(_Pool1D[*P]):
+    """The maximum of each window along the length, per channel; the stride defaults to the window.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.MaxPool1D(4)(tn.Input(100, 16)).shape
+        (25, 16)
+    """
+
+    params_type = MaxPool1DParams
+    kind = "max_pool1d"
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.max(xs[0])
+
+
+class AvgPool1D(_Pool1D[*P]):
+    """The mean of each window along the length, per channel; the stride defaults to the window.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.AvgPool1D(3, stride=1, padding="same")(tn.Input(10, 4)).shape
+        (10, 4)
+    """
+
+    params_type = AvgPool1DParams
+    kind = "avg_pool1d"
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.mean(xs[0])
 
 
 class MaxPool2D(_Pool2D[*P]):
@@ -52,7 +109,7 @@ class MaxPool2D(_Pool2D[*P]):
     kind = "max_pool2d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        return self.pool(xs[0], -jnp.inf, lax.max)
+        return self.max(xs[0])
 
 
 class AvgPool2D(_Pool2D[*P]):
@@ -69,5 +126,4 @@ class AvgPool2D(_Pool2D[*P]):
     kind = "avg_pool2d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        p = self.params
-        return self.pool(xs[0], 0.0, lax.add) / math.prod(ints(p.window, "window"))
+        return self.mean(xs[0])

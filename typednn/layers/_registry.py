@@ -15,20 +15,29 @@ from typing import Any
 
 from .._shapes import ACTIVATIONS
 from ._base import Layer
-from ._conv import Conv2D
+from ._conv import Conv1D, Conv2D
 from ._dense import Dense
 from ._elementwise import Activation, Dropout
+from ._global_pool import GlobalAvgPool2D, GlobalMaxPool2D
 from ._merge import Add, Concatenate
-from ._pool import AvgPool2D, MaxPool2D
+from ._pool import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from ._reshape import Flatten, Reshape
+from ._resize import UpSampling2D, ZeroPadding2D
 
 AnyLayer = Layer[*tuple[Any, ...]]
 
 LAYER_CLASSES: tuple[type[AnyLayer], ...] = (
     Dense,
+    Conv1D,
     Conv2D,
+    MaxPool1D,
+    AvgPool1D,
     MaxPool2D,
     AvgPool2D,
+    GlobalAvgPool2D,
+    GlobalMaxPool2D,
+    UpSampling2D,
+    ZeroPadding2D,
     Flatten,
     Reshape,
     Dropout,

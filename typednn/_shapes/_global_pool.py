@@ -1,0 +1,47 @@
+"""GlobalAvgPool2D and GlobalMaxPool2D: each channel reduced over the whole image."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._dims import Shape
+from ._errors import ShapeError
+from ._params import Params
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalPool2DParams(Params):
+    """`GlobalAvgPool2D()` and `GlobalMaxPool2D()`: (height, width, channels) to (channels,).
+
+    Any height and width reduce to one value per channel, so a named `Dim` on either
+    spatial axis is fine and a named channel axis is kept.
+
+    Example:
+        >>> GlobalAvgPool2DParams().output_shape(Shape.of(7, 7, 512))
+        (512,)
+    """
+
+    layer: ClassVar[str] = "GlobalPool2D"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        axes = x.ranked(3)
+        if axes is None:
+            raise ShapeError(
+                self.describe(),
+                "a (height, width, channels) input",
+                repr(x),
+                hint=f"{self.layer} takes NHWC images",
+            )
+        return Shape.of(axes[2])
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalAvgPool2DParams(GlobalPool2DParams):
+    layer: ClassVar[str] = "GlobalAvgPool2D"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalMaxPool2DParams(GlobalPool2DParams):
+    layer: ClassVar[str] = "GlobalMaxPool2D"

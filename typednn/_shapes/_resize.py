@@ -1,0 +1,119 @@
+"""UpSampling2D and ZeroPadding2D: the same image on a larger (height, width) grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, TypeAlias
+
+from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown
+from ._errors import ShapeError
+from ._params import Params
+
+Count: TypeAlias = int | Unknown
+"""A whole number a hyperparameter states: an int, or unknown when it comes from a runtime int.
+
+Not a `Size`: a factor or a padding is fixed when the model is written, never a named `Dim`.
+"""
+
+Pad: TypeAlias = Count | tuple[Count, Count] | tuple[tuple[Count, Count], tuple[Count, Count]]
+"""Zero padding as Keras writes it: all sides, (height, width), or ((top, bottom), (left, right))."""
+
+
+def _grow(size: Size, times: Count = 1, plus: Count = 0) -> Size:
+    """`size * times + plus`; a named size survives only when it is left as it is."""
+    if isinstance(size, int) and isinstance(times, int) and isinstance(plus, int):
+        return size * times + plus
+    if isinstance(size, Symbol) and times == 1 and plus == 0:
+        return size
+    return UNKNOWN
+
+
+def _image(params: Params, x: Shape) -> tuple[Size, Size, Size]:
+    axes = x.ranked(3)
+    if axes is None:
+        raise ShapeError(
+            params.describe(), "a (height, width, channels) input", repr(x), hint=f"{params.layer} takes NHWC images"
+        )
+    height, width, channels = axes
+    return height, width, channels
+
+
+@dataclass(frozen=True, kw_only=True)
+class UpSampling2DParams(Params):
+    """`UpSampling2D(size)`: each pixel repeated `size` times along height and width (nearest).
+
+    A named height or width is kept only by a factor of 1: the rules name no products of sizes.
+
+    Example:
+        >>> UpSampling2DParams(size=(2, 3)).output_shape(Shape.of(7, 5, 16))
+        (14, 15, 16)
+    """
+
+    layer: ClassVar[str] = "UpSampling2D"
+    size: Count | tuple[Count, Count]
+
+    def __post_init__(self) -> None:
+        self.positive("size")
+        self.pairs("size")
+        if any(isinstance(v, Symbol) for v in self.factors()):
+            raise self.fail(f"size must be a positive int, but is {self.size!r}", hint="a factor is not a tn.Dim")
+
+    def factors(self) -> tuple[Count, Count]:
+        """The factor per axis: (height, width)."""
+        return self.size if isinstance(self.size, tuple) else (self.size, self.size)
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        height, width, channels = _image(self, x)
+        along_height, along_width = self.factors()
+        return Shape.of(_grow(height, along_height), _grow(width, along_width), channels)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ZeroPadding2DParams(Params):
+    """`ZeroPadding2D(padding)`: rows and columns of zeros around each image.
+
+    `padding` is an int (all four sides), a (height, width) pair (both sides of each
+    axis), or ((top, bottom), (left, right)), as in Keras. Zero is allowed.
+
+    Example:
+        >>> ZeroPadding2DParams(padding=((1, 2), (0, 3))).output_shape(Shape.of(28, 28, 1))
+        (31, 31, 1)
+    """
+
+    layer: ClassVar[str] = "ZeroPadding2D"
+    padding: Pad
+
+    def __post_init__(self) -> None:
+        value: object = self.padding
+        sides = value if isinstance(value, tuple) and len(value) == 2 else (value,)
+        pairs = [v for v in sides if isinstance(v, tuple)]
+        mixed = bool(pairs) and (len(pairs) != len(sides) or any(len(v) != 2 for v in pairs))
+        if (isinstance(value, tuple) and len(value) != 2) or mixed:
+            raise self.fail(
+                f"padding must be an int, a (height, width) pair or ((top, bottom), (left, right)), but is {value!r}",
+                hint="e.g. padding=1, padding=(1, 2) or padding=((0, 1), (0, 1))",
+            )
+        amounts = [a for v in sides for a in (v if isinstance(v, tuple) else (v,))]
+        if not all(isinstance(a, Unknown) or (type(a) is int and a >= 0) for a in amounts):
+            raise self.fail(f"padding must be made of ints >= 0, but is {value!r}")
+
+    def pads(self) -> tuple[tuple[Count, Count], tuple[Count, Count]]:
+        """The padding as ((top, bottom), (left, right))."""
+        value = self.padding
+        height, width = value if isinstance(value, tuple) else (value, value)
+        return _both(height), _both(width)
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        height, width, channels = _image(self, x)
+        (top, bottom), (left, right) = self.pads()
+        return Shape.of(_grow(height, plus=_sum(top, bottom)), _grow(width, plus=_sum(left, right)), channels)
+
+
+def _both(side: Count | tuple[Count, Count]) -> tuple[Count, Count]:
+    return side if isinstance(side, tuple) else (side, side)
+
+
+def _sum(a: Count, b: Count) -> Count:
+    return a + b if isinstance(a, int) and isinstance(b, int) else UNKNOWN

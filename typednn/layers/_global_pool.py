@@ -1,0 +1,56 @@
+"""GlobalAvgPool2D and GlobalMaxPool2D on NHWC images."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from .._shapes import GlobalAvgPool2DParams, GlobalMaxPool2DParams
+from ._base import Layer, P, ParamTree
+
+
+def _spatial(x: jax.Array) -> jax.Array:
+    # A reduction over axes (1, 2) would also run on arrays of another rank; NHWC is the contract.
+    _batch, _height, _width, _channels = x.shape
+    return x
+
+
+class GlobalAvgPool2D(Layer[*P]):
+    """The mean of each channel over the whole image: (height, width, channels) to (channels,).
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.GlobalAvgPool2D()(tn.Input(7, 7, 512)).shape
+        (512,)
+    """
+
+    params_type = GlobalAvgPool2DParams
+    kind = "global_avg_pool2d"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(GlobalAvgPool2DParams(), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        # As Flax's ResNet and Keras's GlobalAveragePooling2D write it.
+        return jnp.mean(_spatial(xs[0]), axis=(1, 2))
+
+
+class GlobalMaxPool2D(Layer[*P]):
+    """The maximum of each channel over the whole image: (height, width, channels) to (channels,).
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.GlobalMaxPool2D()(tn.Input(7, 5, 64)).shape
+        (64,)
+    """
+
+    params_type = GlobalMaxPool2DParams
+    kind = "global_max_pool2d"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(GlobalMaxPool2DParams(), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return jnp.max(_spatial(xs[0]), axis=(1, 2))
