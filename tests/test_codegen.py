@@ -64,6 +64,23 @@ MODELS: dict[str, dict[str, Any]] = {
             {"dense": 3},
         ],
     },
+    "attention": {
+        "input": [f"{DIMS}.Seq", 8],
+        "layers": [
+            {"multi_head_attention": 2},
+            {"multi_head_attention": {"heads": 4, "causal": True, "name": "masked"}},
+            {
+                "multi_head_attention": {
+                    "heads": 2,
+                    "qkv_features": 6,
+                    "out_features": 5,
+                    "use_bias": False,
+                    "dropout_rate": 0.1,
+                }
+            },
+            {"dense": 3},
+        ],
+    },
     "conv": {
         "input": [12, 12, 4],
         "layers": [
@@ -104,6 +121,19 @@ MODELS: dict[str, dict[str, Any]] = {
             {"concat": {"inputs": ["rows", "rows"], "name": "columns"}},
             "flatten",
             {"dense": 2},
+        ],
+    },
+    "norms": {
+        "input": [6, 4, 8],
+        "layers": [
+            {"group_norm": 4},
+            {"group_norm": {"groups": 2, "epsilon": 1e-5, "use_bias": False, "use_scale": False}},
+            "layer_norm",
+            {"layer_norm": {"epsilon": 0.001, "use_bias": False, "use_scale": False}},
+            "rms_norm",
+            {"rms_norm": {"epsilon": 1e-5, "use_scale": False}},
+            "flatten",
+            {"dense": 3},
         ],
     },
     "sequences": {

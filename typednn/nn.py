@@ -22,10 +22,14 @@ from .layers import Dropout as Dropout
 from .layers import Flatten as Flatten
 from .layers import GlobalAvgPool2D as GlobalAvgPool2D
 from .layers import GlobalMaxPool2D as GlobalMaxPool2D
+from .layers import GroupNorm as GroupNorm
 from .layers import Layer as Layer
+from .layers import LayerNorm as LayerNorm
 from .layers import MaxPool1D as MaxPool1D
 from .layers import MaxPool2D as MaxPool2D
+from .layers import MultiHeadAttention as MultiHeadAttention
 from .layers import Reshape as Reshape
+from .layers import RMSNorm as RMSNorm
 from .layers import Sequential as Sequential
 from .layers import UpSampling2D as UpSampling2D
 from .layers import ZeroPadding2D as ZeroPadding2D
@@ -50,9 +54,13 @@ __all__ = [
     "Flatten",
     "GlobalAvgPool2D",
     "GlobalMaxPool2D",
+    "GroupNorm",
     "Layer",
+    "LayerNorm",
     "MaxPool1D",
     "MaxPool2D",
+    "MultiHeadAttention",
+    "RMSNorm",
     "Reshape",
     "Sequential",
     "UpSampling2D",

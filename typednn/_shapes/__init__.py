@@ -3,6 +3,7 @@
 Nothing here imports JAX: the mypy plugin loads this package on every check.
 """
 
+from ._attention import MultiHeadAttentionParams as MultiHeadAttentionParams
 from ._compose import compose as compose
 from ._conv import Conv1DParams as Conv1DParams
 from ._conv import Conv2DParams as Conv2DParams
@@ -26,6 +27,10 @@ from ._global_pool import GlobalPool2DParams as GlobalPool2DParams
 from ._input import input_shape as input_shape
 from ._merge import AddParams as AddParams
 from ._merge import ConcatenateParams as ConcatenateParams
+from ._norm import GroupNormParams as GroupNormParams
+from ._norm import LayerNormParams as LayerNormParams
+from ._norm import NormParams as NormParams
+from ._norm import RMSNormParams as RMSNormParams
 from ._params import Params as Params
 from ._pool import AvgPool1DParams as AvgPool1DParams
 from ._pool import AvgPool2DParams as AvgPool2DParams
@@ -57,13 +62,18 @@ __all__ = [
     "GlobalAvgPool2DParams",
     "GlobalMaxPool2DParams",
     "GlobalPool2DParams",
+    "GroupNormParams",
     "HyperparameterError",
+    "LayerNormParams",
     "MaxPool1DParams",
     "MaxPool2DParams",
+    "MultiHeadAttentionParams",
+    "NormParams",
     "Params",
     "Pool1DParams",
     "Pool2DParams",
     "PoolParams",
+    "RMSNormParams",
     "ReshapeParams",
     "Shape",
     "ShapeError",

@@ -1,5 +1,6 @@
 """Typed layers: hyperparameters, the shared shape rule, and a lowering to JAX."""
 
+from ._attention import MultiHeadAttention as MultiHeadAttention
 from ._base import Layer as Layer
 from ._base import Sequential as Sequential
 from ._conv import Conv1D as Conv1D
@@ -12,6 +13,9 @@ from ._global_pool import GlobalMaxPool2D as GlobalMaxPool2D
 from ._merge import Add as Add
 from ._merge import Concatenate as Concatenate
 from ._merge import concat as concat
+from ._norm import GroupNorm as GroupNorm
+from ._norm import LayerNorm as LayerNorm
+from ._norm import RMSNorm as RMSNorm
 from ._pool import AvgPool1D as AvgPool1D
 from ._pool import AvgPool2D as AvgPool2D
 from ._pool import MaxPool1D as MaxPool1D
@@ -37,11 +41,15 @@ __all__ = [
     "Flatten",
     "GlobalAvgPool2D",
     "GlobalMaxPool2D",
+    "GroupNorm",
     "Input",
     "Layer",
+    "LayerNorm",
     "MaxPool1D",
     "MaxPool2D",
+    "MultiHeadAttention",
     "Node",
+    "RMSNorm",
     "Reshape",
     "Sequential",
     "Tensor",

@@ -14,12 +14,14 @@ from types import MappingProxyType
 from typing import Any
 
 from .._shapes import ACTIVATIONS
+from ._attention import MultiHeadAttention
 from ._base import Layer
 from ._conv import Conv1D, Conv2D
 from ._dense import Dense
 from ._elementwise import Activation, Dropout
 from ._global_pool import GlobalAvgPool2D, GlobalMaxPool2D
 from ._merge import Add, Concatenate
+from ._norm import GroupNorm, LayerNorm, RMSNorm
 from ._pool import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
 from ._reshape import Flatten, Reshape
 from ._resize import UpSampling2D, ZeroPadding2D
@@ -41,6 +43,10 @@ LAYER_CLASSES: tuple[type[AnyLayer], ...] = (
     Flatten,
     Reshape,
     Dropout,
+    LayerNorm,
+    RMSNorm,
+    GroupNorm,
+    MultiHeadAttention,
     Add,
     Concatenate,
     Activation,

@@ -1,0 +1,79 @@
+"""MultiHeadAttention: self-attention over the first axis of (sequence, features) inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._dims import Shape, Size, Unknown
+from ._errors import ShapeError
+from ._params import Params
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiHeadAttentionParams(Params):
+    """`MultiHeadAttention(heads, qkv_features=, out_features=, causal=, use_bias=, dropout_rate=)`.
+
+    Each position of a (sequence, features) input attends to every position (to the
+    earlier ones and itself when `causal`). Queries, keys and values have
+    `qkv_features` features (the input's by default), split evenly over `heads`; the
+    output has `out_features` features (the input's by default). The sequence length
+    passes through unchanged, a named `Dim` included.
+
+    Example:
+        >>> MultiHeadAttentionParams(heads=8).output_shape(Shape.of(10, 64))
+        (10, 64)
+        >>> MultiHeadAttentionParams(heads=4, qkv_features=32, out_features=16).output_shape(Shape.of(10, 64))
+        (10, 16)
+    """
+
+    layer: ClassVar[str] = "MultiHeadAttention"
+    heads: Size
+    qkv_features: Size | None = None
+    out_features: Size | None = None
+    causal: bool = False
+    use_bias: bool = True
+    dropout_rate: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.positive("heads")
+        self.positive("qkv_features", "out_features", allow_none=True)
+        qkv, heads = self.qkv_features, self.heads
+        if isinstance(qkv, int) and isinstance(heads, int) and qkv % heads:
+            raise self.fail(
+                f"qkv_features ({qkv}) must be divisible by heads ({heads})",
+                hint="each head takes an equal share of the query, key and value features",
+            )
+        rate = self.dropout_rate
+        if isinstance(rate, (int, float)) and not isinstance(rate, bool) and not 0 <= rate < 1:
+            raise self.fail(f"dropout_rate must be in [0, 1), but is {rate!r}")
+
+    def describe(self) -> str:
+        # mypy has no float literals, so at check time the rate is always unknown; it
+        # never changes a shape, so saying "dropout_rate=?" would only be noise.
+        if isinstance(self.dropout_rate, Unknown):
+            return dataclasses.replace(self, dropout_rate=0.0).describe()
+        return super().describe()
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        axes = x.ranked(2)
+        if axes is None:
+            raise ShapeError(
+                self.describe(),
+                "a (sequence, features) input",
+                repr(x),
+                hint="attention mixes the positions of the first axis; Reshape to (sequence, features) first",
+            )
+        length, features = axes
+        qkv = features if self.qkv_features is None else self.qkv_features
+        if isinstance(qkv, int) and isinstance(self.heads, int) and qkv % self.heads:
+            # Only a defaulted qkv_features gets here: a given one was checked at construction.
+            raise ShapeError(
+                self.describe(),
+                f"qkv_features ({qkv}, the input features) divisible by heads ({self.heads})",
+                repr(x),
+                hint=f"give qkv_features= a multiple of {self.heads}, or a number of heads that divides {qkv}",
+            )
+        return Shape.of(length, features if self.out_features is None else self.out_features)
