@@ -58,15 +58,11 @@ class MultiHeadAttentionParams(Params):
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        axes = x.ranked(2)
-        if axes is None:
-            raise ShapeError(
-                self.describe(),
-                "a (sequence, features) input",
-                repr(x),
-                hint="attention mixes the positions of the first axis; Reshape to (sequence, features) first",
-            )
-        length, features = axes
+        length, features = self.layout(
+            x,
+            ("sequence", "features"),
+            hint="attention mixes the positions of the first axis; Reshape to (sequence, features) first",
+        )
         qkv = features if self.qkv_features is None else self.qkv_features
         if isinstance(qkv, int) and isinstance(self.heads, int) and qkv % self.heads:
             # Only a defaulted qkv_features gets here: a given one was checked at construction.

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape
-from ._errors import ShapeError
-from ._params import Params
+from ._params import IMAGE, Params
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,15 +25,8 @@ class GlobalPool2DParams(Params):
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        axes = x.ranked(3)
-        if axes is None:
-            raise ShapeError(
-                self.describe(),
-                "a (height, width, channels) input",
-                repr(x),
-                hint=f"{self.layer} takes NHWC images",
-            )
-        return Shape.of(axes[2])
+        *_, channels = self.layout(x, IMAGE, hint=f"{self.layer} takes NHWC images")
+        return Shape.of(channels)
 
 
 @dataclass(frozen=True, kw_only=True)

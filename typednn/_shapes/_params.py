@@ -6,8 +6,11 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._dims import Shape, is_known, is_size
+from ._dims import Shape, Size, is_known, is_size
 from ._errors import HyperparameterError, ShapeError
+
+IMAGE = ("height", "width", "channels")
+"""The axes of one NHWC image (the batch axis is implicit)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,6 +34,19 @@ class Params:
     def rule(self, *inputs: Shape) -> Shape:
         """The output shape for these input shapes; raises `ShapeError` if there is none."""
         raise NotImplementedError
+
+    def layout(self, x: Shape, names: tuple[str, ...], *, hint: str | None = None) -> tuple[Size, ...]:
+        """The input's axes, when it has one per name; else a `ShapeError` naming the layout.
+
+        Example:
+            >>> from typednn._shapes import DropoutParams
+            >>> DropoutParams(rate=0.5).layout(Shape.of(4, 3), ("sequence", "features"))
+            (4, 3)
+        """
+        found = x.ranked(len(names))
+        if found is None:
+            raise ShapeError(self.describe(), f"a ({', '.join(names)}) input", repr(x), hint=hint)
+        return found
 
     def output_shape(self, *inputs: Shape) -> Shape:
         """Apply the rule after checking the number of inputs."""

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
 from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown
-from ._errors import ShapeError
-from ._params import Params
+from ._params import IMAGE, Params
 
 Count: TypeAlias = int | Unknown
 """A whole number a hyperparameter states: an int, or unknown when it comes from a runtime int.
@@ -28,14 +27,8 @@ def _grow(size: Size, times: Count = 1, plus: Count = 0) -> Size:
     return UNKNOWN
 
 
-def _image(params: Params, x: Shape) -> tuple[Size, Size, Size]:
-    axes = x.ranked(3)
-    if axes is None:
-        raise ShapeError(
-            params.describe(), "a (height, width, channels) input", repr(x), hint=f"{params.layer} takes NHWC images"
-        )
-    height, width, channels = axes
-    return height, width, channels
+def _image(params: Params, x: Shape) -> tuple[Size, ...]:
+    return params.layout(x, IMAGE, hint=f"{params.layer} takes NHWC images")
 
 
 @dataclass(frozen=True, kw_only=True)

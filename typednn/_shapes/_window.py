@@ -72,10 +72,8 @@ class WindowParams(Params):
 
     def spatial(self, x: Shape, *, hint: str | None = None) -> tuple[tuple[Size, ...], Size]:
         """The input's spatial axes and its channels; raises `ShapeError` for another rank."""
-        axes = x.ranked(len(self.axes) + 1)
-        if axes is None:
-            raise ShapeError(self.describe(), f"a ({', '.join(self.axes)}, channels) input", repr(x), hint=hint)
-        return axes[:-1], axes[-1]
+        found = self.layout(x, (*self.axes, "channels"), hint=hint)
+        return found[:-1], found[-1]
 
     def slide_axes(
         self,
