@@ -101,7 +101,7 @@ def _writable(hint: Any) -> Any:
         if not args or (origin is tuple and not (len(args) == 2 and args[1] is Ellipsis)):
             return None
         item = _writable(args[0])
-        return None if item is None else collections.abc.Sequence[item]  # type: ignore[valid-type]
+        return None if item is None else types.GenericAlias(collections.abc.Sequence, (item,))
     return hint if hint in _SCALARS else None
 
 

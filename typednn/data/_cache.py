@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-import pyarrow.csv as pcsv  # type: ignore[import-untyped]
+import pyarrow.csv as pcsv
 from numpy.typing import DTypeLike
 
 from .._errors import TypednnError

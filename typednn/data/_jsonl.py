@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
@@ -23,7 +23,7 @@ from ._targets import MAX_CLASSES, ClassesOption, Targets, class_count, names_op
 Array = np.ndarray[Any, Any]
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -41,9 +41,9 @@ def _flatten(value: object, shape: tuple[int, ...], at: str, out: list[float]) -
     if not shape:
         if not _is_number(value):
             return f"{at} is {shown(value)}, not a number"
-        if not math.isfinite(value):  # type: ignore[arg-type]
+        if not math.isfinite(value):
             return f"{at} is {value}, not a finite number"
-        out.append(value)  # type: ignore[arg-type]
+        out.append(value)
         return None
     if not isinstance(value, list) or len(value) != shape[0]:
         found = f"a list of {len(value)}" if isinstance(value, list) else shown(value)

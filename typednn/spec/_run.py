@@ -61,14 +61,15 @@ def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
             for shapes that do not fit.
     """
     schema = check_data(spec, allow_pickle=allow_pickle)
-    assert spec.data is not None  # check_data needs it
+    section = spec.data
+    assert section is not None  # check_data needs it
     kind, options = spec.source()
     where = spec.where("data", "source")
     data = in_spec(where, lambda: SOURCES[kind].load(options, root=spec.path.parent, allow_pickle=allow_pickle))
-    split = spec.data.split
+    split = section.split
     parts = in_spec(
         spec.where("data", "split"),
-        lambda: data.partition(validation=split.validation, test=split.test, seed=spec.data.seed),  # type: ignore[union-attr]
+        lambda: data.partition(validation=split.validation, test=split.test, seed=section.seed),
     )
     return Parts(schema, parts.train, parts.validation, parts.test)
 

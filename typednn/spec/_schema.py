@@ -17,6 +17,7 @@ with no change here.
 from __future__ import annotations
 
 import dataclasses
+import types
 import typing
 from collections.abc import Callable
 from functools import cache
@@ -112,8 +113,8 @@ def _json_type(hint: Any) -> Any:
     args = typing.get_args(hint)
     if typing.get_origin(hint) is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return list[_json_type(args[0])]  # type: ignore[misc]
-        return tuple[tuple(map(_json_type, args))]  # type: ignore[misc]
+            return types.GenericAlias(list, (_json_type(args[0]),))
+        return types.GenericAlias(tuple, tuple(map(_json_type, args)))
     if args:
         members = [_json_type(arg) for arg in args if arg is not Unknown]
         return typing.Union[tuple(members)]  # noqa: UP007 - a union built at run time
@@ -189,7 +190,7 @@ def json_schema() -> dict[str, Any]:
     schema = SpecFile.model_json_schema()
     definitions = schema.setdefault("$defs", {})
     parts: tuple[tuple[str, Any], ...] = (
-        ("Layers", list[layer_kinds().json_type()]),  # type: ignore[misc]
+        ("Layers", types.GenericAlias(list, (layer_kinds().json_type(),))),
         ("Source", source_kinds().json_type()),
         ("Optimizer", optimizer_kinds().json_type()),
     )

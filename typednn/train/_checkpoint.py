@@ -78,7 +78,7 @@ def _orbax() -> Any:
 
     Returns `Any`: orbax ships no type information (no py.typed).
     """
-    import orbax.checkpoint as ocp  # type: ignore[import-untyped]  # noqa: PLC0415 - see the docstring
+    import orbax.checkpoint as ocp  # noqa: PLC0415 - see the docstring
 
     absl_logger = logging.getLogger("absl")
     if not any(isinstance(f, _OrbaxInfoFilter) for f in absl_logger.filters):
@@ -368,6 +368,7 @@ def _abstract(leaf: Any, default: jax.sharding.Sharding) -> jax.ShapeDtypeStruct
     sharding = getattr(leaf, "sharding", None)
     if not isinstance(sharding, jax.sharding.Sharding):
         sharding = default
+    # jax leaves ShapeDtypeStruct.__init__ unannotated.
     return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=sharding)  # type: ignore[no-untyped-call]
 
 
