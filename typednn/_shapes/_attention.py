@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import Shape, Size, Unknown
+from ._dims import Shape, Size
 from ._errors import ShapeError
 from ._params import Params
 
@@ -48,13 +47,6 @@ class MultiHeadAttentionParams(Params):
         rate = self.dropout_rate
         if isinstance(rate, (int, float)) and not isinstance(rate, bool) and not 0 <= rate < 1:
             raise self.fail(f"dropout_rate must be in [0, 1), but is {rate!r}")
-
-    def describe(self) -> str:
-        # mypy has no float literals, so at check time the rate is always unknown; it
-        # never changes a shape, so saying "dropout_rate=?" would only be noise.
-        if isinstance(self.dropout_rate, Unknown):
-            return dataclasses.replace(self, dropout_rate=0.0).describe()
-        return super().describe()
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs

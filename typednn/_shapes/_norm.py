@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -32,13 +31,6 @@ class NormParams(Params):
                 f"epsilon must be a number >= 0, but is {epsilon!r}",
                 hint="epsilon is added to the variance before its square root; e.g. epsilon=1e-6",
             )
-
-    def describe(self) -> str:
-        # Floats have no Literal type, so an epsilon that went through mypy's types is
-        # unknown; the layer is shown as if it had the default rather than as `epsilon=?`.
-        if isinstance(self.values().get("epsilon"), Unknown):
-            return dataclasses.replace(self, **{"epsilon": self.default("epsilon")}).describe()
-        return super().describe()
 
     def features(self, x: Shape) -> Size:
         """The size of the last axis, the one scaled and shifted; refuses an input without axes."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._dims import Shape, Size, is_known, is_size
+from ._dims import Shape, Size, Unknown, is_known, is_size
 from ._errors import HyperparameterError, ShapeError
 
 IMAGE = ("height", "width", "channels")
@@ -68,10 +69,14 @@ class Params:
 
     def describe(self) -> str:
         """The layer as a user would write it, listing the non-default hyperparameters."""
+        unwritable = _float_fields(type(self))
         given = [
-            f"{f.name}={_show(getattr(self, f.name))}"
+            f"{f.name}={_show(value)}"
             for f in dataclasses.fields(self)
-            if f.default is dataclasses.MISSING or getattr(self, f.name) != f.default
+            if (value := getattr(self, f.name)) != f.default
+            # mypy has no float literals, so at check time a float is always unknown;
+            # it never changes a shape, and `epsilon=?` would only be noise.
+            and not (f.name in unwritable and isinstance(value, Unknown))
         ]
         return f"{self.layer}({', '.join(given)})"
 
@@ -105,6 +110,11 @@ class Params:
         if is_known(value) and value not in choices:
             listed = " or ".join(repr(c) for c in choices)
             raise self.fail(f"{name} must be {listed}, but is {_show(value)}")
+
+
+def _float_fields(cls: type[Params]) -> frozenset[str]:
+    hints = typing.get_type_hints(cls)
+    return frozenset(name for name, hint in hints.items() if float in (hint, *typing.get_args(hint)))
 
 
 def _show(value: object) -> str:
