@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import TypednnError
-from ..spec import SUFFIXES, check_data, read
 from ._usage import UsageError, existing
 
 MYPY_CONFIG = """\
@@ -50,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
     python = [path for path in args.files if path.suffix == ".py"]
     specs = [path for path in args.files if path.suffix != ".py"]
     for path in specs:
+        # The spec package (and JAX) loads only for spec files: mypy runs in its own process.
+        from ..spec import SUFFIXES  # noqa: PLC0415
+
         if path.suffix not in SUFFIXES:
             raise UsageError(
                 f"{path}: typednn check reads spec files ({', '.join(SUFFIXES)}) and Python files (.py),"
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
 
 def check_spec(path: Path, *, allow_pickle: bool) -> bool:
     """Check one spec file, printing what it found; True when it is clean."""
+    from ..spec import check_data, read  # noqa: PLC0415
+
     try:
         spec = read(path)
         model = spec.model

@@ -1,4 +1,8 @@
-"""The commands about one spec or model: summary, train, evaluate, predict, codegen, schema."""
+"""The commands about one spec or model: summary, train, evaluate, predict, codegen, schema.
+
+Each command imports what it runs (the spec package, JAX) when it runs: `typednn --help`
+and `typednn check model.py` need neither, and JAX takes a second or two to import.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ import numpy as np
 
 from .._errors import TypednnError
 from .._files import write_atomic
-from ..spec import codegen, json_schema, load_data, read, train, trainer
 from ._usage import UsageError, existing
 
 PICKLE_HELP = "trust pickle data sources: loading a pickle runs any code the file holds"
@@ -26,7 +29,14 @@ def add_summary(commands: Any) -> None:
         description="Print a Keras-style table of a spec's model: each layer, its output shape and parameters.",
     )
     command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
-    command.set_defaults(run=lambda args: _print(read(args.file).model.summary()))
+    command.set_defaults(run=_summary)
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from ..spec import read  # noqa: PLC0415 - see the module docstring
+
+    print(read(args.file).model.summary())
+    return 0
 
 
 def add_train(commands: Any) -> None:
@@ -49,6 +59,8 @@ def add_train(commands: Any) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
+    from ..spec import read, train  # noqa: PLC0415
+
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite contradict each other", hint="pass one of them")
     spec = read(args.file)
@@ -84,7 +96,8 @@ def add_evaluate(commands: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from ..export import load  # noqa: PLC0415 - jax loads only for the commands that need it
+    from ..export import load  # noqa: PLC0415
+    from ..spec import load_data, read, trainer  # noqa: PLC0415
 
     spec = read(args.file)
     model, params = load(args.model)
@@ -166,6 +179,8 @@ def add_codegen(commands: Any) -> None:
 
 
 def _codegen(args: argparse.Namespace) -> int:
+    from ..spec import codegen, read  # noqa: PLC0415
+
     spec = read(args.file)
     _write(args.output, codegen(spec.model, source=str(args.file)))
     return 0
@@ -178,12 +193,13 @@ def add_schema(commands: Any) -> None:
         description="Print the JSON Schema of spec files (for YAML/JSON editors' completion and validation).",
     )
     command.add_argument("-o", "--output", metavar="FILE", type=Path, help="write it here (default: stdout)")
-    command.set_defaults(run=lambda args: _write(args.output, json.dumps(json_schema(), indent=2) + "\n"))
+    command.set_defaults(run=_schema)
 
 
-def _print(text: str) -> int:
-    print(text)
-    return 0
+def _schema(args: argparse.Namespace) -> int:
+    from ..spec import json_schema  # noqa: PLC0415
+
+    return _write(args.output, json.dumps(json_schema(), indent=2) + "\n")
 
 
 def _write(path: Path | None, text: str) -> int:
