@@ -22,7 +22,9 @@ from ..layers._registry import Kind
 
 # A Dim's full name is `module.QualName` (`module.f.<locals>.Seq` for a local class): at
 # least one dot, so `"same"` or `"abc"` where a size belongs is a type error, not an axis.
-_SYMBOL = re.compile(r"[A-Za-z_][\w<>]*(?:\.[\w<>]+)+")
+DIM_NAME = r"[A-Za-z_][\w<>]*(?:\.[\w<>]+)+"
+"""A named dim's full name as files write it (the JSON Schema of spec files uses it too)."""
+_SYMBOL = re.compile(DIM_NAME)
 
 _WORDS: dict[object, str] = {int: "int", float: "number", bool: "bool", str: "string", type(None): "null"}
 

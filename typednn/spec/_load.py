@@ -76,9 +76,9 @@ class Spec:
             )
         return source_kinds().parse(self.data.source, self.document, ("data", "source"))
 
-    def where(self, *path: str | int, key: bool = False) -> str:
+    def where(self, *path: str | int) -> str:
         """`file:line:col` of a part of the spec."""
-        return self.document.where(path, key=key)
+        return self.document.where(path)
 
 
 def read(path: str | os.PathLike[str]) -> Spec:

@@ -17,6 +17,7 @@ with no change here.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import types
 import typing
 from collections.abc import Callable
@@ -29,10 +30,12 @@ import pydantic
 
 from .._shapes import Symbol, Unknown
 from .._signature import options_model
+from ..data import Dataset
 from ..data._sources import SOURCES
 from ..export._graph_json import REUSE
+from ..export._options import DIM_NAME
 from ..layers._registry import KINDS, Kind
-from ..train import EarlyStopping, ReduceLROnPlateau
+from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
 from ..train._checkpointing import Checkpoint
 from ._tagged import Kinds
 
@@ -53,6 +56,11 @@ OPTIMIZERS: typing.Mapping[str, tuple[Callable[..., optax.GradientTransformation
 )
 """The optimizers a spec names, with the learning rate each gets when none is given
 (Keras's defaults; optax requires one)."""
+
+
+def _default(function: Callable[..., Any], parameter: str) -> Any:
+    """A parameter's default in the Python API, so that a spec's default is the same one."""
+    return inspect.signature(function).parameters[parameter].default
 
 
 def _camel(name: str) -> str:
@@ -101,9 +109,7 @@ def _layer_options(kind: Kind) -> type[pydantic.BaseModel]:
     return pydantic.create_model(f"{_camel(kind.name)}Options", __config__=_LAYER_CONFIG, **fields)
 
 
-_DIM_NAME = Annotated[
-    str, pydantic.Field(pattern=r"^[A-Za-z_][\w<>]*(\.[\w<>]+)+$", description="a tn.Dim's full name")
-]
+_DIM_NAME = Annotated[str, pydantic.Field(pattern=f"^{DIM_NAME}$", description="a tn.Dim's full name")]
 
 
 def _json_type(hint: Any) -> Any:
@@ -146,8 +152,8 @@ class DataSection(pydantic.BaseModel):
     model_config = _STRICT
     source: Annotated[Any, pydantic.WithJsonSchema({_REF: "Source"})]
     split: Split = Split()
-    seed: int = 0
-    """Shuffles the examples before the split, and orders each epoch."""
+    seed: int = _default(Dataset.partition, "seed")
+    """Shuffles the examples before the split."""
 
 
 if typing.TYPE_CHECKING:  # models made at run time: mypy knows them as models
@@ -163,13 +169,13 @@ else:
 class TrainSection(pydantic.BaseModel):
     model_config = _STRICT
     epochs: Annotated[int, pydantic.Field(ge=1)] = 10
-    batch_size: Annotated[int, pydantic.Field(ge=1)] = 32
+    batch_size: Annotated[int, pydantic.Field(ge=1)] = _default(Trainer.fit, "batch_size")
     optimizer: Annotated[Any, pydantic.WithJsonSchema({_REF: "Optimizer"})] = "adam"
     loss: str | None = None
     """Default: softmax_cross_entropy for class ids, mean_squared_error otherwise."""
     metrics: list[str] = []
-    seed: int = 0
-    """Initialises the parameters and draws dropout masks."""
+    seed: int = _default(Trainer, "seed")
+    """Initialises the parameters, draws dropout masks and orders each epoch."""
     checkpoint: CheckpointOptions = CheckpointOptions()
     early_stopping: EarlyStoppingOptions | None = None
     reduce_lr_on_plateau: ReduceLROnPlateauOptions | None = None

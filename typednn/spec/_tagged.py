@@ -70,7 +70,3 @@ class Kinds:
             entry = pydantic.create_model(f"{model.__name__}Entry", __config__=_ONE_KEY, **fields)
             forms.append(entry)
         return Union[tuple(forms)]  # noqa: UP007 - a union built at run time
-
-    def _example(self) -> str:
-        kind = next(iter(self.options))
-        return f"{kind} or {{{kind}: {{...}}}}"
