@@ -15,6 +15,7 @@ import datetime
 import os
 import platform
 import sys
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
@@ -51,13 +52,19 @@ def machine() -> str:
     )
 
 
-def targets(
-    steps: list[forward_backward.Comparison],
-    fits: list[train_speed.Case],
-    checks: mypy_time.MypyTimes,
-    ingest: csv_ingest.Ingest,
-) -> list[str]:
+@dataclass(frozen=True)
+class Figures:
+    """Every benchmark's results from one run."""
+
+    steps: list[forward_backward.Comparison]
+    fits: list[train_speed.Case]
+    checks: mypy_time.MypyTimes
+    ingest: csv_ingest.Ingest
+
+
+def targets(figures: Figures) -> list[str]:
     """One Markdown bullet per target."""
+    steps, fits, checks, ingest = figures.steps, figures.fits, figures.checks, figures.ingest
     lines = []
     for result in steps:
         ratio = result.ratio(result.baseline)
@@ -69,13 +76,9 @@ def targets(
     return lines
 
 
-def notes(
-    steps: list[forward_backward.Comparison],
-    fits: list[train_speed.Case],
-    checks: mypy_time.MypyTimes,
-    ingest: csv_ingest.Ingest,
-) -> list[str]:
+def notes(figures: Figures) -> list[str]:
     """What the figures rest on: identical programs, equal gradients, which files were checked."""
+    steps, fits, checks, ingest = figures.steps, figures.fits, figures.checks, figures.ingest
     lines = []
     for result in steps:
         same = "the same StableHLO as" if result.same_program else "a DIFFERENT StableHLO from"
@@ -90,14 +93,9 @@ def notes(
     return lines
 
 
-def report(
-    steps: list[forward_backward.Comparison],
-    fits: list[train_speed.Case],
-    checks: mypy_time.MypyTimes,
-    ingest: csv_ingest.Ingest,
-    load: str,
-) -> str:
+def report(figures: Figures, load: str) -> str:
     """The whole of RESULTS.md."""
+    steps, fits, checks, ingest = figures.steps, figures.fits, figures.checks, figures.ingest
     today = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return "\n".join(
         [
@@ -112,7 +110,7 @@ def report(
             "",
             "## Targets",
             "",
-            *targets(steps, fits, checks, ingest),
+            *targets(figures),
             "",
             "## Forward + backward step (jitted value_and_grad of mean softmax cross-entropy)",
             "",
@@ -146,7 +144,7 @@ def report(
             "",
             "## Notes",
             "",
-            *notes(steps, fits, checks, ingest),
+            *notes(figures),
             "",
         ]
     )
@@ -180,9 +178,10 @@ def main() -> None:
     ingest = csv_ingest.run(rounds=args.csv_rounds, rows=args.csv_rows)
     print(csv_ingest.table(ingest), end="\n\n")
     load = f"{before} / {load_average()}"
-    print("\n".join([*targets(steps, fits, checks, ingest), *notes(steps, fits, checks, ingest)]))
+    figures = Figures(steps, fits, checks, ingest)
+    print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
-        RESULTS.write_text(report(steps, fits, checks, ingest, load))
+        RESULTS.write_text(report(figures, load))
         print(f"wrote {RESULTS}", file=sys.stderr)
 
 
