@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import jax
 import pytest
@@ -12,6 +14,11 @@ from hypothesis import settings
 import typednn as tn
 
 collect_ignore = ["checking_pkg"]  # imported only under typeguard's hook, by test_checking.py
+
+# The example spec files use the custom layer of examples/swiglu.py: registered for every test,
+# as `typednn --import examples/swiglu.py` registers it for the command.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import examples.swiglu  # noqa: E402, F401
 
 # As equinox does: a rank mismatch that numpy would silently broadcast is an error in tests.
 jax.config.update("jax_numpy_rank_promotion", "raise")

@@ -108,6 +108,27 @@ MODELS: dict[str, dict[str, Any]] = {
             {"dense": 3},
         ],
     },
+    "conv_extra": {
+        "input": [6, 6, 4],
+        "layers": [
+            {"depthwise_conv2d": {"kernel": 3, "depth_multiplier": 2, "padding": "same", "in_channels": 4}},
+            {"depthwise_conv2d": [3, 1]},
+            {"conv2d_transpose": {"filters": 4, "kernel": 3, "stride": 2, "dilation": [1, 2]}},
+            {"conv2d_transpose": {"filters": 2, "kernel": 1, "padding": "same", "use_bias": False}},
+            "flatten",
+            {"dense": 3},
+        ],
+    },
+    "recurrent": {
+        "input": [f"{DIMS}.Seq", 5],
+        "layers": [
+            {"lstm": 6},
+            {"gru": {"units": 4, "reverse": True, "name": "backwards"}},
+            {"bidirectional": {"wrapped": {"lstm": 3}, "merge": "sum"}},
+            {"bidirectional": {"wrapped": {"gru": {"units": 2, "return_sequences": False, "reverse": True}}}},
+            {"dense": 3},
+        ],
+    },
     "merges": {
         "input": [4, 6],
         "layers": [
@@ -132,6 +153,8 @@ MODELS: dict[str, dict[str, Any]] = {
             {"layer_norm": {"epsilon": 0.001, "use_bias": False, "use_scale": False}},
             "rms_norm",
             {"rms_norm": {"epsilon": 1e-5, "use_scale": False}},
+            "batch_norm",
+            {"batch_norm": {"momentum": 0.9, "epsilon": 1e-5, "use_bias": False, "use_scale": False}},
             "flatten",
             {"dense": 3},
         ],
@@ -298,7 +321,8 @@ def mutant(code: str) -> tuple[str, str] | None:
 def test_mypy_accepts_the_code_and_follows_every_shape(folder: Path) -> None:
     # `typednn check` adds allow_redefinition, which only accepts more, so this covers it too.
     config = folder / "mypy.ini"
-    config.write_text(PLAIN_STRICT + f"cache_dir = {folder / '.mypy_cache'}\n")
+    # mypy_path: the generated code imports the example's custom layer (examples/swiglu.py) from source.
+    config.write_text(PLAIN_STRICT + f"cache_dir = {folder / '.mypy_cache'}\nmypy_path = {ROOT}\n")
     expected = {}
     for path in sorted(folder.glob("gen_*.py")):
         changed = mutant(path.read_text())
@@ -348,7 +372,9 @@ def test_ruff_accepts_the_code(folder: Path, command: list[str]) -> None:
         pytest.skip("ruff is not installed")
     # The project's settings; run from the folder, so the dims module is first-party
     # and typednn third-party, as in a project that installs typednn.
-    config = ["--config", str(ROOT / "pyproject.toml"), "--no-cache"]
+    # The custom layer of examples/swiglu.py is the project's own too.
+    config = ["--config", str(ROOT / "pyproject.toml"), "--config", 'lint.isort.known-first-party = ["examples"]']
+    config.append("--no-cache")
     files = sorted(str(path) for path in folder.glob("gen_*.py"))
     done = subprocess.run([ruff, *command, *config, *files], check=False, cwd=folder, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -419,12 +445,13 @@ def test_dims_that_cannot_be_imported_are_refused() -> None:
     assert "top level of a module" in str(info.value)
 
 
-def test_layers_outside_nn_are_refused() -> None:
+def test_unregistered_layers_are_refused() -> None:
     class Twice(nn.Dense): ...
 
     x = tn.Input(4)
-    with pytest.raises(tn.TypednnError, match=r"twice: Twice has no kind that a spec can name"):
+    with pytest.raises(tn.TypednnError, match=r"twice: Twice has no kind that a spec can name") as caught:
         codegen(tn.Model(x, Twice(3)(x)))
+    assert "@tn.register_layer" in (caught.value.hint or "")
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

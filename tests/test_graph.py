@@ -68,9 +68,9 @@ def test_run_order_puts_every_layer_after_its_inputs() -> None:
     graph = Graph((x,), (out,))
     order = [graph.name(node.layer) for node, _ in graph.nodes() if node.layer is not None]
     assert order.index("a") < order.index("b")
-    assert sorted(order) == ["a", "b", "c", "concatenate"]
+    assert sorted(order) == ["a", "b", "c", "concat"]
     assert out.shape.dims == (32,)
-    assert order[-1] == "concatenate"
+    assert order[-1] == "concat"
 
 
 def test_deep_graphs_do_not_hit_the_recursion_limit() -> None:

@@ -100,7 +100,7 @@ def compatible(weak: Shape, strong: Shape) -> bool:
 def lowered_shape(layer: Any, inputs: tuple[Dims, ...], param_inputs: tuple[Dims, ...] | None, training: bool) -> Dims:
     """The output shape of `layer`'s lowering on arrays of shape (BATCH, *dims), abstractly."""
     init_shapes = tuple(Shape.of(*d) for d in (inputs if param_inputs is None else param_inputs))
-    params = jax.eval_shape(lambda key: layer.init(key, *init_shapes), KEY)
+    params = jax.eval_shape(lambda key: layer.init(key, *init_shapes) | layer.init_state(*init_shapes), KEY)
     arrays = [jax.ShapeDtypeStruct((BATCH, *d), jnp.float32) for d in inputs]
     out = jax.eval_shape(lambda p, key, *xs: layer.apply(p, *xs, key=key, training=training), params, KEY, *arrays)
     return tuple(out.shape)

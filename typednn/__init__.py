@@ -21,15 +21,23 @@ if TYPE_CHECKING:
     from . import metrics as metrics
     from . import nn as nn
     from . import spec as spec
+    from . import zoo as zoo
     from ._model import Model as Model
+    from ._shapes import UNKNOWN as UNKNOWN
     from ._shapes import Dim as Dim
     from ._shapes import HyperparameterError as HyperparameterError
+    from ._shapes import Params as Params
+    from ._shapes import Shape as Shape
     from ._shapes import ShapeError as ShapeError
+    from ._shapes import Size as Size
     from .checking import checked as checked
     from .data import Classes as Classes
     from .export import load as load
     from .layers import Input as Input
+    from .layers import Layer as Layer
     from .layers import Tensor as Tensor
+    from .layers import Tokens as Tokens
+    from .layers import register_layer as register_layer
     from .train import History as History
     from .train import NonFiniteLossError as NonFiniteLossError
     from .train import Trainer as Trainer
@@ -37,31 +45,44 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "UNKNOWN": "typednn._shapes",
     "checked": "typednn.checking",
     "load": "typednn.export",
     "Classes": "typednn.data",
     "Dim": "typednn._shapes",
     "HyperparameterError": "typednn._shapes",
     "Input": "typednn.layers",
+    "Layer": "typednn.layers",
     "Model": "typednn._model",
+    "Params": "typednn._shapes",
+    "Shape": "typednn._shapes",
+    "Size": "typednn._shapes",
     "ShapeError": "typednn._shapes",
     "Tensor": "typednn.layers",
+    "Tokens": "typednn.layers",
+    "register_layer": "typednn.layers",
     "History": "typednn.train",
     "NonFiniteLossError": "typednn.train",
     "Trainer": "typednn.train",
 }
-_SUBMODULES = ("callbacks", "data", "losses", "metrics", "nn", "spec")
+_SUBMODULES = ("callbacks", "data", "losses", "metrics", "nn", "spec", "zoo")
 
 __all__ = [
+    "UNKNOWN",
     "Classes",
     "Dim",
     "History",
     "HyperparameterError",
     "Input",
+    "Layer",
     "Model",
     "NonFiniteLossError",
+    "Params",
+    "Shape",
     "ShapeError",
+    "Size",
     "Tensor",
+    "Tokens",
     "Trainer",
     "TypednnError",
     "callbacks",
@@ -71,7 +92,9 @@ __all__ = [
     "losses",
     "metrics",
     "nn",
+    "register_layer",
     "spec",
+    "zoo",
 ]
 
 

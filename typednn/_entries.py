@@ -26,6 +26,7 @@ def expand(
     kinds: Collection[str],
     main: Callable[[str], str | None],
     at: Callable[[Part], str],
+    more: str = "",
 ) -> tuple[str, dict[str, object]]:
     """An entry's kind and options, with the shorthand forms expanded.
 
@@ -35,6 +36,7 @@ def expand(
         kinds: The kinds it may name.
         main: A kind's main option (set by `{kind: value}`), or None if it has none.
         at: Where a part of the entry is, for messages.
+        more: Added to the hint for an unknown kind.
 
     Raises:
         TypednnError: for an entry of another form, an unknown kind (with the closest
@@ -56,7 +58,7 @@ def expand(
     if kind not in kinds:
         raise TypednnError(
             f"{at('kind')}: unknown {what} {kind!r}{did_you_mean(kind, kinds)}",
-            hint=f"the {what}s are {', '.join(sorted(kinds))}",
+            hint=f"the {what}s are {', '.join(sorted(kinds))}{more}",
         )
     if isinstance(value, dict):
         return kind, dict(value)

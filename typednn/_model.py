@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any, Generic, TypeVar
 
@@ -92,6 +93,21 @@ class Model(Generic[In, Out]):
         shapes: dict[str, dict[str, jax.ShapeDtypeStruct]] = jax.eval_shape(self.init, jax.random.key(0))
         return shapes
 
+    def count_params(self) -> int:
+        """How many numbers `init` makes (Keras's `count_params`); shared layers count once.
+
+        As in Keras, non-trainable state (BatchNorm's running mean and variance) counts
+        too; `summary` shows the trainable and non-trainable parts of a model with state.
+
+        Example:
+            >>> import typednn as tn
+            >>> from typednn import nn
+            >>> tn.Model(x := tn.Input(4), x >> nn.Dense(3)).count_params()
+            15
+        """
+        shapes = self.param_shapes()
+        return sum(math.prod(array.shape) for arrays in shapes.values() for array in arrays.values())
+
     def summary(self) -> str:
         """A Keras-style table: each layer, its output shape and parameter count."""
         shapes = self.param_shapes()
@@ -114,7 +130,12 @@ class Model(Generic[In, Out]):
         total = sum(r[3] for r in rows)
         rule = "-" * len(line(header))
         body = [line(r) for r in rows]
-        return "\n".join([f"Model {self.name!r}", line(header), rule, *body, rule, f"Total params: {total:,}"])
+        footer = [f"Total params: {total:,}"]
+        if self.lowered.has_state:  # Keras's split, shown only where there is something to split
+            names = self.lowered.state_names
+            fixed = sum(math.prod(shapes[layer][n].shape) for layer in names for n in names[layer])
+            footer += [f"Trainable params: {total - fixed:,}", f"Non-trainable params: {fixed:,}"]
+        return "\n".join([f"Model {self.name!r}", line(header), rule, *body, rule, *footer])
 
     def __repr__(self) -> str:
         return f"Model({self.inputs.shape!r} -> {self.outputs.shape!r})"

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
+import sys
 from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-from mypy.nodes import TypeInfo, Var
+from mypy.nodes import MypyFile, TypeInfo, Var
 from mypy.types import (
     AnyType,
     CallableType,
@@ -30,6 +34,7 @@ from mypy.types import (
 from ._shapes import UNKNOWN, HyperparameterError, Params, Shape, Size, Symbol
 
 TENSOR = "typednn.layers._tensor.Tensor"
+TOKENS = "typednn.layers._tensor.Tokens"
 LAYER = "typednn.layers._base.Layer"
 SEQUENTIAL = "typednn.layers._base.Sequential"
 DIM = "typednn._shapes._dims.Dim"
@@ -43,7 +48,8 @@ def value_of(typ: Type) -> Any:
     """The Python value a hyperparameter's type pins down, or UNKNOWN.
 
     `Literal[3]` (also a `Final` constant's `Literal[3]?`) is 3; a tuple of literals is a
-    tuple; a `tn.Dim` subclass is its `Symbol`; a plain `int` or `float` is UNKNOWN.
+    tuple; a `tn.Dim` subclass is its `Symbol`; a layer is its stored hyperparameters
+    (what a wrapper such as Bidirectional holds); a plain `int` or `float` is UNKNOWN.
     """
     t = get_proper_type(typ)
     if isinstance(t, LiteralType):
@@ -58,6 +64,9 @@ def value_of(typ: Type) -> Any:
         return Symbol(t.type_object().fullname)  # a Dim class passed as an argument
     if isinstance(t, Instance) and t.type.has_base(DIM):
         return Symbol(t.type.fullname)  # a Dim stored in a layer's type arguments
+    if isinstance(t, Instance) and t.type.has_base(LAYER):
+        found = layer_params(t)
+        return UNKNOWN if found is None else found
     return UNKNOWN
 
 
@@ -118,12 +127,12 @@ def tensor_shapes(typ: Type) -> list[Shape] | None:
             opened, dims = True, []  # what precedes an unknown-length run says nothing of the end
         else:
             dims.append(size_of(arg))
-    return [Shape(tuple(dims), open=opened)]
+    return [Shape(tuple(dims), open=opened, tokens=t.type.has_base(TOKENS))]
 
 
 def tensor_type(shape: Shape, named: Callable[[str], Instance], lookup: Lookup) -> Type:
-    """`Tensor[...]` spelling a shape; an open shape starts with `*tuple[Any, ...]`."""
-    info = lookup(TENSOR)
+    """`Tensor[...]` (`Tokens[...]` for token ids) spelling a shape; an open shape starts with `*tuple[Any, ...]`."""
+    info = lookup(TOKENS if shape.tokens else TENSOR)
     if info is None:
         return AnyType(TypeOfAny.special_form)
     args: list[Type] = [size_type(d, named, lookup) for d in shape.dims]
@@ -143,11 +152,44 @@ def params_class(info: TypeInfo) -> type[Params] | None:
             fullname = typ.type_object().fullname
             module, _, name = fullname.rpartition(".")
             try:
-                found = getattr(importlib.import_module(module), name)
-            except (ImportError, AttributeError):
+                found = getattr(_import(module), name)
+            except Exception:  # a custom layer's module that fails to import: not checked, never a false positive
                 return None
             return found if isinstance(found, type) and issubclass(found, Params) else None
     return None
+
+
+_CHECKED: dict[str, MypyFile] = {}
+"""The modules mypy is checking, by name (the plugin passes them in `set_modules`)."""
+
+
+def remember_modules(modules: dict[str, MypyFile]) -> None:
+    global _CHECKED  # noqa: PLW0603 - mypy hands the plugin its modules once per build
+    _CHECKED = modules
+
+
+def _import(module: str) -> ModuleType:
+    """A module, imported the way mypy found it: a custom layer's rule runs at check time.
+
+    A module of the user's code (`@tn.register_layer`) is imported from the file that
+    mypy checks under that name: mypy finds it by its own search path, which need not
+    be Python's.
+    """
+    checked = _CHECKED.get(module)
+    path = Path(checked.path) if checked is not None and checked.path else None
+    if module in sys.modules or module.startswith("typednn.") or path is None or path.suffix != ".py":
+        return importlib.import_module(module)
+    spec = importlib.util.spec_from_file_location(module, path)
+    if spec is None or spec.loader is None:
+        return importlib.import_module(module)
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[module] = loaded  # before it runs, as `import` does: dataclasses look it up
+    try:
+        spec.loader.exec_module(loaded)
+    except BaseException:
+        del sys.modules[module]
+        raise
+    return loaded
 
 
 def fields(params: type[Params]) -> list[str]:

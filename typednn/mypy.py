@@ -30,13 +30,21 @@ from mypy.nodes import (
     Decorator,
     Expression,
     FuncDef,
+    MypyFile,
     NameExpr,
     OpExpr,
     OverloadedFuncDef,
     TypeInfo,
     Var,
 )
-from mypy.plugin import FunctionContext, MethodContext, MethodSigContext, Plugin, ReportConfigContext
+from mypy.plugin import (
+    FunctionContext,
+    FunctionSigContext,
+    MethodContext,
+    MethodSigContext,
+    Plugin,
+    ReportConfigContext,
+)
 from mypy.typeops import make_simplified_union
 from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
 
@@ -46,16 +54,19 @@ from ._mypy_convert import (
     LAYER,
     SEQUENTIAL,
     TENSOR,
+    TOKENS,
     fields,
     layer_params,
     members,
     params_class,
+    remember_modules,
     size_of,
     tensor_shapes,
     tensor_type,
     type_of,
     value_of,
 )
+from ._mypy_jnp import UFUNC_CALL, jnp_name, jnp_shapes, ufunc_name, widen
 from ._shapes import (
     UNKNOWN,
     AddParams,
@@ -74,9 +85,11 @@ PARAM = ErrorCode("typednn-param", "A layer hyperparameter that is invalid", "ty
 
 INPUT = "typednn.layers._tensor.Input"
 CONCAT = "typednn.layers._merge.concat"
+RESIDUAL = "typednn.layers._merge.residual"
 TRAINER_FIT = "typednn.train._trainer.Trainer.fit"
-TENSOR_ADD = f"{TENSOR}.__add__"
-TENSOR_RSHIFT = f"{TENSOR}.__rshift__"
+# mypy names a method by the receiver's class: a `Tokens` tensor's are its own names.
+TENSOR_ADD = (f"{TENSOR}.__add__", f"{TOKENS}.__add__")
+TENSOR_RSHIFT = (f"{TENSOR}.__rshift__", f"{TOKENS}.__rshift__")
 MAX_UNION_CASES = 64
 
 Context = FunctionContext | MethodContext
@@ -85,7 +98,7 @@ Context = FunctionContext | MethodContext
 def _digest() -> str:
     """A digest of the plugin's and the rules' sources, so that cached results expire with them."""
     here = Path(__file__).parent
-    sources = sorted([here / "_mypy_convert.py", *here.glob("_shapes/*.py")])
+    sources = sorted([here / "_mypy_convert.py", here / "_mypy_jnp.py", *here.glob("_shapes/*.py")])
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
 
 
@@ -100,29 +113,47 @@ def plugin(version: str) -> type[Plugin]:
 class TypednnPlugin(Plugin):
     """Dispatches mypy's hooks to the functions below by fully qualified name."""
 
+    def set_modules(self, modules: dict[str, MypyFile]) -> None:
+        super().set_modules(modules)
+        remember_modules(modules)  # where a custom layer's rule is imported from
+
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == INPUT:
             return partial(_input, self)
         if fullname == CONCAT:
             return partial(_concat, self)
+        if fullname == RESIDUAL:
+            return partial(_residual, self)
+        name = jnp_name(fullname)
+        if name is not None:
+            return partial(_jnp_call, self, name)
         info = self._layer_class(fullname)
         if info is not None:
             return partial(_construct, self, info)
         return None
 
+    def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
+        if jnp_name(fullname) is not None:
+            return partial(_jnp_signature, self)
+        return None
+
     def get_method_signature_hook(self, fullname: str) -> Callable[[MethodSigContext], FunctionLike] | None:
+        if fullname == UFUNC_CALL:
+            return partial(_jnp_signature, self)
         # Native checks would repeat, less clearly, what the method hook reports.
-        if fullname in (TENSOR_ADD, TRAINER_FIT):
+        if fullname in (*TENSOR_ADD, TRAINER_FIT):
             return _loosen_first_argument
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
-        if fullname == TENSOR_ADD:
+        if fullname in TENSOR_ADD:
             return partial(_add, self)
-        if fullname == TENSOR_RSHIFT:
+        if fullname in TENSOR_RSHIFT:
             return partial(_tensor_rshift, self)
         if fullname == TRAINER_FIT:
             return _fit
+        if fullname == UFUNC_CALL:
+            return partial(_jnp_ufunc_call, self)
         owner, _, method = fullname.rpartition(".")
         if method in ("__call__", "__rshift__") and self._layer_class(owner) is not None:
             return partial(_layer_call if method == "__call__" else _layer_rshift, self)
@@ -176,8 +207,9 @@ def _named(ctx: Context) -> Callable[[str], Instance]:
 def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
         return ctx.default_return_type
+    dtype = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else None
     try:
-        shape = input_shape(tuple(value_of(t) for t in ctx.arg_types[0]))
+        shape = input_shape(tuple(value_of(t) for t in ctx.arg_types[0]), tokens=dtype == "int32")
     except TypednnError as error:
         return _report(ctx, error, PARAM)
     return tensor_type(shape, _named(ctx), plugin.lookup)
@@ -198,9 +230,12 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     names = fields(cls)
     starred = _star_parameters(info)
     values: dict[str, Any] = {}
+    stored: dict[str, Type] = {}  # a layer argument keeps its own type, which holds its hyperparameters
     for name, types, kinds in zip(ctx.callee_arg_names, ctx.arg_types, ctx.arg_kinds):
         if name not in names or not (types or name in starred):
             continue
+        if name is not None and len(types) == 1 and _is_layer(types[0]):
+            stored[name] = types[0]
         if any(kind in (ARG_STAR, ARG_STAR2) for kind in kinds):
             values[name] = UNKNOWN
         else:
@@ -212,7 +247,12 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     except TypeError:  # a required argument is missing: mypy reports that itself
         return ctx.default_return_type
     named = _named(ctx)
-    return Instance(info, [type_of(getattr(params, name), named, plugin.lookup) for name in names])
+    return Instance(info, [stored.get(name) or type_of(getattr(params, name), named, plugin.lookup) for name in names])
+
+
+def _is_layer(typ: Type) -> bool:
+    t = get_proper_type(typ)
+    return isinstance(t, Instance) and t.type.has_base(LAYER)
 
 
 def _star_parameters(info: TypeInfo) -> set[str]:
@@ -255,6 +295,21 @@ def _concat(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     axis = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else -1
     params = ConcatenateParams(axis=axis)
     return _apply(plugin, ctx, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes))
+
+
+def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
+    """`residual(x, block, shortcut=)`: the block's rule, the shortcut's (or none), then Add's."""
+    given = {name: types[0] for name, types in zip(ctx.callee_arg_names, ctx.arg_types) if types}
+    if "x" not in given or "block" not in given:
+        return ctx.default_return_type
+    block, shortcut = get_proper_type(given["block"]), given.get("shortcut")
+    side = get_proper_type(shortcut) if shortcut is not None else None
+
+    def rule(shapes: list[Shape]) -> Shape:
+        (x,) = shapes
+        return AddParams().output_shape(_run_layer(block, [x]), x if side is None else _run_layer(side, [x]))
+
+    return _apply(plugin, ctx, [given["x"]], rule)
 
 
 def _layer_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
@@ -359,3 +414,32 @@ def _apply(
         return ctx.default_return_type
     named = _named(ctx)
     return make_simplified_union([tensor_type(shape, named, plugin.lookup) for shape in results])
+
+
+# --- jax.numpy on tensors (a custom layer's body) ---------------------------------------
+
+
+def _jnp_signature(plugin: TypednnPlugin, ctx: FunctionSigContext | MethodSigContext) -> FunctionLike:
+    """The signature jax declares, also accepting `tn.Tensor` where it takes an `Array`."""
+    if plugin.lookup(TENSOR) is None:  # typednn is not imported: the signature is jax's, untouched
+        return ctx.default_signature
+    named = ctx.api.named_generic_type
+    anything = tensor_type(Shape.anything(), lambda name: named(name, [AnyType(TypeOfAny.special_form)]), plugin.lookup)
+    return widen(ctx.default_signature, anything)
+
+
+def _jnp_call(plugin: TypednnPlugin, name: str, ctx: Context) -> Type:
+    """A covered jax.numpy function: a `tn.Tensor` of the computed shape when a tensor is passed."""
+    try:
+        shapes = jnp_shapes(name, ctx)
+    except ShapeError as error:
+        _report(ctx, error, SHAPE)
+        shapes = [Shape.anything()]  # still a tensor, of any shape: one bug, one error
+    if shapes is None:
+        return ctx.default_return_type
+    named = _named(ctx)
+    return make_simplified_union([tensor_type(shape, named, plugin.lookup) for shape in shapes])
+
+
+def _jnp_ufunc_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
+    return _jnp_call(plugin, ufunc_name(ctx), ctx)

@@ -1,11 +1,11 @@
-"""Conv1D and Conv2D: convolutions over (length, channels) and (height, width, channels) inputs."""
+"""Conv1D, Conv2D and DepthwiseConv2D: convolutions over (length, channels) and (height, width, channels) inputs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import Shape, Size, same_size
+from ._dims import Shape, Size, product, same_size
 from ._errors import ShapeError
 from ._window import PADDINGS, WindowParams
 
@@ -91,3 +91,50 @@ class Conv2DParams(ConvParams):
     kernel: Size | tuple[Size, Size]
     stride: Size | tuple[Size, Size] = 1
     dilation: Size | tuple[Size, Size] = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class DepthwiseConv2DParams(WindowParams):
+    """`DepthwiseConv2D(kernel, depth_multiplier=, stride=, padding=, in_channels=, dilation=)`, NHWC.
+
+    Each input channel is convolved on its own into `depth_multiplier` output channels: a
+    grouped convolution with one group per input channel. The spatial arithmetic is the
+    windowed rule's (`slide_axes`), the same as Conv2D's.
+
+    Example:
+        >>> DepthwiseConv2DParams(kernel=3, depth_multiplier=2).output_shape(Shape.of(28, 28, 8))
+        (26, 26, 16)
+    """
+
+    layer: ClassVar[str] = "DepthwiseConv2D"
+    axes: ClassVar[tuple[str, ...]] = ("height", "width")
+    kernel: Size | tuple[Size, Size]
+    depth_multiplier: Size = 1
+    stride: Size | tuple[Size, Size] = 1
+    padding: str = "valid"
+    in_channels: Size | None = None
+    dilation: Size | tuple[Size, Size] = 1
+    use_bias: bool = True
+
+    def __post_init__(self) -> None:
+        self.positive("kernel", "depth_multiplier", "stride", "dilation")
+        self.positive("in_channels", allow_none=True)
+        self.one_of("padding", PADDINGS)
+        self.check_per_axis("kernel", "stride", "dilation")
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        sizes, channels = self.spatial(x, hint=f"{self.layer} takes {_LAYOUTS[2]}")
+        if self.in_channels is not None and same_size(channels, self.in_channels) is False:
+            raise ShapeError(self.describe(), f"{self.in_channels!r} input channels", repr(x))
+        out = self.slide_axes(
+            x,
+            sizes,
+            self.per_axis("kernel"),
+            self.per_axis("stride"),
+            self.per_axis("dilation"),
+            hint="use padding='same', a smaller kernel, or less downsampling before this layer",
+        )
+        # A named channel axis survives a multiplier of 1 only: the rules name no products.
+        filters = channels if self.depth_multiplier == 1 else product((channels, self.depth_multiplier))
+        return Shape.of(*out, filters)

@@ -35,6 +35,13 @@ def check_features(model_in: Shape, features: Shape) -> None:
     Raises:
         ShapeError: if they differ.
     """
+    if model_in.tokens and features.tokens is False:
+        raise ShapeError(
+            "Trainer.fit",
+            f"token ids of shape {model_in!r} (the model's input is tn.Tokens)",
+            f"data whose features are floats of shape {features!r}",
+            hint="token ids are integer arrays: give the data as int32",
+        )
     if not _agree(model_in, features):
         raise ShapeError(
             "Trainer.fit",

@@ -71,19 +71,23 @@ class Shape:
         dims: The known axes. When `open` is set these are the trailing axes only.
         open: Whether an unknown number of unknown axes precede `dims`; this is
             what is known of the input of a layer composed before it is applied.
+        tokens: Whether the tensor holds integer token ids (`tn.Input(..., dtype="int32")`,
+            typed `tn.Tokens`) rather than float features; None when unknown. Only a
+            layer that takes tokens (`Embedding`) accepts them, and it accepts nothing else.
     """
 
     dims: tuple[Size, ...]
     open: bool = False
+    tokens: bool | None = False
 
     @classmethod
-    def of(cls, *dims: Size) -> Shape:
-        return cls(tuple(dims))
+    def of(cls, *dims: Size, tokens: bool = False) -> Shape:
+        return cls(tuple(dims), tokens=tokens)
 
     @classmethod
     def anything(cls) -> Shape:
-        """A shape of unknown rank."""
-        return cls((), open=True)
+        """A shape of unknown rank (and unknown kind)."""
+        return cls((), open=True, tokens=None)
 
     @property
     def rank(self) -> int | None:

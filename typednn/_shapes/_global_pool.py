@@ -37,3 +37,20 @@ class GlobalAvgPool2DParams(GlobalPool2DParams):
 @dataclass(frozen=True, kw_only=True)
 class GlobalMaxPool2DParams(GlobalPool2DParams):
     layer: ClassVar[str] = "GlobalMaxPool2D"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalAvgPool1DParams(Params):
+    """`GlobalAvgPool1D()`: (length, channels) to (channels,), the mean over the sequence.
+
+    Example:
+        >>> GlobalAvgPool1DParams().output_shape(Shape.of(128, 64))
+        (64,)
+    """
+
+    layer: ClassVar[str] = "GlobalAvgPool1D"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        _, channels = self.layout(x, ("length", "channels"), hint="GlobalAvgPool1D takes NLC sequences")
+        return Shape.of(channels)

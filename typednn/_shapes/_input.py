@@ -6,8 +6,8 @@ from .._errors import TypednnError
 from ._dims import Shape, is_size
 
 
-def input_shape(sizes: tuple[object, ...]) -> Shape:
-    """The shape `tn.Input(*sizes)` stands for.
+def input_shape(sizes: tuple[object, ...], *, tokens: bool = False) -> Shape:
+    """The shape `tn.Input(*sizes)` stands for (`tokens`: with `dtype="int32"`).
 
     Raises:
         TypednnError: if a size is not a positive int or a named `Dim`.
@@ -19,4 +19,4 @@ def input_shape(sizes: tuple[object, ...]) -> Shape:
                 f"Input({written}): every size must be a positive int or a tn.Dim subclass, but got {size!r}",
                 hint="the batch axis is implicit: give the sizes of one example, e.g. tn.Input(28, 28, 1)",
             )
-    return Shape(tuple(s for s in sizes if is_size(s)))
+    return Shape(tuple(s for s in sizes if is_size(s)), tokens=tokens)

@@ -120,3 +120,34 @@ class GroupNormParams(NormParams):
                 f" the groups must divide {channels}: {divisors}",
             )
         return x
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchNormParams(NormParams):
+    """`BatchNorm(momentum=, epsilon=, use_bias=, use_scale=)`: normalised over the batch, same shape.
+
+    The statistics span every axis but the last (the batch, and height and width for
+    NHWC or length for NLC); the defaults are Keras's (momentum 0.99, epsilon 1e-3).
+
+    Example:
+        >>> BatchNormParams().output_shape(Shape.of(32, 32, 64))
+        (32, 32, 64)
+    """
+
+    layer: ClassVar[str] = "BatchNorm"
+    momentum: float | Unknown = 0.99
+    epsilon: float | Unknown = 1e-3
+    use_bias: bool = True
+    use_scale: bool = True
+
+    def __post_init__(self) -> None:
+        self.check_epsilon(self.epsilon)
+        momentum = self.momentum
+        if isinstance(momentum, Unknown):
+            return
+        number = isinstance(momentum, (int, float)) and not isinstance(momentum, bool)
+        if not number or not 0 <= momentum <= 1:
+            raise self.fail(
+                f"momentum must be a number from 0 to 1, but is {momentum!r}",
+                hint="the running statistics keep this share of their value each step; e.g. momentum=0.99",
+            )

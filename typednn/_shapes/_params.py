@@ -27,10 +27,13 @@ class Params:
     Class attributes:
         layer: The layer's name in messages, e.g. ``"Dense"``.
         arity: How many input tensors the layer takes; None for two or more.
+        takes_tokens: Whether the layer takes integer token ids (`Embedding`) instead of
+            float features.
     """
 
     layer: ClassVar[str]
     arity: ClassVar[int | None] = 1
+    takes_tokens: ClassVar[bool] = False
 
     def rule(self, *inputs: Shape) -> Shape:
         """The output shape for these input shapes; raises `ShapeError` if there is none."""
@@ -55,7 +58,25 @@ class Params:
             raise ShapeError(self.describe(), "two or more inputs", f"{len(inputs)}")
         if self.arity is not None and len(inputs) != self.arity:
             raise ShapeError(self.describe(), f"{self.arity} input(s)", f"{len(inputs)}")
+        for x in inputs:
+            if x.tokens is not None and x.tokens != self.takes_tokens:
+                raise self._wrong_kind(x)
         return self.rule(*inputs)
+
+    def _wrong_kind(self, x: Shape) -> ShapeError:
+        if self.takes_tokens:
+            return ShapeError(
+                self.describe(),
+                'integer token ids (a tn.Tokens tensor, from tn.Input(..., dtype="int32"))',
+                f"float features {x!r}",
+                hint='token ids come from the model input: tn.Input(..., dtype="int32"), or `dtype: int32` in a spec',
+            )
+        return ShapeError(
+            self.describe(),
+            "float features",
+            f"token ids {x!r}",
+            hint="turn token ids into features first, e.g. with nn.Embedding(vocab, features)",
+        )
 
     @classmethod
     def default(cls, name: str) -> Any:
@@ -118,6 +139,8 @@ def _float_fields(cls: type[Params]) -> frozenset[str]:
 
 
 def _show(value: object) -> str:
+    if isinstance(value, Params):  # a wrapped layer's hyperparameters, e.g. Bidirectional's
+        return value.describe()
     if isinstance(value, tuple):
         return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)

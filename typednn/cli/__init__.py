@@ -24,6 +24,7 @@ from .._errors import TypednnError
 from ._check import MYPY_CONFIG as MYPY_CONFIG
 from ._check import add_check
 from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
+from ._imports import import_modules
 from ._usage import UsageError
 
 __all__ = ["MYPY_CONFIG", "main", "parser"]
@@ -40,6 +41,16 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for add in (add_check, add_summary, add_train, add_evaluate, add_predict, add_codegen, add_schema):
         add(commands)
+    for command in commands.choices.values():
+        command.add_argument(
+            "--import",
+            dest="imports",
+            action="append",
+            default=[],
+            metavar="MODULE",
+            help="import this module first, so that the custom layers it registers are kinds"
+            " (a dotted name, or a .py file under the current directory); repeatable",
+        )
     return root
 
 
@@ -47,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = parser().parse_args(argv)
     try:
+        import_modules(args.imports)
         code: int = args.run(args)
     except UsageError as error:
         _print_error(error)

@@ -89,7 +89,9 @@ class Dataset(Generic[Features, Target]):
 
     @property
     def feature_shape(self) -> Shape:
-        return Shape(tuple(int(d) for d in self._features.shape[1:]))
+        """One example's feature shape; integer features are token ids (`tn.Tokens`)."""
+        tokens = bool(np.issubdtype(self._features.dtype, np.integer))
+        return Shape(tuple(int(d) for d in self._features.shape[1:]), tokens=tokens)
 
     @property
     def target_shape(self) -> Shape | None:
@@ -248,7 +250,9 @@ def from_arrays(features: Any, targets: Any, *, classes: ClassesOption = None) -
     """A dataset from NumPy or JAX arrays.
 
     Args:
-        features: Shape `(examples, *feature_dims)`; stored as float32.
+        features: Shape `(examples, *feature_dims)`; stored as float32, or as int32 when
+            they are integers (token ids for a `tn.Tokens` model input; a float model
+            reads them as float32).
         targets: Integer class ids of shape `(examples,)` (the class count is inferred
             unless given), class names (a `str` array: sorted, they become ids), or
             float targets of shape `(examples, *target_dims)`.
@@ -263,6 +267,7 @@ def from_arrays(features: Any, targets: Any, *, classes: ClassesOption = None) -
         >>> len(data), data.classes
         (6, 3)
     """
-    x = np.asarray(features, dtype=np.float32)
+    x = np.asarray(features)
+    x = x.astype(np.int32 if np.issubdtype(x.dtype, np.integer) else np.float32, copy=False)
     found = typed_targets(np.asarray(targets), classes=classes, where="targets")
     return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)

@@ -12,7 +12,8 @@ This is the `model` section of an export's spec.json, and the format spec files 
        {"dense": {"units": 10, "name": "dense"}}]}
 
 - `input` lists one example's sizes (the batch axis is implicit): ints, or a named
-  `tn.Dim`'s full name (`"myproject.dims.Seq"`).
+  `tn.Dim`'s full name (`"myproject.dims.Seq"`). `dtype: int32` makes the input token
+  ids (`tn.Tokens`, for an embedding); the default, `float32`, is features.
 - Each entry of `layers` is one `{kind: options}` pair. The kinds are `KINDS` of
   `layers/_registry.py` (`dense`, `conv2d`..., and each activation by its function:
   `relu`...); the options are the fields of the layer's hyperparameter dataclass, plus:
@@ -40,12 +41,14 @@ from .._model import Model
 from .._shapes import HyperparameterError, ShapeError, input_shape
 from .._words import did_you_mean, no_unknown_keys, show
 from ..graph import AnyLayer, AnyTensor, Graph
-from ..layers import Node, Tensor
+from ..layers import Node, Tensor, Tokens
 from ..layers._registry import KINDS, Kind, kind_of
 from ._options import decode_options, decode_size, encode_options, encode_size
 
 INPUT = "input"
 """The name of the model input in `inputs`."""
+FEATURES, TOKENS = "float32", "int32"
+"""The model input's `dtype`: float features (the default) or integer token ids."""
 REUSE = "reuse"
 """The kind of an entry that applies an earlier layer again."""
 _RESERVED = ("inputs", "name")
@@ -105,7 +108,7 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
             if kind is None:
                 raise TypednnError(
                     f"{name}: {type(layer).__name__} has no kind that a spec can name",
-                    hint=f"only the layers of typednn.nn can be written: {', '.join(sorted(KINDS))}",
+                    hint="the layers of typednn.nn can be written, and custom layers marked with @tn.register_layer",
                 )
             kind_name, options = kind.name, encode_options(kind, layer.params)
         written.add(id(layer))
@@ -115,7 +118,8 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         names[id(tensor)] = name
         previous = tensor
         entries.append({kind_name: options})
-    return {"input": [encode_size(size) for size in x.shape.dims], "layers": entries}
+    dtype = {"dtype": TOKENS} if x.shape.tokens else {}
+    return {"input": [encode_size(size) for size in x.shape.dims], **dtype, "layers": entries}
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -162,11 +166,11 @@ def graph_from_dict(
     at = locate or default_locator(source)
     if not isinstance(section, dict):
         raise TypednnError(f"{at(())}: must be a mapping with 'input' and 'layers', not {show(section)}")
-    no_unknown_keys(section, ("input", "layers"), at(()))
+    no_unknown_keys(section, ("input", "dtype", "layers"), at(()))
     for key in ("input", "layers"):
         if key not in section:
             raise TypednnError(f"{at(())}: {key!r} is missing", hint="a model has 'input' and 'layers'")
-    x = _input(section["input"], at)
+    x = _input(section["input"], section.get("dtype", FEATURES), at)
     layers = section["layers"]
     if not isinstance(layers, list) or not layers:
         raise TypednnError(f"{at(('layers',))}: must be a non-empty list of layers, not {show(layers)}")
@@ -208,17 +212,23 @@ def graph_from_dict(
         raise error.at(locations.get(error.where or "", f"{source}: {error.where}")) from None
 
 
-def _input(value: object, at: Locator) -> AnyTensor:
+def _input(value: object, dtype: object, at: Locator) -> AnyTensor:
     if not isinstance(value, list):
         raise TypednnError(
             f"{at(('input',))}: must be a list of sizes, such as [28, 28, 1], not {show(value)}",
             hint="the batch axis is implicit",
         )
+    if dtype not in (FEATURES, TOKENS):
+        raise TypednnError(
+            f"{at(('dtype',))}: the input dtype is {FEATURES!r} (features) or {TOKENS!r} (token ids),"
+            f" not {show(dtype)}",
+            hint="token ids feed an embedding layer",
+        )
     try:
-        shape = input_shape(tuple(decode_size(size) for size in value))
+        shape = input_shape(tuple(decode_size(size) for size in value), tokens=dtype == TOKENS)
     except TypednnError as error:
         raise TypednnError(f"{at(('input',))}: {error.message}", hint=error.hint) from None
-    return Tensor(Node(None, ()), shape)
+    return (Tokens if shape.tokens else Tensor)(Node(None, ()), shape)
 
 
 def _entry(entry: object, where: str) -> tuple[str, dict[str, object]]:
@@ -229,6 +239,7 @@ def _entry(entry: object, where: str) -> tuple[str, dict[str, object]]:
         kinds=[*KINDS, REUSE],
         main=lambda kind: "layer" if kind == REUSE else KINDS[kind].main_option(),
         at=lambda part: where,
+        more="; a custom layer is a kind once its module is imported (typednn --import MODULE)",
     )
 
 

@@ -2,7 +2,9 @@
 
 JSON has no tuples and no named dims: a pair is a list (`[3, 3]`), and a named
 `tn.Dim` is its full name (`"myproject.dims.Seq"`), which loading turns back into the
-same `Symbol`. A string becomes a `Symbol` only where the field takes a size.
+same `Symbol`. A string becomes a `Symbol` only where the field takes a size. A field
+holding a wrapped layer's hyperparameters (Bidirectional's `wrapped`) is a one-key entry
+as in a spec's layer list: `{lstm: 64}` or `{lstm: {units: 64, reverse: true}}`.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .._entries import expand
 from .._errors import TypednnError
 from .._shapes import HyperparameterError, Params, Size, Symbol
 from .._words import did_you_mean
-from ..layers._registry import Kind
+from ..layers._registry import KINDS, Kind
 
 # A Dim's full name is `module.QualName` (`module.f.<locals>.Seq` for a local class): at
 # least one dot, so `"same"` or `"abc"` where a size belongs is a type error, not an axis.
@@ -56,7 +59,26 @@ def encode_options(kind: Kind, params: Params) -> dict[str, Any]:
     return options
 
 
+def params_kind(params: Params) -> Kind | None:
+    """The most specific kind whose layer these hyperparameters build (`lstm` for an LSTM's)."""
+    matches = [
+        kind
+        for kind in KINDS.values()
+        if kind.layer.params_type is type(params)
+        and all(getattr(params, key) == value for key, value in kind.fixed.items())
+    ]
+    return max(matches, key=lambda kind: len(kind.fixed), default=None)
+
+
 def _encode(value: object, what: str) -> Any:
+    if isinstance(value, Params):
+        kind = params_kind(value)
+        if kind is None:
+            raise TypednnError(f"{what} is {value.describe()}, which has no kind a file can name")
+        options = encode_options(kind, value)
+        main = kind.main_option()
+        # The shorthand a person writes, `{lstm: 64}`, when the main option is all there is.
+        return {kind.name: options[main] if main is not None and list(options) == [main] else options}
     if isinstance(value, tuple):
         return [_encode(item, what) for item in value]
     if value is None or isinstance(value, (bool, int, float, str)):
@@ -104,6 +126,10 @@ def decode_options(
             )
         field_type = hints[option]
         symbolic = _mentions(field_type, Symbol)
+        nested = _nested_kinds(field_type)
+        if nested:
+            values[option] = _decode_nested(value, nested, at(option) if at else where)
+            continue
         decoded = _decode(value, symbolic=symbolic)
         if not _matches(decoded, field_type):
             raise HyperparameterError(
@@ -119,6 +145,29 @@ def decode_options(
             hint=f"e.g. {{{kind.name}: {{{missing[0]}: ...}}}}",
         )
     return values
+
+
+def _nested_kinds(hint: Any) -> dict[str, Kind]:
+    """The kinds whose hyperparameters a field may hold (none for a field of plain values)."""
+    classes = [arg for arg in (_union_args(hint) or (hint,)) if isinstance(arg, type) and issubclass(arg, Params)]
+    return {kind.name: kind for kind in KINDS.values() if kind.layer.params_type in classes}
+
+
+def _decode_nested(value: object, kinds: Mapping[str, Kind], where: str) -> Params:
+    """A wrapped layer's hyperparameters from its one-key entry, validated as its own entry is."""
+    name, given = expand(
+        value,
+        what="layer kind",
+        kinds=list(kinds),
+        main=lambda kind: kinds[kind].main_option(),
+        at=lambda part: where,
+    )
+    kind = kinds[name]
+    decoded = decode_options(kind, given, where=where, reserved=())
+    try:
+        return kind.layer.params_type(**kind.fixed, **decoded)
+    except HyperparameterError as error:
+        raise HyperparameterError(f"{where}: {error.message}", hint=error.hint) from None
 
 
 def _decode(value: object, *, symbolic: bool) -> object:
@@ -168,5 +217,7 @@ def _describe(hint: Any) -> str:
         return "[" + ", ".join(map(_describe, args)) + "]"
     if hint is Symbol:
         return "Dim name"
+    if isinstance(hint, type) and issubclass(hint, Params):
+        return " | ".join(f"{{{name}: ...}}" for name in _nested_kinds(hint))
     # The unknown size only exists at check time: no file states it.
     return _WORDS.get(hint, "")

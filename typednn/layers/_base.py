@@ -38,6 +38,9 @@ class Layer(Generic[*P]):
     # Whether XLA:CPU runs this layer's gradients far slower inside a loop body than
     # outside one (convolutions: jax-ml/jax#12868); the trainer then unrolls its steps.
     slow_in_cpu_loops: ClassVar[bool] = False
+    # The names of the layer's non-trainable arrays (`init_state` makes them): known
+    # without making them, so lowering splits them from the parameters with no JAX work.
+    state_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Params, *, name: str | None = None) -> None:
         self.params = params
@@ -92,14 +95,46 @@ class Layer(Generic[*P]):
         """The forward computation on batched arrays."""
         raise NotImplementedError
 
+    def init_state(self, *inputs: Shape) -> ParamTree:
+        """Fresh non-trainable state (BatchNorm's running statistics); none by default.
+
+        State arrays sit beside the parameters in the layer's entry of `params` (so
+        exports, checkpoints and `Model.apply` carry them), but the optimizer never sees
+        them: the trainer splits them off (`Lowered.split`) and takes them from
+        `apply_with_state` instead of from gradients.
+        """
+        return {}
+
+    def apply_with_state(
+        self,
+        params: ParamTree,
+        state: ParamTree,
+        *xs: jax.Array,
+        key: jax.Array | None,
+        training: bool,
+        mask: jax.Array | None = None,
+    ) -> tuple[jax.Array, ParamTree]:
+        """The forward computation and the updated state; only layers with `state_names`.
+
+        `mask` (one bool per example) is False for the padding of a ragged last batch,
+        which must not count in batch statistics.
+        """
+        raise NotImplementedError
+
+    @property
+    def has_state(self) -> bool:
+        """Whether the layer keeps non-trainable state (the arrays named in `state_names`)."""
+        return bool(self.state_names)
+
     @property
     def has_params(self) -> bool:
         """Whether the layer has parameters (it overrides `init`)."""
         return type(self).init is not Layer.init
 
     def default_name(self) -> str:
-        """The name a model gives this layer when none was given: `dense`, `conv2d`..."""
-        return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(self).__name__).lower()
+        """The name a model gives this layer when none was given: its kind (`dense`, `conv2d`...)."""
+        kind = vars(type(self)).get("kind")  # a subclass that states no kind computes something else
+        return kind if isinstance(kind, str) else re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(self).__name__).lower()
 
     @property
     def stochastic(self) -> bool:

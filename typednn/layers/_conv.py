@@ -1,4 +1,4 @@
-"""Conv1D and Conv2D: convolutions on NLC sequences and NHWC images."""
+"""Conv1D, Conv2D and DepthwiseConv2D: convolutions on NLC sequences and NHWC images."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import Conv1DParams, Conv2DParams, ConvParams, Dim, Shape
+from .._shapes import Conv1DParams, Conv2DParams, ConvParams, DepthwiseConv2DParams, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import bias_init, concrete, ints, kernel_init
 from ._tensor import size_of
@@ -33,23 +33,26 @@ class _Conv(Layer[*P]):
         return params
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        # The same operations as flax.nnx.Conv.
         (x,) = xs
-        p = self.params
-        spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two
-        y = lax.conv_general_dilated(
-            x,
-            params["kernel"],
-            ints(p.per_axis("stride"), "stride"),
-            p.padding.upper(),
-            lhs_dilation=(1,) * len(p.axes),
-            rhs_dilation=ints(p.per_axis("dilation"), "dilation"),
-            dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
-            feature_group_count=concrete(p.groups, "groups"),
-        )
-        if "bias" in params:
-            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
-        return y
+        return convolve(self.params, params, x, groups=concrete(self.params.groups, "groups"))
+
+
+def convolve(p: ConvParams | DepthwiseConv2DParams, params: ParamTree, x: jax.Array, *, groups: int) -> jax.Array:
+    """The same operations as flax.nnx.Conv, for any number of spatial axes and groups."""
+    spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two
+    y = lax.conv_general_dilated(
+        x,
+        params["kernel"],
+        ints(p.per_axis("stride"), "stride"),
+        p.padding.upper(),
+        lhs_dilation=(1,) * len(p.axes),
+        rhs_dilation=ints(p.per_axis("dilation"), "dilation"),
+        dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
+        feature_group_count=groups,
+    )
+    if "bias" in params:
+        y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
+    return y
 
 
 class Conv1D(_Conv[*P]):
@@ -158,3 +161,75 @@ class Conv2D(_Conv[*P]):
             ),
             name=name,
         )
+
+
+class DepthwiseConv2D(Layer[*P]):
+    """A depthwise 2-D convolution over (height, width, channels) inputs.
+
+    Each input channel is convolved on its own with `depth_multiplier` kernels, so the
+    output has ``channels * depth_multiplier`` channels: `flax.nnx.Conv(c, c * m,
+    feature_group_count=c)`, output channel ``i * m + j`` coming from input channel ``i``.
+
+    Args:
+        kernel: The window size, an int or a (height, width) pair.
+        depth_multiplier: How many output channels each input channel gives.
+        stride: The step between windows.
+        padding: ``"valid"`` (no padding) or ``"same"`` (output size = ceil(input / stride)).
+        in_channels: The number of input channels, when you want mypy to check it.
+        dilation: The spacing between kernel taps.
+        use_bias: Whether to add a learned bias.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.DepthwiseConv2D(3, depth_multiplier=2, stride=2)(tn.Input(32, 32, 8)).shape
+        (15, 15, 16)
+    """
+
+    params_type = DepthwiseConv2DParams
+    kind = "depthwise_conv2d"
+    slow_in_cpu_loops = True
+    params: DepthwiseConv2DParams
+
+    def __init__(
+        self,
+        kernel: int | tuple[int, int],
+        *,
+        depth_multiplier: int = DepthwiseConv2DParams.default("depth_multiplier"),
+        stride: int | tuple[int, int] = DepthwiseConv2DParams.default("stride"),
+        padding: Padding = DepthwiseConv2DParams.default("padding"),
+        in_channels: int | type[Dim] | None = DepthwiseConv2DParams.default("in_channels"),
+        dilation: int | tuple[int, int] = DepthwiseConv2DParams.default("dilation"),
+        use_bias: bool = DepthwiseConv2DParams.default("use_bias"),
+        name: str | None = None,
+    ) -> None:
+        channels = None if in_channels is None else size_of(in_channels)
+        super().__init__(
+            DepthwiseConv2DParams(
+                kernel=kernel,
+                depth_multiplier=depth_multiplier,
+                stride=stride,
+                padding=padding,
+                in_channels=channels,
+                dilation=dilation,
+                use_bias=use_bias,
+            ),
+            name=name,
+        )
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        p = self.params
+        channels = concrete(x.last, f"{self!r}: the input channels")
+        filters = channels * concrete(p.depth_multiplier, f"{self!r}: depth_multiplier")
+        # One input channel per group: the kernel's input axis is 1, as in flax.nnx.Conv.
+        shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), 1, filters)
+        params = {"kernel": kernel_init(key, shape, jnp.float32)}
+        if p.use_bias:
+            params["bias"] = bias_init(key, (filters,), jnp.float32)
+        return params
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        return convolve(self.params, params, x, groups=x.shape[-1])

@@ -1,11 +1,11 @@
-"""GlobalAvgPool2D and GlobalMaxPool2D on NHWC images."""
+"""GlobalAvgPool2D and GlobalMaxPool2D on NHWC images; GlobalAvgPool1D on NLC sequences."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
-from .._shapes import GlobalAvgPool2DParams, GlobalMaxPool2DParams
+from .._shapes import GlobalAvgPool1DParams, GlobalAvgPool2DParams, GlobalMaxPool2DParams
 from ._base import Layer, P, ParamTree
 
 
@@ -54,3 +54,25 @@ class GlobalMaxPool2D(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return jnp.max(_spatial(xs[0]), axis=(1, 2))
+
+
+class GlobalAvgPool1D(Layer[*P]):
+    """The mean of each channel over the sequence: (length, channels) to (channels,).
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.GlobalAvgPool1D()(tn.Input(128, 64)).shape
+        (64,)
+    """
+
+    params_type = GlobalAvgPool1DParams
+    kind = "global_avg_pool1d"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        super().__init__(GlobalAvgPool1DParams(), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        _batch, _length, _channels = x.shape  # NLC is the contract
+        return jnp.mean(x, axis=1)

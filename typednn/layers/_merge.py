@@ -56,3 +56,28 @@ def concat(
         (10, 784)
     """
     return Concatenate(axis=axis)(*tensors)
+
+
+def residual(
+    x: Tensor[*tuple[Any, ...]],
+    block: Layer[*tuple[Any, ...]],
+    *,
+    shortcut: Layer[*tuple[Any, ...]] | None = None,
+) -> Tensor[*tuple[Any, ...]]:
+    """`block(x) + x`, or `block(x) + shortcut(x)`: a residual connection, as ResNets write it.
+
+    The block's output must have the shortcut's shape (`Add`'s rule); mypy checks that
+    when the sizes are literals. A `shortcut` (e.g. a strided 1x1 convolution) matches
+    the shapes where the block changes them.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> x = tn.Input(8, 8, 16)
+        >>> nn.residual(x, nn.Conv2D(16, kernel=3, padding="same") >> nn.relu).shape
+        (8, 8, 16)
+        >>> down = nn.Conv2D(32, kernel=3, stride=2, padding="same")
+        >>> nn.residual(x, down, shortcut=nn.Conv2D(32, kernel=1, stride=2)).shape
+        (4, 4, 32)
+    """
+    return Add()(block(x), x if shortcut is None else shortcut(x))

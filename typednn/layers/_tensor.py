@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from typing_extensions import TypeVarTuple
 
+from .._errors import TypednnError
 from .._shapes import Dim, Shape, Size, Symbol, input_shape
 
 if TYPE_CHECKING:
@@ -60,6 +61,26 @@ class Tensor(Generic[*Dims]):
         return f"Tensor{self.shape!r}"
 
 
+class Tokens(Tensor[*Dims]):
+    """A symbolic tensor of integer token ids: what `tn.Input(..., dtype="int32")` gives.
+
+    Only a layer that takes tokens accepts one (`nn.Embedding`); it gives float
+    features. The model then takes int32 arrays.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> ids = tn.Input(128, dtype="int32")
+        >>> ids, (ids >> nn.Embedding(1000, 64)).shape
+        (Tokens(128,), (128, 64))
+    """
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Tokens{self.shape!r}"
+
+
 def size_of(value: int | type[Dim]) -> Size:
     """A size as the rules see it: a `tn.Dim` subclass becomes its `Symbol`.
 
@@ -68,20 +89,36 @@ def size_of(value: int | type[Dim]) -> Size:
     return Symbol.of(value) if isinstance(value, type) and issubclass(value, Dim) else value
 
 
-def Input(*dims: int | type[Dim]) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
+@overload
+def Input(*dims: int | type[Dim], dtype: Literal["float32"] = ...) -> Tensor[*tuple[Any, ...]]: ...
+@overload
+def Input(*dims: int | type[Dim], dtype: Literal["int32"]) -> Tokens[*tuple[Any, ...]]: ...
+def Input(*dims: int | type[Dim], dtype: Literal["float32", "int32"] = "float32") -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
     """A model input: a symbolic tensor of one example's shape.
 
     Args:
         *dims: The size of each axis: an int, or a `tn.Dim` subclass for an axis whose
             size varies with the data. The batch axis is implicit.
+        dtype: ``"float32"`` for features, ``"int32"`` for token ids (a `Tokens`
+            tensor, for `nn.Embedding`).
 
     Returns:
         A `Tensor` of that shape. Under the mypy plugin, `Input(28, 28, 1)` has type
-        `Tensor[L[28], L[28], L[1]]`.
+        `Tensor[L[28], L[28], L[1]]`, and `Input(128, dtype="int32")` `Tokens[L[128]]`.
+
+    Raises:
+        TypednnError: for a size that is not a positive int or a `tn.Dim`, or another dtype.
 
     Example:
         >>> import typednn as tn
         >>> tn.Input(28, 28, 1)
         Tensor(28, 28, 1)
     """
-    return Tensor(Node(None, ()), input_shape(tuple(size_of(d) for d in dims)))
+    if dtype not in ("float32", "int32"):
+        raise TypednnError(
+            f"Input: dtype must be 'float32' (features) or 'int32' (token ids), not {dtype!r}",
+            hint='token ids for nn.Embedding: tn.Input(128, dtype="int32")',
+        )
+    tokens = dtype == "int32"
+    shape = input_shape(tuple(size_of(d) for d in dims), tokens=tokens)
+    return (Tokens if tokens else Tensor)(Node(None, ()), shape)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -18,15 +18,54 @@ Params = dict[str, dict[str, jax.Array]]
 class Lowered:
     """The pure functions of a model.
 
+    Non-trainable state (BatchNorm's running statistics) sits in `params` beside the
+    parameters, in its layer's entry, so exports, checkpoints and `apply` carry it as
+    they carry weights (Keras's `weights` hold both, as flax.nnx's `nnx.state` does).
+    `split` separates it for the optimizer; `apply_updating` gives its new values.
+
     Attributes:
         init: `init(key) -> params`, a dict from layer name to that layer's arrays.
         apply: `apply(params, *xs, key=None, training=False) -> outputs`, on arrays of
             shape `(batch, *input_dims)`; one output comes back as an array, several as
-            a tuple.
+            a tuple. It reads state but does not update it.
+        apply_updating: Like `apply`, returning `(outputs, state)`: the state arrays as
+            this forward pass updated them (`{layer: {name: array}}`; empty for
+            models without state). Its `mask=` (a bool per example) leaves padding
+            examples out of batch statistics.
+        state_names: The names of each stateful layer's state arrays, by layer name.
     """
 
     init: Callable[[jax.Array], Params]
     apply: Callable[..., Any]
+    apply_updating: Callable[..., tuple[Any, Params]]
+    state_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def has_state(self) -> bool:
+        """Whether some layer keeps non-trainable state."""
+        return bool(self.state_names)
+
+    def split(self, params: Params) -> tuple[Params, Params]:
+        """`(trainable, state)`: the parameters the optimizer updates, and the state it must not."""
+        trainable: Params = {}
+        state: Params = {}
+        for layer, arrays in params.items():
+            names = self.state_names.get(layer, ())
+            kept = {name: array for name, array in arrays.items() if name not in names}
+            held = {name: array for name, array in arrays.items() if name in names}
+            if kept:
+                trainable[layer] = kept
+            if held:
+                state[layer] = held
+        return trainable, state
+
+    @staticmethod
+    def merge(trainable: Params, state: Params) -> Params:
+        """The inverse of `split`: each layer's parameters and state in one entry again."""
+        merged = {layer: dict(arrays) for layer, arrays in trainable.items()}
+        for layer, arrays in state.items():
+            merged.setdefault(layer, {}).update(arrays)
+        return merged
 
 
 def check_inputs(graph: Graph, xs: tuple[jax.Array, ...]) -> None:
@@ -61,29 +100,49 @@ def lower(graph: Graph) -> Lowered:
         assert node.layer is not None
         first_inputs.setdefault(id(node.layer), tuple(t.shape for t in node.inputs))
 
+    state_names = {graph.name(layer): layer.state_names for layer in layers if layer.has_state}
+
     def init(key: jax.Array) -> Params:
         params: Params = {}
         keys = jax.random.split(key, max(len(layers), 1))
         for layer_key, layer in zip(keys, layers):
-            arrays = layer.init(layer_key, *first_inputs[id(layer)])
+            shapes = first_inputs[id(layer)]
+            arrays = layer.init(layer_key, *shapes) | layer.init_state(*shapes)
             if arrays:
                 params[graph.name(layer)] = arrays
         return params
 
-    def apply(params: Params, *xs: jax.Array, key: jax.Array | None = None, training: bool = False) -> Any:
+    def apply_updating(
+        params: Params,
+        *xs: jax.Array,
+        key: jax.Array | None = None,
+        training: bool = False,
+        mask: jax.Array | None = None,
+    ) -> tuple[Any, Params]:
         check_inputs(graph, xs)
         values: dict[int, jax.Array] = {id(t): x for t, x in zip(graph.inputs, xs)}
+        state: Params = {}
         for step, (node, tensor) in enumerate(nodes):
             layer = node.layer
             assert layer is not None
             layer_key = jax.random.fold_in(key, step) if key is not None and layer.stochastic else None
-            values[id(tensor)] = layer.apply(
-                params.get(graph.name(layer), {}),
-                *(values[id(x)] for x in node.inputs),
-                key=layer_key,
-                training=training,
-            )
+            name = graph.name(layer)
+            arrays = params.get(name, {})
+            inputs = (values[id(x)] for x in node.inputs)
+            if layer.has_state:
+                # A layer applied twice sees the state its first application left, as a
+                # flax.nnx module called twice does.
+                held = state.get(name) or {k: arrays[k] for k in layer.state_names}
+                own = {k: v for k, v in arrays.items() if k not in layer.state_names}
+                values[id(tensor)], state[name] = layer.apply_with_state(
+                    own, held, *inputs, key=layer_key, training=training, mask=mask
+                )
+            else:
+                values[id(tensor)] = layer.apply(arrays, *inputs, key=layer_key, training=training)
         outputs = tuple(values[id(t)] for t in graph.outputs)
-        return outputs[0] if len(outputs) == 1 else outputs
+        return (outputs[0] if len(outputs) == 1 else outputs), state
 
-    return Lowered(init=init, apply=apply)
+    def apply(params: Params, *xs: jax.Array, key: jax.Array | None = None, training: bool = False) -> Any:
+        return apply_updating(params, *xs, key=key, training=training)[0]
+
+    return Lowered(init=init, apply=apply, apply_updating=apply_updating, state_names=state_names)

@@ -26,8 +26,9 @@ from typing import Any
 from .. import nn
 from .._errors import TypednnError
 from .._model import Model
-from .._shapes import Dim, HyperparameterError, Shape, Symbol
+from .._shapes import Dim, HyperparameterError, Params, Shape, Symbol
 from ..export._graph_json import graph_to_dict
+from ..export._options import params_kind
 from ..graph import AnyLayer, AnyTensor, Graph
 from ..layers import Node, Tensor
 
@@ -151,7 +152,7 @@ class _Writer:
         # Names as an export writes them; this also refuses layers that no spec kind builds.
         self.entry_names = [_entry_name(entry) for entry in graph_to_dict(self.graph)["layers"]]
         self.names = _Names(function, "tn", "nn", "L", "Any", "x", "y")
-        self.dims: dict[Symbol, str] = {}  # each named dim and the name it is imported under
+        self.imported: dict[str, str] = {}  # named dims and custom layers: full name -> name here
         self.typing: set[str] = set()  # the names the annotations take from `typing`
 
     # --- the module -------------------------------------------------------------------
@@ -166,8 +167,8 @@ class _Writer:
             base = "".join(part.capitalize() for part in self.function.split("_") if part) or "Model"
             names = (self.names.constant(f"{base}Input"), self.names.constant(f"{base}Output"))
             for name, spelled in zip(names, types):
-                items = tuple(spelled[len("tn.Tensor[") : -1].split(", "))
-                aliases += _Call(f"{name} = tn.Tensor", items, "[]").lines("")
+                generic, _, rest = spelled.partition("[")
+                aliases += _Call(f"{name} = {generic}", tuple(rest[:-1].split(", ")), "[]").lines("")
             aliases += ["", ""]
             signature = f"def {self.function}() -> tn.Model[{names[0]}, {names[1]}]:"
         if len(statements) > _MAX_STATEMENTS:
@@ -204,12 +205,12 @@ class _Writer:
 
     def _imports(self) -> list[str]:
         # Sorted as ruff's isort does where typednn is installed (third-party) and the
-        # dims are the project's own (first-party).
+        # dims and custom layers are the project's own (first-party).
         groups = [[f"from typing import {name}" for name in sorted(self.typing)]]
         groups.append(["import typednn as tn", "from typednn import nn"])
         modules: dict[str, list[tuple[str, str]]] = {}
-        for symbol, alias in self.dims.items():
-            module, _, name = symbol.fullname.rpartition(".")
+        for fullname, alias in self.imported.items():
+            module, _, name = fullname.rpartition(".")
             modules.setdefault(module, []).append((name, alias))
         groups.append([])
         for module in sorted(modules, key=lambda m: (m.lower(), m)):
@@ -239,7 +240,8 @@ class _Writer:
         for node, _ in nodes:
             applications[id(node.layer)] += 1
         variables = {id(x): "x", id(y): "y" if y is not x else "x"}
-        statements = [_Call("x = tn.Input", tuple(map(self._literal, x.shape.dims))).lines(_INDENT)]
+        dtype = ('dtype="int32"',) if x.shape.tokens else ()
+        statements = [_Call("x = tn.Input", (*map(self._literal, x.shape.dims), *dtype)).lines(_INDENT)]
         bound: dict[int, str] = {}  # the variables of layers applied more than once
         for index, (node, tensor) in enumerate(nodes):
             layer = node.layer
@@ -277,15 +279,18 @@ class _Writer:
         name = self.names.variable(self.graph.name(layer), "_layer")
         return [call.assigned(name).lines(_INDENT), _Call(f"{target} = {name}", inputs).lines(_INDENT, comment)]
 
-    def _constructor(self, layer: AnyLayer, *, named: bool) -> _Call:
-        """The `nn.Class(...)` call that builds `layer`, checked by building it."""
+    def _constructor(self, layer: AnyLayer, *, named: bool, within: str | None = None) -> _Call:
+        """The `nn.Class(...)` (or custom `Class(...)`) call that builds `layer`, checked by building it.
+
+        `within` names the wrapper whose hyperparameters hold `layer` (it is in no graph).
+        """
         cls = type(layer)
-        where = f"{self.graph.name(layer)}: {layer!r}"
-        if getattr(nn, cls.__name__, None) is not cls:
-            raise TypednnError(
-                f"{where}: {cls.__name__} is not in typednn.nn, so the code cannot call it",
-                hint=f"only the layers of typednn.nn can be written: {', '.join(nn.__all__)}",
-            )
+        where = f"{within or self.graph.name(layer)}: {layer!r}"
+        if getattr(nn, cls.__name__, None) is cls:
+            callee = f"nn.{cls.__name__}"
+        else:  # a custom layer (export has refused unregistered ones): imported from its module
+            hint = "define a custom layer at the top level of a module that the code can import"
+            callee = self._import(f"{cls.__module__}.{cls.__qualname__}", f"{where}: {cls.__qualname__}", hint)
         values = layer.params.values()
         given = {
             field.name: values[field.name]
@@ -304,11 +309,13 @@ class _Writer:
         positional, by_name = arguments
         _check_rebuilds(layer, positional, by_name, where)
         items = [*map(self._literal, positional), *(f"{key}={self._literal(v)}" for key, v in by_name.items())]
-        return _Call(f"nn.{cls.__name__}", tuple(items))
+        return _Call(callee, tuple(items))
 
     # --- values and types -------------------------------------------------------------
 
     def _literal(self, value: object) -> str:
+        if isinstance(value, Params):  # a wrapped layer: `nn.Bidirectional(nn.LSTM(64))`
+            return self._constructor(_wrapped_layer(value), named=False, within="a wrapped layer").flat()
         if isinstance(value, Symbol):
             return self._dim(value)
         if isinstance(value, tuple):
@@ -321,15 +328,17 @@ class _Writer:
         raise TypednnError(f"the value {value!r} cannot be written as Python", hint="use ints, floats and strings")
 
     def _dim(self, symbol: Symbol) -> str:
-        if symbol not in self.dims:
-            module, _, name = symbol.fullname.rpartition(".")
-            if module in ("", "__main__") or not all(part.isidentifier() for part in symbol.fullname.split(".")):
-                raise TypednnError(
-                    f"the named dim {symbol.fullname!r} cannot be imported, so the code cannot name it",
-                    hint="define tn.Dim subclasses at the top level of a module, e.g. myproject/dims.py",
-                )
-            self.dims[symbol] = self.names.constant(name)
-        return self.dims[symbol]
+        hint = "define tn.Dim subclasses at the top level of a module, e.g. myproject/dims.py"
+        return self._import(symbol.fullname, f"the named dim {symbol.fullname!r}", hint)
+
+    def _import(self, fullname: str, what: str, hint: str) -> str:
+        """The name under which the code refers to a class it imports (a named dim, a custom layer)."""
+        if fullname not in self.imported:
+            module, _, name = fullname.rpartition(".")
+            if module in ("", "__main__") or not all(part.isidentifier() for part in fullname.split(".")):
+                raise TypednnError(f"{what} cannot be imported, so the code cannot name it", hint=hint)
+            self.imported[fullname] = self.names.constant(name)
+        return self.imported[fullname]
 
     def _tensor_type(self, shape: Shape) -> str:
         sizes: list[str] = []
@@ -342,7 +351,7 @@ class _Writer:
             else:  # what the plugin gives for a size it cannot compute
                 self.typing.add("Any")
                 sizes.append("Any")
-        return f"tn.Tensor[{', '.join(sizes) or '()'}]"
+        return f"tn.{'Tokens' if shape.tokens else 'Tensor'}[{', '.join(sizes) or '()'}]"
 
 
 # --- names ------------------------------------------------------------------------------
@@ -442,6 +451,14 @@ def _arguments(signature: inspect.Signature, given: dict[str, Any]) -> tuple[lis
     return positional, by_name
 
 
+def _wrapped_layer(params: Params) -> AnyLayer:
+    """The layer that a wrapper's hyperparameter field stands for, to write its constructor."""
+    kind = params_kind(params)
+    if kind is None:
+        raise TypednnError(f"{params.describe()} has no kind, so the code cannot build it")
+    return kind.layer.from_params(params)
+
+
 def _check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, Any], where: str) -> None:
     """Build the layer from the values the code passes, so a call that differs is caught here."""
 
@@ -451,7 +468,7 @@ def _check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, A
         if isinstance(value, Symbol):  # a stand-in class with the dim's full name
             module, _, name = value.fullname.rpartition(".")
             return type(name, (Dim,), {"__module__": module, "__qualname__": name})
-        return value
+        return _wrapped_layer(value) if isinstance(value, Params) else value
 
     cls = type(layer)
     call = f"{cls.__name__}({', '.join([*map(repr, positional), *(f'{k}={v!r}' for k, v in by_name.items())])})"

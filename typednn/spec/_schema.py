@@ -23,17 +23,18 @@ import typing
 from collections.abc import Callable
 from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias
 
 import optax
 import pydantic
 
-from .._shapes import Symbol, Unknown
+from .._shapes import Params, Symbol, Unknown
 from .._signature import options_model
 from ..data import Dataset
 from ..data._sources import SOURCES
 from ..export._graph_json import REUSE
 from ..export._options import DIM_NAME
+from ..layers import Input
 from ..layers._registry import KINDS, Kind
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
 from ..train._checkpointing import Checkpoint
@@ -85,13 +86,17 @@ def source_kinds() -> Kinds:
     )
 
 
-@cache
 def layer_kinds() -> Kinds:
     """The layer entries, for the JSON schema; `graph_from_dict` validates them."""
-    options = {kind.name: _layer_options(kind) for kind in KINDS.values()}
+    return _layer_kinds(tuple(KINDS))  # registering a custom layer adds a kind
+
+
+@cache
+def _layer_kinds(kinds: tuple[str, ...]) -> Kinds:
+    options = {kind: _layer_options(KINDS[kind]) for kind in kinds}
     names: dict[str, Any] = {"name": (str | None, None), "inputs": (list[str] | None, None)}
     options[REUSE] = pydantic.create_model("ReuseOptions", __config__=_LAYER_CONFIG, layer=(str, ...), **names)
-    main = {kind.name: m for kind in KINDS.values() if (m := kind.main_option())}
+    main = {kind: m for kind in kinds if (m := KINDS[kind].main_option())}
     return Kinds("layer", options, {**main, REUSE: "layer"})
 
 
@@ -99,14 +104,23 @@ def layer_kinds() -> Kinds:
 _LAYER_CONFIG = pydantic.ConfigDict(extra="forbid", frozen=True)
 
 
-def _layer_options(kind: Kind) -> type[pydantic.BaseModel]:
+def _layer_options(kind: Kind, *, wrapped: bool = False) -> type[pydantic.BaseModel]:
     hints = typing.get_type_hints(kind.layer.params_type)
     fields: dict[str, Any] = {
         field.name: (_json_type(hints[field.name]), ... if field.default is dataclasses.MISSING else field.default)
         for field in kind.options()
     }
+    if wrapped:  # a wrapped layer is no entry of the list: it has no name and no inputs
+        return pydantic.create_model(f"{_camel(kind.name)}WrappedOptions", __config__=_LAYER_CONFIG, **fields)
     fields |= {"name": (str | None, None), "inputs": (list[str] | None, None)}
     return pydantic.create_model(f"{_camel(kind.name)}Options", __config__=_LAYER_CONFIG, **fields)
+
+
+def _wrapped_entry(params: type[Params]) -> Any:
+    """A field holding a wrapped layer's hyperparameters: an entry of a kind that builds them (`{lstm: 64}`)."""
+    kinds = [kind for kind in KINDS.values() if kind.layer.params_type is params]
+    options = {kind.name: _layer_options(kind, wrapped=True) for kind in kinds}
+    return Kinds("layer", options, {kind.name: m for kind in kinds if (m := kind.main_option())}).json_type()
 
 
 _DIM_NAME = Annotated[str, pydantic.Field(pattern=f"^{DIM_NAME}$", description="a tn.Dim's full name")]
@@ -116,6 +130,8 @@ def _json_type(hint: Any) -> Any:
     """A hyperparameter's type as a file writes it: a named dim is its full name."""
     if hint is Symbol:
         return _DIM_NAME
+    if isinstance(hint, type) and issubclass(hint, Params):
+        return _wrapped_entry(hint)
     args = typing.get_args(hint)
     if typing.get_origin(hint) is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
@@ -145,6 +161,8 @@ class Split(pydantic.BaseModel):
 class ModelSection(pydantic.BaseModel):
     model_config = _STRICT
     input: list[int | _DIM_NAME]
+    dtype: Literal["float32", "int32"] = _default(Input, "dtype")
+    """int32: the input is token ids, for an embedding layer."""
     layers: Annotated[list[Any], pydantic.WithJsonSchema({_REF: "Layers"})]
 
 

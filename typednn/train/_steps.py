@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from .._errors import TypednnError
-from ..lower import Params
+from ..lower import Lowered, Params
 from ._metrics import Metric, State, mean_init, mean_result, mean_update
 
 Loss = Callable[[jax.Array, jax.Array], jax.Array]
@@ -64,6 +64,9 @@ class Compiled:
         output_shape: One example's output shape (metric states are sized from it).
         unroll: Unroll each chunk of training steps into straight-line code (see `scan`;
             only gradients suffer in loops, so evaluation keeps its loop).
+        lowered: The lowered model, for models with state (BatchNorm's running statistics):
+            their training steps optimise `lowered.split(params)[0]` and take the state
+            from `lowered.apply_updating`. The optimizer state must be made from that split.
     """
 
     def __init__(
@@ -75,8 +78,10 @@ class Compiled:
         output_shape: tuple[int, ...],
         *,
         unroll: bool = False,
+        lowered: Lowered | None = None,
     ) -> None:
         self.apply = apply
+        self.lowered = lowered
         self.loss = loss
         self.optimizer = optimizer
         self.metrics = tuple(metrics)
@@ -107,6 +112,8 @@ class Compiled:
     def _train_step(
         self, carry: tuple[Params, Any, MetricStates], x: jax.Array, y: jax.Array, w: jax.Array, key: jax.Array
     ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
+        if self.lowered is not None and self.lowered.has_state:
+            return self._train_step_with_state(self.lowered, carry, x, y, w, key)
         params, opt_state, states = carry
 
         def objective(p: Params) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
@@ -117,6 +124,37 @@ class Compiled:
         (mean, (outputs, per_example)), grads = jax.value_and_grad(objective, has_aux=True)(params)
         updates, opt_state = self.optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
+        states = self._update_metrics(states, jax.lax.stop_gradient(outputs), y, w, per_example)
+        return (params, opt_state, states), mean
+
+    def _train_step_with_state(
+        self,
+        lowered: Lowered,
+        carry: tuple[Params, Any, MetricStates],
+        x: jax.Array,
+        y: jax.Array,
+        w: jax.Array,
+        key: jax.Array,
+    ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
+        """A step of a model with state (BatchNorm): the optimizer sees only trainable parameters.
+
+        Gradients are taken of the trainable parameters alone; the state comes back from
+        the forward pass (`apply_updating`). Kept apart from `_train_step` so that models
+        without state compile exactly as before.
+        """
+        params, opt_state, states = carry
+        trainable, state = lowered.split(params)
+
+        def objective(p: Params) -> tuple[jax.Array, tuple[jax.Array, jax.Array, Params]]:
+            # The padding of a ragged last batch stays out of the batch statistics.
+            outputs, updated = lowered.apply_updating(lowered.merge(p, state), x, key=key, training=True, mask=w > 0)
+            mean, per_example = _mean_loss(self.loss, outputs, y, w)
+            return mean, (outputs, per_example, updated)
+
+        (mean, (outputs, per_example, updated)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
+        updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
+        trainable = optax.apply_updates(trainable, updates)
+        params = lowered.merge(trainable, updated)
         states = self._update_metrics(states, jax.lax.stop_gradient(outputs), y, w, per_example)
         return (params, opt_state, states), mean
 

@@ -26,6 +26,7 @@ from ._nan import TerminateOnNaN
 from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
 from ._steps import Compiled, Loss, MetricStates
+from ._tokens import check_token_ids
 
 
 class Trainer(Generic[In, Out]):
@@ -47,8 +48,9 @@ class Trainer(Generic[In, Out]):
             default a quarter of the device's memory (2 GiB when it does not say).
 
     Attributes:
-        params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`.
-        opt_state: The optimizer's state.
+        params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`, with
+            BatchNorm's running statistics ("mean", "var"), which each step updates.
+        opt_state: The optimizer's state (of the trainable parameters only).
         step: Optimizer steps taken.
         epoch: Epochs completed.
 
@@ -88,7 +90,8 @@ class Trainer(Generic[In, Out]):
         self.steps_per_dispatch = steps_per_dispatch
         self.device_data_limit = device_data_limit
         self.params: Params = model.init(jax.random.key(seed))
-        self.opt_state: Any = optimizer.init(self.params)
+        # Non-trainable state (BatchNorm's running statistics) is not the optimizer's.
+        self.opt_state: Any = optimizer.init(model.lowered.split(self.params)[0])
         self.step = 0
         self.epoch = 0
         self._key = jax.random.fold_in(jax.random.key(seed), 1)  # dropout; apart from init's key
@@ -96,14 +99,24 @@ class Trainer(Generic[In, Out]):
         self._loops_ok = not (slow_in_loops and jax.default_backend() == "cpu")
         output_shape = tuple(d if isinstance(d, int) else 1 for d in model.outputs.shape.dims)
         self._compiled = Compiled(
-            model.lowered.apply, loss, optimizer, self.metrics, output_shape, unroll=not self._loops_ok
+            model.lowered.apply,
+            loss,
+            optimizer,
+            self.metrics,
+            output_shape,
+            unroll=not self._loops_ok,
+            lowered=model.lowered,
         )
 
     def check(self, data: Dataset[Any, Any]) -> None:
-        """Raise `ShapeError` if the data does not fit the model (before any compiling)."""
+        """Raise `ShapeError` if the data does not fit the model (before any compiling).
+
+        Token ids are checked against the vocab too (`TypednnError` naming the row).
+        """
         check_fit(
             self.model.inputs.shape, self.model.outputs.shape, data.feature_shape, data.target_shape, data.classes
         )
+        check_token_ids(self.model, data.features)
 
     def fit(
         self,
@@ -294,7 +307,8 @@ class Trainer(Generic[In, Out]):
         Raises:
             ShapeError: if the inputs do not match the model's input shape.
         """
-        x = np.asarray(inputs, dtype=np.float32)
+        x = np.asarray(inputs, dtype=np.int32 if self.model.inputs.shape.tokens else np.float32)
+        check_token_ids(self.model, x, what="inputs")
         if len(x) == 0:
             return jnp.zeros((0, *self._compiled.output_shape), jnp.float32)
         batch_size = min(batch_size, len(x))

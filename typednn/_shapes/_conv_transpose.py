@@ -1,0 +1,82 @@
+"""Conv2DTranspose: the transposed convolution over (height, width, channels) inputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._dims import UNKNOWN, Shape, Size, same_size
+from ._errors import ShapeError
+from ._window import PADDINGS, WindowParams, span
+
+
+def unslide(size: Size, window: Size, stride: Size, padding: object, dilation: Size = 1) -> Size:
+    """The output length of a transposed convolution (`lax.conv_transpose`) over `size` positions.
+
+    `same` gives ``size * stride``; `valid` gives ``(size - 1) * stride + span``, but never
+    less than ``size * stride``: JAX pads a window shorter than the stride up to the stride
+    (``_conv_transpose_padding``). Every input length has an output, so this never fails.
+    A symbolic size survives only where the output provably equals the input: stride 1
+    with `same` padding or a one-position window.
+
+    Example:
+        >>> unslide(7, 3, 2, "valid"), unslide(7, 3, 2, "same"), unslide(7, 1, 3, "valid")
+        (15, 14, 21)
+    """
+    reach = span(window, dilation)
+    if stride == 1 and (padding == "same" or reach == 1):
+        return size
+    if not (isinstance(size, int) and isinstance(stride, int) and isinstance(reach, int)):
+        return UNKNOWN
+    if padding == "same":
+        return size * stride
+    if padding == "valid":
+        return size * stride + max(reach - stride, 0)
+    return UNKNOWN
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv2DTransposeParams(WindowParams):
+    """`Conv2DTranspose(filters, kernel=, stride=, padding=, in_channels=, dilation=)`, NHWC.
+
+    The shapes of `flax.nnx.ConvTranspose` (``lax.conv_transpose``) with the same padding
+    string: `same` multiplies height and width by the stride.
+
+    Example:
+        >>> Conv2DTransposeParams(filters=16, kernel=3, stride=2).output_shape(Shape.of(7, 7, 32))
+        (15, 15, 16)
+        >>> Conv2DTransposeParams(filters=16, kernel=3, stride=2, padding="same").output_shape(Shape.of(7, 7, 32))
+        (14, 14, 16)
+    """
+
+    layer: ClassVar[str] = "Conv2DTranspose"
+    axes: ClassVar[tuple[str, ...]] = ("height", "width")
+    filters: Size
+    kernel: Size | tuple[Size, Size]
+    stride: Size | tuple[Size, Size] = 1
+    padding: str = "valid"
+    in_channels: Size | None = None
+    dilation: Size | tuple[Size, Size] = 1
+    use_bias: bool = True
+
+    def __post_init__(self) -> None:
+        self.positive("filters", "kernel", "stride", "dilation")
+        self.positive("in_channels", allow_none=True)
+        self.one_of("padding", PADDINGS)
+        self.check_per_axis("kernel", "stride", "dilation")
+
+    def describe(self) -> str:
+        return super().describe().replace("filters=", "", 1)
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        sizes, channels = self.spatial(x, hint=f"{self.layer} takes NHWC images")
+        if self.in_channels is not None and same_size(channels, self.in_channels) is False:
+            raise ShapeError(self.describe(), f"{self.in_channels!r} input channels", repr(x))
+        out = (
+            unslide(size, window, stride, self.padding, dilation)
+            for size, window, stride, dilation in zip(
+                sizes, self.per_axis("kernel"), self.per_axis("stride"), self.per_axis("dilation"), strict=True
+            )
+        )
+        return Shape.of(*out, self.filters)

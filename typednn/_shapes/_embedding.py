@@ -1,0 +1,97 @@
+"""Embedding and positional embeddings: token ids to features, and positions added to features."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from ._dims import Shape, Size
+from ._errors import ShapeError
+from ._params import Params
+
+SEQUENCE = ("sequence", "features")
+"""The axes of one sequence of feature vectors (the batch axis is implicit)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmbeddingParams(Params):
+    """`Embedding(vocab, features)`: token ids of any shape -> one feature vector per id.
+
+    The ids must be below `vocab`; the Trainer checks the data (`tn.Tokens` input).
+
+    Example:
+        >>> EmbeddingParams(vocab=1000, features=64).output_shape(Shape.of(128, tokens=True))
+        (128, 64)
+    """
+
+    layer: ClassVar[str] = "Embedding"
+    takes_tokens: ClassVar[bool] = True
+    vocab: Size
+    features: Size
+
+    def __post_init__(self) -> None:
+        self.positive("vocab", "features")
+
+    def describe(self) -> str:
+        return f"Embedding({self.vocab!r}, {self.features!r})"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (ids,) = inputs
+        return Shape((*ids.dims, self.features), ids.open)
+
+
+@dataclass(frozen=True, kw_only=True)
+class PositionEmbeddingParams(Params):
+    """`PositionEmbedding(max_length)`: adds a learned vector per position; the shape stays.
+
+    Sequences may be shorter than `max_length` (the first positions are used).
+
+    Example:
+        >>> PositionEmbeddingParams(max_length=512).output_shape(Shape.of(128, 64))
+        (128, 64)
+    """
+
+    layer: ClassVar[str] = "PositionEmbedding"
+    max_length: Size
+
+    def __post_init__(self) -> None:
+        self.positive("max_length")
+
+    def describe(self) -> str:
+        return f"PositionEmbedding({self.max_length!r})"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        length, _ = self.layout(x, SEQUENCE, hint="embed token ids first: nn.Embedding(vocab, features)")
+        if isinstance(length, int) and isinstance(self.max_length, int) and length > self.max_length:
+            raise ShapeError(
+                self.describe(),
+                f"sequences of at most {self.max_length!r} positions",
+                repr(x),
+                hint=f"raise max_length to at least {length!r}, or cut the sequences",
+            )
+        return x
+
+
+@dataclass(frozen=True, kw_only=True)
+class SinusoidalPositionEmbeddingParams(Params):
+    """`SinusoidalPositionEmbedding()`: adds the fixed sine/cosine position encoding.
+
+    That is the encoding of "Attention Is All You Need": no parameters, and the
+    shape stays.
+
+    Example:
+        >>> SinusoidalPositionEmbeddingParams().output_shape(Shape.of(128, 64))
+        (128, 64)
+    """
+
+    layer: ClassVar[str] = "SinusoidalPositionEmbedding"
+    max_wavelength: int = 10_000
+
+    def __post_init__(self) -> None:
+        self.positive("max_wavelength")
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        self.layout(x, SEQUENCE, hint="embed token ids first: nn.Embedding(vocab, features)")
+        return x

@@ -1,0 +1,106 @@
+"""BatchNorm: normalised with the batch's statistics while training, running ones at inference."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .._shapes import BatchNormParams, Shape
+from ._base import P, ParamTree
+from ._lowering import concrete
+from ._norm import _Norm, _normalize, _statistics
+
+
+def _batch_statistics(x: jax.Array, axes: tuple[int, ...], mask: jax.Array | None) -> tuple[jax.Array, jax.Array]:
+    """Mean and (fast) variance over `axes`, counting only the examples `mask` keeps.
+
+    flax.nnx's `_compute_stats` with its `mask`: at least float32, E[x^2] - E[x]^2
+    clipped at zero. Without a mask it is `_norm._statistics`.
+    """
+    if mask is None:
+        return _statistics(x, axes, use_mean=True)
+    x = jnp.asarray(x, jnp.promote_types(x.dtype, jnp.float32))
+    where = jnp.broadcast_to(mask.reshape(mask.shape + (1,) * (x.ndim - 1)), x.shape)
+    mean = x.mean(axes, where=where)
+    variance = jnp.maximum(0.0, lax.square(x).mean(axes, where=where) - lax.square(mean))
+    return mean, variance
+
+
+class BatchNorm(_Norm[*P]):
+    """Each feature (the last axis) normalised over the batch and every other axis.
+
+    While training it uses the batch's mean and variance and moves its running
+    statistics toward them: `mean = momentum * mean + (1 - momentum) * batch_mean`
+    (the same for `var`). At inference it uses the running statistics. Its arrays are
+    those of `flax.nnx.BatchNorm(features)`: the parameters "scale" (ones) and "bias"
+    (zeros), and the state "mean" (zeros) and "var" (ones), which the trainer updates
+    each step and the optimizer never sees. The defaults are Keras's (flax's epsilon
+    is 1e-5); the computation is flax.nnx's (`use_running_average=not training`).
+
+    Args:
+        momentum: The share of the running statistics kept at each training step.
+        epsilon: Added to the variance before its square root.
+        use_bias: Whether to add a learned bias.
+        use_scale: Whether to multiply by a learned scale.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.BatchNorm()(tn.Input(32, 32, 16)).shape
+        (32, 32, 16)
+    """
+
+    params_type = BatchNormParams
+    kind = "batch_norm"
+    params: BatchNormParams
+    state_names = ("mean", "var")
+
+    def __init__(
+        self,
+        *,
+        momentum: float = BatchNormParams.default("momentum"),
+        epsilon: float = BatchNormParams.default("epsilon"),
+        use_bias: bool = BatchNormParams.default("use_bias"),
+        use_scale: bool = BatchNormParams.default("use_scale"),
+        name: str | None = None,
+    ) -> None:
+        super().__init__(
+            BatchNormParams(momentum=momentum, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
+        )
+
+    def init_state(self, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        features = (concrete(x.last, f"{self!r}: the features"),)
+        return {"mean": jnp.zeros(features, jnp.float32), "var": jnp.ones(features, jnp.float32)}
+
+    def apply_with_state(
+        self,
+        params: ParamTree,
+        state: ParamTree,
+        *xs: jax.Array,
+        key: jax.Array | None,
+        training: bool,
+        mask: jax.Array | None = None,
+    ) -> tuple[jax.Array, ParamTree]:
+        # flax.nnx promotes the input, the statistics and the parameters to one dtype.
+        promoted, x = self.promoted(params | state, xs[0])
+        params = {name: promoted[name] for name in params}
+        reduced = tuple(range(x.ndim - 1))
+        if not training:
+            return _normalize(x, promoted["mean"], promoted["var"], params, reduced, self.epsilon), state
+        mean, variance = _batch_statistics(x, reduced, mask)
+        momentum = float(self.params.values()["momentum"])
+        # The statistics take no gradient, as flax.nnx stops it on its BatchStat update.
+        updated = {
+            "mean": jax.lax.stop_gradient(momentum * promoted["mean"] + (1 - momentum) * mean),
+            "var": jax.lax.stop_gradient(momentum * promoted["var"] + (1 - momentum) * variance),
+        }
+        return _normalize(x, mean, variance, params, reduced, self.epsilon), updated
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        """The output alone, from the layer's entry in `params` (parameters and state together)."""
+        own = {k: v for k, v in params.items() if k not in self.state_names}
+        state = {k: params[k] for k in self.state_names}
+        return self.apply_with_state(own, state, *xs, key=key, training=training)[0]

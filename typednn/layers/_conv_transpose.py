@@ -1,0 +1,99 @@
+"""Conv2DTranspose: the transposed ("deconvolution") 2-D convolution on NHWC images."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .._shapes import Conv2DTransposeParams, Dim, Shape
+from ._base import Layer, P, Padding, ParamTree
+from ._lowering import bias_init, concrete, ints, kernel_init
+from ._tensor import size_of
+
+
+class Conv2DTranspose(Layer[*P]):
+    """A transposed 2-D convolution over (height, width, channels) inputs, upsampling by `stride`.
+
+    It computes what `flax.nnx.ConvTranspose` computes (``lax.conv_transpose`` with the
+    same padding string and an unflipped kernel of shape (height, width, in, out)).
+
+    Args:
+        filters: The number of output channels.
+        kernel: The window size, an int or a (height, width) pair.
+        stride: The upsampling factor.
+        padding: ``"same"`` (output size = input * stride) or ``"valid"`` (output size =
+            (input - 1) * stride + dilated kernel, and at least input * stride).
+        in_channels: The number of input channels, when you want mypy to check it.
+        dilation: The spacing between kernel taps.
+        use_bias: Whether to add a learned bias.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Conv2DTranspose(16, kernel=3, stride=2)(tn.Input(7, 7, 32)).shape
+        (15, 15, 16)
+        >>> nn.Conv2DTranspose(16, kernel=3, stride=2, padding="same")(tn.Input(7, 7, 32)).shape
+        (14, 14, 16)
+    """
+
+    params_type = Conv2DTransposeParams
+    kind = "conv2d_transpose"
+    slow_in_cpu_loops = True
+    params: Conv2DTransposeParams
+
+    def __init__(
+        self,
+        filters: int,
+        *,
+        kernel: int | tuple[int, int],
+        stride: int | tuple[int, int] = Conv2DTransposeParams.default("stride"),
+        padding: Padding = Conv2DTransposeParams.default("padding"),
+        in_channels: int | type[Dim] | None = Conv2DTransposeParams.default("in_channels"),
+        dilation: int | tuple[int, int] = Conv2DTransposeParams.default("dilation"),
+        use_bias: bool = Conv2DTransposeParams.default("use_bias"),
+        name: str | None = None,
+    ) -> None:
+        channels = None if in_channels is None else size_of(in_channels)
+        super().__init__(
+            Conv2DTransposeParams(
+                filters=filters,
+                kernel=kernel,
+                stride=stride,
+                padding=padding,
+                in_channels=channels,
+                dilation=dilation,
+                use_bias=use_bias,
+            ),
+            name=name,
+        )
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        p = self.params
+        channels = concrete(x.last, f"{self!r}: the input channels")
+        filters = concrete(p.filters, f"{self!r}: filters")
+        # (height, width, in, out), as flax.nnx.ConvTranspose with transpose_kernel=False.
+        shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), channels, filters)
+        params = {"kernel": kernel_init(key, shape, jnp.float32)}
+        if p.use_bias:
+            params["bias"] = bias_init(key, (filters,), jnp.float32)
+        return params
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        # The same operations as flax.nnx.ConvTranspose.
+        (x,) = xs
+        p = self.params
+        y = lax.conv_transpose(
+            x,
+            params["kernel"],
+            ints(p.per_axis("stride"), "stride"),
+            p.padding.upper(),
+            rhs_dilation=ints(p.per_axis("dilation"), "dilation"),
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+            transpose_kernel=False,
+        )
+        if "bias" in params:
+            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
+        return y

@@ -1,0 +1,133 @@
+"""Embedding (token ids to vectors) and positional embeddings, with flax.nnx's operations."""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from .._shapes import EmbeddingParams, PositionEmbeddingParams, Shape, SinusoidalPositionEmbeddingParams
+from ._base import Layer, P, ParamTree
+from ._lowering import concrete
+
+# flax.nnx.Embed's initialiser: normal, variance 1 / features.
+embedding_init = jax.nn.initializers.variance_scaling(1.0, "fan_in", "normal", out_axis=0)
+# Learned positions start small, as in BERT and GPT-2.
+position_init = jax.nn.initializers.normal(stddev=0.02)
+
+
+class Embedding(Layer[*P]):
+    """A learned vector per token id: `(...)` ids -> `(..., features)`.
+
+    It takes a `tn.Tokens` tensor (`tn.Input(..., dtype="int32")`); mypy rejects float
+    features. Ids must lie in `[0, vocab)`: `Trainer.fit`, `evaluate` and `predict`
+    check the data and name the first row that breaks this. `Model.apply` itself, like
+    flax.nnx.Embed, gives NaN for an id >= vocab and wraps a negative one (NumPy indexing).
+
+    Args:
+        vocab: The number of distinct ids.
+        features: The size of each vector.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Embedding(1000, 64)(tn.Input(128, dtype="int32")).shape
+        (128, 64)
+    """
+
+    params_type = EmbeddingParams
+    kind = "embedding"
+    params: EmbeddingParams
+
+    def __init__(self, vocab: int, features: int, *, name: str | None = None) -> None:
+        super().__init__(EmbeddingParams(vocab=vocab, features=features), name=name)
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        shape = (concrete(self.params.vocab, f"{self!r}: vocab"), concrete(self.params.features, f"{self!r}: features"))
+        return {"embedding": embedding_init(key, shape, jnp.float32)}
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (ids,) = xs
+        return jnp.take(params["embedding"], ids, axis=0)  # as flax.nnx.Embed
+
+
+class PositionEmbedding(Layer[*P]):
+    """Adds a learned vector per position to `(sequence, features)`, as BERT and GPT do.
+
+    Args:
+        max_length: The longest sequence it takes; shorter ones use the first positions.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.PositionEmbedding(512)(tn.Input(128, 64)).shape
+        (128, 64)
+    """
+
+    params_type = PositionEmbeddingParams
+    kind = "position_embedding"
+    params: PositionEmbeddingParams
+
+    def __init__(self, max_length: int, *, name: str | None = None) -> None:
+        super().__init__(PositionEmbeddingParams(max_length=max_length), name=name)
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        (x,) = inputs
+        length = concrete(self.params.max_length, f"{self!r}: max_length")
+        return {"embedding": position_init(key, (length, concrete(x.last, f"{self!r}: the features")), jnp.float32)}
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        # A strict slice: a sequence longer than the table fails rather than broadcasting.
+        return x + lax.slice_in_dim(params["embedding"], 0, x.shape[-2])[None]
+
+
+def sinusoids(length: int, features: int, max_wavelength: int) -> np.ndarray:
+    """The fixed encoding: sine at even features, cosine at odd ones, wavelengths growing geometrically.
+
+    An odd number of features ends with a sine.
+
+    Example:
+        >>> sinusoids(3, 4, 10_000).round(3).tolist()[1]
+        [0.841, 0.54, 0.01, 1.0]
+    """
+    positions = np.arange(length, dtype=np.float64)[:, None]
+    rates = np.exp(-math.log(max_wavelength) * (np.arange(features) // 2 * 2) / features)
+    angles = positions * rates[None, :]
+    table = np.where(np.arange(features) % 2 == 0, np.sin(angles), np.cos(angles))
+    return table.astype(np.float32)
+
+
+_WAVELENGTH = SinusoidalPositionEmbeddingParams.default("max_wavelength")
+
+
+class SinusoidalPositionEmbedding(Layer[*P]):
+    """Adds the fixed sine/cosine position encoding to `(sequence, features)`; no parameters.
+
+    Args:
+        max_wavelength: The longest wavelength, in positions.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.SinusoidalPositionEmbedding()(tn.Input(128, 64)).shape
+        (128, 64)
+    """
+
+    params_type = SinusoidalPositionEmbeddingParams
+    kind = "sinusoidal_position_embedding"
+    params: SinusoidalPositionEmbeddingParams
+
+    def __init__(self, *, max_wavelength: int = _WAVELENGTH, name: str | None = None) -> None:
+        super().__init__(SinusoidalPositionEmbeddingParams(max_wavelength=max_wavelength), name=name)
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (x,) = xs
+        table = sinusoids(x.shape[-2], x.shape[-1], concrete(self.params.max_wavelength, "max_wavelength"))
+        return x + jnp.asarray(table[None], x.dtype)
