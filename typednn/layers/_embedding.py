@@ -93,7 +93,7 @@ def sinusoids(length: int, features: int, max_wavelength: int) -> np.ndarray:
     An odd number of features ends with a sine.
 
     Example:
-        >>> sinusoids(3, 4, 10_000).round(3).tolist()[1]
+        >>> sinusoids(3, 4, 10_000)[1].astype(float).round(3).tolist()
         [0.841, 0.54, 0.01, 1.0]
     """
     positions = np.arange(length, dtype=np.float64)[:, None]
