@@ -1,10 +1,12 @@
 """Run every benchmark, print the figures and, with ``--write``, record them in bench/RESULTS.md.
 
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
-[--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]``. The targets come from the
+[--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N] [--zoo-compile-repeats N]
+[--zoo-rounds N]``. The targets come from the
 issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
 scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
-it <= 1.5; reading a CSV file, typednn / pyarrow <= 1.5. Each figure is a ratio against its peer
+it <= 1.5; reading a CSV file, typednn / pyarrow <= 1.5; the zoo's compile and train step, typednn /
+hand-written Flax NNX <= 1.05. Each figure is a ratio against its peer
 in the same run.
 """
 
@@ -24,6 +26,7 @@ import forward_backward
 import jax
 import mypy_time
 import train_speed
+import zoo_speed
 from _common import add_option, verdict
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -60,6 +63,7 @@ class Figures:
     fits: list[train_speed.Case]
     checks: mypy_time.MypyTimes
     ingest: csv_ingest.Ingest
+    zoo: list[zoo_speed.Result]
 
 
 def targets(figures: Figures) -> list[str]:
@@ -73,6 +77,7 @@ def targets(figures: Figures) -> list[str]:
     for situation in checks.runs:
         lines.append(f"- mypy {situation}: plugin / no plugin = {verdict(checks.ratio(situation), MYPY_TARGET)}")
     lines.extend(csv_ingest.targets(ingest))
+    lines.extend(zoo_speed.targets(figures.zoo))
     return lines
 
 
@@ -90,6 +95,7 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(train_speed.notes(fits))
     lines.append(f"- mypy checked {checks.note}; warm rounds voided by edits to typednn meanwhile: {checks.voided}.")
     lines.extend(csv_ingest.notes(ingest))
+    lines.extend(zoo_speed.notes(figures.zoo))
     return lines
 
 
@@ -142,6 +148,17 @@ def report(figures: Figures, load: str) -> str:
             "`typednn stream` converts the file into memory-mapped `.npy` files (`cache=`); `typednn cached`",
             "maps them again. The ratio column is typednn's best / that reader's best.",
             "",
+            "## The zoo against hand-written Flax NNX: one training step "
+            f"({zoo_speed.OPTIMIZER}, softmax cross-entropy)",
+            "",
+            zoo_speed.table(figures.zoo),
+            "",
+            "typednn is the step `tn.Trainer` compiles, on a one-step chunk; flax is the hand-written module split",
+            "once and merged inside the jitted step. Compile is `jax.jit(step).lower(...).compile()` on a fresh",
+            "function, best of the repeats (taken in turns). Step is the median of calls made alternately; the",
+            "step ratio is the median over pairs of calls made side by side (range of the round medians).",
+            "HLO ops counts the instructions of the optimised module.",
+            "",
             "## Notes",
             "",
             *notes(figures),
@@ -165,6 +182,8 @@ def main() -> None:
     add_option(parser, mypy_time.run, "warm_rounds", "warm mypy runs per config")
     add_option(parser, csv_ingest.run, "rounds", "timed CSV reads per contender", prefix="csv-")
     add_option(parser, csv_ingest.run, "rows", "rows in the benchmark's CSV file", prefix="csv-")
+    add_option(parser, zoo_speed.run, "compile_repeats", "compiles per zoo model and implementation", prefix="zoo-")
+    add_option(parser, zoo_speed.run, "rounds", "zoo step-timing rounds", prefix="zoo-")
     args = parser.parse_args()
 
     before = load_average()
@@ -177,8 +196,10 @@ def main() -> None:
     print(mypy_time.table(checks), end="\n\n")
     ingest = csv_ingest.run(rounds=args.csv_rounds, rows=args.csv_rows)
     print(csv_ingest.table(ingest), end="\n\n")
+    zoo = zoo_speed.run(compile_repeats=args.zoo_compile_repeats, rounds=args.zoo_rounds)
+    print(zoo_speed.table(zoo), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, checks, ingest)
+    figures = Figures(steps, fits, checks, ingest, zoo)
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))
