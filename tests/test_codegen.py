@@ -31,7 +31,9 @@ from typednn import nn
 from typednn._shapes import ACTIVATIONS, Symbol
 from typednn.export._graph_json import graph_from_dict, graph_to_dict
 from typednn.layers._registry import KINDS
-from typednn.spec._codegen import LINE_LENGTH, _signatures, codegen
+from typednn.spec._codegen import codegen
+from typednn.spec._constructors import signatures as _signatures
+from typednn.spec._python_text import LINE_LENGTH
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC_FILES = sorted([*ROOT.glob("examples/*.yaml"), *ROOT.glob("examples/*.json")])
