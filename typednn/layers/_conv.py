@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 import jax
-import jax.numpy as jnp
 from jax import lax
 
 from .._shapes import Conv1DParams, Conv2DParams, ConvParams, DepthwiseConv2DParams, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
-from ._lowering import bias_init, concrete, ints, kernel_init
+from ._lowering import add_bias, concrete, ints, kernel_and_bias
 from ._tensor import size_of
 
 
@@ -27,10 +26,7 @@ class _Conv(Layer[*P]):
         channels = concrete(x.last, f"{self!r}: the input channels")
         filters = concrete(p.filters, f"{self!r}: filters")
         shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), channels // concrete(p.groups, "groups"), filters)
-        params = {"kernel": kernel_init(key, shape, jnp.float32)}
-        if p.use_bias:
-            params["bias"] = bias_init(key, (filters,), jnp.float32)
-        return params
+        return kernel_and_bias(key, shape, use_bias=p.use_bias)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
@@ -50,9 +46,7 @@ def convolve(p: ConvParams | DepthwiseConv2DParams, params: ParamTree, x: jax.Ar
         dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
         feature_group_count=groups,
     )
-    if "bias" in params:
-        y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
-    return y
+    return add_bias(y, params)
 
 
 class Conv1D(_Conv[*P]):
@@ -225,10 +219,7 @@ class DepthwiseConv2D(Layer[*P]):
         filters = channels * concrete(p.depth_multiplier, f"{self!r}: depth_multiplier")
         # One input channel per group: the kernel's input axis is 1, as in flax.nnx.Conv.
         shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), 1, filters)
-        params = {"kernel": kernel_init(key, shape, jnp.float32)}
-        if p.use_bias:
-            params["bias"] = bias_init(key, (filters,), jnp.float32)
-        return params
+        return kernel_and_bias(key, shape, use_bias=p.use_bias)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 from jax import lax
 
 from .._shapes import Conv2DTransposeParams, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
-from ._lowering import bias_init, concrete, ints, kernel_init
+from ._lowering import add_bias, concrete, ints, kernel_and_bias
 from ._tensor import size_of
 
 
@@ -76,10 +75,7 @@ class Conv2DTranspose(Layer[*P]):
         filters = concrete(p.filters, f"{self!r}: filters")
         # (height, width, in, out), as flax.nnx.ConvTranspose with transpose_kernel=False.
         shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), channels, filters)
-        params = {"kernel": kernel_init(key, shape, jnp.float32)}
-        if p.use_bias:
-            params["bias"] = bias_init(key, (filters,), jnp.float32)
-        return params
+        return kernel_and_bias(key, shape, use_bias=p.use_bias)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # The same operations as flax.nnx.ConvTranspose.
@@ -94,6 +90,4 @@ class Conv2DTranspose(Layer[*P]):
             dimension_numbers=("NHWC", "HWIO", "NHWC"),
             transpose_kernel=False,
         )
-        if "bias" in params:
-            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
-        return y
+        return add_bias(y, params)

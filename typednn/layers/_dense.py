@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import overload
 
 import jax
-import jax.numpy as jnp
 from jax import lax
 
 from .._shapes import DenseParams, HyperparameterError, Shape
 from ._base import Layer, P, ParamTree
-from ._lowering import bias_init, concrete, kernel_init
+from ._lowering import add_bias, concrete, kernel_and_bias
 
 
 class Dense(Layer[*P]):
@@ -60,15 +59,9 @@ class Dense(Layer[*P]):
         (x,) = inputs
         n_in = concrete(x.last, f"{self!r}: the input features")
         n_out = concrete(self.params.units, f"{self!r}: units")
-        params = {"kernel": kernel_init(key, (n_in, n_out), jnp.float32)}
-        if self.params.use_bias:
-            params["bias"] = bias_init(key, (n_out,), jnp.float32)
-        return params
+        return kernel_and_bias(key, (n_in, n_out), use_bias=self.params.use_bias)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # The same operations as flax.nnx.Linear, so the compiled program is the same.
         (x,) = xs
-        y = lax.dot_general(x, params["kernel"], (((x.ndim - 1,), (0,)), ((), ())))
-        if "bias" in params:
-            y += jnp.reshape(params["bias"], (1,) * (y.ndim - 1) + (-1,))
-        return y
+        return add_bias(lax.dot_general(x, params["kernel"], (((x.ndim - 1,), (0,)), ((), ()))), params)
