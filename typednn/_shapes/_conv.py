@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import Shape, Size, product, same_size
+from ._dims import Shape, Size, product
 from ._errors import ShapeError
 from ._window import PADDINGS, WindowParams
 
@@ -43,8 +43,7 @@ class ConvParams(WindowParams):
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
         sizes, channels = self.spatial(x, hint=f"{self.layer} takes {_LAYOUTS[len(self.axes)]}")
-        if self.in_channels is not None and same_size(channels, self.in_channels) is False:
-            raise ShapeError(self.describe(), f"{self.in_channels!r} input channels", repr(x))
+        self.check_channels(x, channels, self.in_channels)
         if isinstance(channels, int) and isinstance(self.groups, int) and channels % self.groups:
             raise ShapeError(self.describe(), f"input channels divisible by groups={self.groups}", repr(x))
         out = self.slide_axes(
@@ -125,8 +124,7 @@ class DepthwiseConv2DParams(WindowParams):
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
         sizes, channels = self.spatial(x, hint=f"{self.layer} takes {_LAYOUTS[2]}")
-        if self.in_channels is not None and same_size(channels, self.in_channels) is False:
-            raise ShapeError(self.describe(), f"{self.in_channels!r} input channels", repr(x))
+        self.check_channels(x, channels, self.in_channels)
         out = self.slide_axes(
             x,
             sizes,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, same_size
-from ._errors import ShapeError
+from ._dims import UNKNOWN, Shape, Size
 from ._window import PADDINGS, WindowParams, span
 
 
@@ -71,8 +70,7 @@ class Conv2DTransposeParams(WindowParams):
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
         sizes, channels = self.spatial(x, hint=f"{self.layer} takes NHWC images")
-        if self.in_channels is not None and same_size(channels, self.in_channels) is False:
-            raise ShapeError(self.describe(), f"{self.in_channels!r} input channels", repr(x))
+        self.check_channels(x, channels, self.in_channels)
         out = (
             unslide(size, window, stride, self.padding, dilation)
             for size, window, stride, dilation in zip(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size
+from ._dims import UNKNOWN, Shape, Size, same_size
 from ._errors import ShapeError
 from ._params import Params
 
@@ -74,6 +74,11 @@ class WindowParams(Params):
         """The input's spatial axes and its channels; raises `ShapeError` for another rank."""
         found = self.layout(x, (*self.axes, "channels"), hint=hint)
         return found[:-1], found[-1]
+
+    def check_channels(self, x: Shape, channels: Size, stated: Size | None) -> None:
+        """Refuse an input whose channels differ from the `in_channels` a layer states (if any)."""
+        if stated is not None and same_size(channels, stated) is False:
+            raise ShapeError(self.describe(), f"{stated!r} input channels", repr(x))
 
     def slide_axes(
         self,
