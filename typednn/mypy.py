@@ -68,6 +68,7 @@ from ._mypy_convert import (
 )
 from ._mypy_jnp import UFUNC_CALL, jnp_name, jnp_shapes, ufunc_name, widen
 from ._shapes import (
+    FEATURES,
     UNKNOWN,
     AddParams,
     ConcatenateParams,
@@ -207,9 +208,11 @@ def _named(ctx: Context) -> Callable[[str], Instance]:
 def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
         return ctx.default_return_type
-    dtype = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else None
+    dtype = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else FEATURES
+    if not isinstance(dtype, str):  # not a literal: the overloads' own result
+        return ctx.default_return_type
     try:
-        shape = input_shape(tuple(value_of(t) for t in ctx.arg_types[0]), tokens=dtype == "int32")
+        shape = input_shape(tuple(value_of(t) for t in ctx.arg_types[0]), dtype=dtype)
     except TypednnError as error:
         return _report(ctx, error, PARAM)
     return tensor_type(shape, _named(ctx), plugin.lookup)

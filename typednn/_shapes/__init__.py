@@ -30,6 +30,9 @@ from ._global_pool import GlobalAvgPool1DParams as GlobalAvgPool1DParams
 from ._global_pool import GlobalAvgPool2DParams as GlobalAvgPool2DParams
 from ._global_pool import GlobalMaxPool2DParams as GlobalMaxPool2DParams
 from ._global_pool import GlobalPool2DParams as GlobalPool2DParams
+from ._input import FEATURES as FEATURES
+from ._input import TOKENS as TOKENS
+from ._input import Dtype as Dtype
 from ._input import input_shape as input_shape
 from ._merge import AddParams as AddParams
 from ._merge import ConcatenateParams as ConcatenateParams
@@ -111,4 +114,7 @@ __all__ = [
     "check_fit",
     "compose",
     "input_shape",
+    "Dtype",
+    "FEATURES",
+    "TOKENS",
 ]

@@ -38,7 +38,7 @@ from typing import Any
 from .._entries import expand
 from .._errors import TypednnError
 from .._model import Model
-from .._shapes import HyperparameterError, ShapeError, input_shape
+from .._shapes import FEATURES, TOKENS, HyperparameterError, ShapeError, input_shape
 from .._words import did_you_mean, no_unknown_keys, show
 from ..graph import AnyLayer, AnyTensor, Graph
 from ..layers import Node, Tensor, Tokens
@@ -47,8 +47,6 @@ from ._options import decode_options, decode_size, encode_options, encode_size
 
 INPUT = "input"
 """The name of the model input in `inputs`."""
-FEATURES, TOKENS = "float32", "int32"
-"""The model input's `dtype`: float features (the default) or integer token ids."""
 REUSE = "reuse"
 """The kind of an entry that applies an earlier layer again."""
 _RESERVED = ("inputs", "name")
@@ -225,7 +223,7 @@ def _input(value: object, dtype: object, at: Locator) -> AnyTensor:
             hint="token ids feed an embedding layer",
         )
     try:
-        shape = input_shape(tuple(decode_size(size) for size in value), tokens=dtype == TOKENS)
+        shape = input_shape(tuple(decode_size(size) for size in value), dtype=dtype)
     except TypednnError as error:
         raise TypednnError(f"{at(('input',))}: {error.message}", hint=error.hint) from None
     return (Tokens if shape.tokens else Tensor)(Node(None, ()), shape)

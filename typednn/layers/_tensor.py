@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from typing_extensions import TypeVarTuple
 
-from .._errors import TypednnError
-from .._shapes import Dim, Shape, Size, Symbol, input_shape
+from .._shapes import FEATURES, Dim, Dtype, Shape, Size, Symbol, input_shape
 
 if TYPE_CHECKING:
     from ._base import Layer
@@ -93,7 +92,7 @@ def size_of(value: int | type[Dim]) -> Size:
 def Input(*dims: int | type[Dim], dtype: Literal["float32"] = ...) -> Tensor[*tuple[Any, ...]]: ...
 @overload
 def Input(*dims: int | type[Dim], dtype: Literal["int32"]) -> Tokens[*tuple[Any, ...]]: ...
-def Input(*dims: int | type[Dim], dtype: Literal["float32", "int32"] = "float32") -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
+def Input(*dims: int | type[Dim], dtype: Dtype = FEATURES) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
     """A model input: a symbolic tensor of one example's shape.
 
     Args:
@@ -114,11 +113,5 @@ def Input(*dims: int | type[Dim], dtype: Literal["float32", "int32"] = "float32"
         >>> tn.Input(28, 28, 1)
         Tensor(28, 28, 1)
     """
-    if dtype not in ("float32", "int32"):
-        raise TypednnError(
-            f"Input: dtype must be 'float32' (features) or 'int32' (token ids), not {dtype!r}",
-            hint='token ids for nn.Embedding: tn.Input(128, dtype="int32")',
-        )
-    tokens = dtype == "int32"
-    shape = input_shape(tuple(size_of(d) for d in dims), tokens=tokens)
-    return (Tokens if tokens else Tensor)(Node(None, ()), shape)
+    shape = input_shape(tuple(size_of(d) for d in dims), dtype=dtype)
+    return (Tokens if shape.tokens else Tensor)(Node(None, ()), shape)

@@ -23,12 +23,12 @@ import typing
 from collections.abc import Callable
 from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 import optax
 import pydantic
 
-from .._shapes import Params, Symbol, Unknown
+from .._shapes import Dtype, Params, Symbol, Unknown
 from .._signature import options_model
 from ..data import Dataset
 from ..data._sources import SOURCES
@@ -161,7 +161,7 @@ class Split(pydantic.BaseModel):
 class ModelSection(pydantic.BaseModel):
     model_config = _STRICT
     input: list[int | _DIM_NAME]
-    dtype: Literal["float32", "int32"] = _default(Input, "dtype")
+    dtype: Dtype = _default(Input, "dtype")
     """int32: the input is token ids, for an embedding layer."""
     layers: Annotated[list[Any], pydantic.WithJsonSchema({_REF: "Layers"})]
 

@@ -116,7 +116,8 @@ class Trainer(Generic[In, Out]):
         check_fit(
             self.model.inputs.shape, self.model.outputs.shape, data.feature_shape, data.target_shape, data.classes
         )
-        check_token_ids(self.model, data.features)
+        if self.model.inputs.shape.tokens:  # `features` gathers a file-backed subset: only when needed
+            check_token_ids(self.model, data.features)
 
     def fit(
         self,
