@@ -175,6 +175,11 @@ def test_float_models_read_integer_features_as_floats() -> None:
     params = model.init(KEY)
     pixels = np.arange(8, dtype=np.uint8).reshape(2, 4)
     np.testing.assert_allclose(model.apply(params, pixels), model.apply(params, pixels.astype(np.float32)))
+    image = tn.Input(4, 4, 1)
+    conv = tn.Model(image, image >> nn.Conv2D(2, kernel=3))
+    grey = np.arange(32, dtype=np.uint8).reshape(2, 4, 4, 1)
+    conv_params = conv.init(KEY)
+    np.testing.assert_allclose(conv.apply(conv_params, grey), conv.apply(conv_params, grey.astype(np.float32)))
     trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.sgd(0.1))
     trainer.fit(tn.data.from_arrays(np.tile(pixels, (8, 1)), np.arange(16) % 2), epochs=1, verbose=0)
 

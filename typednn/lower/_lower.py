@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 
 from .._shapes import Shape, ShapeError, Symbol
 from ..graph import Graph
@@ -120,7 +121,8 @@ def lower(graph: Graph) -> Lowered:
         mask: jax.Array | None = None,
     ) -> tuple[Any, Params]:
         check_inputs(graph, xs)
-        values: dict[int, jax.Array] = {id(t): x for t, x in zip(graph.inputs, xs)}
+        # Features are float32 and token ids int32, whatever the arrays hold (uint8 pixels...).
+        values = {id(t): jnp.asarray(x, jnp.int32 if t.shape.tokens else jnp.float32) for t, x in zip(graph.inputs, xs)}
         state: Params = {}
         for step, (node, tensor) in enumerate(nodes):
             layer = node.layer
