@@ -235,6 +235,26 @@ def test_one_step_moves_the_running_stats_by_the_batch_statistics() -> None:
     np.testing.assert_allclose(trainer.params["batch_norm"]["var"], 0.9 + 0.1 * x.var((0, 1, 2)), rtol=1e-5)
 
 
+def test_only_a_chunk_with_a_ragged_batch_compiles_the_mask() -> None:
+    x_in = tn.Input(8, 8, 1)
+    model = tn.Model(x_in, x_in >> nn.BatchNorm() >> nn.Flatten() >> nn.Dense(10))
+    trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.sgd(0.1))
+    compiled = trainer._compiled
+    assert not compiled.padded(np.ones((2, 4))) and compiled.padded(np.array([[1, 1], [1, 0]]))
+    plain = tn.Trainer(
+        tn.Model(x_in, x_in >> nn.Flatten() >> nn.Dense(10)), loss=trainer.loss, optimizer=optax.sgd(0.1)
+    )
+    assert not plain._compiled.padded(np.array([[1, 0]]))  # nothing to mask without state
+
+    def ops(padded: bool) -> int:
+        args = (trainer.params, trainer.opt_state, compiled.init_metrics())
+        batch = (jnp.zeros((1, 4, 8, 8, 1)), jnp.zeros((1, 4), jnp.int32), jnp.ones((1, 4)), jnp.zeros(1, jnp.int32))
+        lowered = compiled.train_fed.lower(*args, *batch, trainer._key, padded=padded)
+        return len(lowered.as_text().splitlines())
+
+    assert ops(padded=False) < ops(padded=True)
+
+
 def test_evaluate_and_predict_use_the_running_stats() -> None:
     model = mlp()
     data = digits(128)

@@ -89,11 +89,19 @@ class Compiled:
         self.unroll = unroll
         # params and optimizer state are donated: each chunk updates them in place. The
         # metric states are small and are read by the host after the next dispatch.
-        self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1))
-        self.train_fed = jax.jit(self._train_fed, donate_argnums=(0, 1))
+        self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1), static_argnames="padded")
+        self.train_fed = jax.jit(self._train_fed, donate_argnums=(0, 1), static_argnames="padded")
         self.evaluate_on_device = jax.jit(self._evaluate_on_device)
         self.evaluate_fed = jax.jit(self._evaluate_fed)
         self.predict_fed = jax.jit(self._predict_fed)
+
+    def padded(self, weights: Any) -> bool:
+        """Whether a chunk's padding must be masked out of BatchNorm's batch statistics.
+
+        Only a model with state needs the mask, and only for a chunk holding a ragged
+        batch: full batches compile without it (a masked mean costs compile time).
+        """
+        return self.lowered is not None and self.lowered.has_state and bool((weights == 0).any())
 
     def init_metrics(self) -> MetricStates:
         return {"loss": mean_init()} | {metric.name: metric.init(self.output_shape) for metric in self.metrics}
@@ -110,10 +118,16 @@ class Compiled:
         return {"loss": mean_update(states["loss"], per_example, weights)} | updated
 
     def _train_step(
-        self, carry: tuple[Params, Any, MetricStates], x: jax.Array, y: jax.Array, w: jax.Array, key: jax.Array
+        self,
+        carry: tuple[Params, Any, MetricStates],
+        x: jax.Array,
+        y: jax.Array,
+        w: jax.Array,
+        key: jax.Array,
+        padded: bool,
     ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
         if self.lowered is not None and self.lowered.has_state:
-            return self._train_step_with_state(self.lowered, carry, x, y, w, key)
+            return self._train_step_with_state(self.lowered, carry, x, y, w, key, padded)
         params, opt_state, states = carry
 
         def objective(p: Params) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
@@ -135,6 +149,7 @@ class Compiled:
         y: jax.Array,
         w: jax.Array,
         key: jax.Array,
+        padded: bool,
     ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
         """A step of a model with state (BatchNorm): the optimizer sees only trainable parameters.
 
@@ -147,7 +162,8 @@ class Compiled:
 
         def objective(p: Params) -> tuple[jax.Array, tuple[jax.Array, jax.Array, Params]]:
             # The padding of a ragged last batch stays out of the batch statistics.
-            outputs, updated = lowered.apply_updating(lowered.merge(p, state), x, key=key, training=True, mask=w > 0)
+            mask = w > 0 if padded else None
+            outputs, updated = lowered.apply_updating(lowered.merge(p, state), x, key=key, training=True, mask=mask)
             mean, per_example = _mean_loss(self.loss, outputs, y, w)
             return mean, (outputs, per_example, updated)
 
@@ -169,9 +185,11 @@ class Compiled:
         weights: jax.Array,
         steps: jax.Array,
         key: jax.Array,
+        padded: bool = False,
     ) -> tuple[Params, Any, MetricStates, jax.Array]:
         # Only the indices travel; the chunk's batches are gathered on device.
-        return self._train_fed(params, opt_state, states, features[index], targets[index], weights, steps, key)
+        x, y = features[index], targets[index]
+        return self._train_fed(params, opt_state, states, x, y, weights, steps, key, padded)
 
     def _train_fed(
         self,
@@ -183,12 +201,15 @@ class Compiled:
         weights: jax.Array,
         steps: jax.Array,
         key: jax.Array,
+        padded: bool = False,
     ) -> tuple[Params, Any, MetricStates, jax.Array]:
+        """`padded`: the chunk holds a ragged batch (see `padded`); a static argument."""
+
         def body(
             carry: tuple[Params, Any, MetricStates], xs: tuple[jax.Array, jax.Array, jax.Array, jax.Array]
         ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
             bx, by, w, step = xs
-            return self._train_step(carry, bx, by, w, jax.random.fold_in(key, step))
+            return self._train_step(carry, bx, by, w, jax.random.fold_in(key, step), padded)
 
         (params, opt_state, states), losses = scan(
             body, (params, opt_state, states), (x, y, weights, steps), unroll=self.unroll

@@ -236,8 +236,9 @@ class Trainer(Generic[In, Out]):
         for chunk, batches in feed.chunks(chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk)):
             steps = np.arange(self.step, self.step + len(chunk.index), dtype=np.int32)
             train = self._compiled.train_on_device if feed.on_device else self._compiled.train_fed
+            padded = self._compiled.padded(chunk.weights)
             self.params, self.opt_state, states, losses = train(
-                self.params, self.opt_state, states, *batches, chunk.weights, steps, self._key
+                self.params, self.opt_state, states, *batches, chunk.weights, steps, self._key, padded=padded
             )
             first_step = self.step
             self.step += len(chunk.index)
