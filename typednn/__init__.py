@@ -17,6 +17,7 @@ from ._errors import TypednnError as TypednnError
 if TYPE_CHECKING:
     from . import callbacks as callbacks
     from . import data as data
+    from . import distributed as distributed
     from . import losses as losses
     from . import metrics as metrics
     from . import nn as nn
@@ -65,7 +66,7 @@ _LAZY = {
     "NonFiniteLossError": "typednn.train",
     "Trainer": "typednn.train",
 }
-_SUBMODULES = ("callbacks", "data", "losses", "metrics", "nn", "spec", "zoo")
+_SUBMODULES = ("callbacks", "data", "distributed", "losses", "metrics", "nn", "spec", "zoo")
 
 __all__ = [
     "UNKNOWN",

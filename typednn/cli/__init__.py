@@ -57,6 +57,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = parser().parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # a launched job's workers rerun the command
     try:
         import_modules(args.imports)
         code: int = args.run(args)
@@ -65,10 +66,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except TypednnError as error:
         _print_error(error)
-        return 1
+        return _failed(args, 1)
     except KeyboardInterrupt:
         print("typednn: interrupted", file=sys.stderr)
-        return 130
+        return _failed(args, 130)
     except Exception as error:
         if os.environ.get("TYPEDNN_TRACEBACK"):
             raise
@@ -77,7 +78,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             "  hint: this is a bug in typednn; run again with TYPEDNN_TRACEBACK=1 and report the traceback",
             file=sys.stderr,
         )
-        return 3
+        return _failed(args, 3)
+    return code
+
+
+def _failed(args: argparse.Namespace, code: int) -> int:
+    """The exit code of a failed command; a process of a multi-process job exits with it at once.
+
+    At a normal exit JAX waits at a shutdown barrier for every process of the job,
+    which a failed or dead one never reaches: the process would hang, then abort.
+    """
+    if getattr(args, "coordinator", None) is not None:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
     return code
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .._errors import TypednnError
 from .._files import write_atomic
+from . import _distributed
 from ._usage import UsageError, existing
 
 PICKLE_HELP = "trust pickle data sources: loading a pickle runs any code the file holds"
@@ -55,14 +56,28 @@ def add_train(commands: Any) -> None:
     command.add_argument("--overwrite", action="store_true", help="delete an earlier run in DIR first")
     command.add_argument("--quiet", action="store_true", help="no progress output")
     command.add_argument("--allow-pickle", action="store_true", help=PICKLE_HELP)
+    _distributed.add_options(command)
     command.set_defaults(run=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
-    from ..spec import read, train  # noqa: PLC0415
-
     if args.resume and args.overwrite:
         raise UsageError("--resume and --overwrite contradict each other", hint="pass one of them")
+    _distributed.check(args)
+    if args.processes is not None:
+        from ..distributed._launch import launch, without_option  # noqa: PLC0415
+
+        return launch(without_option(args.argv, "--processes"), args.processes)
+    if not _distributed.join(args):
+        return _train_here(args)
+    from ..distributed import is_chief  # noqa: PLC0415
+
+    return _train_here(args, chief=is_chief())
+
+
+def _train_here(args: argparse.Namespace, *, chief: bool = True) -> int:
+    from ..spec import read, train  # noqa: PLC0415
+
     spec = read(args.file)
     out = args.out or Path("runs") / spec.name
     result = train(
@@ -72,7 +87,10 @@ def _train(args: argparse.Namespace) -> int:
         resume=args.resume,
         overwrite=args.overwrite,
         verbose=0 if args.quiet else "auto",
+        **_distributed.trainer_options(args),
     )
+    if not chief:
+        return 0
     if result.test is not None:
         print("test: " + ", ".join(f"{name} {value:.4f}" for name, value in result.test.items()))
     print(f"run directory: {result.directory} (model in {result.directory / 'model'})")

@@ -16,7 +16,7 @@ import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import TypednnError
 from .._files import write_atomic
@@ -24,10 +24,14 @@ from .._model import Model
 from ..data import Dataset
 from ..data._schema import Schema
 from ..data._sources import SOURCES
+from ..distributed import barrier, is_chief
 from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, Trainer, _losses
 from ..train._checkpointing import Checkpoint
 from ..train._progress import Verbose
 from ._load import Spec, check_data, in_spec
+
+if TYPE_CHECKING:
+    from jax.sharding import Mesh
 
 CHECKPOINTS = "checkpoints"
 MODEL = "model"
@@ -74,14 +78,20 @@ def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
     return Parts(schema, parts.train, parts.validation, parts.test)
 
 
-def trainer(spec: Spec, schema: Schema, *, model: Model[Any, Any] | None = None) -> Trainer[Any, Any]:
-    """A trainer for the spec's model (or another, e.g. a trained one), as its train section says."""
+def trainer(
+    spec: Spec, schema: Schema, *, model: Model[Any, Any] | None = None, **distributed: Any
+) -> Trainer[Any, Any]:
+    """A trainer for the spec's model (or another, e.g. a trained one), as its train section says.
+
+    `distributed`: the Trainer's `mesh` and `shard_params`.
+    """
     return Trainer(
         model or spec.model,
         loss=_losses.get(spec.loss_name(schema)),
         optimizer=spec.optimizer(),
         metrics=spec.train.metrics,
         seed=spec.train.seed,
+        **distributed,
     )
 
 
@@ -108,6 +118,8 @@ def train(
     resume: bool = False,
     overwrite: bool = False,
     verbose: Verbose = "auto",
+    mesh: Mesh | None = None,
+    shard_params: bool = False,
 ) -> Result:
     """Train the spec's model on its data, writing a run directory.
 
@@ -118,15 +130,27 @@ def train(
         resume: Continue from the run directory's newest checkpoint.
         overwrite: Delete an earlier run in `directory` first.
         verbose: Progress output, as `Trainer.fit` takes it.
+        mesh: Train data-parallel over this mesh's `data` axis (a multi-process job
+            uses every device of the job by default).
+        shard_params: Shard the parameters over the mesh too (FSDP-style).
+
+    In a multi-process job every process calls it; process 0 writes the files, the
+    checkpoints are written by all (each its shards).
 
     Raises:
         TypednnError: for bad data, or a directory that holds another run (unless
             resuming or overwriting).
     """
     parts = load_data(spec, allow_pickle=allow_pickle)
-    _prepare(directory, resume=resume, overwrite=overwrite)
-    shutil.copyfile(spec.path, directory / f"spec{spec.path.suffix}")
-    fitted = trainer(spec, parts.schema)
+    earlier = _check_directory(directory, resume=resume, overwrite=overwrite)
+    barrier("typednn-run-checked")  # every process has looked before process 0 changes anything
+    if is_chief():
+        if earlier and overwrite:
+            shutil.rmtree(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(spec.path, directory / f"spec{spec.path.suffix}")
+    barrier("typednn-run-prepared")
+    fitted = trainer(spec, parts.schema, mesh=mesh, shard_params=shard_params)
     options = spec.train
     callbacks = [
         Checkpoint(directory / CHECKPOINTS, **options.checkpoint.model_dump()),
@@ -150,21 +174,21 @@ def train(
     test = None
     if parts.test is not None:
         test = fitted.evaluate(parts.test)
-        write_atomic(directory / TEST_METRICS, (json.dumps(test, indent=2) + "\n").encode())
+        if is_chief():
+            write_atomic(directory / TEST_METRICS, (json.dumps(test, indent=2) + "\n").encode())
     return Result(directory, history, test)
 
 
-def _prepare(directory: Path, *, resume: bool, overwrite: bool) -> None:
+def _check_directory(directory: Path, *, resume: bool, overwrite: bool) -> bool:
+    """Raise unless the run may use `directory`; whether it holds an earlier run."""
     if directory.exists() and not directory.is_dir():
         raise TypednnError(f"{directory}: a file, not a run directory", hint="pass another --out")
     earlier = directory.is_dir() and any(directory.iterdir())
-    if earlier and overwrite:
-        shutil.rmtree(directory)
-    elif earlier and not resume:
+    if earlier and not resume and not overwrite:
         raise TypednnError(
             f"{directory}: holds an earlier run",
             hint="pass --resume to continue it, --overwrite to start afresh, or --out for another directory",
         )
-    elif resume and not (directory / CHECKPOINTS).is_dir():
+    if resume and not (directory / CHECKPOINTS).is_dir():
         raise TypednnError(f"{directory}: no checkpoints to resume from", hint="train without --resume first")
-    directory.mkdir(parents=True, exist_ok=True)
+    return earlier

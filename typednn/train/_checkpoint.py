@@ -21,7 +21,11 @@ crash between the two renames of step 3: it is the checkpoint, and the next `sav
 moves it into place. Any other leftover (orbax temporaries, staging folders without
 a manifest, trash) is ignored by `steps` and removed by the next `save`.
 
-One process writes a directory at a time; readers may run while nothing is saving.
+One job writes a directory at a time; readers may run while nothing is saving. In a
+multi-process job every process calls `save` and `restore` with its global arrays:
+orbax writes and reads each process's shards (the directory must be on a filesystem
+every process sees), and process 0 alone does the store's own steps (recovering
+leftovers, the manifest, the renames, pruning), with barriers between them.
 Loading never unpickles: orbax's `StandardCheckpointHandler` reads arrays through
 TensorStore and its metadata as JSON, and the manifest is JSON.
 """
@@ -40,6 +44,7 @@ import numpy as np
 
 from .._errors import TypednnError
 from .._files import fsync_dir
+from ..distributed import barrier, is_chief
 from ._checkpoint_manifest import (
     MANIFEST,
     check_like,
@@ -209,25 +214,30 @@ class CheckpointStore:
             )
         step = int(step)
         manifest = new_manifest(step, meta, leaf_specs(state, where="CheckpointStore.save: state"))
-        self.directory.mkdir(parents=True, exist_ok=True)
-        self._recover()
         final = self._step_path(step)
         staging = final.with_name(final.name + _STAGING)
+        chief = is_chief()
+        if chief:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._recover()
+        barrier(f"typednn-checkpoint-{step}-begin")
         ocp = _orbax()
         checkpointer = ocp.Checkpointer(ocp.StandardCheckpointHandler())
         try:
             checkpointer.save(staging, args=ocp.args.StandardSave(state))
         finally:
             checkpointer.close()
-        seal(staging, manifest)
-        # The old checkpoint of this step goes only once the new one is complete; if a
-        # crash strikes between these two renames, the staging folder is the checkpoint.
-        trash = _to_trash(final) if final.exists() else None
-        os.replace(staging, final)
-        fsync_dir(self.directory)
-        if trash is not None:
-            shutil.rmtree(trash)
-        self._prune(just_saved=step)
+        if chief:
+            seal(staging, manifest)
+            # The old checkpoint of this step goes only once the new one is complete; if a
+            # crash strikes between these two renames, the staging folder is the checkpoint.
+            trash = _to_trash(final) if final.exists() else None
+            os.replace(staging, final)
+            fsync_dir(self.directory)
+            if trash is not None:
+                shutil.rmtree(trash)
+            self._prune(just_saved=step)
+        barrier(f"typednn-checkpoint-{step}-end")
         return final
 
     def _recover(self) -> None:

@@ -22,6 +22,8 @@ class Checkpoint(Callback):
 
     Each checkpoint is written atomically (orbax, then a manifest of checksums), so a
     crash never leaves a half one behind; `fit(resume=True)` continues from the newest.
+    In a multi-process job every process takes part (each writes its shards) and
+    process 0 seals the checkpoint.
 
     Args:
         directory: Where the checkpoints go: one `step_<N>` folder each.
@@ -66,7 +68,7 @@ class Checkpoint(Callback):
             monitor = "val_loss" if "val_loss" in logs else "loss"
             self.store.monitor, self.store.mode = monitor, self._direction(monitor)
             self._monitor_resolved = True
-        if not run.is_chief or ((epoch + 1) % self.every_epochs and epoch + 1 != run.epochs):
+        if (epoch + 1) % self.every_epochs and epoch + 1 != run.epochs:
             return
         trainer = run.trainer
         meta = {

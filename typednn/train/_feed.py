@@ -17,6 +17,7 @@ import jax
 import numpy as np
 
 from ..data import Dataset
+from ..distributed import Placement
 
 Array = np.ndarray[Any, Any]
 # Without a known device memory size, datasets up to this size are kept on device.
@@ -90,7 +91,7 @@ class Feed:
     """Where a dataset's batches come from: the device, or the host one chunk ahead.
 
     `chunks` gives each chunk with the arrays the compiled step reads its batches from:
-    `(features, targets, index)` on device (`on_device`), else `(x, y)`.
+    `(features, targets, index, weights)` on device (`on_device`), else `(x, y, weights)`.
     """
 
     on_device: bool
@@ -112,7 +113,7 @@ class OnDevice(Feed):
         self.targets = jax.device_put(data.targets)
 
     def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
-        return ((chunk, (self.features, self.targets, chunk.index)) for chunk in stream)
+        return ((chunk, (self.features, self.targets, chunk.index, chunk.weights)) for chunk in stream)
 
 
 class Prefetched(Feed):
@@ -128,12 +129,12 @@ class Prefetched(Feed):
         self.data = data
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typednn-prefetch")
 
-    def _load(self, chunk: Chunk) -> tuple[jax.Array, jax.Array]:
+    def _load(self, chunk: Chunk) -> tuple[Any, ...]:
         features, targets = self.data.take(chunk.index)
-        return jax.device_put(features), jax.device_put(targets)
+        return jax.device_put(features), jax.device_put(targets), chunk.weights
 
     def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
-        pending: tuple[Chunk, Future[tuple[jax.Array, jax.Array]]] | None = None
+        pending: tuple[Chunk, Future[tuple[Any, ...]]] | None = None
         for chunk in stream:
             submitted = (chunk, self.pool.submit(self._load, chunk))
             if pending is not None:
@@ -146,6 +147,28 @@ class Prefetched(Feed):
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def feed_for(data: Dataset[Any, Any], device_limit: int | None) -> Feed:
-    """Keep the dataset on device when it fits (see `fits_on_device`), else prefetch."""
+class Sharded(Prefetched):
+    """Batches split over a mesh's devices: each process reads only its examples of each batch.
+
+    Every process walks the same global order; of each batch it gathers the columns
+    its devices hold (`Placement.local_columns`), one chunk ahead, and the global
+    arrays are assembled from every process's part without copying between them.
+    """
+
+    def __init__(self, data: Dataset[Any, Any], placement: Placement) -> None:
+        super().__init__(data)
+        self.placement = placement
+
+    def _load(self, chunk: Chunk) -> tuple[Any, ...]:
+        batch_size = chunk.index.shape[1]
+        columns = self.placement.local_columns(batch_size)
+        features, targets = self.data.take(chunk.index[:, columns])
+        arrays = (features, targets, chunk.weights[:, columns])
+        return tuple(self.placement.global_batch(array, batch_size) for array in arrays)
+
+
+def feed_for(data: Dataset[Any, Any], device_limit: int | None, placement: Placement | None = None) -> Feed:
+    """Split batches over a placement's mesh; else keep the dataset on device when it fits, else prefetch."""
+    if placement is not None:
+        return Sharded(data, placement)
     return OnDevice(data) if fits_on_device(data, device_limit) else Prefetched(data)

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 import optax
 
 from .._errors import TypednnError
+from ..distributed import Placement
 from ..lower import Lowered, Params
 from ._metrics import Metric, State, mean_init, mean_result, mean_update
 
@@ -67,6 +68,8 @@ class Compiled:
         lowered: The lowered model, for models with state (BatchNorm's running statistics):
             their training steps optimise `lowered.split(params)[0]` and take the state
             from `lowered.apply_updating`. The optimizer state must be made from that split.
+        placement: Batches split over a mesh's devices: each chunk's outputs keep the
+            state's layout, and what the host reads (losses, metrics) is replicated.
     """
 
     def __init__(
@@ -79,9 +82,11 @@ class Compiled:
         *,
         unroll: bool = False,
         lowered: Lowered | None = None,
+        placement: Placement | None = None,
     ) -> None:
         self.apply = apply
         self.lowered = lowered
+        self.placement = placement
         self.loss = loss
         self.optimizer = optimizer
         self.metrics = tuple(metrics)
@@ -214,6 +219,9 @@ class Compiled:
         (params, opt_state, states), losses = scan(
             body, (params, opt_state, states), (x, y, weights, steps), unroll=self.unroll
         )
+        if self.placement is not None:
+            params, opt_state = self.placement.constrain((params, opt_state))
+            states, losses = self.placement.constrain_replicated((states, losses))
         return params, opt_state, states, losses
 
     def _evaluate_step(
@@ -241,7 +249,8 @@ class Compiled:
             bx, by, w = xs
             return self._evaluate_step(params, states, bx, by, w), None
 
-        return scan(body, states, (x, y, weights), unroll=False)[0]
+        states = scan(body, states, (x, y, weights), unroll=False)[0]
+        return states if self.placement is None else self.placement.constrain_replicated(states)
 
     def _predict_fed(self, params: Params, x: jax.Array) -> jax.Array:
         def body(carry: None, bx: jax.Array) -> tuple[None, jax.Array]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from typing import Any, Generic
+from typing import TYPE_CHECKING, Any, Generic
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +16,7 @@ from .._errors import TypednnError
 from .._model import In, Model, Out
 from .._shapes import check_fit
 from ..data import Dataset
+from ..distributed import Placement, barrier, collective_failures, data_mesh, is_chief, process_count
 from ..lower import Params
 from ._callback import Callback, Run, Steps
 from ._checkpointing import Checkpoint
@@ -27,6 +28,9 @@ from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
 from ._steps import Compiled, Loss, MetricStates
 from ._tokens import check_token_ids
+
+if TYPE_CHECKING:
+    from jax.sharding import Mesh
 
 
 class Trainer(Generic[In, Out]):
@@ -46,6 +50,12 @@ class Trainer(Generic[In, Out]):
         device_data_limit: Datasets up to this many bytes are copied to the device once
             and batched there; larger ones are fed from the host, one chunk ahead. By
             default a quarter of the device's memory (2 GiB when it does not say).
+        mesh: Train data-parallel on these devices: each batch is split over the mesh's
+            `data` axis (`tn.distributed.data_mesh()`), and XLA reduces the gradients
+            across them. By default one device; in a multi-process job, every device
+            of the job.
+        shard_params: With a mesh, split the parameters and optimizer state over the
+            `data` axis too (FSDP-style) instead of replicating them on every device.
 
     Attributes:
         params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`, with
@@ -78,6 +88,8 @@ class Trainer(Generic[In, Out]):
         seed: int = 0,
         steps_per_dispatch: int | None = None,
         device_data_limit: int | None = None,
+        mesh: Mesh | None = None,
+        shard_params: bool = False,
     ) -> None:
         self.model = model
         self.loss = loss
@@ -89,6 +101,7 @@ class Trainer(Generic[In, Out]):
         self.seed = seed
         self.steps_per_dispatch = steps_per_dispatch
         self.device_data_limit = device_data_limit
+        self.shard_params = shard_params
         self.params: Params = model.init(jax.random.key(seed))
         # Non-trainable state (BatchNorm's running statistics) is not the optimizer's.
         self.opt_state: Any = optimizer.init(model.lowered.split(self.params)[0])
@@ -97,16 +110,42 @@ class Trainer(Generic[In, Out]):
         self._key = jax.random.fold_in(jax.random.key(seed), 1)  # dropout; apart from init's key
         slow_in_loops = any(layer.slow_in_cpu_loops for layer in model.graph.layers())
         self._loops_ok = not (slow_in_loops and jax.default_backend() == "cpu")
-        output_shape = tuple(d if isinstance(d, int) else 1 for d in model.outputs.shape.dims)
-        self._compiled = Compiled(
-            model.lowered.apply,
-            loss,
-            optimizer,
+        if mesh is None and shard_params:
+            raise TypednnError(
+                "shard_params=True needs a mesh to shard over", hint="pass mesh=tn.distributed.data_mesh()"
+            )
+        if mesh is None and process_count() > 1:
+            mesh = data_mesh()  # a job's processes train one model together
+        self._placement: Placement | None = None
+        self._compiled = self._compile()
+        if mesh is not None:
+            self.distribute(mesh)
+
+    def _compile(self) -> Compiled:
+        output_shape = tuple(d if isinstance(d, int) else 1 for d in self.model.outputs.shape.dims)
+        return Compiled(
+            self.model.lowered.apply,
+            self.loss,
+            self.optimizer,
             self.metrics,
             output_shape,
             unroll=not self._loops_ok,
-            lowered=model.lowered,
+            lowered=self.model.lowered,
+            placement=self._placement,
         )
+
+    def distribute(self, mesh: Mesh) -> None:
+        """Train on `mesh` from now on: lay the parameters and optimizer state out on it.
+
+        Args:
+            mesh: A mesh with a `data` axis (`tn.distributed.data_mesh(...)`).
+        """
+        placement = Placement(mesh, self.shard_params)
+        self.params = placement.place(self.params)
+        self.opt_state = placement.place(self.opt_state)
+        self._key = placement.replicate(self._key)
+        self._placement = placement
+        self._compiled = self._compile()
 
     def check(self, data: Dataset[Any, Any]) -> None:
         """Raise `ShapeError` if the data does not fit the model (before any compiling).
@@ -131,6 +170,7 @@ class Trainer(Generic[In, Out]):
         shuffle: bool = True,
         resume: bool = False,
         terminate_on_nan: bool = True,
+        devices: int | Sequence[jax.Device] | None = None,
     ) -> History:
         """Train for `epochs` passes over `data`.
 
@@ -151,6 +191,9 @@ class Trainer(Generic[In, Out]):
                 ends as an uninterrupted one would; without a checkpoint yet, start.
             terminate_on_nan: Stop with `NonFiniteLossError` when the loss is NaN or
                 infinite (unless `callbacks` holds its own `TerminateOnNaN`).
+            devices: Train data-parallel on these devices (or the first this many):
+                `distribute(tn.distributed.data_mesh(devices))` first. Each step still
+                takes `batch_size` examples, split evenly over the devices.
 
         Returns:
             The metrics of each epoch (with `resume`, the earlier epochs' too).
@@ -158,9 +201,14 @@ class Trainer(Generic[In, Out]):
         Raises:
             ShapeError: if the data does not fit the model, before any compiling.
             NonFiniteLossError: when the loss becomes NaN or infinite.
+            DistributedError: in a multi-process job, when another process stops.
         """
         if epochs < 0 or batch_size < 1:
             raise TypednnError(f"fit needs epochs >= 0 and batch_size >= 1, not {epochs} and {batch_size}")
+        if devices is not None:
+            self.distribute(data_mesh(devices))
+        if self._placement is not None:
+            self._placement.check_batch(batch_size)
         if isinstance(validation, float):
             data, validation = data.split(validation, seed=None)
         self.check(data)
@@ -190,39 +238,56 @@ class Trainer(Generic[In, Out]):
             batch_size=batch_size,
             examples=len(data),
             epoch=self.epoch,
+            is_chief=is_chief(),
             history=history.epochs,
         )
-        feed = feed_for(data, self.device_data_limit)
+        feed = feed_for(data, self.device_data_limit, self._placement)
         # Copied to the device once for the whole run, not once per epoch.
-        validation_feed = None if validation is None else feed_for(validation, self.device_data_limit)
-        try:
-            for callback in callbacks:
-                callback.on_train_begin(run)
-            for epoch in range(self.epoch, end):
-                run.epoch = epoch
+        validation_feed = None if validation is None else feed_for(validation, self.device_data_limit, self._placement)
+        # A collective broken by a lost process of the job becomes a DistributedError.
+        with collective_failures():
+            try:
                 for callback in callbacks:
-                    callback.on_epoch_begin(run, epoch)
-                order = epoch_order(len(data), seed=self.seed, epoch=epoch, shuffle=shuffle)
-                logs = self._train_epoch(run, feed, order, callbacks)
-                if validation is not None and validation_feed is not None:
-                    scores = self._evaluate(validation_feed, len(validation), batch_size)
-                    logs |= {f"val_{k}": v for k, v in scores.items()}
-                rate = learning_rate(self.opt_state)
-                if rate is not None:
-                    logs["learning_rate"] = rate
-                self.epoch = epoch + 1
-                history.epochs.append(logs)
+                    callback.on_train_begin(run)
+                self._epochs(run, data, validation, feed, validation_feed, callbacks, history, shuffle=shuffle)
+            finally:
+                feed.close()
+                if validation_feed is not None:
+                    validation_feed.close()
                 for callback in callbacks:
-                    callback.on_epoch_end(run, epoch, logs)
-                if run.stop_training:
-                    break
-        finally:
-            feed.close()
-            if validation_feed is not None:
-                validation_feed.close()
-            for callback in callbacks:
-                callback.on_train_end(run)
+                    callback.on_train_end(run)
         return history
+
+    def _epochs(
+        self,
+        run: Run,
+        data: Dataset[Any, Any],
+        validation: Dataset[Any, Any] | None,
+        feed: Feed,
+        validation_feed: Feed | None,
+        callbacks: list[Callback],
+        history: History,
+        *,
+        shuffle: bool,
+    ) -> None:
+        for epoch in range(self.epoch, run.epochs):
+            run.epoch = epoch
+            for callback in callbacks:
+                callback.on_epoch_begin(run, epoch)
+            order = epoch_order(len(data), seed=self.seed, epoch=epoch, shuffle=shuffle)
+            logs = self._train_epoch(run, feed, order, callbacks)
+            if validation is not None and validation_feed is not None:
+                scores = self._evaluate(validation_feed, len(validation), run.batch_size)
+                logs |= {f"val_{k}": v for k, v in scores.items()}
+            rate = learning_rate(self.opt_state)
+            if rate is not None:
+                logs["learning_rate"] = rate
+            self.epoch = epoch + 1
+            history.epochs.append(logs)
+            for callback in callbacks:
+                callback.on_epoch_end(run, epoch, logs)
+            if run.stop_training:
+                break
 
     def _train_epoch(
         self, run: Run, feed: Feed, order: np.ndarray[Any, Any], callbacks: list[Callback]
@@ -238,7 +303,7 @@ class Trainer(Generic[In, Out]):
             train = self._compiled.train_on_device if feed.on_device else self._compiled.train_fed
             padded = self._compiled.padded(chunk.weights)
             self.params, self.opt_state, states, losses = train(
-                self.params, self.opt_state, states, *batches, chunk.weights, steps, self._key, padded=padded
+                self.params, self.opt_state, states, *batches, steps, self._key, padded=padded
             )
             first_step = self.step
             self.step += len(chunk.index)
@@ -284,7 +349,7 @@ class Trainer(Generic[In, Out]):
             ShapeError: if the data does not fit the model.
         """
         self.check(data)
-        feed = feed_for(data, self.device_data_limit)
+        feed = feed_for(data, self.device_data_limit, self._placement)
         try:
             return self._evaluate(feed, len(data), batch_size)
         finally:
@@ -294,13 +359,15 @@ class Trainer(Generic[In, Out]):
         if examples == 0:
             raise TypednnError("cannot evaluate on an empty dataset")
         batch_size = min(batch_size, examples)
+        if self._placement is not None:  # a share for each device; the padding weighs 0
+            batch_size = -(-batch_size // self._placement.devices) * self._placement.devices
         # Evaluation has no gradients, so its loop is fast everywhere: no unrolling.
         per_chunk = steps_per_chunk(math.ceil(examples / batch_size), self.steps_per_dispatch)
         evaluate = self._compiled.evaluate_on_device if feed.on_device else self._compiled.evaluate_fed
         states = self._compiled.init_metrics()
         stream = chunks(np.arange(examples), batch_size=batch_size, steps_per_chunk=per_chunk)
-        for chunk, batches in feed.chunks(stream):
-            states = evaluate(self.params, states, *batches, chunk.weights)
+        for _, batches in feed.chunks(stream):
+            states = evaluate(self.params, states, *batches)
         return self._compiled.results(jax.device_get(states))
 
     def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
@@ -315,12 +382,23 @@ class Trainer(Generic[In, Out]):
             return jnp.zeros((0, *self._compiled.output_shape), jnp.float32)
         batch_size = min(batch_size, len(x))
         order = np.arange(len(x))
+        params = self.host_params()
         parts = []
         for chunk in chunks(order, batch_size=batch_size, steps_per_chunk=32):
-            parts.append(self._compiled.predict_fed(self.params, jnp.asarray(x[chunk.index])))
+            parts.append(self._compiled.predict_fed(params, jnp.asarray(x[chunk.index])))
         outputs = jnp.concatenate([p.reshape(-1, *p.shape[2:]) for p in parts])
         return outputs[: len(x)]
 
+    def host_params(self) -> Params:
+        """The parameters as host arrays; in a multi-process job, every process must call it."""
+        return self.params if self._placement is None else self._placement.gather(self.params)
+
     def save(self, directory: str) -> None:
-        """Export the model with the trained parameters (`spec.json` and `weights.safetensors`)."""
-        self.model.save(directory, self.params)
+        """Export the model with the trained parameters (`spec.json` and `weights.safetensors`).
+
+        In a multi-process job every process calls it; process 0 writes.
+        """
+        params = self.host_params()
+        if is_chief():
+            self.model.save(directory, params)
+        barrier(f"typednn-save-{directory}")
