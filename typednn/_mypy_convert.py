@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-import importlib.util
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +30,7 @@ from mypy.types import (
     get_proper_type,
 )
 
+from ._mypy_import import load
 from ._shapes import UNKNOWN, HyperparameterError, Params, Shape, Size, Symbol
 
 TENSOR = "typednn.layers._tensor.Tensor"
@@ -38,6 +38,7 @@ TOKENS = "typednn.layers._tensor.Tokens"
 LAYER = "typednn.layers._base.Layer"
 SEQUENTIAL = "typednn.layers._base.Sequential"
 DIM = "typednn._shapes._dims.Dim"
+PARAMS = "typednn._shapes._params.Params"
 CLASSES = "typednn.data._dataset.Classes"
 
 Lookup = Callable[[str], TypeInfo | None]
@@ -152,8 +153,8 @@ def params_class(info: TypeInfo) -> type[Params] | None:
             fullname = typ.type_object().fullname
             module, _, name = fullname.rpartition(".")
             try:
-                found = getattr(_import(module), name)
-            except Exception:  # a custom layer's module that fails to import: not checked, never a false positive
+                found = getattr(_import(module, name), name)
+            except Exception:  # hyperparameters that fail to load: not checked, never a false positive
                 return None
             return found if isinstance(found, type) and issubclass(found, Params) else None
     return None
@@ -168,28 +169,29 @@ def remember_modules(modules: dict[str, MypyFile]) -> None:
     _CHECKED = modules
 
 
-def _import(module: str) -> ModuleType:
-    """A module, imported the way mypy found it: a custom layer's rule runs at check time.
+def _import(module: str, name: str) -> ModuleType:
+    """The module of hyperparameters `name`, imported the way mypy found it: a custom layer's rule runs at check time.
 
-    A module of the user's code (`@tn.register_layer`) is imported from the file that
-    mypy checks under that name: mypy finds it by its own search path, which need not
-    be Python's.
+    A module of the user's code (`@tn.register_layer`) is loaded from the file that mypy
+    checks under that name: mypy finds it by its own search path, which need not be
+    Python's. Only the statements that define its `tn.Params` classes run (`_mypy_import`):
+    the rest of such a module (the lowering) imports JAX, which a check need not pay for.
     """
     checked = _CHECKED.get(module)
-    path = Path(checked.path) if checked is not None and checked.path else None
-    if module in sys.modules or module.startswith("typednn.") or path is None or path.suffix != ".py":
+    if module in sys.modules or module.startswith("typednn.") or checked is None or not checked.path.endswith(".py"):
         return importlib.import_module(module)
-    spec = importlib.util.spec_from_file_location(module, path)
-    if spec is None or spec.loader is None:
-        return importlib.import_module(module)
-    loaded = importlib.util.module_from_spec(spec)
-    sys.modules[module] = loaded  # before it runs, as `import` does: dataclasses look it up
-    try:
-        spec.loader.exec_module(loaded)
-    except BaseException:
-        del sys.modules[module]
-        raise
-    return loaded
+    return load(module, Path(checked.path), {name, *_params_classes(checked)})
+
+
+def _params_classes(checked: MypyFile) -> set[str]:
+    """The names of the `tn.Params` classes a checked module defines at its top level."""
+    return {
+        name
+        for name, symbol in checked.names.items()
+        if isinstance(symbol.node, TypeInfo)
+        and symbol.node.fullname == f"{checked.fullname}.{name}"
+        and symbol.node.has_base(PARAMS)
+    }
 
 
 def fields(params: type[Params]) -> list[str]:

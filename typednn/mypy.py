@@ -99,7 +99,8 @@ Context = FunctionContext | MethodContext
 def _digest() -> str:
     """A digest of the plugin's and the rules' sources, so that cached results expire with them."""
     here = Path(__file__).parent
-    sources = sorted([here / "_mypy_convert.py", here / "_mypy_jnp.py", *here.glob("_shapes/*.py")])
+    plugin = [here / "_mypy_convert.py", here / "_mypy_import.py", here / "_mypy_jnp.py"]
+    sources = sorted([*plugin, *here.glob("_shapes/*.py")])
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
 
 
