@@ -119,6 +119,13 @@ def test_four_processes_joined_by_hand_with_sharded_parameters(single: Path, tmp
     assert_same(tmp_path / "run", single, atol=1e-5)
     assert_one_checkpoint_set(tmp_path / "run", [40, 80, 120])
 
+    # The job's checkpoints hold global arrays: one process resumes them for a 4th epoch.
+    resumed = train(spec(tmp_path, 4), "--out", tmp_path / "run", "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    whole = train(spec(tmp_path, 4), "--out", tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr
+    assert_same(tmp_path / "run", tmp_path / "whole", atol=1e-5)
+
 
 def test_a_killed_worker_stops_the_job_and_resume_finishes_it(tmp_path: Path) -> None:
     path = spec(tmp_path, 5)
