@@ -187,6 +187,13 @@ def test_a_process_whose_job_never_assembles_stops_with_a_message(tmp_path: Path
     assert "within 3 s" in done.stderr and "hint: start every process with the same --coordinator" in done.stderr
 
 
+def test_devices_that_leave_a_process_idle_are_refused(tmp_path: Path) -> None:
+    done = train(spec(tmp_path, 1), "--out", tmp_path / "run", "--processes", "2", "--devices", "1")
+    assert done.returncode == 1
+    assert "the 1 devices chosen leave process(es) [1] of the job without a device" in done.stderr
+    assert "worker 0 exited with 1; worker 1 exited with 1" in done.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

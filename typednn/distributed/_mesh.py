@@ -53,7 +53,8 @@ def data_mesh(devices: int | Sequence[jax.Device] | None = None) -> Mesh:
             the job (every process's, in a multi-process job).
 
     Raises:
-        TypednnError: for a count that is not between 1 and the number of devices.
+        TypednnError: for a count that is not between 1 and the number of devices, or
+            devices that leave a process of the job without one.
 
     Example:
         >>> mesh = data_mesh(1)
@@ -72,6 +73,12 @@ def data_mesh(devices: int | Sequence[jax.Device] | None = None) -> Mesh:
         chosen = every[:devices]
     else:
         chosen = list(devices)
+    idle = sorted({d.process_index for d in every} - {d.process_index for d in chosen})
+    if idle:
+        raise TypednnError(
+            f"the {len(chosen)} devices chosen leave process(es) {idle} of the job without a device",
+            hint="in a multi-process job, train on every device (no --devices) or on some of each process's",
+        )
     return Mesh(np.array(chosen), (DATA,))
 
 
