@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from ._dims import Shape, Size, product
 from ._errors import ShapeError
-from ._window import PADDINGS, WindowParams
+from ._window import WindowParams
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,10 +28,7 @@ class ConvParams(WindowParams):
     use_bias: bool = True
 
     def __post_init__(self) -> None:
-        self.positive("filters", "kernel", "stride", "dilation", "groups")
-        self.positive("in_channels", allow_none=True)
-        self.one_of("padding", PADDINGS)
-        self.check_per_axis("kernel", "stride", "dilation")
+        self.check_convolution("filters", "kernel", "stride", "dilation", "groups")
         for name in ("filters", "in_channels"):
             value = getattr(self, name)
             if isinstance(value, int) and isinstance(self.groups, int) and value % self.groups:
@@ -116,10 +113,7 @@ class DepthwiseConv2DParams(WindowParams):
     use_bias: bool = True
 
     def __post_init__(self) -> None:
-        self.positive("kernel", "depth_multiplier", "stride", "dilation")
-        self.positive("in_channels", allow_none=True)
-        self.one_of("padding", PADDINGS)
-        self.check_per_axis("kernel", "stride", "dilation")
+        self.check_convolution("kernel", "depth_multiplier", "stride", "dilation")
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs

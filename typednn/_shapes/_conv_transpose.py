@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size
-from ._window import PADDINGS, WindowParams, span
+from ._window import WindowParams, span
 
 
 def unslide(size: Size, window: Size, stride: Size, padding: object, dilation: Size = 1) -> Size:
@@ -59,10 +59,7 @@ class Conv2DTransposeParams(WindowParams):
     use_bias: bool = True
 
     def __post_init__(self) -> None:
-        self.positive("filters", "kernel", "stride", "dilation")
-        self.positive("in_channels", allow_none=True)
-        self.one_of("padding", PADDINGS)
-        self.check_per_axis("kernel", "stride", "dilation")
+        self.check_convolution("filters", "kernel", "stride", "dilation")
 
     def describe(self) -> str:
         return super().describe().replace("filters=", "", 1)

@@ -70,6 +70,17 @@ class WindowParams(Params):
             if isinstance(value, tuple) and (count == 1 or len(value) != count):
                 raise self.fail(f"{name} must be {allowed}, but is {value!r}")
 
+    def check_convolution(self, *sizes: str) -> None:
+        """Check a convolution's hyperparameters (one place for Conv, DepthwiseConv2D, Conv2DTranspose).
+
+        `sizes` must be positive (checked in that order), `in_channels` too when stated; the
+        padding must be known; kernel, stride and dilation an int or one per axis.
+        """
+        self.positive(*sizes)
+        self.positive("in_channels", allow_none=True)
+        self.one_of("padding", PADDINGS)
+        self.check_per_axis("kernel", "stride", "dilation")
+
     def spatial(self, x: Shape, *, hint: str | None = None) -> tuple[tuple[Size, ...], Size]:
         """The input's spatial axes and its channels; raises `ShapeError` for another rank."""
         found = self.layout(x, (*self.axes, "channels"), hint=hint)
