@@ -54,32 +54,39 @@ def load(module: str, path: Path, wanted: set[str]) -> ModuleType:
     if spec is None or spec.loader is None:
         return importlib.import_module(module)
     try:
-        code = sliced(path.read_bytes(), str(path), wanted)
+        statements = sliced(path.read_bytes(), str(path), wanted)
     except (OSError, SyntaxError, ValueError):  # the import says why, if it fails too
-        code = None
-    if code is None:
+        statements = None
+    if statements is None:
         return _run(spec)
-    part = importlib.util.module_from_spec(spec)
-    sys.modules[module] = part  # before it runs, as `import` does: dataclasses look it up
+    code = compile(ast.Module(body=statements, type_ignores=[]), str(path), "exec", dont_inherit=True)
+    part_spec = importlib.util.spec_from_file_location(module, path, loader=_SliceLoader(module, str(path), code))
+    assert part_spec is not None
     try:
-        exec(code, part.__dict__)
-    except BaseException as error:
-        sys.modules.pop(module, None)
-        if not isinstance(error, Exception):
-            raise
+        part = _run(part_spec)
+    except Exception:
         return _run(spec)
     part.__dict__["__getattr__"] = _completion(spec, part)
     return part
 
 
-def sliced(source: bytes | str, filename: str, wanted: set[str]) -> CodeType | None:
-    r"""The code of the statements that define `wanted`; None when they are all of it or it cannot be cut.
+class _SliceLoader(importlib.machinery.SourceFileLoader):
+    """The module's file, imported as the statements `sliced` kept (never from a cached whole module)."""
 
-    >>> code = sliced("import jax\nA = 1\nB = A + 1\nC = jax.numpy.ones(B)\nB += 1\n", "m.py", {"B"})
-    >>> namespace: dict[str, object] = {}
-    >>> exec(code, namespace)
-    >>> sorted(name for name in namespace if name != "__builtins__"), namespace["B"]
-    (['A', 'B'], 3)
+    def __init__(self, fullname: str, path: str, code: CodeType) -> None:
+        super().__init__(fullname, path)
+        self.code = code
+
+    def get_code(self, fullname: str) -> CodeType:
+        return self.code
+
+
+def sliced(source: bytes | str, filename: str, wanted: set[str]) -> list[ast.stmt] | None:
+    r"""The top-level statements that define `wanted`; None when they are all of it or it cannot be cut.
+
+    >>> kept = sliced("import jax\nA = 1\nB = A + 1\nC = jax.numpy.ones(B)\nB += 1\n", "m.py", {"B"})
+    >>> [ast.unparse(statement) for statement in kept]
+    ['A = 1', 'B = A + 1', 'B += 1']
     """
     statements = ast.parse(source, filename).body
     facts = [_facts(statement) for statement in statements]
@@ -110,8 +117,7 @@ def sliced(source: bytes | str, filename: str, wanted: set[str]) -> CodeType | N
     left_out = set().union(*(uses for (_, uses), kept in zip(known, keep) if not kept))
     if all(keep) or unbound or left_out & DYNAMIC:
         return None
-    body = [statement for statement, kept in zip(statements, keep) if kept]
-    return compile(ast.Module(body=body, type_ignores=[]), filename, "exec", dont_inherit=True)
+    return [statement for statement, kept in zip(statements, keep) if kept]
 
 
 def _facts(statement: ast.stmt) -> Facts | None:
@@ -158,7 +164,7 @@ def _string_annotation_names(statement: ast.stmt) -> set[str]:
 
 
 def _run(spec: importlib.machinery.ModuleSpec) -> ModuleType:
-    """The whole module, run as `import` runs it."""
+    """The module `spec` loads (the whole file, or a slice), run as `import` runs it."""
     assert spec.loader is not None
     loaded = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = loaded
