@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ._usage import UsageError
+from ._usage import UsageError, positive
 
 
 def add_options(command: argparse.ArgumentParser) -> None:
@@ -14,30 +14,20 @@ def add_options(command: argparse.ArgumentParser) -> None:
         "Data-parallel training on JAX's distributed runtime: each batch is split over the devices,"
         " and the gradients reduced across them.",
     )
-    group.add_argument("--devices", metavar="N", type=_positive, help="train on the first N devices (default: one)")
+    group.add_argument("--devices", metavar="N", type=positive, help="train on the first N devices (default: one)")
     group.add_argument("--fsdp", action="store_true", help="shard parameters and optimizer state over the devices too")
     group.add_argument(
-        "--processes", metavar="N", type=_positive, help="launch N worker processes on this machine, joined in one job"
+        "--processes", metavar="N", type=positive, help="launch N worker processes on this machine, joined in one job"
     )
     group.add_argument("--coordinator", metavar="HOST:PORT", help="join a multi-host job whose process 0 listens here")
     group.add_argument("--process-id", metavar="I", type=int, help="this process's number in the job, 0 to N-1")
-    group.add_argument("--num-processes", metavar="N", type=_positive, help="how many processes the job has")
+    group.add_argument("--num-processes", metavar="N", type=positive, help="how many processes the job has")
     group.add_argument(
         "--local-devices", metavar="IDS", help="the accelerators this process uses, e.g. 0,1 (default: all it sees)"
     )
     group.add_argument(
         "--join-timeout", metavar="S", type=float, default=120.0, help="seconds to wait for every process to join"
     )
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
 
 
 def check(args: argparse.Namespace) -> None:

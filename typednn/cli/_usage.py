@@ -18,3 +18,14 @@ def existing(value: str) -> Path:
     if not path.exists():
         raise argparse.ArgumentTypeError(f"{value}: no such file or directory")
     return path
+
+
+def positive(text: str) -> int:
+    """An argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value

@@ -158,10 +158,13 @@ class Sharded(Prefetched):
     def __init__(self, data: Dataset[Any, Any], placement: Placement) -> None:
         super().__init__(data)
         self.placement = placement
+        self._columns: dict[int, slice] = {}  # by batch size: the same for every chunk
 
     def _load(self, chunk: Chunk) -> tuple[Any, ...]:
         batch_size = chunk.index.shape[1]
-        columns = self.placement.local_columns(batch_size)
+        if batch_size not in self._columns:
+            self._columns[batch_size] = self.placement.local_columns(batch_size)
+        columns = self._columns[batch_size]
         features, targets = self.data.take(chunk.index[:, columns])
         arrays = (features, targets, chunk.weights[:, columns])
         return tuple(self.placement.global_batch(array, batch_size) for array in arrays)

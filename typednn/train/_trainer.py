@@ -347,13 +347,15 @@ class Trainer(Generic[In, Out]):
 
         Raises:
             ShapeError: if the data does not fit the model.
+            DistributedError: in a multi-process job, when another process stops.
         """
         self.check(data)
         feed = feed_for(data, self.device_data_limit, self._placement)
-        try:
-            return self._evaluate(feed, len(data), batch_size)
-        finally:
-            feed.close()
+        with collective_failures():
+            try:
+                return self._evaluate(feed, len(data), batch_size)
+            finally:
+                feed.close()
 
     def _evaluate(self, feed: Feed, examples: int, batch_size: int) -> dict[str, float]:
         if examples == 0:
@@ -398,7 +400,8 @@ class Trainer(Generic[In, Out]):
 
         In a multi-process job every process calls it; process 0 writes.
         """
-        params = self.host_params()
-        if is_chief():
-            self.model.save(directory, params)
-        barrier(f"typednn-save-{directory}")
+        with collective_failures():
+            params = self.host_params()
+            if is_chief():
+                self.model.save(directory, params)
+            barrier(f"typednn-save-{directory}")
