@@ -82,25 +82,25 @@ def assert_one_checkpoint_set(run: Path, steps: list[int]) -> None:
 @pytest.fixture(scope="module")
 def single(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("single")
-    done = train(spec(tmp, 3), "--out", tmp / "run")
+    done = train(spec(tmp, 2), "--out", tmp / "run")
     assert done.returncode == 0, done.stderr
     return tmp / "run"
 
 
 def test_two_launched_processes_end_with_the_single_process_parameters(single: Path, tmp_path: Path) -> None:
-    done = train(spec(tmp_path, 3), "--out", tmp_path / "run", "--processes", "2")
+    done = train(spec(tmp_path, 2), "--out", tmp_path / "run", "--processes", "2")
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("run directory:") == 1  # only process 0 reports
     assert_same(tmp_path / "run", single, atol=1e-5)
     scores = json.loads((tmp_path / "run" / "test_metrics.json").read_text())
     assert scores == pytest.approx(json.loads((single / "test_metrics.json").read_text()), abs=1e-5)
-    assert (tmp_path / "run" / "metrics.csv").read_text().count("\n") == 4  # header + 3 epochs, written once
-    assert_one_checkpoint_set(tmp_path / "run", [40, 80, 120])  # 40 steps an epoch
+    assert (tmp_path / "run" / "metrics.csv").read_text().count("\n") == 3  # header + 2 epochs, written once
+    assert_one_checkpoint_set(tmp_path / "run", [40, 80])  # 40 steps an epoch
 
 
 def test_four_processes_joined_by_hand_with_sharded_parameters(single: Path, tmp_path: Path) -> None:
     port = free_port()
-    path = spec(tmp_path, 3)
+    path = spec(tmp_path, 2)
     joined = [
         subprocess.Popen(
             [
@@ -117,18 +117,18 @@ def test_four_processes_joined_by_hand_with_sharded_parameters(single: Path, tmp
     assert [process.returncode for process in joined] == [0, 0, 0, 0], [err for _, err in outputs]
     assert "run directory:" in outputs[0][0] and not any("run directory:" in out for out, _ in outputs[1:])
     assert_same(tmp_path / "run", single, atol=1e-5)
-    assert_one_checkpoint_set(tmp_path / "run", [40, 80, 120])
+    assert_one_checkpoint_set(tmp_path / "run", [40, 80])
 
-    # The job's checkpoints hold global arrays: one process resumes them for a 4th epoch.
-    resumed = train(spec(tmp_path, 4), "--out", tmp_path / "run", "--resume")
+    # The job's checkpoints hold global arrays: one process resumes them for a 3rd epoch.
+    resumed = train(spec(tmp_path, 3), "--out", tmp_path / "run", "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    whole = train(spec(tmp_path, 4), "--out", tmp_path / "whole")
+    whole = train(spec(tmp_path, 3), "--out", tmp_path / "whole")
     assert whole.returncode == 0, whole.stderr
     assert_same(tmp_path / "run", tmp_path / "whole", atol=1e-5)
 
 
 def test_a_killed_worker_stops_the_job_and_resume_finishes_it(tmp_path: Path) -> None:
-    path = spec(tmp_path, 5)
+    path = spec(tmp_path, 4)
     uninterrupted = train(path, "--out", tmp_path / "whole", "--processes", "2")
     assert uninterrupted.returncode == 0, uninterrupted.stderr
 
