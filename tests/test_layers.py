@@ -7,6 +7,7 @@ import pytest
 import typednn as tn
 from typednn import nn
 from typednn._shapes import UNKNOWN, Shape, Symbol
+from typednn._shapes._dims import plus, times
 from typednn.layers import Node, Tensor
 
 
@@ -189,8 +190,9 @@ def test_runtime_int_sizes_are_checked_again_at_model_time() -> None:
 def test_symbolic_sizes_flow_through_layers() -> None:
     x = tn.Input(Seq, 8)
     assert (x >> nn.Dense(16)).shape == Shape.of(Symbol.of(Seq), 16)
-    assert (x >> nn.Flatten()).shape == Shape.of(UNKNOWN)
+    assert (x >> nn.Flatten()).shape == Shape.of(times(Symbol.of(Seq), 8))
     image = tn.Input(Seq, Seq, 3)
     assert (image >> nn.Conv2D(4, kernel=3, padding="same")).shape == Shape.of(Symbol.of(Seq), Symbol.of(Seq), 4)
-    assert (image >> nn.Conv2D(4, kernel=3)).shape == Shape.of(UNKNOWN, UNKNOWN, 4)
+    assert (image >> nn.Conv2D(4, kernel=3)).shape == Shape.of(plus(Symbol.of(Seq), -2), plus(Symbol.of(Seq), -2), 4)
+    assert (image >> nn.Conv2D(4, kernel=3, stride=2)).shape == Shape.of(UNKNOWN, UNKNOWN, 4)
     assert (image >> nn.Conv2D(4, kernel=3, in_channels=3)).shape.last == 4

@@ -18,7 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from jax import lax
 from test_lowering import canonical_stablehlo, operations
-from test_rules_vs_jax import SEQ, Case, check_case, images, int_or_pair, lowered_shape
+from test_rules_vs_jax import SEQ, Case, at, check_case, images, int_or_pair, lowered_shape
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
@@ -33,6 +33,7 @@ from typednn._shapes import (
     UpSampling2DParams,
     ZeroPadding2DParams,
 )
+from typednn._shapes._dims import plus, times
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
 
@@ -97,15 +98,15 @@ def test_zero_padding_adds_rows_and_columns() -> None:
 @pytest.mark.parametrize(
     ("params", "height", "width"),
     [
-        # The size provably stays what it is: the symbol survives.
+        # The size provably stays what it is: the symbol survives; growing it gives Time * 2, Time + 2.
         (UpSampling2DParams(size=1), SEQ, TIME),
-        (UpSampling2DParams(size=(1, 2)), SEQ, UNKNOWN),
+        (UpSampling2DParams(size=(1, 2)), SEQ, times(TIME, 2)),
         (ZeroPadding2DParams(padding=0), SEQ, TIME),
-        (ZeroPadding2DParams(padding=(0, 1)), SEQ, UNKNOWN),
-        (ZeroPadding2DParams(padding=((0, 0), (1, 0))), SEQ, UNKNOWN),
-        # Seq * 2 or Seq + 2 is no named size: unknown (the rules name no sums or products).
-        (UpSampling2DParams(size=2), UNKNOWN, UNKNOWN),
-        (ZeroPadding2DParams(padding=((1, 0), (0, 0))), UNKNOWN, TIME),
+        (ZeroPadding2DParams(padding=(0, 1)), SEQ, plus(TIME, 2)),
+        (ZeroPadding2DParams(padding=((0, 0), (1, 0))), SEQ, plus(TIME, 1)),
+        # Growing a named size gives a size computed from it: Seq * 2, Seq + 1.
+        (UpSampling2DParams(size=2), times(SEQ, 2), times(TIME, 2)),
+        (ZeroPadding2DParams(padding=((1, 0), (0, 0))), plus(SEQ, 1), TIME),
         # A factor or padding from a runtime int: unknown, even on static sizes.
         (UpSampling2DParams(size=(UNKNOWN, 1)), UNKNOWN, TIME),
         (ZeroPadding2DParams(padding=((0, UNKNOWN), (0, 0))), UNKNOWN, TIME),
@@ -266,7 +267,7 @@ def test_named_dims_are_kept_soundly(data: st.DataObject) -> None:
     out = lowered_shape(case.layer, case.inputs, None, False)
     assert len(out) == len(answer.dims) + 1
     for got, want in zip(out[1:], answer.dims, strict=True):
-        assert isinstance(want, Unknown) or got == (bound if want == SEQ else want), (case, symbolic, answer, out)
+        assert isinstance(want, Unknown) or got == at(want, bound), (case, symbolic, answer, out)
 
 
 # ---------------------------------------------------------------------------- numbers

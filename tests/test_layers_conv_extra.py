@@ -18,12 +18,13 @@ from flax import nnx
 from hypothesis import event, given
 from hypothesis import strategies as st
 from test_lowering import canonical_stablehlo, operations
-from test_rules_vs_jax import CANNOT_RUN, SEQ, Case, check_case, images, int_or_pair, lowered_shape
+from test_rules_vs_jax import CANNOT_RUN, SEQ, Case, at, check_case, images, int_or_pair, lowered_shape
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
 from typednn._shapes import UNKNOWN, Conv2DTransposeParams, DepthwiseConv2DParams, Params, Shape, Symbol, Unknown
 from typednn._shapes._conv_transpose import unslide
+from typednn._shapes._dims import plus, times
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
 
@@ -68,11 +69,12 @@ def test_depthwise_multiplies_the_channels() -> None:
         # The size provably stays what it is: the symbol survives.
         (Conv2DTransposeParams(filters=4, kernel=3, padding="same"), SEQ, TIME, 4),
         (Conv2DTransposeParams(filters=4, kernel=1), SEQ, TIME, 4),
-        (Conv2DTransposeParams(filters=4, kernel=(1, 3)), SEQ, UNKNOWN, 4),
-        (Conv2DTransposeParams(filters=4, kernel=3, stride=2, padding="same"), UNKNOWN, UNKNOWN, 4),
+        (Conv2DTransposeParams(filters=4, kernel=(1, 3)), SEQ, plus(TIME, 2), 4),
+        (Conv2DTransposeParams(filters=4, kernel=3, stride=2, padding="same"), times(SEQ, 2), times(TIME, 2), 4),
         (DepthwiseConv2DParams(kernel=3, padding="same"), SEQ, TIME, SEQ),
-        (DepthwiseConv2DParams(kernel=3, padding="same", depth_multiplier=2), SEQ, TIME, UNKNOWN),
-        (DepthwiseConv2DParams(kernel=3), UNKNOWN, UNKNOWN, SEQ),
+        (DepthwiseConv2DParams(kernel=3, padding="same", depth_multiplier=2), SEQ, TIME, times(SEQ, 2)),
+        (DepthwiseConv2DParams(kernel=3), plus(SEQ, -2), plus(TIME, -2), SEQ),
+        # A stride that rounds depends on the size: unknown.
         (DepthwiseConv2DParams(kernel=(1, 3), stride=(1, 2), padding="same"), SEQ, UNKNOWN, SEQ),
     ],
 )
@@ -233,7 +235,7 @@ def test_named_dims_are_kept_soundly(data: st.DataObject) -> None:
     out = lowered_shape(case.layer, case.inputs, None, False)
     assert len(out) == len(answer.dims) + 1
     for got, want in zip(out[1:], answer.dims, strict=True):
-        assert isinstance(want, Unknown) or got == (bound if want == SEQ else want), (case, symbolic, answer, out)
+        assert isinstance(want, Unknown) or got == at(want, bound), (case, symbolic, answer, out)
 
 
 def test_valid_depthwise_refuses_an_image_smaller_than_the_dilated_kernel() -> None:

@@ -27,6 +27,7 @@ from typednn._shapes import (
     Unknown,
     check_fit,
 )
+from typednn._shapes._dims import plus, times
 
 SEQ = Symbol("tests.Seq")
 TIME = Symbol("tests.Time")
@@ -187,8 +188,11 @@ def test_pool_output_and_messages() -> None:
         (Conv2DParams(filters=4, kernel=1), SEQ),
         (MaxPool2DParams(window=1), SEQ),
         (AvgPool2DParams(window=3, stride=1, padding="same"), SEQ),
-        # Anything else depends on the size: unknown.
-        (Conv2DParams(filters=4, kernel=3), UNKNOWN),
+        # A valid window at stride 1 shortens it by a fixed amount, for every size.
+        (Conv2DParams(filters=4, kernel=3), plus(SEQ, -2)),
+        (Conv2DParams(filters=4, kernel=(3, 1), dilation=2), plus(SEQ, -4)),
+        (MaxPool2DParams(window=3, stride=1), plus(SEQ, -2)),
+        # A stride that rounds depends on the size: unknown.
         (Conv2DParams(filters=4, kernel=1, stride=2), UNKNOWN),
         (Conv2DParams(filters=4, kernel=3, stride=2, padding="same"), UNKNOWN),
         (Conv2DParams(filters=4, kernel=1, dilation=3), SEQ),
@@ -208,7 +212,8 @@ def test_window_rules_keep_symbols_where_the_arithmetic_allows(params: Params, h
 def test_flatten() -> None:
     assert FlattenParams().output_shape(Shape.of(13, 13, 32)) == Shape.of(5408)
     assert FlattenParams().output_shape(Shape.of()) == Shape.of(1)
-    assert FlattenParams().output_shape(Shape.of(SEQ, 4)) == Shape.of(UNKNOWN)
+    assert FlattenParams().output_shape(Shape.of(SEQ, 4)) == Shape.of(times(SEQ, 4))
+    assert FlattenParams().output_shape(Shape.of(SEQ, TIME)) == Shape.of(UNKNOWN)
     assert FlattenParams().output_shape(Shape.anything()) == Shape.of(UNKNOWN)
 
 
@@ -277,7 +282,8 @@ def test_concatenate_sums_along_its_axis() -> None:
     assert three == Shape.of(6, 2)
     assert ConcatenateParams(axis=-2).output_shape(Shape.of(1, 2), Shape.of(2, 2)) == Shape.of(3, 2)
     assert ConcatenateParams(axis=1).output_shape(Shape.of(SEQ, 4), Shape.of(SEQ, 4)) == Shape.of(SEQ, 8)
-    assert ConcatenateParams(axis=0).output_shape(Shape.of(SEQ, 4), Shape.of(3, 4)) == Shape.of(UNKNOWN, 4)
+    assert ConcatenateParams(axis=0).output_shape(Shape.of(SEQ, 4), Shape.of(3, 4)) == Shape.of(plus(SEQ, 3), 4)
+    assert ConcatenateParams(axis=0).output_shape(Shape.of(SEQ, 4), Shape.of(TIME, 4)) == Shape.of(UNKNOWN, 4)
     error = rejection(ConcatenateParams(axis=1), Shape.of(SEQ, 4), Shape.of(TIME, 4))
     assert error.actual == "(Seq, 4) and (Time, 4)"
     assert ConcatenateParams().output_shape(Shape.anything(), Shape.of(3)) == Shape.anything()

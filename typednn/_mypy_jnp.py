@@ -10,7 +10,8 @@ A `tn.Tensor[L[4], L[8]]` is an array of shape `(batch, 4, 8)`, in a body as
 everywhere (design.md section 2, and the run-time checker agrees): the rules see the
 whole array, with the batch axis a named size of its own, so `axis=0` is the batch
 axis, as it is for jax. A result whose first axis is still the batch is a `tn.Tensor`
-again; one that reduced or moved it (`jnp.sum(x)`) is jax's own `Array`.
+again; one that reduced or moved it (`jnp.sum(x)`) is jax's own `Array`, and where such a
+result is used as a tensor the plugin says that the batch axis went (`_batch_lost`).
 
 Used only by the mypy plugin; imports mypy and `_shapes`, never JAX.
 """
@@ -18,15 +19,37 @@ Used only by the mypy plugin; imports mypy and `_shapes`, never JAX.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from mypy.nodes import CallExpr, Expression, ListExpr, MemberExpr, NameExpr, TupleExpr
+from mypy.nodes import (
+    ARG_STAR,
+    ArgKind,
+    AssignmentStmt,
+    Block,
+    CallExpr,
+    Expression,
+    ForStmt,
+    FuncItem,
+    IfStmt,
+    LambdaExpr,
+    ListExpr,
+    MemberExpr,
+    NameExpr,
+    ReturnStmt,
+    Statement,
+    TryStmt,
+    TupleExpr,
+    WhileStmt,
+    WithStmt,
+)
 from mypy.plugin import FunctionContext, MethodContext
+from mypy.subtypes import is_subtype
 from mypy.types import (
     CallableType,
     Instance,
     LiteralType,
+    NoneType,
     TupleType,
     Type,
     UnionType,
@@ -34,21 +57,35 @@ from mypy.types import (
 )
 
 from ._mypy_convert import TENSOR, tensor_shapes, value_of
-from ._shapes import UNKNOWN, Shape, Symbol, Unknown
+from ._shapes import UNKNOWN, Shape, ShapeError, Symbol, Unknown
+from ._shapes._einsum import einsum
 from ._shapes._jnp import (
+    ARG_REDUCTIONS,
     BINARY,
+    LIKES,
     NN_ALONG_AXIS,
     NN_ELEMENTWISE,
     REDUCTIONS,
+    TRIANGLES,
     UNARY,
     along_axis,
     broadcast,
+    broadcast_to,
     concatenate,
+    expand_dims,
+    like,
     matmul,
+    pad,
     reduce,
     reshape,
+    split,
+    squeeze,
+    stack,
     swapaxes,
+    take,
+    take_along_axis,
     transpose,
+    triangle,
 )
 
 ARRAY = "jax._src.basearray.Array"
@@ -61,9 +98,33 @@ SCALARS = ("builtins.int", "builtins.float", "builtins.bool", "builtins.complex"
 MAX_CASES = 64
 BATCH = Symbol("typednn.batch")
 """The implicit batch axis of every `tn.Tensor` (design.md section 2): a named size of its own."""
-NUMPY_NAMES = UNARY | BINARY | REDUCTIONS | {"matmul", "reshape", "transpose", "swapaxes", "concatenate"}
+SHAPED = frozenset(
+    {
+        "matmul",
+        "reshape",
+        "transpose",
+        "swapaxes",
+        "concatenate",
+        "stack",
+        "expand_dims",
+        "squeeze",
+        "clip",
+        "where",
+        "einsum",
+        "pad",
+        "take",
+        "take_along_axis",
+        "broadcast_to",
+        "split",
+    }
+)
+"""`jnp` functions with a rule of their own in `_shapes` (the families below have one each)."""
+NUMPY_NAMES = UNARY | BINARY | REDUCTIONS | ARG_REDUCTIONS | TRIANGLES | LIKES | SHAPED
+LISTS = frozenset({"jnp.split"})
+"""Calls that return a list of arrays: their rule gives each piece's shape."""
 
 Context = FunctionContext | MethodContext
+Rule = Callable[[list[Shape]], Shape | list[Shape]]
 
 
 def jnp_name(fullname: str) -> str | None:
@@ -112,23 +173,37 @@ def ufunc_name(ctx: MethodContext) -> str:
 def jnp_shapes(name: str, ctx: Context) -> list[Shape] | None:
     """The result shapes of a covered call (several for union arguments), or None for jax's own type.
 
+    For `jnp.split` they are the pieces' shapes (see `jnp_result`).
+
     Raises:
-        ShapeError: When the call's rule refuses the arguments.
+        ShapeError: When the call's rule refuses the arguments, or when a result that is
+            not batch-first (`jnp.mean(x, axis=0)`) is used where a `tn.Tensor` is expected.
     """
     short = name.rpartition(".")[2]
-    arrays, rule = _family(name, short, ctx)
+    family = _family(name, short, ctx)
+    if family is None:
+        return None
+    arrays, rule = family
     if not any(_has_tensor(t) for group in arrays for t in group):
         return None
     # An array passed by `*args`, or not at all, says nothing of its shape.
     options = [_array_shapes(types[0]) if len(types) == 1 else [Shape.anything()] for types in arrays]
     results: list[Shape] = []
     for case in itertools.islice(itertools.product(*options), MAX_CASES):
-        example = _example(rule(list(case)))
-        if example is None:
-            return None  # the batch axis was reduced or moved away: an array, not a tensor
-        if example not in results:
-            results.append(example)
+        found = rule(list(case))
+        for shape in found if isinstance(found, list) else [found]:
+            example = _example(shape)
+            if example is None:
+                _batch_lost(name, short, ctx, shape)
+                return None  # the batch axis was reduced or moved away: an array, not a tensor
+            if example not in results:
+                results.append(example)
     return results
+
+
+def jnp_result(name: str, ctx: Context, tensor: Type) -> Type:
+    """The type of a covered call whose result shapes gave `tensor`: a list of them for `jnp.split`."""
+    return ctx.api.named_generic_type("builtins.list", [tensor]) if name in LISTS else tensor
 
 
 def _batched(shape: Shape) -> Shape:
@@ -149,41 +224,94 @@ def _example(shape: Shape) -> Shape | None:
     return None
 
 
-def _family(name: str, short: str, ctx: Context) -> tuple[list[list[Type]], Callable[[list[Shape]], Shape]]:
-    """The array arguments of a call (types per array, in order) and the rule of its shapes."""
-    first = _formal(ctx, 0, "a", "x")
-    if name == "jnp.concatenate":
+def _family(name: str, short: str, ctx: Context) -> tuple[list[list[Type]], Rule] | None:
+    """The array arguments of a call (types per array, in order) and the rule of its shapes.
+
+    None when the call is a form that gives no array of a shape (`jnp.where(condition)`).
+    """
+    first = _formal(ctx, 0, "a", "x", "ary", "arr", "array", "m")
+    if name in ("jnp.concatenate", "jnp.stack"):
         items = _items(ctx, _formal(ctx, 0, "arrays"))
         axis = _value(ctx, 1, "axis", default=0)
         arrays = [[t] for t in items] if items is not None else [_formal(ctx, 0, "arrays")]
-        return arrays, lambda s: _concat(s, axis, items is None)
+        join = concatenate if name == "jnp.concatenate" else stack
+        # A list of unknown length (`list[Tensor[...]]`) gives no count to add up.
+        return arrays, lambda s: Shape.anything() if items is None else join(s, axis, name=name)
+    if name == "jnp.einsum":
+        subscripts = _value(ctx, 0, "subscript", "subscripts", default=UNKNOWN)
+        operands = _formal(ctx, 1, "operands")
+        if ARG_STAR in _kinds(ctx, 1, "operands") or not isinstance(subscripts, str):
+            return [[t] for t in operands], lambda s: Shape.anything()  # not a literal: shapes unknown
+        return [[t] for t in operands], lambda s: einsum(subscripts, s, name=name)
+    if name in ("jnp.where", "jnp.clip"):
+        return _broadcast_family(name, ctx)
     if name == "jnp.matmul":
         return [first, _formal(ctx, 1, "b")], lambda s: matmul(s[0], s[1])
-    if name == "jnp.reshape":
-        shape = _value(ctx, 1, "shape", "newshape", default=UNKNOWN)
-        return [first], lambda s: reshape(s[0], shape)
-    if name == "jnp.transpose":
-        axes = _value(ctx, 1, "axes", default=None)
-        return [first], lambda s: transpose(s[0], axes)
-    if name == "jnp.swapaxes":
-        axis1, axis2 = _value(ctx, 1, "axis1", default=UNKNOWN), _value(ctx, 2, "axis2", default=UNKNOWN)
-        return [first], lambda s: swapaxes(s[0], axis1, axis2)
-    if short in REDUCTIONS:
+    if name in ("jnp.take", "jnp.take_along_axis"):
+        axis = _value(ctx, 2, "axis", default=None)
+        taken = take if name == "jnp.take" else take_along_axis
+        return [first, _formal(ctx, 1, "indices")], lambda s: taken(s[0], s[1], axis, name=name)
+    if short in LIKES:
+        shape = _value(ctx, 3 if short == "full_like" else 2, "shape", default=None)
+        if short != "full_like":
+            return [first], lambda s: like(s[0], shape, name=name)
+        return [first, _formal(ctx, 1, "fill_value")], lambda s: like(s[0], shape, s[1], name=name)
+    if short in BINARY:
+        # The ufunc protocol's and jnp.divide's `(x, y, /)`.
+        return [first, _formal(ctx, 1, "y")], lambda s: broadcast(name, *s)
+    return [first], _one_array_rule(name, short, ctx)
+
+
+def _one_array_rule(name: str, short: str, ctx: Context) -> Rule:
+    """The rule of a function of one array, with its other arguments read from the call."""
+    if short in TRIANGLES:
+        return lambda s: triangle(s[0], name=name)
+    if short in REDUCTIONS or short in ARG_REDUCTIONS:
         axis = _value(ctx, 1, "axis", default=None)
         keepdims = _value(ctx, -1, "keepdims", default=False)
-        return [first], lambda s: reduce(s[0], axis, keepdims=keepdims, name=name)
+        keep = False if keepdims is None else keepdims  # argmax's default is None
+        return lambda s: reduce(s[0], axis, keepdims=keep, name=name)
     if short in NN_ALONG_AXIS:
         axis = _value(ctx, 1, "axis", default=-1)
-        return [first], lambda s: along_axis(s[0], axis, name=name)
-    if short in UNARY or short in NN_ELEMENTWISE:
-        return [first], lambda s: s[0]
-    # Binary: the ufunc protocol's and jnp.divide's `(x, y, /)`.
-    return [first, _formal(ctx, 1, "y")], lambda s: broadcast(name, *s)
+        return lambda s: along_axis(s[0], axis, name=name)
+    if short == "swapaxes":
+        axis1, axis2 = _value(ctx, 1, "axis1", default=UNKNOWN), _value(ctx, 2, "axis2", default=UNKNOWN)
+        return lambda s: swapaxes(s[0], axis1, axis2)
+    if short == "split":
+        sections = _value(ctx, 1, "indices_or_sections", default=UNKNOWN)
+        axis = _value(ctx, 2, "axis", default=0)
+        return lambda s: split(s[0], sections, axis, name=name)
+    if short in ONE_VALUE:
+        rule, names, default = ONE_VALUE[short]
+        value = _value(ctx, 1, *names, default=default)
+        return lambda s: rule(s[0], value, name=name)
+    return lambda s: s[0]  # elementwise: UNARY and jax.nn's activations
 
 
-def _concat(shapes: list[Shape], axis: Any, unknown_count: bool) -> Shape:
-    # A list of unknown length (`list[Tensor[...]]`) gives no count to add up.
-    return Shape.anything() if unknown_count else concatenate(shapes, axis)
+ONE_VALUE: dict[str, tuple[Callable[..., Shape], tuple[str, ...], Any]] = {
+    "reshape": (reshape, ("shape", "newshape"), UNKNOWN),
+    "transpose": (transpose, ("axes",), None),
+    "expand_dims": (expand_dims, ("axis",), UNKNOWN),
+    "squeeze": (squeeze, ("axis",), None),
+    "pad": (pad, ("pad_width",), UNKNOWN),
+    "broadcast_to": (broadcast_to, ("shape",), UNKNOWN),
+}
+"""Rules of one array and one more argument: the argument's names, and its value when left out."""
+
+
+def _broadcast_family(name: str, ctx: Context) -> tuple[list[list[Type]], Rule] | None:
+    """`jnp.where(condition, x, y)` and `jnp.clip(x, min, max)`: their arrays broadcast together."""
+    if name == "jnp.where":
+        if "size" in ctx.callee_arg_names:
+            return None  # `jnp.where(condition)`: the indices of nonzero elements, of data-dependent size
+        arrays = [_formal(ctx, 0, "condition"), _formal(ctx, 1, "x"), _formal(ctx, 2, "y")]
+    else:
+        given = [_formal(ctx, 0, "x"), _formal(ctx, 1, "min"), _formal(ctx, 2, "max")]
+        old = [_formal(ctx, -1, "a"), _formal(ctx, -1, "a_min"), _formal(ctx, -1, "a_max")]
+        # A bound left out (or None) clips nothing: it adds no axis.
+        arrays = [new or was for new, was in zip(given, old)]
+        arrays = [types for types in arrays if types and not isinstance(get_proper_type(types[0]), NoneType)]
+    return arrays, lambda s: broadcast(name, *s)
 
 
 def _formal(ctx: Context, position: int, *names: str) -> list[Type]:
@@ -197,6 +325,124 @@ def _formal(ctx: Context, position: int, *names: str) -> list[Type]:
 def _value(ctx: Context, position: int, *names: str, default: Any) -> Any:
     types = _formal(ctx, position, *names)
     return value_of(types[0]) if types else default
+
+
+def _kinds(ctx: Context, position: int, *names: str) -> list[ArgKind]:
+    """How the arguments of a parameter were passed (`*args` is `ARG_STAR`), found like `_formal`."""
+    for name in names:
+        if name in ctx.callee_arg_names:
+            return ctx.arg_kinds[ctx.callee_arg_names.index(name)]
+    return ctx.arg_kinds[position] if 0 <= position < len(ctx.arg_kinds) else []
+
+
+# --- a result that is no longer batch-first ---------------------------------------------
+
+
+def _batch_lost(name: str, short: str, ctx: Context, shape: Shape) -> None:
+    """Explain a result that reduced or moved the batch axis, where it is used as a tensor.
+
+    Reducing over the batch (`jnp.mean(x, axis=0)`) is legitimate jax code, so it is no
+    error by itself: the result is jax's own `Array`. It bites where that array is used as
+    a `tn.Tensor`, where mypy alone would only say `got "Array"`. So when the call's own
+    type context is a tensor (`return jnp.mean(x, axis=0)` in a function returning one, an
+    annotated assignment, an argument), this raises an error that says why; when the result
+    is stored in a variable that the function returns as a tensor, it adds a note.
+
+    Raises:
+        ShapeError: When the call's type context expects a `tn.Tensor`.
+    """
+    call = _described(name, short, ctx)
+    reduced = short in REDUCTIONS or short in ARG_REDUCTIONS
+    what = "reduces the batch axis" if reduced else "does not keep the batch axis first"
+    hint = (
+        "axis 0 of a tn.Tensor is its batch (the implicit leading axis): "
+        + ("reduce over axes 1 and up (e.g. axis=-1)" if reduced else "keep axis 0 where it is")
+        + ", or annotate the result as jax.Array"
+    )
+    expected = _type_context(ctx)
+    if expected is not None and _wants_tensor(expected) and not is_subtype(ctx.default_return_type, expected):
+        raise BatchAxisError(call, what, shape, hint=hint)
+    returned = _returned_variable(ctx)
+    if returned is not None:
+        ctx.api.msg.note(
+            f"{call} {what}, so `{returned}` is a jax.Array of shape {shape!r}, not a tn.Tensor; {hint}",
+            ctx.context,
+        )
+
+
+class BatchAxisError(ShapeError):
+    """A call's result that is no longer batch-first, used where a `tn.Tensor` is expected."""
+
+    def __init__(self, call: str, what: str, shape: Shape, *, hint: str) -> None:
+        super().__init__(call, "a result whose axis 0 is the batch, to be a tn.Tensor", repr(shape), hint=hint)
+        self.message = f"{call} {what}: its result has shape {shape!r}, a jax.Array, not a tn.Tensor"
+
+
+def _described(name: str, short: str, ctx: Context) -> str:
+    """The call as messages show it: `jnp.mean(..., axis=0)`, `jnp.sum(...)`."""
+    if short in REDUCTIONS or short in ARG_REDUCTIONS:
+        axis = _value(ctx, 1, "axis", default=None)
+        return f"{name}(..., axis={axis!r})" if axis is not None else f"{name}(...)"
+    return f"{name}(...)"
+
+
+def _type_context(ctx: Context) -> Type | None:
+    """The type the call's result is checked against (a return type, an annotation, a parameter)."""
+    checker = getattr(ctx.api, "expr_checker", None)
+    contexts = getattr(checker, "type_context", None)
+    found = contexts[-1] if isinstance(contexts, list) and contexts else None
+    return found if isinstance(found, Type) else None
+
+
+def _wants_tensor(typ: Type) -> bool:
+    """Whether a type asks for a tensor: a `tn.Tensor`, or a union of tensors (and None)."""
+    t = get_proper_type(typ)
+    if isinstance(t, UnionType):
+        items = [get_proper_type(item) for item in t.items]
+        return any(_wants_tensor(i) for i in items) and all(_wants_tensor(i) or isinstance(i, NoneType) for i in items)
+    return isinstance(t, Instance) and t.type.has_base(TENSOR)
+
+
+def _returned_variable(ctx: Context) -> str | None:
+    """The variable the call is assigned to, when the enclosing function returns it as a tensor."""
+    scope = getattr(ctx.api, "scope", None)
+    func = scope.current_function() if scope is not None else None
+    if not isinstance(func, FuncItem) or isinstance(func, LambdaExpr) or not isinstance(func.type, CallableType):
+        return None
+    if not _wants_tensor(func.type.ret_type):
+        return None
+    target: str | None = None
+    returned: set[str] = set()
+    for statement in _statements(func.body):
+        if isinstance(statement, AssignmentStmt) and statement.rvalue is ctx.context:
+            lvalue = statement.lvalues[0] if len(statement.lvalues) == 1 else None
+            target = lvalue.name if isinstance(lvalue, NameExpr) else None
+        elif isinstance(statement, ReturnStmt) and isinstance(statement.expr, NameExpr):
+            returned.add(statement.expr.name)
+    return target if target in returned else None
+
+
+def _statements(block: Block) -> Iterator[Statement]:
+    """A body's statements, nested blocks included, but not nested functions' or classes'.
+
+    (mypy's own `TraverserVisitor` cannot be subclassed here: mypy is compiled.)
+    """
+    for statement in block.body:
+        yield statement
+        inner: list[Block | None] = []
+        if isinstance(statement, IfStmt):
+            inner = [*statement.body, statement.else_body]
+        elif isinstance(statement, (ForStmt, WhileStmt)):
+            inner = [statement.body, statement.else_body]
+        elif isinstance(statement, WithStmt):
+            inner = [statement.body]
+        elif isinstance(statement, TryStmt):
+            inner = [statement.body, *statement.handlers, statement.else_body, statement.finally_body]
+        elif isinstance(statement, Block):
+            inner = [statement]
+        for child in inner:
+            if child is not None:
+                yield from _statements(child)
 
 
 def _items(ctx: Context, types: list[Type]) -> list[Type] | None:

@@ -42,13 +42,14 @@ assert_type(logits, tn.Tensor[L[10]])
 block = nn.Conv1D(8, kernel=3) >> nn.relu >> nn.MaxPool1D(2)
 assert_type(block(tn.Input(20, 4)), tn.Tensor[L[9], L[8]])
 
-# A named length survives 'same' padding with stride 1 and becomes unknown otherwise.
+# A named length survives 'same' padding with stride 1, a valid window shortens it by a
+# fixed amount, and a stride that rounds makes it unknown.
 s = tn.Input(Seq, 16)
 assert_type(nn.Conv1D(8, kernel=3, padding="same")(s), tn.Tensor[Seq, L[8]])
 assert_type(nn.Conv1D(8, kernel=1)(s), tn.Tensor[Seq, L[8]])
 assert_type(nn.AvgPool1D(3, stride=1, padding="same")(s), tn.Tensor[Seq, L[16]])
 assert_type(nn.MaxPool1D(2)(s), tn.Tensor[Any, L[16]])
-assert_type(nn.Conv1D(8, kernel=3)(s), tn.Tensor[Any, L[8]])
+assert_type(nn.Conv1D(8, kernel=3)(s), tn.Tensor[tn.Minus[Seq, L[2]], L[8]])
 
 # Residual: 'same' padding keeps the shape, so the sum type-checks.
 r = nn.Conv1D(16, kernel=3, padding="same")(nn.Conv1D(16, kernel=1)(x)) + nn.Conv1D(16, kernel=1)(x)

@@ -64,6 +64,66 @@ def shapes(x: tn.Tensor[L[4], L[8]], b: tn.Tensor[L[8]], s: tn.Tensor[Seq, L[4],
     assert_type(jnp.matmul(wide, jnp.swapaxes(wide, 1, 2)), tn.Tensor[*tuple[Any, ...]])
 
 
+def attention_helpers(
+    q: tn.Tensor[Seq, L[64]], k: tn.Tensor[Seq, L[64]], mask: tn.Tensor[Seq, Seq], ids: tn.Tensor[Seq], table: jax.Array
+) -> tn.Tensor[Seq, L[64]]:
+    scores = jnp.einsum("bqd,bkd->bqk", q, k)
+    assert_type(scores, tn.Tensor[Seq, Seq])
+    scores = jnp.where(mask, scores, -1e9)
+    assert_type(scores, tn.Tensor[Seq, Seq])
+    weights = jax.nn.softmax(scores, axis=-1)
+    assert_type(jnp.einsum("bqk,bkd->bqd", weights, k), tn.Tensor[Seq, L[64]])
+    assert_type(jnp.take(table, ids), tn.Tensor[Seq])  # axis=None: the indices' shape
+    assert_type(jnp.argmax(scores, axis=-1), tn.Tensor[Seq])
+    return jnp.einsum("bqk,bkd->bqd", weights, k)
+
+
+def helpers(x: tn.Tensor[L[4], L[8]], s: tn.Tensor[Seq, L[8]], ids: tn.Tensor[L[4], L[1]], n: int) -> None:
+    assert_type(jnp.expand_dims(x, 1), tn.Tensor[L[1], L[4], L[8]])
+    assert_type(jnp.expand_dims(x, (-1, -2)), tn.Tensor[L[4], L[8], L[1], L[1]])
+    assert_type(jnp.squeeze(jnp.expand_dims(s, -1), -1), tn.Tensor[Seq, L[8]])
+    assert_type(jnp.squeeze(jnp.expand_dims(s, 2), axis=2), tn.Tensor[Seq, L[8]])
+    assert_type(jnp.clip(x, 0.0, 1.0), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.clip(x, max=jnp.ones_like(x)), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.where(x, x, 0.0), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.where(x), tuple[jax.Array, ...])  # the indices of nonzero elements: jax's own type
+    assert_type(jnp.einsum("b...ij->b...ji", x), tn.Tensor[L[8], L[4]])
+    assert_type(jnp.einsum("bij,bjk->bik", x, jnp.swapaxes(x, 1, 2)), tn.Tensor[L[4], L[4]])
+    assert_type(jnp.einsum("bij->bi", x), tn.Tensor[L[4]])
+    assert_type(jnp.einsum("bij,bjk", x, jnp.swapaxes(x, 1, 2)), jax.Array)  # implicit output: i, k (b is summed)
+    subscripts = "bij->bj"  # not a literal type: the shape is unknown
+    assert_type(jnp.einsum(subscripts, x), tn.Tensor[*tuple[Any, ...]])
+    assert_type(jnp.stack([x, x, x], axis=1), tn.Tensor[L[3], L[4], L[8]])
+    assert_type(jnp.stack((s, s), axis=-1), tn.Tensor[Seq, L[8], L[2]])
+    assert_type(jnp.pad(x, ((0, 0), (1, 1), (0, 2))), tn.Tensor[L[6], L[10]])
+    assert_type(jnp.pad(s, ((0, 0), (0, 0), (2, 2))), tn.Tensor[Seq, L[12]])
+    assert_type(jnp.take(x, 0, axis=-1), tn.Tensor[L[4]])
+    assert_type(jnp.take_along_axis(x, ids, axis=-1), tn.Tensor[L[4], L[1]])
+    assert_type(jnp.argmin(x, axis=1, keepdims=True), tn.Tensor[L[1], L[8]])
+    assert_type(jnp.argmax(x), jax.Array)  # over every axis, the batch included
+    assert_type(jnp.tril(x), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.triu(x, k=1), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.ones_like(s), tn.Tensor[Seq, L[8]])
+    assert_type(jnp.zeros_like(x), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.full_like(x, 0.5), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.zeros_like(x, shape=(2, 3)), jax.Array)  # a shape of its own, without the batch
+    assert_type(jnp.maximum(x, 0.0), tn.Tensor[L[4], L[8]])
+    assert_type(jnp.minimum(s, jnp.ones_like(s)), tn.Tensor[Seq, L[8]])
+    assert_type(jnp.split(x, 2, axis=-1), list[tn.Tensor[L[4], L[4]]])
+    assert_type(jnp.split(x, (1, 3), axis=1), list[tn.Tensor[L[1], L[8]] | tn.Tensor[L[2], L[8]]])
+    assert_type(jnp.split(s, 2, axis=1), list[tn.Tensor[Any, L[8]]])  # half of Seq: unknown
+    assert_type(jnp.mean(x, axis=0), jax.Array)  # the batch reduced: legitimate jax, an array
+    # Runtime ints give unknown sizes: never a false error.
+    assert_type(jnp.expand_dims(x, n), tn.Tensor[*tuple[Any, ...]])
+    assert_type(jnp.pad(x, n), tn.Tensor[Any, Any])
+    assert_type(jnp.split(x, n, axis=1), list[tn.Tensor[*tuple[Any, ...]]])
+
+
+def pooled(x: tn.Tensor[Seq, L[8]]) -> jax.Array:
+    total = jnp.sum(x, axis=0)  # the batch reduced, into a variable annotated as what it is
+    return total
+
+
 def unchanged(a: jax.Array, m: np.ndarray[tuple[int, int], np.dtype[np.float32]]) -> None:
     # No tn.Tensor passed: jax's own types, exactly.
     assert_type(jnp.matmul(a, a), jax.Array)

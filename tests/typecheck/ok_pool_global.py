@@ -19,7 +19,7 @@ assert_type(nn.GlobalAvgPool2D()(tn.Input(Height, 7, 64)), tn.Tensor[L[64]])  # 
 assert_type(nn.UpSampling2D(2)(x), tn.Tensor[L[64], L[64], L[3]])
 assert_type(nn.UpSampling2D((2, 3))(tn.Input(7, 5, 16)), tn.Tensor[L[14], L[15], L[16]])
 assert_type(nn.UpSampling2D((1, 2))(tn.Input(Height, 5, 16)), tn.Tensor[Height, L[10], L[16]])
-assert_type(nn.UpSampling2D(2)(tn.Input(Height, 5, 16)), tn.Tensor[Any, L[10], L[16]])
+assert_type(nn.UpSampling2D(2)(tn.Input(Height, 5, 16)), tn.Tensor[tn.Times[Height, L[2]], L[10], L[16]])
 
 assert_type(nn.ZeroPadding2D(1)(tn.Input(28, 28, 1)), tn.Tensor[L[30], L[30], L[1]])
 assert_type(nn.ZeroPadding2D((1, 2))(tn.Input(28, 28, 1)), tn.Tensor[L[30], L[32], L[1]])

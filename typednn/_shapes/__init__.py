@@ -3,6 +3,10 @@
 Nothing here imports JAX: the mypy plugin loads this package on every check.
 """
 
+from ._arithmetic import Div as Div
+from ._arithmetic import Minus as Minus
+from ._arithmetic import Plus as Plus
+from ._arithmetic import Times as Times
 from ._attention import MultiHeadAttentionParams as MultiHeadAttentionParams
 from ._compose import compose as compose
 from ._conv import Conv1DParams as Conv1DParams
@@ -13,6 +17,7 @@ from ._conv_transpose import Conv2DTransposeParams as Conv2DTransposeParams
 from ._data import check_fit as check_fit
 from ._dense import DenseParams as DenseParams
 from ._dims import UNKNOWN as UNKNOWN
+from ._dims import Affine as Affine
 from ._dims import Dim as Dim
 from ._dims import Shape as Shape
 from ._dims import Size as Size
@@ -58,6 +63,7 @@ from ._reshape import FlattenParams as FlattenParams
 from ._reshape import ReshapeParams as ReshapeParams
 from ._resize import UpSampling2DParams as UpSampling2DParams
 from ._resize import ZeroPadding2DParams as ZeroPadding2DParams
+from ._reuse import check_reuse as check_reuse
 from ._transformer import TransformerEncoderBlockParams as TransformerEncoderBlockParams
 
 __all__ = [
@@ -65,6 +71,7 @@ __all__ = [
     "MERGES",
     "UNKNOWN",
     "ActivationParams",
+    "Affine",
     "AddParams",
     "AvgPool1DParams",
     "AvgPool2DParams",
@@ -77,6 +84,7 @@ __all__ = [
     "ConvParams",
     "DenseParams",
     "DepthwiseConv2DParams",
+    "Div",
     "Dim",
     "DropoutParams",
     "EmbeddingParams",
@@ -92,9 +100,11 @@ __all__ = [
     "LayerNormParams",
     "MaxPool1DParams",
     "MaxPool2DParams",
+    "Minus",
     "MultiHeadAttentionParams",
     "NormParams",
     "Params",
+    "Plus",
     "Pool1DParams",
     "PositionEmbeddingParams",
     "Pool2DParams",
@@ -107,11 +117,13 @@ __all__ = [
     "SinusoidalPositionEmbeddingParams",
     "Size",
     "Symbol",
+    "Times",
     "Unknown",
     "TransformerEncoderBlockParams",
     "UpSampling2DParams",
     "ZeroPadding2DParams",
     "check_fit",
+    "check_reuse",
     "compose",
     "input_shape",
     "Dtype",

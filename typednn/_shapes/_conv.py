@@ -127,6 +127,5 @@ class DepthwiseConv2DParams(WindowParams):
             self.per_axis("dilation"),
             hint="use padding='same', a smaller kernel, or less downsampling before this layer",
         )
-        # A named channel axis survives a multiplier of 1 only: the rules name no products.
-        filters = channels if self.depth_multiplier == 1 else product((channels, self.depth_multiplier))
+        filters = product((channels, self.depth_multiplier))  # `C * 2` for a named channel axis C
         return Shape.of(*out, filters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size
+from ._dims import UNKNOWN, Shape, Size, plus, times
 from ._window import WindowParams, span
 
 
@@ -15,8 +15,7 @@ def unslide(size: Size, window: Size, stride: Size, padding: object, dilation: S
     `same` gives ``size * stride``; `valid` gives ``(size - 1) * stride + span``, but never
     less than ``size * stride``: JAX pads a window shorter than the stride up to the stride
     (``_conv_transpose_padding``). Every input length has an output, so this never fails.
-    A symbolic size survives only where the output provably equals the input: stride 1
-    with `same` padding or a one-position window.
+    The arithmetic is linear, so a named length gives a size computed from it (`Seq * 2`).
 
     Example:
         >>> unslide(7, 3, 2, "valid"), unslide(7, 3, 2, "same"), unslide(7, 1, 3, "valid")
@@ -25,13 +24,10 @@ def unslide(size: Size, window: Size, stride: Size, padding: object, dilation: S
     reach = span(window, dilation)
     if stride == 1 and (padding == "same" or reach == 1):
         return size
-    if not (isinstance(size, int) and isinstance(stride, int) and isinstance(reach, int)):
+    if not (isinstance(stride, int) and isinstance(reach, int)) or padding not in ("same", "valid"):
         return UNKNOWN
-    if padding == "same":
-        return size * stride
-    if padding == "valid":
-        return size * stride + max(reach - stride, 0)
-    return UNKNOWN
+    # Both are linear in the input length, so a named length gives an exact size too.
+    return plus(times(size, stride), max(reach - stride, 0) if padding == "valid" else 0)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,6 +13,7 @@ are `UNKNOWN`, and then the result is a shape of unknown rank rather than a gues
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, either, product, same_size
@@ -92,6 +93,15 @@ NN_ELEMENTWISE = frozenset(
 
 NN_ALONG_AXIS = frozenset(("softmax", "log_softmax"))
 """`jax.nn` functions that keep the shape but normalize along `axis`."""
+
+ARG_REDUCTIONS = frozenset(("argmax", "argmin"))
+"""`jnp` functions that reduce over one `axis` (or all) to an index, keeping it with `keepdims`."""
+
+TRIANGLES = frozenset(("tril", "triu"))
+"""`jnp` functions that zero a triangle of the last two axes."""
+
+LIKES = frozenset(("zeros_like", "ones_like", "full_like"))
+"""`jnp` functions that make a new array of another's shape (or of `shape=`)."""
 
 Axis = int | tuple[int, ...] | None | Unknown
 """An `axis` argument as the plugin reads it: UNKNOWN when not a literal."""
@@ -384,3 +394,341 @@ def along_axis(a: Shape, axis: Axis = -1, *, name: str = "jax.nn.softmax") -> Sh
     """
     reduce(a, axis, keepdims=True, name=name)
     return a
+
+
+# --- adding, removing and selecting axes ------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _axes(axis: Any) -> tuple[Any, ...]:
+    return axis if isinstance(axis, tuple) else (axis,)
+
+
+def expand_dims(a: Shape, axis: Any, *, name: str = "jnp.expand_dims") -> Shape:
+    """`jnp.expand_dims(a, axis)`: axes of size 1 inserted where `axis` says, counted in the result.
+
+    Example:
+        >>> expand_dims(Shape.of(4, 8), (0, -1))
+        (1, 4, 8, 1)
+    """
+    axes = _axes(axis)
+    if not all(_is_int(i) for i in axes):
+        return Shape.anything()
+    rank = len(a.dims) + len(axes)
+    if a.open:
+        # Only axes counted from the end land among the known trailing ones.
+        if not all(-rank <= i < 0 for i in axes) or len(set(axes)) != len(axes):
+            return Shape.anything()
+        return Shape(_inserted(a.dims, {i % rank for i in axes}), open=True)
+    if not all(-rank <= i < rank for i in axes) or len({i % rank for i in axes}) != len(axes):
+        raise ShapeError(
+            f"{name}(..., {axis!r})",
+            f"distinct axes between {-rank} and {rank - 1}",
+            repr(a),
+            hint=f"`axis` counts the axes of the result, which has rank {rank}",
+        )
+    return Shape(_inserted(a.dims, {i % rank for i in axes}))
+
+
+def _inserted(dims: tuple[Size, ...], ones: set[int]) -> tuple[Size, ...]:
+    rest = iter(dims)
+    return tuple(1 if i in ones else next(rest) for i in range(len(dims) + len(ones)))
+
+
+def squeeze(a: Shape, axis: Any = None, *, name: str = "jnp.squeeze") -> Shape:
+    """`jnp.squeeze(a, axis)`: axes of size 1 removed (all of them when `axis` is None).
+
+    A named size is never provably 1 (design.md section 2), so squeezing it is an error.
+
+    Example:
+        >>> squeeze(Shape.of(1, 4, 1), -1)
+        (1, 4)
+    """
+    if axis is None:
+        if any(isinstance(d, Unknown) for d in a.dims):
+            return Shape.anything()  # an unknown size may be 1: the rank is unknown
+        return Shape(tuple(d for d in a.dims if d != 1), open=a.open)
+    axes = _axes(axis)
+    if not all(_is_int(i) for i in axes):
+        return Shape.anything()
+    rank = len(a.dims)
+    if a.open and not (all(-rank <= i < 0 for i in axes) and len(set(axes)) == len(axes)):
+        return Shape.anything()
+    described = f"{name}(..., axis={axis!r})"
+    if not all(-rank <= i < rank for i in axes) or len({i % rank for i in axes}) != len(axes):
+        raise ShapeError(
+            described, f"distinct axes between {-rank} and {rank - 1}", repr(a), hint=f"the array has rank {rank}"
+        )
+    gone = {i % rank for i in axes}
+    wide = [i - rank for i in sorted(gone) if same_size(a.dims[i], 1) is False]
+    if wide:
+        raise ShapeError(
+            described,
+            "axes of size 1",
+            f"{a!r}, where axis {wide[0]} has size {a.dims[wide[0]]!r}",
+            hint="squeeze removes axes of size 1 only; use a reduction (jnp.sum, jnp.mean) or indexing for the others",
+        )
+    return Shape(tuple(d for i, d in enumerate(a.dims) if i not in gone), open=a.open)
+
+
+def stack(inputs: Sequence[Shape], axis: Any = 0, *, name: str = "jnp.stack") -> Shape:
+    """`jnp.stack(arrays, axis)`: arrays of one shape joined along a new axis of size len(arrays).
+
+    Example:
+        >>> stack([Shape.of(3, 4), Shape.of(3, 4)], axis=-1)
+        (3, 4, 2)
+    """
+    described = f"{name}(axis={axis!r})"
+    if not inputs:
+        raise ShapeError(described, "at least one array", "none", hint="pass a non-empty list")
+    closed = [x for x in inputs if not x.open]
+    if not _is_int(axis) or not closed:
+        return Shape.anything()
+    rank = len(closed[0].dims)
+    lined = [x.ranked(rank) for x in inputs]
+    out: list[Size] = list(closed[0].dims)
+    for dims in lined:
+        if dims is None or any(same_size(x, y) is False for x, y in zip(out, dims)):
+            raise ShapeError(
+                described, "arrays of one shape", _listed(inputs), hint="stack does not broadcast; reshape them first"
+            )
+        out = [either(x, y) for x, y in zip(out, dims)]
+    if not -rank - 1 <= axis <= rank:
+        raise ShapeError(
+            described,
+            f"an axis between {-rank - 1} and {rank}",
+            _listed(inputs),
+            hint=f"the result has rank {rank + 1}",
+        )
+    at = axis % (rank + 1)
+    return Shape((*out[:at], len(inputs), *out[at:]))
+
+
+def take(a: Shape, indices: Shape, axis: Any = None, *, name: str = "jnp.take") -> Shape:
+    """`jnp.take(a, indices, axis)`: the axis replaced by the indices' axes (`a` flattened when None).
+
+    Example:
+        >>> take(Shape.of(100, 16), Shape.of(4, 7), axis=0)
+        (4, 7, 16)
+    """
+    if axis is None:
+        return indices
+    if not _is_int(axis):
+        return Shape.anything()
+    rank = len(a.dims)
+    if a.open and not -rank <= axis < 0:
+        return Shape.anything()
+    if not -rank <= axis < rank:
+        raise ShapeError(
+            f"{name}(..., axis={axis})",
+            f"an array with an axis {axis}",
+            repr(a),
+            hint=f"the array has rank {rank}; axis=None takes from the flattened array",
+        )
+    axis %= rank
+    after = a.dims[axis + 1 :]
+    if indices.open:
+        return Shape(after, open=True)
+    return Shape((*a.dims[:axis], *indices.dims, *after), open=a.open)
+
+
+def take_along_axis(arr: Shape, indices: Shape, axis: Any, *, name: str = "jnp.take_along_axis") -> Shape:
+    """`jnp.take_along_axis(arr, indices, axis)`: the indices' shape; other axes broadcast with arr's.
+
+    Example:
+        >>> take_along_axis(Shape.of(4, 10), Shape.of(4, 3), axis=-1)
+        (4, 3)
+    """
+    described = f"{name}(..., axis={axis!r})"
+    if axis is None:
+        if indices.ranked(1) is None:
+            raise ShapeError(described, "1-d indices", repr(indices), hint="axis=None takes from the flattened array")
+        return indices
+    if not _is_int(axis):
+        return Shape.anything()
+    closed = [x for x in (arr, indices) if not x.open]
+    if not closed:
+        return Shape.anything()
+    rank = len(closed[0].dims)
+    a, i = arr.ranked(rank), indices.ranked(rank)
+    if a is None or i is None:
+        raise ShapeError(
+            described, "indices of the array's rank", _listed((arr, indices)), hint="expand_dims the indices first"
+        )
+    if not -rank <= axis < rank:
+        raise ShapeError(
+            described, f"arrays with an axis {axis}", _listed((arr, indices)), hint=f"they have rank {rank}"
+        )
+    out: list[Size] = []
+    for other, (x, y) in enumerate(zip(a, i)):
+        merged = y if other == axis % rank else _merge(x, y)
+        if merged is None:
+            raise ShapeError(
+                described,
+                f"indices that broadcast with the array on every axis but {axis % rank - rank}",
+                _listed((arr, indices)),
+                hint=f"axis {other - rank} has {x!r} and {y!r}",
+            )
+        out.append(merged)
+    return Shape(tuple(out))
+
+
+def triangle(a: Shape, *, name: str = "jnp.tril") -> Shape:
+    """`jnp.tril(m, k)` and `jnp.triu`: the shape is kept; the last two axes are the matrix.
+
+    Example:
+        >>> triangle(Shape.of(8, 8))
+        (8, 8)
+    """
+    if not a.open and len(a.dims) < 2:
+        raise ShapeError(name, "an array of rank 2 or more", repr(a), hint="the last two axes are the matrix")
+    return a
+
+
+def pad(a: Shape, pad_width: Any, *, name: str = "jnp.pad") -> Shape:
+    """`jnp.pad(array, pad_width)`: each axis grows by its `(before, after)` widths.
+
+    `pad_width` is one int, `(n,)`, `(before, after)`, `((before, after),)` for every axis,
+    or one `(before, after)` pair per axis.
+
+    Example:
+        >>> pad(Shape.of(4, 8), ((1, 1), (0, 2)))
+        (6, 10)
+    """
+    described = f"{name}(..., {pad_width!r})"
+    rows = _pad_rows(pad_width)
+    if rows is None:
+        return Shape.anything() if a.open else Shape((UNKNOWN,) * len(a.dims))
+    rank = len(a.dims)
+    count = len(rows)
+    if not rows or not (count in (1, rank) or a.open) or not all(len(row) == 2 for row in rows):
+        raise ShapeError(
+            described,
+            f"pad widths of shape ({rank}, 2), (1, 2), (2,), (1,) or ()",
+            repr(a),
+            hint="give one (before, after) pair per axis, or one for all of them",
+        )
+    if a.dims and any(width < 0 for row in rows for width in row):  # an array of rank 0 pads no axis
+        raise ShapeError(described, "widths >= 0", repr(a), hint="pad adds; slice the array to remove")
+    dims = a.ranked(count) if count > 1 else a.dims
+    if dims is None:
+        raise ShapeError(described, f"an array of rank {count}, one pair per axis", repr(a), hint="one pair per axis")
+    grown = (rows * len(dims)) if count == 1 else rows
+    return Shape(tuple(_grow(d, sum(row)) for d, row in zip(dims, grown)), open=a.open and count == 1)
+
+
+def _pad_rows(pad_width: Any) -> list[tuple[int, ...]] | None:
+    """`pad_width` as rows of ints (a 1-wide row is repeated), or None when a width is not a literal."""
+    if _is_int(pad_width):
+        return [(pad_width, pad_width)]
+    if not isinstance(pad_width, tuple):
+        return None
+    if all(_is_int(w) for w in pad_width):
+        # One row for every axis: `(n,)` is `(n, n)`; another length is a row jnp refuses.
+        return [(pad_width[0], pad_width[0]) if len(pad_width) == 1 else pad_width]
+    if not all(isinstance(row, tuple) and all(_is_int(w) for w in row) for row in pad_width):
+        return None
+    return list(pad_width)
+
+
+def _grow(size: Size, by: int) -> Size:
+    if by == 0:
+        return size
+    return size + by if isinstance(size, int) else UNKNOWN
+
+
+def broadcast_to(a: Shape, shape: Any, *, name: str = "jnp.broadcast_to") -> Shape:
+    """`jnp.broadcast_to(array, shape)`: the array's trailing axes must be 1 or equal to the target's.
+
+    Example:
+        >>> broadcast_to(Shape.of(1, 8), (4, 8))
+        (4, 8)
+    """
+    target: tuple[Any, ...] = shape if isinstance(shape, tuple) else (shape,)
+    if isinstance(shape, Unknown) or not all(_is_int(d) or isinstance(d, Unknown) for d in target):
+        return Shape.anything()
+    described = f"{name}(..., {shape!r})"
+    if any(_is_int(d) and d < 0 for d in target):
+        raise ShapeError(described, "a shape of sizes >= 0", repr(target), hint="broadcast_to takes no -1")
+    return _broadcasts_to(a, Shape(tuple(UNKNOWN if isinstance(d, Unknown) else d for d in target)), described)
+
+
+def _broadcasts_to(a: Shape, target: Shape, described: str) -> Shape:
+    """`target`, once `a` is known to broadcast to it (each trailing size 1 or the target's)."""
+    dims = target.dims
+    too_long = not target.open and len(a.dims) > len(dims)
+    if too_long or any(same_size(x, 1) is False and same_size(x, y) is False for x, y in zip(a.dims[::-1], dims[::-1])):
+        raise ShapeError(
+            described,
+            f"an array that broadcasts to {target!r}",
+            repr(a),
+            hint="on each trailing axis the array's size must be 1 or the target's",
+        )
+    return target
+
+
+def like(a: Shape, shape: Any = None, fill: Shape | None = None, *, name: str = "jnp.full_like") -> Shape:
+    """`jnp.zeros_like(a, shape=)`, `ones_like`, `full_like(a, fill_value, shape=)`: a's shape, or `shape`.
+
+    `full_like`'s fill value must broadcast to the result.
+
+    Example:
+        >>> like(Shape.of(4, 8), fill=Shape.of(8))
+        (4, 8)
+    """
+    out = a
+    if shape is not None:
+        target: tuple[Any, ...] = shape if isinstance(shape, tuple) else (shape,)
+        known = not isinstance(shape, Unknown) and all(_is_int(d) and d >= 0 for d in target)
+        out = Shape(target) if known else Shape.anything()
+    if fill is not None:
+        _broadcasts_to(fill, out, f"{name}(..., fill_value)")
+    return out
+
+
+def split(a: Shape, sections: Any, axis: Any = 0, *, name: str = "jnp.split") -> list[Shape]:
+    """`jnp.split(ary, sections, axis)`: the pieces' shapes (`sections` equal ones, or cut at indices).
+
+    Example:
+        >>> split(Shape.of(4, 6), 3, axis=-1)
+        [(4, 2), (4, 2), (4, 2)]
+        >>> split(Shape.of(10,), (2, 5))
+        [(2,), (3,), (5,)]
+    """
+    described = f"{name}(..., {sections!r}, axis={axis!r})"
+    cuts = sections if isinstance(sections, tuple) else None
+    if not _is_int(axis) or not (_is_int(sections) or (cuts is not None and all(_is_int(c) for c in cuts))):
+        return [Shape.anything()]
+    rank = len(a.dims)
+    if a.open and not -rank <= axis < 0:
+        return [Shape.anything()]
+    if not -rank <= axis < rank:
+        raise ShapeError(described, f"an array with an axis {axis}", repr(a), hint=f"the array has rank {rank}")
+    axis %= rank
+    size = a.dims[axis]
+    if cuts is None:
+        if sections <= 0 or (isinstance(size, int) and size % sections):
+            raise ShapeError(
+                described,
+                f"an axis that {sections} divides",
+                f"{a!r}, where axis {axis - rank} has size {size!r}",
+                hint="split into a number of sections that divides the axis, or give the indices to cut at",
+            )
+        piece: Size = size // sections if isinstance(size, int) else UNKNOWN
+        sizes: list[Size] = [piece] * sections
+    else:
+        bounds = [0, *cuts, size]
+        ends = [b if isinstance(b, int) else None for b in bounds]
+        known = [(x, y) for x, y in pairwise(ends) if x is not None and y is not None]
+        if any(y < x for x, y in known):
+            raise ShapeError(
+                described,
+                "indices that increase from 0 to the axis' size",
+                f"{a!r}, where axis {axis - rank} has size {size!r}",
+                hint="jnp.split does not count negative indices from the end",
+            )
+        sizes = [y - x if x is not None and y is not None else UNKNOWN for x, y in pairwise(ends)]
+    return [Shape((*a.dims[:axis], s, *a.dims[axis + 1 :]), open=a.open) for s in sizes]

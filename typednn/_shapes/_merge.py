@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, either, same_size
+from ._dims import UNKNOWN, Shape, Size, either, plus, same_size
 from ._errors import ShapeError
 from ._params import Params
 
@@ -83,6 +83,6 @@ class ConcatenateParams(Params):
                     raise ShapeError(self.describe(), f"equal sizes on every axis but {self.axis}", _listed(inputs))
                 out[other] = either(out[other], size)
             size = x.dims[axis]
-            total = total + size if isinstance(total, int) and isinstance(size, int) else UNKNOWN
+            total = plus(total, size)  # `Seq + 4`, `Seq * 2`: exact while one symbol is involved
         out[axis] = total
         return Shape(tuple(out))

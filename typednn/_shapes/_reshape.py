@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, Symbol, is_size, product
+from ._dims import UNKNOWN, Shape, Size, Symbol, exact_div, is_size, linear, product
 from ._errors import ShapeError
 from ._params import Params
 
@@ -83,8 +83,13 @@ class ReshapeParams(Params):
         (x,) = inputs
         have = None if x.open else _monomial(x.dims)
         want = _monomial(tuple(d for d in self.shape if d != -1))
+        count = UNKNOWN if x.open else product(x.dims)
+        if -1 in self.shape and linear(count) is not None and want is not None and not want[1]:
+            # One named size among the elements (`Seq * 4`): the inferred axis is a size
+            # computed from it (`Seq // 2` for 8 per row), whole whenever the layer runs.
+            return self._inferred(exact_div(count, want[0]))
         if have is None or want is None:
-            return Shape(tuple(UNKNOWN if d == -1 else d for d in self.shape))
+            return self._inferred(UNKNOWN)
         (have_n, have_names), (want_n, want_names) = have, want
         if -1 not in self.shape:
             if have != want:
@@ -95,10 +100,14 @@ class ReshapeParams(Params):
                     hint="a reshape keeps the number of elements; use -1 for one axis to infer it",
                 )
             return Shape(self.shape)
-        if have_n % want_n or want_names - have_names:
+        left = have_names - want_names
+        # Named sizes left over may hold any factor, so only their absence makes a remainder fatal.
+        if want_names - have_names or (not left and have_n % want_n):
             raise ShapeError(
                 self.describe(), f"a multiple of {_show(want)} elements", f"{x!r} with {_show(have)} elements"
             )
-        rest: Monomial = (have_n // want_n, have_names - want_names)
-        free: Size = rest[0] if not rest[1] else UNKNOWN
+        return self._inferred(have_n // want_n if not left else UNKNOWN)
+
+    def _inferred(self, free: Size) -> Shape:
+        """The target shape with `free` on the axis written -1."""
         return Shape(tuple(free if d == -1 else d for d in self.shape))

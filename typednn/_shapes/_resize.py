@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
-from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown
+from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, plus, times
 from ._params import IMAGE, Params
 
 Count: TypeAlias = int | Unknown
@@ -18,13 +18,11 @@ Pad: TypeAlias = Count | tuple[Count, Count] | tuple[tuple[Count, Count], tuple[
 """Zero padding as Keras writes it: all sides, (height, width), or ((top, bottom), (left, right))."""
 
 
-def _grow(size: Size, times: Count = 1, plus: Count = 0) -> Size:
-    """`size * times + plus`; a named size survives only when it is left as it is."""
-    if isinstance(size, int) and isinstance(times, int) and isinstance(plus, int):
-        return size * times + plus
-    if isinstance(size, Symbol) and times == 1 and plus == 0:
-        return size
-    return UNKNOWN
+def _grow(size: Size, factor: Count = 1, extra: Count = 0) -> Size:
+    """`size * factor + extra`: exact for a named size too (`Seq * 2`, `Seq + 2`)."""
+    if not (isinstance(factor, int) and isinstance(extra, int)):
+        return UNKNOWN
+    return plus(times(size, factor), extra)
 
 
 def _image(params: Params, x: Shape) -> tuple[Size, ...]:
@@ -35,7 +33,7 @@ def _image(params: Params, x: Shape) -> tuple[Size, ...]:
 class UpSampling2DParams(Params):
     """`UpSampling2D(size)`: each pixel repeated `size` times along height and width (nearest).
 
-    A named height or width is kept only by a factor of 1: the rules name no products of sizes.
+    A named height or width gives a size computed from it: `Seq` becomes `Seq * 2`.
 
     Example:
         >>> UpSampling2DParams(size=(2, 3)).output_shape(Shape.of(7, 5, 16))
@@ -101,7 +99,7 @@ class ZeroPadding2DParams(Params):
         (x,) = inputs
         height, width, channels = _image(self, x)
         (top, bottom), (left, right) = self.pads()
-        return Shape.of(_grow(height, plus=_sum(top, bottom)), _grow(width, plus=_sum(left, right)), channels)
+        return Shape.of(_grow(height, extra=_sum(top, bottom)), _grow(width, extra=_sum(left, right)), channels)
 
 
 def _both(side: Count | tuple[Count, Count]) -> tuple[Count, Count]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, same_size
+from ._dims import UNKNOWN, Shape, Size, ceil_div, floor_div, plus, same_size
 from ._errors import ShapeError
 from ._params import Params
 
@@ -22,25 +22,26 @@ def slide(size: Size, window: Size, stride: Size, padding: object, dilation: Siz
     """The output length of a window sliding over `size` positions.
 
     Returns None when the input is shorter than one window (valid padding), which no
-    backend can compute. A symbolic size survives only where the output provably
-    equals the input: `same` padding, or a one-position window, with stride 1.
+    backend can compute. A named size gives a size computed from it where the
+    arithmetic is exact for every size of its symbol: `Seq - 4` for a valid window
+    spanning 5 at stride 1, `Seq` for `same` padding at stride 1, `Seq` again for a
+    stride-2 window over `Seq * 2`; where the rounding depends on the size (`Seq` at
+    stride 2), it is unknown.
+
+    Example:
+        >>> from ._dims import Symbol
+        >>> seq = Symbol("app.Seq")
+        >>> slide(seq, 3, 1, "valid", dilation=2), slide(seq, 3, 1, "same"), slide(seq, 2, 2, "valid")
+        (Seq - 4, Seq, ?)
     """
-    reach = span(window, dilation)
     if padding == "same":
-        if stride == 1:
-            return size
-        if isinstance(size, int) and isinstance(stride, int):
-            return -(-size // stride)
+        return size if stride == 1 else ceil_div(size, stride)
+    reach = span(window, dilation)
+    if padding != "valid" or not isinstance(reach, int):
         return UNKNOWN
-    if padding != "valid":
-        return UNKNOWN
-    if isinstance(size, int) and isinstance(reach, int):
-        if size < reach:
-            return None
-        return (size - reach) // stride + 1 if isinstance(stride, int) else UNKNOWN
-    if reach == 1 and stride == 1:
-        return size
-    return UNKNOWN
+    if isinstance(size, int) and size < reach:
+        return None
+    return plus(floor_div(plus(size, -reach), stride), 1)
 
 
 class WindowParams(Params):

@@ -18,8 +18,8 @@ from typing import Any
 from typeguard import TypeCheckError, TypeCheckMemo
 from typeguard import _functions as typeguard_functions
 
-from .._shapes._dims import Size, Symbol, Unknown, same_size
-from ._pattern import Exact, Pattern, Spec, Var, pattern_of
+from .._shapes._dims import Size, Unknown, linear, same_size
+from ._pattern import Derived, Exact, Pattern, Spec, Var, pattern_of
 
 
 @dataclass(frozen=True)
@@ -115,9 +115,11 @@ def _match_axis(
         if size in spec.sizes or isinstance(size, Unknown):  # a Symbol equals no int
             return None
         return f"axis {axis} is {size!r}, expected {spec}"
+    if isinstance(spec, Derived):
+        return _match_derived(spec, size, axis, bindings, seen)
     if not isinstance(spec, Var):
         return None
-    if isinstance(size, Symbol) and spec.symbol is not None and size != spec.symbol:
+    if _other_axis(spec, size):
         return f"axis {axis} is {size!r}, expected {spec}"  # two named axes are two different axes
     if spec.key in bindings:
         bound = bindings[spec.key]
@@ -129,6 +131,36 @@ def _match_axis(
             return f"{spec} is {first!r} on axis {first_axis}, but {size!r} on axis {axis}"
     elif not isinstance(size, Unknown):
         seen[spec.key] = (size, axis)
+    return None
+
+
+def _other_axis(var: Var, size: Size) -> bool:
+    """Whether a symbolic tensor's size belongs to another named axis than the Dim `var` (or is computed from it)."""
+    return var.symbol is not None and linear(size) is not None and size != var.symbol
+
+
+def _match_derived(
+    spec: Derived, size: Size, axis: int, bindings: dict[object, Binding], seen: dict[object, tuple[Size, int]]
+) -> str | None:
+    """Match a computed size (`tn.Minus[Seq, L[4]]`): by the size its dim has, or binding the dim by solving for it."""
+    var = spec.var
+    if var.key in bindings or var.key in seen:
+        known, where = (
+            (bindings[var.key].size, f"bound to {bindings[var.key].size!r} by {bindings[var.key].where}")
+            if var.key in bindings
+            else (seen[var.key][0], f"{seen[var.key][0]!r} on axis {seen[var.key][1]}")
+        )
+        want = spec.size.at(known)
+        if want is None or same_size(want, size) is False:
+            wanted = "no whole size" if want is None else repr(want)
+            return f"{var} is {where}, so {spec} is {wanted}, but axis {axis} is {size!r}"
+        return None
+    if isinstance(size, Unknown):
+        return None
+    value = spec.size.solve(size)
+    if value is None or _other_axis(var, value):
+        return f"axis {axis} is {size!r}, but {spec} is never {size!r}"
+    seen[var.key] = (value, axis)
     return None
 
 

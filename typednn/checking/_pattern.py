@@ -10,7 +10,8 @@ from typing import Any, TypeAlias, TypeVar, get_args, get_origin
 import typing_extensions
 
 from .._errors import TypednnError
-from .._shapes._dims import Dim, Symbol, is_size
+from .._shapes._arithmetic import OPERATIONS, combine
+from .._shapes._dims import UNKNOWN, Affine, Dim, Size, Symbol, Unknown, is_size
 
 _LITERALS = (typing.Literal, typing_extensions.Literal)
 _UNPACKS = (typing.Unpack, typing_extensions.Unpack)
@@ -53,7 +54,23 @@ class Var:
         return self.name
 
 
-Spec: TypeAlias = Exact | Free | Var
+@dataclass(frozen=True)
+class Derived:
+    """An axis whose size is computed from a named dim or a `TypeVar`: `tn.Minus[Seq, L[4]]`.
+
+    Attributes:
+        var: The dim or TypeVar it is computed from; bindings are those of `var`.
+        size: The computation, over the symbol that stands for `var`.
+    """
+
+    var: Var
+    size: Affine
+
+    def __str__(self) -> str:
+        return repr(self.size)
+
+
+Spec: TypeAlias = Exact | Free | Var | Derived
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,7 @@ class Pattern:
     @functools.cached_property  # read on every check
     def has_vars(self) -> bool:
         """Whether a named dim appears: only then does a check need the call's bindings."""
-        return any(isinstance(spec, Var) for spec in (*self.head, self.rest, *self.tail))
+        return any(isinstance(spec, (Var, Derived)) for spec in (*self.head, self.rest, *self.tail))
 
     def expected(self) -> str:
         """The shape it stands for, batch included, e.g. `(batch, 28, 28, 1)` or `(batch, ..., 3)`."""
@@ -171,10 +188,55 @@ def _spec(arg: Any, text: str) -> Spec:
         return Var(arg, arg.__name__, Symbol.of(arg))
     if isinstance(arg, TypeVar):
         return Var(arg, arg.__name__)
+    if get_origin(arg) in _OPERATIONS:
+        return _derived(arg, text)
     raise TypednnError(
         f"{text}: {_spell(arg)} is not a dim",
-        hint="write each axis as L[n] (a positive int), a tn.Dim subclass, a TypeVar, Any, or *tuple[Any, ...]",
+        hint="write each axis as L[n] (a positive int), a tn.Dim subclass, a TypeVar, tn.Minus[Seq, L[4]] "
+        "(or tn.Plus, tn.Times, tn.Div), Any, or *tuple[Any, ...]",
     )
+
+
+_OPERATIONS = {cls: name for name, cls in OPERATIONS.items()}
+
+
+def _derived(arg: Any, text: str) -> Spec:
+    """The spec of `tn.Minus[Seq, L[4]]` and its kin: the size they compute from their one dim."""
+    found: dict[Symbol, Var] = {}
+    size = _computed(arg, found)
+    if size is None or len(found) > 1:
+        raise TypednnError(
+            f"{text}: {_spell(arg)} is not a size",
+            hint="compute a size from one tn.Dim (or TypeVar) and positive literals, e.g. tn.Minus[Seq, L[4]]",
+        )
+    if isinstance(size, int):
+        return Exact((size,))
+    if isinstance(size, Unknown):
+        return Free()
+    (var,) = found.values()
+    return Derived(var, size) if isinstance(size, Affine) else var
+
+
+def _computed(arg: Any, found: dict[Symbol, Var]) -> Size | None:
+    """The size an operand spells, over symbols standing for its dims (collected in `found`)."""
+    operation = _OPERATIONS.get(get_origin(arg))
+    if operation is not None:
+        a, b = (_computed(item, found) for item in get_args(arg))
+        return None if a is None or b is None else combine(operation, a, b)
+    if arg is Any:
+        return UNKNOWN
+    try:
+        spec = _spec(arg, "")
+    except TypednnError:  # not a dim: the caller names the whole spelling
+        return None
+    if isinstance(spec, Exact) and len(spec.sizes) == 1:
+        return spec.sizes[0]
+    if isinstance(spec, Var):
+        # A TypeVar may stand for any size: a variable symbol, whose module keeps two apart.
+        symbol = spec.symbol or Symbol(f"{getattr(arg, '__module__', '')}.{spec.name}", variable=True)
+        found[symbol] = spec
+        return symbol
+    return None
 
 
 def _spell(arg: Any) -> str:
@@ -190,5 +252,7 @@ def _spell(arg: Any) -> str:
         return "Any"
     if get_origin(arg) in _LITERALS:
         return "L[" + ", ".join(map(repr, get_args(arg))) + "]"
+    if get_origin(arg) in _OPERATIONS:
+        return f"tn.{_OPERATIONS[get_origin(arg)]}[" + ", ".join(map(_spell, get_args(arg))) + "]"
     name = getattr(arg, "__name__", None)
     return name if isinstance(name, str) else repr(arg)
