@@ -247,3 +247,60 @@ def test_metric_names_must_be_known_and_distinct() -> None:
         trainer(metrics=["acuracy"])
     with pytest.raises(tn.TypednnError, match="distinct"):
         trainer(metrics=["accuracy", "accuracy"])
+
+
+# ------------------------------------------------------------------------------ named dims
+
+
+class Seq(tn.Dim):
+    """Steps of a sequence, as many as the data has."""
+
+
+def test_a_model_with_a_named_dim_trains_and_evaluates_on_data_of_any_length() -> None:
+    x = tn.Input(Seq, 4)
+    model = tn.Model(x, x >> nn.Dense(16) >> nn.relu >> nn.GlobalAvgPool1D() >> nn.Dense(3))
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 60)
+    # The class shifts the mean of every step, so a pooled model can learn it.
+    features = rng.normal(size=(60, 10, 4)) + labels[:, None, None]
+    data = tn.data.from_arrays(features, labels, classes=3)
+    fitted = trainer(model, metrics=["accuracy"])
+    history = fitted.fit(data, epochs=20, batch_size=16, verbose=0)
+    assert history["loss"][-1] < history["loss"][0]
+    result = fitted.evaluate(data)
+    assert result["accuracy"] > 0.8, result
+    # Seq binds per dataset: a later dataset may have another length.
+    longer = tn.data.from_arrays(rng.normal(size=(8, 25, 4)), rng.integers(0, 3, 8), classes=3)
+    assert set(fitted.evaluate(longer)) == {"loss", "accuracy"}
+    assert fitted.predict(features[:2]).shape == (2, 3)
+
+
+def test_a_named_dim_in_the_output_binds_to_the_targets_too() -> None:
+    x = tn.Input(Seq, 4)
+    model = tn.Model(x, x >> nn.Dense(2))  # one value per step: (Seq, 2)
+    rng = np.random.default_rng(1)
+    features = rng.normal(size=(12, 10, 4))
+    data = tn.data.from_arrays(features, features[..., :2] * 2.0)
+    fitted = tn.Trainer(model, loss=tn.losses.mean_squared_error, optimizer=optax.adam(5e-2))
+    history = fitted.fit(data, epochs=30, batch_size=4, verbose=0)
+    assert history["loss"][-1] < 0.1 * history["loss"][0]
+    assert fitted.evaluate(data)["loss"] == pytest.approx(history["loss"][-1], rel=0.5)
+    assert fitted.predict(np.zeros((0, 7, 4))).shape == (0, 7, 2)
+    other_length = tn.data.from_arrays(features, features[:, :9, :2])
+    with pytest.raises(tn.ShapeError) as caught:
+        fitted.evaluate(other_length)
+    assert caught.value.message == (
+        "Trainer.evaluate expects targets of shape (Seq, 2) (the model's output), "
+        "but receives data whose targets have shape (9, 2)"
+    )
+    assert (
+        caught.value.hint
+        == "Seq stands for one size, but the features have 10 at axis 0 and the targets have 9 at axis 0"
+    )
+
+
+def test_evaluate_names_itself_when_the_data_does_not_fit() -> None:
+    with pytest.raises(tn.ShapeError, match=r"^Trainer\.evaluate expects features of shape \(4,\)"):
+        trainer().evaluate(toy(inputs=5))
+    with pytest.raises(tn.ShapeError, match=r"^validation data: Trainer\.fit expects features of shape \(4,\)"):
+        trainer().fit(toy(), epochs=1, validation=toy(inputs=5), verbose=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import TypednnError
-from ._shapes import Shape, ShapeError
+from ._shapes import Shape, ShapeError, check_reuse
 from .layers import Layer, Node, Tensor
 
 AnyTensor = Tensor[*tuple[Any, ...]]
@@ -111,12 +111,6 @@ class Graph:
             except ShapeError as error:
                 raise error.at(self.name(layer)) from None
             first = first_use.setdefault(id(layer), received)
-            if received != first and layer.has_params:
-                raise ShapeError(
-                    repr(layer),
-                    f"{', '.join(map(repr, first))} as at its first use (its parameters were made for that)",
-                    ", ".join(map(repr, received)),
-                    hint="a layer applied twice shares its parameters; make a new layer for a different shape",
-                    where=self.name(layer),
-                )
+            if layer.has_params:
+                check_reuse(repr(layer), first, received, where=self.name(layer))
             shapes[id(tensor)] = shape

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeAli
 from typing_extensions import TypeVarTuple, Unpack
 
 from .._shapes import Params, Shape, ShapeError, compose
-from ._tensor import Node, Tensor
+from ._tensor import Node, Tensor, described
 
 if TYPE_CHECKING:
     import jax
@@ -70,6 +70,14 @@ class Layer(Generic[*P]):
 
     def apply_to(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> Tensor[*tuple[Any, ...]]:
         """Add this layer to the graph, applied to `inputs`; its rule gives the shape."""
+        for given in inputs:
+            if not isinstance(given, Tensor):  # arrays, numbers: only the annotation rules them out
+                raise ShapeError(
+                    repr(self),
+                    "tensors of the model (a tn.Input, or a layer's output)",
+                    described(given),
+                    hint="a layer builds a model from tn.Input; run the built tn.Model on arrays with model.apply",
+                )
         shape = self.output_shape(*(t.shape for t in inputs))
         return Tensor(Node(self, inputs), shape)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import overload
+from typing import Any, overload
 
 import jax
 from jax import lax
 
-from .._shapes import DenseParams, HyperparameterError, Shape
+from .._shapes import DenseParams, Shape
 from ._base import Layer, P, ParamTree
+from ._binding import bind_call
 from ._lowering import add_bias, concrete, kernel_and_bias
 
 
@@ -16,7 +17,9 @@ class Dense(Layer[*P]):
     """A fully connected layer acting on the last axis.
 
     `Dense(out)` takes whatever number of features arrives; `Dense(in, out)` also
-    states the input size (DL4J's nIn/nOut), which mypy then checks.
+    states the input size (DL4J's nIn/nOut), which mypy then checks. A call binds to
+    the first of the two forms that takes it, at run time as under mypy:
+    `Dense(784, units=128)` is `Dense(784 -> 128)`.
 
     Args:
         in_features: The size of the last input axis (optional).
@@ -39,21 +42,14 @@ class Dense(Layer[*P]):
     def __init__(self, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
     @overload
     def __init__(self, in_features: int, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
-    def __init__(
-        self,
-        *sizes: int,
-        use_bias: bool = DenseParams.default("use_bias"),
-        name: str | None = None,
-        **sizes_by_name: int,
-    ) -> None:
-        if sizes_by_name and "units" not in sizes_by_name:
-            raise HyperparameterError(
-                f"Dense needs units (the output size), given only {', '.join(sizes_by_name)}",
-                hint="e.g. Dense(784, 128) or Dense(in_features=784, units=128)",
-            )
-        named = (sizes_by_name.get("in_features"), sizes_by_name["units"]) if sizes_by_name else None
-        in_features, units = named or ((None, *sizes) if len(sizes) == 1 else sizes)
-        super().__init__(DenseParams(in_features=in_features, units=units, use_bias=use_bias), name=name)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Bound by the overloads above, as mypy binds the call, so `Dense(784, units=128)`
+        # is `Dense(784 -> 128)` to both; the defaults live in DenseParams.
+        given = bind_call(
+            Dense.__init__, args, kwargs, hint="e.g. Dense(128), or Dense(784, 128) to state the input size"
+        )
+        name = given.pop("name", None)
+        super().__init__(DenseParams(**given), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs

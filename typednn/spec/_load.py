@@ -17,7 +17,7 @@ import pydantic
 from .._errors import TypednnError
 from .._model import Model
 from .._shapes import ShapeError
-from .._shapes._data import check_features, check_targets
+from .._shapes._data import Bindings, check_features, check_targets
 from .._words import show
 from ..data._schema import Schema
 from ..data._sources import SOURCES
@@ -169,12 +169,13 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
     where = spec.where("data", "source")
     schema = in_spec(where, lambda: SOURCES[kind].schema(options, root=spec.path.parent, allow_pickle=allow_pickle))
     model = spec.model
+    bound = Bindings()  # a named dim has one size in the features and the targets
     try:
-        check_features(model.inputs.shape, schema.feature_shape)
+        check_features(model.inputs.shape, schema.feature_shape, bound=bound)
     except ShapeError as error:
         raise error.at(f"{spec.where('model', 'input')} (data: {schema})") from None
     try:
-        check_targets(model.outputs.shape, schema.target_shape, schema.classes)
+        check_targets(model.outputs.shape, schema.target_shape, schema.classes, bound=bound)
     except ShapeError as error:
         last = len(spec.document.value["model"]["layers"]) - 1
         raise error.at(f"{spec.where('model', 'layers', last)} (data: {schema})") from None

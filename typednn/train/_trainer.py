@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 import jax
@@ -14,7 +15,8 @@ import optax
 
 from .._errors import TypednnError
 from .._model import In, Model, Out
-from .._shapes import check_fit
+from .._shapes import Shape, ShapeError, check_fit
+from .._shapes._data import Bindings, check_features
 from ..data import Dataset
 from ..distributed import Placement, barrier, collective_failures, data_mesh, is_chief, process_count
 from ..lower import Params
@@ -150,13 +152,31 @@ class Trainer(Generic[In, Out]):
     def check(self, data: Dataset[Any, Any]) -> None:
         """Raise `ShapeError` if the data does not fit the model (before any compiling).
 
-        Token ids are checked against the vocab too (`TypednnError` naming the row).
+        A named dim of the model's input or output (`tn.Input(Seq, 4)`) takes the size
+        the data has on its axis, one size throughout the dataset. Token ids are checked
+        against the vocab too (`TypednnError` naming the row).
+
+        Raises:
+            TypednnError: if `data` is not a `tn.data.Dataset`.
+            ShapeError: if its shapes do not fit the model.
         """
-        check_fit(
-            self.model.inputs.shape, self.model.outputs.shape, data.feature_shape, data.target_shape, data.classes
-        )
+        self._check(data, "Trainer.check")
+
+    def _check(self, data: object, method: str, *, argument: str = "data") -> None:
+        dataset = _dataset(data, method, argument)
+        try:
+            check_fit(
+                self.model.inputs.shape,
+                self.model.outputs.shape,
+                dataset.feature_shape,
+                dataset.target_shape,
+                dataset.classes,
+                method=method,
+            )
+        except ShapeError as error:
+            raise (error if argument == "data" else error.at(f"{argument} data")) from None
         if self.model.inputs.shape.tokens:  # `features` gathers a file-backed subset: only when needed
-            check_token_ids(self.model, data.features)
+            check_token_ids(self.model, dataset.features)
 
     def fit(
         self,
@@ -199,10 +219,14 @@ class Trainer(Generic[In, Out]):
             The metrics of each epoch (with `resume`, the earlier epochs' too).
 
         Raises:
+            TypednnError: if `data` (or `validation`) is not a `tn.data.Dataset`.
             ShapeError: if the data does not fit the model, before any compiling.
             NonFiniteLossError: when the loss becomes NaN or infinite.
             DistributedError: in a multi-process job, when another process stops.
         """
+        _dataset(data, "Trainer.fit")
+        if validation is not None and not isinstance(validation, float):
+            _dataset(validation, "Trainer.fit", "validation")
         if epochs < 0 or batch_size < 1:
             raise TypednnError(f"fit needs epochs >= 0 and batch_size >= 1, not {epochs} and {batch_size}")
         if devices is not None:
@@ -211,9 +235,9 @@ class Trainer(Generic[In, Out]):
             self._placement.check_batch(batch_size)
         if isinstance(validation, float):
             data, validation = data.split(validation, seed=None)
-        self.check(data)
+        self._check(data, "Trainer.fit")
         if validation is not None:
-            self.check(validation)
+            self._check(validation, "Trainer.fit", argument="validation")
         callbacks = list(callbacks)
         if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
             callbacks.insert(0, TerminateOnNaN())
@@ -346,10 +370,11 @@ class Trainer(Generic[In, Out]):
             `{"loss": .., "accuracy": .., ...}`.
 
         Raises:
+            TypednnError: if `data` is not a `tn.data.Dataset`.
             ShapeError: if the data does not fit the model.
             DistributedError: in a multi-process job, when another process stops.
         """
-        self.check(data)
+        self._check(data, "Trainer.evaluate")
         feed = feed_for(data, self.device_data_limit, self._placement)
         with collective_failures():
             try:
@@ -373,15 +398,24 @@ class Trainer(Generic[In, Out]):
         return self._compiled.results(jax.device_get(states))
 
     def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
-        """The model's outputs for an array of inputs, `(examples, *input_dims)`.
+        """The model's outputs for an array of inputs, `(examples, *input_dims)`, or a dataset's features.
 
         Raises:
             ShapeError: if the inputs do not match the model's input shape.
         """
+        if isinstance(inputs, Dataset):
+            inputs = inputs.features
         x = np.asarray(inputs, dtype=np.int32 if self.model.inputs.shape.tokens else np.float32)
+        if x.ndim == 0:
+            raise ShapeError("Trainer.predict", "an array of examples, (examples, *input_dims)", "a single number")
+        check_features(self.model.inputs.shape, Shape(tuple(x.shape[1:]), tokens=None), method="Trainer.predict")
         check_token_ids(self.model, x, what="inputs")
         if len(x) == 0:
-            return jnp.zeros((0, *self._compiled.output_shape), jnp.float32)
+            # A named dim of the output has the size the inputs give it (`(0, 10, 4)` -> Seq = 10).
+            bound = Bindings()
+            bound.match(self.model.inputs.shape, Shape(tuple(x.shape[1:])), "inputs")
+            sizes = (bound.value(d) for d in self.model.outputs.shape.dims)
+            return jnp.zeros((0, *(n if isinstance(n, int) else 1 for n in sizes)), jnp.float32)
         batch_size = min(batch_size, len(x))
         order = np.arange(len(x))
         params = self.host_params()
@@ -405,3 +439,42 @@ class Trainer(Generic[In, Out]):
             if is_chief():
                 self.model.save(directory, params)
             barrier(f"typednn-save-{directory}")
+
+
+# The reader of each kind of file a dataset is often kept in, for the hint.
+_READERS = {".csv": "csv", ".npz": "npz", ".npy": "npy", ".jsonl": "jsonl"}
+
+
+def _dataset(data: object, method: str, argument: str = "data") -> Dataset[Any, Any]:
+    """`data` itself when it is a `Dataset`; else an error saying how to make one of what was given."""
+    if isinstance(data, Dataset):
+        return data
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        reader = _READERS.get(os.path.splitext(path)[1].lower())
+        hint = (
+            f"read the file first: tn.data.{reader}({path!r})"
+            if reader
+            else "read the file first, e.g. with tn.data.csv(path), npz, npy, jsonl or images"
+        )
+    elif isinstance(data, (tuple, list)) and len(data) == 2:
+        hint = "wrap the arrays: tn.data.from_arrays(features, targets)"
+    elif isinstance(data, Iterator):
+        hint = "an iterator can be read only once: collect its arrays and pass tn.data.from_arrays(features, targets)"
+    else:
+        hint = "make one with tn.data.from_arrays(features, targets), or read a file with tn.data.csv(path)"
+    expected = "a tn.data.Dataset" if argument == "data" else "a tn.data.Dataset (or the share of data to hold out)"
+    raise TypednnError(f"{method} expects {expected} as {argument}, but receives {_given(data)}", hint=hint)
+
+
+def _given(value: object) -> str:
+    """A short account of a value, for a message: `a tuple of 2 items (ndarray, ndarray)`."""
+    kind = type(value).__name__
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, os.PathLike):
+        return f"the path {os.fspath(value)!r}"
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(type(item).__name__ for item in value[:4]) + (", ..." if len(value) > 4 else "")
+        return f"a {kind} of {len(value)} items ({items})"
+    return "a generator" if isinstance(value, Generator) else f"a value of type {kind}"
