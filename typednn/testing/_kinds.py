@@ -1,0 +1,134 @@
+"""The case strategy of every built-in layer kind, and `layers()` to look one up."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from hypothesis import strategies as st
+
+from .. import nn
+from .._errors import TypednnError
+from .._shapes import ACTIVATIONS, Shape, ShapeError
+from ._case import AnyLayer, Case
+from ._cases_basic import (
+    activation_cases,
+    add_cases,
+    batch_norm_cases,
+    concat_cases,
+    dense_cases,
+    dropout_cases,
+    flatten_cases,
+    group_norm_cases,
+    layer_norm_cases,
+    reshape_cases,
+    rms_norm_cases,
+)
+from ._cases_sequences import (
+    bidirectional_cases,
+    embedding_cases,
+    multi_head_attention_cases,
+    position_embedding_cases,
+    recurrent_cases,
+    sinusoidal_position_embedding_cases,
+    transformer_encoder_block_cases,
+)
+from ._cases_windows import (
+    conv1d_cases,
+    conv2d_cases,
+    conv2d_transpose_cases,
+    depthwise_conv2d_cases,
+    global_avg_pool1d_cases,
+    global_pool2d_cases,
+    pool1d_cases,
+    pool2d_cases,
+    up_sampling2d_cases,
+    zero_padding2d_cases,
+)
+
+_CASES: dict[str, st.SearchStrategy[Case]] = {
+    "dense": dense_cases(),
+    "conv1d": conv1d_cases(),
+    "conv2d": conv2d_cases(),
+    "conv2d_transpose": conv2d_transpose_cases(),
+    "depthwise_conv2d": depthwise_conv2d_cases(),
+    "max_pool1d": pool1d_cases(nn.MaxPool1D),
+    "avg_pool1d": pool1d_cases(nn.AvgPool1D),
+    "max_pool2d": pool2d_cases(nn.MaxPool2D),
+    "avg_pool2d": pool2d_cases(nn.AvgPool2D),
+    "global_avg_pool1d": global_avg_pool1d_cases(),
+    "global_avg_pool2d": global_pool2d_cases(nn.GlobalAvgPool2D),
+    "global_max_pool2d": global_pool2d_cases(nn.GlobalMaxPool2D),
+    "up_sampling2d": up_sampling2d_cases(),
+    "zero_padding2d": zero_padding2d_cases(),
+    "flatten": flatten_cases(),
+    "reshape": reshape_cases(),
+    "dropout": dropout_cases(),
+    "embedding": embedding_cases(),
+    "position_embedding": position_embedding_cases(),
+    "sinusoidal_position_embedding": sinusoidal_position_embedding_cases(),
+    "layer_norm": layer_norm_cases(),
+    "rms_norm": rms_norm_cases(),
+    "group_norm": group_norm_cases(),
+    "batch_norm": batch_norm_cases(),
+    "multi_head_attention": multi_head_attention_cases(),
+    "transformer_encoder_block": transformer_encoder_block_cases(),
+    "lstm": recurrent_cases(nn.LSTM),
+    "gru": recurrent_cases(nn.GRU),
+    "bidirectional": bidirectional_cases(),
+    "add": add_cases(),
+    "concat": concat_cases(),
+    "activation": activation_cases(),
+}
+# Each activation is a kind of its own in spec files (`relu`), so it has a strategy too.
+_CASES.update({function: activation_cases(function) for function in ACTIVATIONS})
+
+CASES: Mapping[str, st.SearchStrategy[Case]] = MappingProxyType(_CASES)
+"""For each built-in layer kind (as spec files name it), a strategy of `Case`s.
+
+Each case is a layer of that kind with random valid hyperparameters and the shapes of
+its input(s): mostly shapes the layer takes and, on purpose, some it does not.
+"""
+
+
+def layers(kind: str | type[AnyLayer], *, accepted: bool = False) -> st.SearchStrategy[Case]:
+    """The `Case`s of one built-in layer kind: a layer with valid hyperparameters and input shapes.
+
+    Args:
+        kind: The kind as spec files write it (``"conv2d"``, ``"relu"``), or the layer
+            class (`nn.Conv2D`).
+        accepted: Only cases whose input shapes the layer's rule accepts (by default
+            some are drawn that it must reject, to test the rejection too).
+
+    Returns:
+        A hypothesis strategy of `Case`s.
+
+    Raises:
+        TypednnError: for a kind with no strategy here (a custom layer: give
+            `check_layer` a `params_strategy`).
+
+    Example:
+        >>> from hypothesis import find
+        >>> from typednn import nn
+        >>> case = find(layers(nn.Dense, accepted=True), lambda case: case.inputs == ((3, 5),))
+        >>> case.layer.output_shape(*(Shape.of(*dims) for dims in case.inputs))
+        (3, 1)
+    """
+    name = kind if isinstance(kind, str) else vars(kind).get("kind")
+    strategy = _CASES.get(name) if isinstance(name, str) else None
+    if strategy is None:
+        what = repr(kind) if isinstance(kind, str) else f"{kind.__module__}.{kind.__qualname__}"
+        raise TypednnError(
+            f"typednn.testing has no strategy for the layer kind {what}; it has {', '.join(sorted(_CASES))}",
+            hint="for a custom layer, call check_layer(Layer, params_strategy=st.builds(LayerParams, ...))",
+        )
+    return strategy.filter(_accepts) if accepted else strategy
+
+
+def _accepts(case: Case) -> bool:
+    tokens = case.layer.params.takes_tokens
+    try:
+        case.layer.output_shape(*(Shape.of(*dims, tokens=tokens) for dims in case.inputs))
+    except ShapeError:
+        return False
+    return True
