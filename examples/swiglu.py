@@ -16,7 +16,7 @@ codegen. Nothing in typednn changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, assert_type
+from typing import Any, ClassVar
 from typing import Literal as L
 
 import jax
@@ -81,9 +81,8 @@ Tokens = tn.Tensor[L[16], L[32]]
 def build_model() -> tn.Model[Tokens, tn.Tensor[L[4]]]:
     """A feed-forward block with the custom layer; mypy follows its shapes like any other's."""
     x = tn.Input(16, 32)
-    h = SwiGLU(64)(x)
-    assert_type(h, tn.Tensor[L[16], L[64]])
-    h = h >> nn.Dense(32) >> nn.LayerNorm()
+    g: tn.Tensor[L[16], L[64]] = SwiGLU(64)(x)  # checked by the plugin, through SwiGLUParams.rule
+    h = g >> nn.Dense(32) >> nn.LayerNorm()
     y = h >> nn.Flatten() >> nn.Dense(4)
     return tn.Model(x, y, name="swiglu")
 
