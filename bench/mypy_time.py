@@ -1,4 +1,4 @@
-"""mypy wall time on the examples with the typednn plugin against the same config without it.
+"""mypy wall time with the typednn plugin against the same config without it, on examples/ and the corpus.
 
 Both configs are the recommended user config (`strict`, `allow_redefinition`,
 `mypy_path = stubs`); one adds `plugins = typednn.mypy`. Two situations are timed:
@@ -16,7 +16,11 @@ files in a temporary directory, so the project's own files are never touched. Wi
 plugin some lines may fail (`assert_type` on computed sizes); the exit codes are recorded,
 not judged.
 
-Run alone with ``python bench/mypy_time.py [--cold-rounds N] [--warm-rounds N]``.
+Two sets of files are timed: ``examples`` (the examples) and ``corpus`` (the typecheck
+corpus, tests/typecheck/: many small models, loops, redefinitions, and bad wiring the
+plugin reports).
+
+Run alone with ``python bench/mypy_time.py [--target examples|corpus] [--cold-rounds N] [--warm-rounds N]``.
 """
 
 from __future__ import annotations
@@ -74,8 +78,15 @@ class MypyTimes:
         return runs["plugin"].median_s / runs["no-plugin"].median_s
 
 
-def targets() -> tuple[list[Path], str]:
-    """The example files, and a note naming them."""
+TARGETS = ("examples", "corpus")
+
+
+def targets(target: str) -> tuple[list[Path], str]:
+    """The files of a target ("examples" or "corpus"), and a note naming them."""
+    if target == "corpus":
+        found = (ROOT / "tests" / "typecheck").glob("*.py")
+        corpus = sorted(path for path in found if path.name.startswith(("ok_", "bad_")))
+        return corpus, f"the typecheck corpus tests/typecheck/ ({len(corpus)} files)"
     examples = sorted((ROOT / "examples").glob("*.py"))
     return examples, f"examples/ ({len(examples)} files)"
 
@@ -125,9 +136,9 @@ def warm_round(configs: dict[str, Path], caches: dict[str, Path], files: list[Pa
     return times if source_stamp() == stamp else None
 
 
-def run(*, cold_rounds: int = 3, warm_rounds: int = 5) -> MypyTimes:
-    """Time cold and warm mypy runs with and without the plugin."""
-    sources, note = targets()
+def run(*, target: str = "examples", cold_rounds: int = 3, warm_rounds: int = 5) -> MypyTimes:
+    """Time cold and warm mypy runs with and without the plugin on one target's files."""
+    sources, note = targets(target)
     runs = {situation: {name: Runs() for name in CONFIGS} for situation in ("cold", "warm")}
     voided = 0
     with tempfile.TemporaryDirectory(prefix="typednn-bench-mypy-") as tmp:
@@ -174,12 +185,14 @@ def table(result: MypyTimes) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", choices=TARGETS, action="append", help="files to check (default: both)")
     add_option(parser, run, "cold_rounds", "runs per config with a fresh cache")
     add_option(parser, run, "warm_rounds", "runs per config with a warm cache")
     args = parser.parse_args()
-    result = run(cold_rounds=args.cold_rounds, warm_rounds=args.warm_rounds)
-    print(f"Checked: {result.note}; warm rounds voided by edits to typednn: {result.voided}")
-    print(table(result))
+    for target in args.target or TARGETS:
+        result = run(target=target, cold_rounds=args.cold_rounds, warm_rounds=args.warm_rounds)
+        print(f"Checked: {result.note}; warm rounds voided by edits to typednn: {result.voided}")
+        print(table(result), end="\n\n")
 
 
 if __name__ == "__main__":

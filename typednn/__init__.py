@@ -22,15 +22,20 @@ if TYPE_CHECKING:
     from . import metrics as metrics
     from . import nn as nn
     from . import spec as spec
+    from . import testing as testing
     from . import zoo as zoo
     from ._model import Model as Model
     from ._shapes import UNKNOWN as UNKNOWN
     from ._shapes import Dim as Dim
+    from ._shapes import Div as Div
     from ._shapes import HyperparameterError as HyperparameterError
+    from ._shapes import Minus as Minus
     from ._shapes import Params as Params
+    from ._shapes import Plus as Plus
     from ._shapes import Shape as Shape
     from ._shapes import ShapeError as ShapeError
     from ._shapes import Size as Size
+    from ._shapes import Times as Times
     from .checking import checked as checked
     from .data import Classes as Classes
     from .export import load as load
@@ -51,6 +56,10 @@ _LAZY = {
     "load": "typednn.export",
     "Classes": "typednn.data",
     "Dim": "typednn._shapes",
+    "Div": "typednn._shapes",
+    "Minus": "typednn._shapes",
+    "Plus": "typednn._shapes",
+    "Times": "typednn._shapes",
     "HyperparameterError": "typednn._shapes",
     "Input": "typednn.layers",
     "Layer": "typednn.layers",
@@ -66,23 +75,27 @@ _LAZY = {
     "NonFiniteLossError": "typednn.train",
     "Trainer": "typednn.train",
 }
-_SUBMODULES = ("callbacks", "data", "distributed", "losses", "metrics", "nn", "spec", "zoo")
+_SUBMODULES = ("callbacks", "data", "distributed", "losses", "metrics", "nn", "spec", "testing", "zoo")
 
 __all__ = [
     "UNKNOWN",
     "Classes",
     "Dim",
+    "Div",
     "History",
     "HyperparameterError",
     "Input",
     "Layer",
+    "Minus",
     "Model",
     "NonFiniteLossError",
     "Params",
+    "Plus",
     "Shape",
     "ShapeError",
     "Size",
     "Tensor",
+    "Times",
     "Tokens",
     "Trainer",
     "TypednnError",
@@ -95,6 +108,7 @@ __all__ = [
     "nn",
     "register_layer",
     "spec",
+    "testing",
     "zoo",
 ]
 

@@ -7,10 +7,17 @@ this module never imports JAX.
 What it does:
 - keeps literal constructor arguments and `Final` constants as `Literal` types, storing
   a layer's hyperparameters in its type arguments (`Dense[L[784], L[128], L[True]]`);
+- folds constant arithmetic in sizes (`nn.Dense(16 * 5 * 5, 120)`, `_mypy_fold`);
 - evaluates the layer's rule at calls, `>>`, `+` and `concat`, giving `Tensor[...]`
-  of the computed shape, `Any` for a dim it cannot compute, and all-`Any` sizes for the
-  result of a failed call (one bug, one error);
-- checks `Trainer.fit` data against the model.
+  of the computed shape and `Any` for a dim it cannot compute. A name that may hold
+  several shapes (a union, after a loop or under `allow_redefinition`) is an error only
+  when every shape fails; a failed call gives what the layer would give had its input
+  been right (one bug, one error), and names the assignment its input came from;
+- checks a layer variable applied twice against its first use (`_mypy_reuse`), a
+  block returned as `nn.Block[In, Out]` against its declared shapes (`_mypy_block`),
+  and every dataset given to `Trainer.fit`/`evaluate`/`predict` (`_mypy_data`);
+- types `jax.numpy` calls on tensors (`_mypy_jnp`) and symbolic size arithmetic
+  (`tn.Minus[Seq, L[4]]`, `_mypy_convert`).
 Errors carry the codes `typednn-shape` and `typednn-param`.
 """
 
@@ -23,10 +30,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from mypy.errorcodes import ErrorCode
+from mypy.erasetype import erase_type
+from mypy.errorcodes import ARG_TYPE, CALL_OVERLOAD
 from mypy.nodes import (
     ARG_STAR,
     ARG_STAR2,
+    CallExpr,
     Decorator,
     Expression,
     FuncDef,
@@ -38,6 +47,7 @@ from mypy.nodes import (
     Var,
 )
 from mypy.plugin import (
+    AnalyzeTypeContext,
     FunctionContext,
     FunctionSigContext,
     MethodContext,
@@ -46,27 +56,40 @@ from mypy.plugin import (
     ReportConfigContext,
 )
 from mypy.typeops import make_simplified_union
-from mypy.types import AnyType, CallableType, FunctionLike, Instance, Type, TypeOfAny, get_proper_type
+from mypy.types import (
+    AnyType,
+    CallableType,
+    FunctionLike,
+    Instance,
+    Type,
+    TypeOfAny,
+    get_proper_type,
+)
 
 from ._errors import TypednnError
+from ._mypy_assignments import latest
+from ._mypy_block import BLOCK, check_declared, expected
 from ._mypy_convert import (
-    CLASSES,
     LAYER,
     SEQUENTIAL,
     TENSOR,
     TOKENS,
+    arithmetic_hook,
+    arithmetic_result_hook,
     fields,
-    layer_params,
-    members,
     params_class,
     remember_modules,
-    size_of,
     tensor_shapes,
     tensor_type,
     type_of,
     value_of,
 )
-from ._mypy_jnp import UFUNC_CALL, jnp_name, jnp_shapes, ufunc_name, widen
+from ._mypy_data import TRAINER, TRAINER_DATA, check_data, loosen_data
+from ._mypy_fold import argument
+from ._mypy_jnp import UFUNC_CALL, jnp_name, jnp_result, jnp_shapes, ufunc_name, widen
+from ._mypy_layers import MAX_UNION_CASES, describe, members_of, run_layer
+from ._mypy_report import PARAM, SHAPE, Context, named, report
+from ._mypy_reuse import check_reused
 from ._shapes import (
     FEATURES,
     UNKNOWN,
@@ -75,32 +98,22 @@ from ._shapes import (
     HyperparameterError,
     Shape,
     ShapeError,
-    Size,
-    check_fit,
-    compose,
+    Unknown,
     input_shape,
 )
-
-SHAPE = ErrorCode("typednn-shape", "Tensor shapes that a layer cannot take", "typednn")
-PARAM = ErrorCode("typednn-param", "A layer hyperparameter that is invalid", "typednn")
 
 INPUT = "typednn.layers._tensor.Input"
 CONCAT = "typednn.layers._merge.concat"
 RESIDUAL = "typednn.layers._merge.residual"
-TRAINER_FIT = "typednn.train._trainer.Trainer.fit"
 # mypy names a method by the receiver's class: a `Tokens` tensor's are its own names.
 TENSOR_ADD = (f"{TENSOR}.__add__", f"{TOKENS}.__add__")
 TENSOR_RSHIFT = (f"{TENSOR}.__rshift__", f"{TOKENS}.__rshift__")
-MAX_UNION_CASES = 64
-
-Context = FunctionContext | MethodContext
 
 
 def _digest() -> str:
     """A digest of the plugin's and the rules' sources, so that cached results expire with them."""
     here = Path(__file__).parent
-    plugin = [here / "_mypy_convert.py", here / "_mypy_import.py", here / "_mypy_jnp.py"]
-    sources = sorted([*plugin, *here.glob("_shapes/*.py")])
+    sources = sorted([*here.glob("_mypy_*.py"), *here.glob("_shapes/*.py")])
     return hashlib.sha256(b"".join(path.read_bytes() for path in sources)).hexdigest()
 
 
@@ -132,7 +145,10 @@ class TypednnPlugin(Plugin):
         info = self._layer_class(fullname)
         if info is not None:
             return partial(_construct, self, info)
-        return None
+        return arithmetic_result_hook(self.lookup_fully_qualified, fullname, self.lookup, SHAPE)
+
+    def get_type_analyze_hook(self, fullname: str) -> Callable[[AnalyzeTypeContext], Type] | None:
+        return arithmetic_hook(fullname, SHAPE)  # `tn.Minus[Seq, L[4]]` in annotations, canonically spelled
 
     def get_function_signature_hook(self, fullname: str) -> Callable[[FunctionSigContext], FunctionLike] | None:
         if jnp_name(fullname) is not None:
@@ -143,8 +159,11 @@ class TypednnPlugin(Plugin):
         if fullname == UFUNC_CALL:
             return partial(_jnp_signature, self)
         # Native checks would repeat, less clearly, what the method hook reports.
-        if fullname in (*TENSOR_ADD, TRAINER_FIT):
-            return _loosen_first_argument
+        if fullname in (*TENSOR_ADD, f"{BLOCK}.__call__"):
+            return _loosen_other
+        owner, _, method = fullname.rpartition(".")
+        if owner == TRAINER and method in TRAINER_DATA:
+            return partial(loosen_data, method)
         return None
 
     def get_method_hook(self, fullname: str) -> Callable[[MethodContext], Type] | None:
@@ -152,11 +171,13 @@ class TypednnPlugin(Plugin):
             return partial(_add, self)
         if fullname in TENSOR_RSHIFT:
             return partial(_tensor_rshift, self)
-        if fullname == TRAINER_FIT:
-            return _fit
         if fullname == UFUNC_CALL:
             return partial(_jnp_ufunc_call, self)
         owner, _, method = fullname.rpartition(".")
+        if owner == TRAINER and method in TRAINER_DATA:
+            return partial(check_data, method)
+        if owner == BLOCK and method in ("__call__", "__rshift__"):
+            return partial(_layer_call if method == "__call__" else _layer_rshift, self)
         if method in ("__call__", "__rshift__") and self._layer_class(owner) is not None:
             return partial(_layer_call if method == "__call__" else _layer_rshift, self)
         return None
@@ -178,34 +199,6 @@ class TypednnPlugin(Plugin):
         return node.node if node is not None and isinstance(node.node, TypeInfo) else None
 
 
-# --- reporting -------------------------------------------------------------------------
-
-
-def _report(ctx: Context, error: TypednnError, code: ErrorCode) -> Type:
-    """Report an error; the result keeps its declared type, with unknown sizes.
-
-    `Tensor[*tuple[Any, ...]]` is as permissive as `Any`, so one bug gives one error,
-    and unlike `Any` it adds no strict-mode error (`no-any-return`) of its own.
-    """
-    ctx.api.fail(error.message, ctx.context, code=code)
-    if error.hint:
-        ctx.api.msg.note(f"hint: {error.hint}", ctx.context, code=code)
-    return ctx.default_return_type
-
-
-def _named(ctx: Context) -> Callable[[str], Instance]:
-    """A builtin class as a type: `builtins.tuple` is `tuple[Any, ...]`, the rest take no arguments."""
-
-    def named(name: str) -> Instance:
-        args: list[Type] = [AnyType(TypeOfAny.special_form)] if name == "builtins.tuple" else []
-        return ctx.api.named_generic_type(name, args)
-
-    return named
-
-
-# --- hooks -----------------------------------------------------------------------------
-
-
 def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
         return ctx.default_return_type
@@ -213,10 +206,11 @@ def _input(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     if not isinstance(dtype, str):  # not a literal: the overloads' own result
         return ctx.default_return_type
     try:
-        shape = input_shape(tuple(value_of(t) for t in ctx.arg_types[0]), dtype=dtype)
+        dims = tuple(argument(value_of(t), e) for t, e in zip(ctx.arg_types[0], ctx.args[0]))
+        shape = input_shape(dims, dtype=dtype)
     except TypednnError as error:
-        return _report(ctx, error, PARAM)
-    return tensor_type(shape, _named(ctx), plugin.lookup)
+        return report(ctx, error, PARAM)
+    return tensor_type(shape, named(ctx), plugin.lookup)
 
 
 def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type:
@@ -235,7 +229,7 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     starred = _star_parameters(info)
     values: dict[str, Any] = {}
     stored: dict[str, Type] = {}  # a layer argument keeps its own type, which holds its hyperparameters
-    for name, types, kinds in zip(ctx.callee_arg_names, ctx.arg_types, ctx.arg_kinds):
+    for name, types, kinds, args in zip(ctx.callee_arg_names, ctx.arg_types, ctx.arg_kinds, ctx.args):
         if name not in names or not (types or name in starred):
             continue
         if name is not None and len(types) == 1 and _is_layer(types[0]):
@@ -243,15 +237,38 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
         if any(kind in (ARG_STAR, ARG_STAR2) for kind in kinds):
             values[name] = UNKNOWN
         else:
-            values[name] = tuple(value_of(t) for t in types) if name in starred else value_of(types[0])
+            found = [argument(value_of(t), e) for t, e in zip(types, args)]
+            values[name] = tuple(found) if name in starred else found[0]
     try:
         params = cls(**values)
     except HyperparameterError as error:
-        return _report(ctx, error, PARAM)
+        if _argument_errors(ctx):  # mypy already refused an argument's type: one bug, one error
+            return ctx.default_return_type
+        return report(ctx, error, PARAM)
     except TypeError:  # a required argument is missing: mypy reports that itself
         return ctx.default_return_type
-    named = _named(ctx)
-    return Instance(info, [stored.get(name) or type_of(getattr(params, name), named, plugin.lookup) for name in names])
+    builtin = named(ctx)
+    layer = Instance(
+        info, [stored.get(name) or type_of(getattr(params, name), builtin, plugin.lookup) for name in names]
+    )
+    _check_declared(ctx, layer)
+    return layer
+
+
+def _argument_errors(ctx: Context) -> bool:
+    """Whether mypy has reported an argument of this call as of the wrong type (before the hook ran).
+
+    Such an error may still be held by one of mypy's error watchers (an assignment is
+    checked in a trial pass first), so those are read too.
+    """
+    errors = ctx.api.msg.errors
+    held = [getattr(watcher, "_filtered", None) or [] for watcher in getattr(errors, "_watchers", [])]
+    line, column = ctx.context.line, ctx.context.column
+    return any(
+        info.line == line and info.column >= column and info.code in (ARG_TYPE, CALL_OVERLOAD)
+        for infos in (errors.error_info_map.get(errors.file, []), *held)
+        for info in infos
+    )
 
 
 def _is_layer(typ: Type) -> bool:
@@ -277,7 +294,9 @@ def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     tensors = [t for group in ctx.arg_types for t in group]
     layer = get_proper_type(ctx.type)
     source = ctx.args[0][0] if ctx.args and ctx.args[0] else None
-    return _apply(plugin, ctx, tensors, lambda shapes: _run_layer(layer, shapes), source)
+    callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
+    check_reused(ctx, callee, layer, tensors)
+    return _apply(plugin, ctx, tensors, lambda shapes: run_layer(layer, shapes), source)
 
 
 def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
@@ -285,11 +304,24 @@ def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     if layer is None:
         return ctx.default_return_type
     source = ctx.context.left if isinstance(ctx.context, OpExpr) else None
-    return _apply(plugin, ctx, [ctx.type], lambda shapes: _run_layer(layer, shapes), source)
+    tensor = _receiver(ctx)
+    check_reused(ctx, ctx.context.right if isinstance(ctx.context, OpExpr) else None, layer, [tensor])
+    return _apply(plugin, ctx, [tensor], lambda shapes: run_layer(layer, shapes), source)
+
+
+def _receiver(ctx: MethodContext) -> Type:
+    """The left operand's whole type: mypy calls an operator's hook once per member of a union.
+
+    Each call then sees all the shapes the operand may hold, as a call `layer(h)` does,
+    and gives the same answer (mypy joins them, and reports a repeated error once).
+    """
+    lookup = getattr(ctx.api, "lookup_type_or_none", None)  # mypy's TypeChecker
+    whole = lookup(ctx.context.left) if lookup is not None and isinstance(ctx.context, OpExpr) else None
+    return whole if isinstance(whole, Type) else ctx.type
 
 
 def _add(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
-    tensors = [ctx.type, *(t for group in ctx.arg_types for t in group)]
+    tensors = [_receiver(ctx), *(t for group in ctx.arg_types for t in group)]
     return _apply(plugin, ctx, tensors, lambda shapes: AddParams().output_shape(*shapes))
 
 
@@ -311,14 +343,14 @@ def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
 
     def rule(shapes: list[Shape]) -> Shape:
         (x,) = shapes
-        return AddParams().output_shape(_run_layer(block, [x]), x if side is None else _run_layer(side, [x]))
+        return AddParams().output_shape(run_layer(block, [x]), x if side is None else run_layer(side, [x]))
 
     return _apply(plugin, ctx, [given["x"]], rule)
 
 
 def _layer_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
-    left = members(get_proper_type(ctx.type))
-    right = members(get_proper_type(ctx.arg_types[0][0])) if ctx.arg_types and ctx.arg_types[0] else None
+    left = members_of(get_proper_type(ctx.type))
+    right = members_of(get_proper_type(ctx.arg_types[0][0])) if ctx.arg_types and ctx.arg_types[0] else None
     info = plugin.lookup(SEQUENTIAL)
     if left is None or right is None or info is None:
         return ctx.default_return_type
@@ -327,66 +359,70 @@ def _layer_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
 
 def _compose(plugin: TypednnPlugin, ctx: Context, layers: list[Instance], info: TypeInfo) -> Type:
     """A `Sequential` of these layers, checked as far as it can be before it is applied."""
-    chain = [member for layer in layers for member in (members(layer) or [layer])]
+    chain = [member for layer in layers for member in (members_of(layer) or [layer])]
     sequential = Instance(info, list(chain))
     try:
-        _run_layer(sequential, [Shape.anything()])
+        run_layer(sequential, [Shape.anything()])
     except ShapeError as error:
-        return _report(ctx, error, SHAPE)
+        return report(ctx, error, SHAPE)
+    _check_declared(ctx, sequential)
     return sequential
 
 
-def _fit(ctx: MethodContext) -> Type:
-    trainer = get_proper_type(ctx.type)
-    data = get_proper_type(ctx.arg_types[0][0]) if ctx.arg_types and ctx.arg_types[0] else None
-    if not (isinstance(trainer, Instance) and isinstance(data, Instance) and len(data.args) == 2):
-        return ctx.default_return_type
-    model_in, model_out = (tensor_shapes(arg) for arg in trainer.args[:2])
-    features = tensor_shapes(data.args[0])
-    target = get_proper_type(data.args[1])
-    if not (model_in and model_out and features):
-        return ctx.default_return_type
-    classes: Size | None = None
-    target_shape = None
-    if isinstance(target, Instance) and target.type.fullname == CLASSES and target.args:
-        classes = size_of(target.args[0])
-    else:
-        found = tensor_shapes(target)
-        target_shape = found[0] if found and len(found) == 1 else None
+_DECLARED: dict[object, TypednnError] = {}
+"""Blocks that failed their declared type, by expression: mypy checks a `return` again without it."""
+
+
+def _check_declared(ctx: Context, layer: Instance) -> None:
+    """A layer or block returned where an `nn.Block[In, Out]` is expected must map `In` to `Out`.
+
+    mypy checks a `return` of a call or operator with the declared type as context and,
+    when that gives errors, again without one, keeping the second result if it passes;
+    the error is then reported again whenever the expression is checked without it, so
+    that it stands (mypy may try an operator more than once per pass).
+    """
+    block = expected(ctx)
+    if block is None:
+        again = _DECLARED.get(ctx.context)
+        if again is not None:
+            report(ctx, again, SHAPE)
+        return
     try:
-        check_fit(model_in[0], model_out[0], features[0], target_shape, classes)
-    except ShapeError as error:
-        return _report(ctx, error, SHAPE)
-    return ctx.default_return_type
+        error = check_declared(block, describe(layer), lambda x: run_layer(layer, [x]))
+    except ShapeError as failed:
+        error = failed
+    if error is not None:
+        _DECLARED[ctx.context] = error
+        report(ctx, error, SHAPE)
 
 
-def _loosen_first_argument(ctx: MethodSigContext) -> FunctionLike:
+def _loosen_other(ctx: MethodSigContext) -> FunctionLike:
+    """`a + b` takes a tensor of any shape: `_add` says, more clearly, which shapes differ."""
     signature = ctx.default_signature
     if not isinstance(signature, CallableType) or not signature.arg_types:
         return signature
-    loose: list[Type] = [AnyType(TypeOfAny.special_form), *signature.arg_types[1:]]
-    return signature.copy_modified(arg_types=loose)
+    return signature.copy_modified(arg_types=[erase_type(signature.arg_types[0]), *signature.arg_types[1:]])
 
 
 # --- evaluation ------------------------------------------------------------------------
 
 
-def _run_layer(layer: object, shapes: list[Shape]) -> Shape:
-    """Apply a layer's rule (or each member's, for a Sequential); unknown layers give anything."""
-    if not isinstance(layer, Instance):
-        return Shape.anything()
-    chain = [layer_params(member) for member in members(layer) or []]
-    known = [params for params in chain if params is not None]
-    if not known or len(known) < len(chain):
-        return Shape.anything()
-    return known[0].output_shape(*shapes) if len(known) == 1 else compose(known, shapes[0])
+def _origin(ctx: Context, expression: Expression | None) -> str:
+    """Where a tensor argument was made, when it is a variable: " from `h` (line 12)".
 
-
-def _origin(expression: Expression | None) -> str:
-    """Where a tensor argument was made, when it is a variable: " from `h` (line 12)"."""
-    if isinstance(expression, NameExpr) and isinstance(expression.node, Var) and expression.node.line > 0:
-        return f" from `{expression.name}` (line {expression.node.line})"
-    return ""
+    The line is that of the nearest assignment to the name before its use: under
+    `allow_redefinition` one variable has many assignments, and the value used comes
+    from the last one written before it (the first, on a loop's first pass).
+    """
+    if not (isinstance(expression, NameExpr) and isinstance(expression.node, Var) and expression.node.line > 0):
+        return ""
+    var = expression.node
+    tree = getattr(ctx.api, "tree", None)  # the module being checked (mypy's TypeChecker)
+    line = latest(tree, var, expression.line) if isinstance(tree, MypyFile) else None
+    line = var.line if line is None else line
+    # `allow_redefinition_old` renames a redefined variable `h'`, `h''`: the user wrote `h`.
+    name = expression.name.rstrip("'")
+    return f" from `{name}` (line {line})"
 
 
 def _apply(
@@ -398,26 +434,55 @@ def _apply(
 ) -> Type:
     """Evaluate a rule on the shapes of `tensors`; a union is tried member by member.
 
-    `source` is the expression a single input tensor came from, named in errors.
+    A name that mypy types as a union (a loop, or `h = layer(h)` under
+    `allow_redefinition`) may hold any of its members, so the call is an error only
+    when every combination of members fails: a member that one path holds and
+    another path never passes here is not a bug. The result is the union of what the
+    members that pass give. A failed call gives what the layer would give had its
+    input been right, so the next layers are checked against that and one bug gives
+    one error. `source` is the expression a single input tensor came from, named in
+    errors.
     """
     options = [tensor_shapes(t) for t in tensors]
     if any(found is None for found in options):
         return ctx.default_return_type
     cases = list(itertools.islice(itertools.product(*(found or [] for found in options)), MAX_UNION_CASES))
     results: list[Shape] = []
+    failures: list[ShapeError] = []
     for case in cases:
         try:
             shape = rule(list(case))
         except ShapeError as error:
-            origin = _origin(source) if len(tensors) == 1 and " from " not in error.actual else ""
-            located = ShapeError(error.layer, error.expected, error.actual + origin, hint=error.hint)
-            return _report(ctx, located, SHAPE)
+            failures.append(error)
+            continue
         if shape not in results:
             results.append(shape)
+    builtin = named(ctx)
+    if failures and not results:
+        error = failures[0]
+        origin = _origin(ctx, source) if len(tensors) == 1 and " from " not in error.actual else ""
+        report(ctx, ShapeError(error.layer, error.expected, error.actual + origin, hint=error.hint), SHAPE)
+        if len(cases) > 1:
+            held = ", ".join(" and ".join(map(repr, case)) for case in cases)
+            ctx.api.msg.note(f"every shape it may receive here fails: {held}", ctx.context, code=SHAPE)
+        results = _recovered(rule, len(tensors))
     if not results:
         return ctx.default_return_type
-    named = _named(ctx)
-    return make_simplified_union([tensor_type(shape, named, plugin.lookup) for shape in results])
+    return make_simplified_union([tensor_type(shape, builtin, plugin.lookup) for shape in results])
+
+
+def _recovered(rule: Callable[[list[Shape]], Shape], inputs: int) -> list[Shape]:
+    """What a failed call gives had its inputs been right: its rule on inputs of any shape.
+
+    Only a result that pins some axis is kept: mypy keeps a name's earlier types in
+    its union when a redefinition assigns an all-`Any` type, and those stale members
+    would be checked again on the next lines.
+    """
+    try:
+        shape = rule([Shape.anything()] * inputs)
+    except ShapeError:
+        return []
+    return [shape] if any(not isinstance(d, Unknown) for d in shape.dims) else []
 
 
 # --- jax.numpy on tensors (a custom layer's body) ---------------------------------------
@@ -437,12 +502,14 @@ def _jnp_call(plugin: TypednnPlugin, name: str, ctx: Context) -> Type:
     try:
         shapes = jnp_shapes(name, ctx)
     except ShapeError as error:
-        _report(ctx, error, SHAPE)
+        report(ctx, error, SHAPE)
         shapes = [Shape.anything()]  # still a tensor, of any shape: one bug, one error
     if shapes is None:
         return ctx.default_return_type
-    named = _named(ctx)
-    return make_simplified_union([tensor_type(shape, named, plugin.lookup) for shape in shapes])
+    builtin = named(ctx)
+    return jnp_result(
+        name, ctx, make_simplified_union([tensor_type(shape, builtin, plugin.lookup) for shape in shapes])
+    )
 
 
 def _jnp_ufunc_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:

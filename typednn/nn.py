@@ -18,6 +18,7 @@ from .layers import AvgPool1D as AvgPool1D
 from .layers import AvgPool2D as AvgPool2D
 from .layers import BatchNorm as BatchNorm
 from .layers import Bidirectional as Bidirectional
+from .layers import Block as Block
 from .layers import Concatenate as Concatenate
 from .layers import Conv1D as Conv1D
 from .layers import Conv2D as Conv2D
@@ -60,6 +61,7 @@ __all__ = [
     "AvgPool2D",
     "BatchNorm",
     "Bidirectional",
+    "Block",
     "Concatenate",
     "Conv1D",
     "Conv2D",

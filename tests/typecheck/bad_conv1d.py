@@ -36,8 +36,8 @@ add = same + nn.Conv1D(8, kernel=3, padding="same")(x)  # expect-error: Add, (98
 # Hyperparameters no 1-D layer can have.
 k0 = nn.Conv1D(8, kernel=0)  # expect-error: Conv1D(8, kernel=0), kernel must be a positive int, 0
 s0 = nn.Conv1D(8, kernel=3, stride=ZERO)  # expect-error: Conv1D, stride must be a positive int, 0
-pad = nn.Conv1D(8, kernel=3, padding="causal")  # expect-error: padding, causal
+pad = nn.Conv1D(8, kernel=3, padding="causal")  # expect-error: "padding" to "Conv1D", causal
 g = nn.Conv1D(8, kernel=3, groups=3)  # expect-error: Conv1D, filters (8), groups (3)
 w0 = nn.MaxPool1D(0)  # expect-error: MaxPool1D(window=0), window must be a positive int
 st0 = nn.AvgPool1D(2, stride=0)  # expect-error: AvgPool1D(window=2, stride=0), stride must be a positive int
-pair = nn.MaxPool1D((2, 2))  # expect-error: MaxPool1D(window=(2, 2)), window must be an int, (2, 2)
+pair = nn.MaxPool1D((2, 2))  # expect-error: "MaxPool1D", tuple[int, int], expected "int"

@@ -9,17 +9,17 @@ h = tn.Input(8)
 for _ in range(3):
     h = nn.Dense(16, 16)(h)  # expect-error: Dense(16 -> 16), (8,)
 
-# The second pass receives what the first produced.
-g = tn.Input(16)
+# The first pass receives what the loop starts with, whatever the later passes hold.
+g = tn.Input(32)
 for _ in range(3):
-    g = g >> nn.Dense(16, 32)  # expect-error: Dense(16 -> 32), 16 input features, (32,)
+    g = g >> nn.Dense(16, 32)  # expect-error: Dense(16 -> 32), 16 input features, (32,), from `g` (line 13)
 
 layers = [nn.Dense(16, 16), nn.Dense(16, 16)]
 z = tn.Input(8)
 for layer in layers:
     z = layer(z)  # expect-error: Dense(16 -> 16), (8,)
 
-outs = [nn.Dense(16, 4)(t) for t in (tn.Input(8), tn.Input(16))]  # expect-error: Dense(16 -> 4), (8,)
+outs = [nn.Dense(16, 4)(t) for t in (tn.Input(8), tn.Input(12))]  # expect-error: Dense(16 -> 4), (8,)
 
 n = 0
 while n < 3:
@@ -34,8 +34,8 @@ c = tn.Input(32, 32, 3)
 c = nn.Conv2D(16, kernel=5, stride=2)(c)
 c = nn.Conv2D(16, kernel=3, in_channels=3)(c)  # expect-error: 3 input channels, (14, 14, 16)
 
-u = tn.Input(16) if len(layers) > 1 else tn.Input(32)
-v = u >> nn.Dense(16, 4)  # expect-error: Dense(16 -> 4), (32,)
+u = tn.Input(8) if len(layers) > 1 else tn.Input(32)
+v = u >> nn.Dense(16, 4)  # expect-error: Dense(16 -> 4), (8,)
 
 
 def build() -> None:

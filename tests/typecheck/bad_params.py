@@ -10,9 +10,9 @@ ZERO: Final = 0
 k0 = nn.Conv2D(8, kernel=0)  # expect-error: Conv2D(8, kernel=0), kernel must be a positive int, 0
 s0 = nn.Conv2D(8, kernel=3, stride=0)  # expect-error: Conv2D, stride must be a positive int, 0
 d0 = nn.Conv2D(8, kernel=3, dilation=(1, 0))  # expect-error: Conv2D, dilation, (1, 0)
-full = nn.Conv2D(8, kernel=3, padding="full")  # expect-error: padding, full
+full = nn.Conv2D(8, kernel=3, padding="full")  # expect-error: "padding" to "Conv2D", full
 groups = nn.Conv2D(8, kernel=3, groups=3)  # expect-error: Conv2D, filters (8), groups (3)
-three = nn.Conv2D(8, kernel=(3, 5, 7))  # expect-error: kernel, (3, 5, 7)
+three = nn.Conv2D(8, kernel=(3, 5, 7))  # expect-error: "kernel" to "Conv2D", tuple[int, int, int]
 
 mp = nn.MaxPool2D(0)  # expect-error: MaxPool2D(window=0), window must be a positive int
 ap = nn.AvgPool2D(2, stride=0)  # expect-error: AvgPool2D(window=2, stride=0), stride must be a positive int

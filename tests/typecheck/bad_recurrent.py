@@ -27,5 +27,5 @@ r = x + nn.GRU(16)(x)  # expect-error: Add, (10, 8), (10, 16)
 u0 = nn.LSTM(0)  # expect-error: LSTM(units=0), units must be a positive int, 0
 u1 = nn.GRU(ZERO)  # expect-error: GRU(units=0), units must be a positive int
 u2 = nn.Bidirectional(nn.LSTM(-4))  # expect-error: LSTM(units=-4), units must be a positive int, -4
-m = nn.Bidirectional(nn.LSTM(4), merge="max")  # expect-error: merge must be 'concat' or 'sum' or 'mean' or 'mul', 'max'
-w = nn.Bidirectional(nn.Dense(4))  # expect-error: wrapped must be an LSTM or a GRU, but is Dense(4)
+m = nn.Bidirectional(nn.LSTM(4), merge="max")  # expect-error: "merge" to "Bidirectional", 'max'
+w = nn.Bidirectional(nn.Dense(4))  # expect-error: "Bidirectional", Dense[None, Literal[4], Literal[True]], LSTM

@@ -57,8 +57,41 @@ def other_axis(
 
 
 def evaluate(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[5]], tn.Classes[L[2]]]) -> None:
-    trainer.evaluate(data)  # expect-error: evaluate, Literal[5], Literal[4]
+    trainer.evaluate(data)  # expect-error: Trainer.evaluate, features of shape (4,), (5,)
 
 
 def build() -> tn.Model[tn.Tensor[L[4]], tn.Tensor[L[3]]]:
     return model  # expect-error: Model, Literal[2], Literal[3]
+
+
+def validation(
+    trainer: Vectors,
+    train: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[2]]],
+    other: tn.data.Dataset[tn.Tensor[L[6]], tn.Classes[L[2]]],
+) -> None:
+    trainer.fit(train, epochs=1, validation=other)  # expect-error: Trainer.fit, features of shape (4,), (6,)
+
+
+def evaluate_classes(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[7]]]) -> None:
+    trainer.evaluate(data)  # expect-error: Trainer.evaluate, 2 classes, 7 classes
+
+
+def not_a_dataset(trainer: Vectors, x: list[list[float]], y: list[int]) -> None:
+    trainer.fit((x, y), epochs=1)  # expect-error: Dataset
+    trainer.fit("data.csv", epochs=1)  # expect-error: Dataset
+    trainer.fit((pair for pair in zip(x, y)), epochs=1)  # expect-error: Dataset
+    trainer.evaluate("data.csv")  # expect-error: Dataset
+
+
+plus_number = tn.Input(4) + 3  # expect-error: Unsupported operand types, Tensor[Literal[4]], int
+
+
+def predict(trainer: Vectors, data: tn.data.Dataset[tn.Tensor[L[3]], tn.Classes[L[2]]]) -> None:
+    trainer.predict(data)  # expect-error: Trainer.predict, features of shape (4,), (3,)
+
+
+def two_lengths(
+    trainer: tn.Trainer[tn.Tensor[Seq, L[8]], tn.Tensor[Seq, L[8]]],
+    data: tn.data.Dataset[tn.Tensor[L[10], L[8]], tn.Tensor[L[12], L[8]]],
+) -> None:
+    trainer.fit(data, epochs=1)  # expect-error: Trainer.fit, (Seq, 8), (12, 8)

@@ -45,6 +45,32 @@ assert_type(nn.Dense(784, 10)(c2), tn.Tensor[L[10]])
 u = tn.Input(16) if len(layers) > 1 else tn.Input(32)
 assert_type(u >> nn.Dense(4), tn.Tensor[L[4]])
 
+# A name that may hold several shapes is an error only when every one of them fails:
+# the program may never pass the others here (a loop that runs once, a branch not taken).
+u2 = u >> nn.Dense(16, 4)
+assert_type(u2, tn.Tensor[L[4]])
+outs2 = [nn.Dense(16, 4)(t) for t in (tn.Input(8), tn.Input(16))]
+assert_type(outs2, list[tn.Tensor[L[4]]])
+once = tn.Input(16)
+for _ in range(1):
+    once = once >> nn.Dense(16, 32)
+assert_type(once, tn.Tensor[L[16]] | tn.Tensor[L[32]])
+
+# Stacking blocks in a loop, the Keras way: the shapes change on every pass.
+f = tn.Input(32, 32, 3)
+for filters in (32, 64):
+    f = f >> nn.Conv2D(filters, kernel=3, padding="same") >> nn.relu >> nn.MaxPool2D(2)
+head = f >> nn.Flatten() >> nn.Dense(4096, 512)
+
+# A residual in a loop adds members of the same pass.
+r = tn.Input(16, 16, 8)
+for _ in range(2):
+    r = r + (r >> nn.Conv2D(8, kernel=3, padding="same"))
+skip = tn.Input(32, 32, 16)
+for filters in (32, 64):
+    down = skip >> nn.Conv2D(filters, kernel=3, padding="same") >> nn.MaxPool2D(2)
+    skip = down + (skip >> nn.Conv2D(filters, kernel=1, stride=2))
+
 
 def build() -> tn.Tensor[L[10]]:
     x = tn.Input(28, 28, 1)

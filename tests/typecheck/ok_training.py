@@ -59,3 +59,17 @@ def build() -> tn.Model[tn.Tensor[L[4]], tn.Tensor[L[2]]]:
 def build_gradual(width: int) -> tn.Model[tn.Tensor[L[4]], tn.Tensor[Any]]:
     inputs = tn.Input(4)
     return tn.Model(inputs, inputs >> nn.Dense(width))
+
+
+class Steps(tn.Dim):
+    """Steps of a sequence whose length the data gives."""
+
+
+def any_length(
+    trainer: tn.Trainer[tn.Tensor[Steps, L[8]], tn.Tensor[Steps, L[8]]],
+    data: tn.data.Dataset[tn.Tensor[L[10], L[8]], tn.Tensor[L[10], L[8]]],
+) -> None:
+    # A named dim binds to the data's size: Steps is 10 in this dataset.
+    trainer.fit(data, epochs=1, validation=data)
+    trainer.evaluate(data)
+    trainer.predict(data)

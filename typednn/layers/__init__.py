@@ -6,6 +6,7 @@ from ._base import P as P
 from ._base import ParamTree as ParamTree
 from ._base import Sequential as Sequential
 from ._batch_norm import BatchNorm as BatchNorm
+from ._block import Block as Block
 from ._conv import Conv1D as Conv1D
 from ._conv import Conv2D as Conv2D
 from ._conv import DepthwiseConv2D as DepthwiseConv2D
@@ -52,6 +53,7 @@ __all__ = [
     "AvgPool2D",
     "BatchNorm",
     "Bidirectional",
+    "Block",
     "Concatenate",
     "Conv1D",
     "Conv2D",

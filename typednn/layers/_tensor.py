@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 
 from typing_extensions import TypeVarTuple
 
-from .._shapes import FEATURES, Dim, Dtype, Shape, Size, Symbol, input_shape
+from .._shapes import FEATURES, Dim, Dtype, Shape, ShapeError, Size, Symbol, input_shape
 
 if TYPE_CHECKING:
     from ._base import Layer
+    from ._block import Block
 
 Dims = TypeVarTuple("Dims")
 
@@ -48,12 +49,22 @@ class Tensor(Generic[*Dims]):
         self.node = node
         self.shape = shape
 
-    def __rshift__(self, layer: Layer[*tuple[Any, ...]]) -> Tensor[*tuple[Any, ...]]:
-        return layer(self)
+    def __rshift__(self, layer: Block[Any, Any]) -> Tensor[*tuple[Any, ...]]:
+        # Any layer is a `Block`; so is a helper's result typed `nn.Block[In, Out]`.
+        result: Tensor[*tuple[Any, ...]] = layer(self)
+        return result
 
     def __add__(self, other: Tensor[*Dims]) -> Tensor[*Dims]:
         from ._merge import Add  # noqa: PLC0415 - _merge builds on this module
 
+        given: object = other  # the annotation is what mypy checks; the run time sees anything
+        if not isinstance(given, Tensor):
+            raise ShapeError(
+                "Add (a + b)",
+                "two tensors of equal shape",
+                f"{self!r} + {described(given)}",
+                hint="`+` joins two tensors of the model (a residual); a constant offset is a layer's bias",
+            )
         return Add()(self, other)
 
     def __repr__(self) -> str:
@@ -78,6 +89,19 @@ class Tokens(Tensor[*Dims]):
 
     def __repr__(self) -> str:
         return f"Tokens{self.shape!r}"
+
+
+def described(value: object) -> str:
+    """A value as a message shows what a layer received instead of a tensor.
+
+    Example:
+        >>> described(3), described([1.0, 2.0])
+        ('3 (an int)', 'a value of type list')
+    """
+    if isinstance(value, (bool, int, float, str)) and len(repr(value)) <= 40:
+        kind = type(value).__name__
+        return f"{value!r} ({'an' if kind == 'int' else 'a'} {kind})"
+    return f"a value of type {type(value).__name__}"
 
 
 def size_of(value: int | type[Dim]) -> Size:
