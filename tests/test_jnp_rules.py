@@ -1,4 +1,4 @@
-"""The jax.numpy shape rules (`typednn._shapes._jnp`) against `jax.eval_shape` of the real functions.
+"""The jax.numpy shape rules (`typednn._shapes._jnp*`) against `jax.eval_shape` of the real functions.
 
 For random shapes and arguments: when a rule accepts, jnp gives exactly the rule's
 shape; when a rule raises `ShapeError`, jnp raises too (refuses exactly what jnp
@@ -20,26 +20,33 @@ from hypothesis import strategies as st
 
 from typednn import ShapeError
 from typednn._shapes import UNKNOWN, Shape, Symbol, Unknown
+from typednn._shapes._dims import plus
 from typednn._shapes._einsum import einsum
 from typednn._shapes._jnp import (
     along_axis,
     broadcast,
-    broadcast_to,
-    concatenate,
-    expand_dims,
     like,
     matmul,
-    pad,
     reduce,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    swapaxes,
+    triangle,
+)
+from typednn._shapes._jnp_index import (
     take,
     take_along_axis,
+)
+from typednn._shapes._jnp_join import (
+    concatenate,
+    split,
+    stack,
+)
+from typednn._shapes._jnp_layout import (
+    broadcast_to,
+    expand_dims,
+    pad,
+    reshape,
+    squeeze,
+    swapaxes,
     transpose,
-    triangle,
 )
 
 CANNOT_RUN = (TypeError, ValueError, IndexError, ZeroDivisionError)
@@ -439,6 +446,8 @@ def test_named_dims_follow_the_layer_rules() -> None:
     assert reduce(Shape.of(SEQ, 8), 0) == Shape.of(8)
     assert concatenate([Shape.of(SEQ, 8), Shape.of(SEQ, 4)], -1) == Shape.of(SEQ, 12)
     assert concatenate([Shape.of(SEQ, 8), Shape.of(TIME, 8)], 0).dims == (UNKNOWN, 8)
+    assert pad(Shape.of(SEQ, 8), ((1, 1), (0, 0))) == Shape.of(plus(SEQ, 2), 8)  # as ZeroPadding's rule
+    assert pad(Shape.of(SEQ, 8), 0) == Shape.of(SEQ, 8)
     with pytest.raises(ShapeError, match=r"jnp.add expects shapes that broadcast together, but receives \(Seq, 8\)"):
         broadcast("jnp.add", Shape.of(SEQ, 8), Shape.of(TIME, 8))
     with pytest.raises(ShapeError, match=r"equal sizes on every axis but -1"):

@@ -18,7 +18,7 @@ from flax import nnx
 from hypothesis import given
 from hypothesis import strategies as st
 from test_lowering import canonical_stablehlo
-from test_rules_vs_jax import SEQ, Case, Dims, at, check_case, compatible, lowered_shape, shapes, size, small
+from test_rules_vs_jax import SEQ, at, compatible, lowered_shape, size, small
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
@@ -33,6 +33,7 @@ from typednn._shapes import (
 from typednn._shapes._dims import plus
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
+from typednn.testing import check_case, layers
 
 
 def rejection(params: Params, *inputs: Shape) -> ShapeError:
@@ -189,58 +190,15 @@ def test_a_spec_names_the_kinds(tmp_path: Path) -> None:
 # ---------------------------------------------------------------------------- rules vs JAX
 
 
-@st.composite
-def sequences(draw: st.DrawFn, channels: st.SearchStrategy[int] = size) -> Dims:
-    """Mostly (length, channels) sequences; sometimes a shape of the wrong rank."""
-    if draw(st.integers(0, 5)):
-        return (draw(size), draw(channels))
-    return draw(shapes(0, 3))
-
-
-@st.composite
-def conv1d_cases(draw: st.DrawFn) -> Case:
-    groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
-    filters = groups * draw(st.integers(1, 4), label="filters/groups")
-    divisible = st.integers(1, 4).map(lambda k: k * groups)
-    x = draw(sequences(st.one_of(divisible, divisible, divisible, size)), label="x")
-    declare = draw(st.sampled_from(["none", "matching", "any"]), label="in_channels")
-    in_channels = (
-        None
-        if declare == "none"
-        else x[-1]
-        if declare == "matching" and x and x[-1] % groups == 0
-        else groups * draw(st.integers(1, 4), label="in_channels/groups")
-    )
-    layer = nn.Conv1D(
-        filters,
-        kernel=draw(st.integers(1, 6), label="kernel"),
-        stride=draw(st.integers(1, 3), label="stride"),
-        padding=draw(st.sampled_from(["valid", "same"]), label="padding"),
-        dilation=draw(st.one_of(st.just(1), st.integers(1, 3)), label="dilation"),
-        groups=groups,
-        in_channels=in_channels,
-        use_bias=draw(st.booleans(), label="use_bias"),
-    )
-    return Case(layer, (x,), param_inputs=None if in_channels is None else ((in_channels,),))
-
-
-@st.composite
-def pool1d_cases(draw: st.DrawFn, pool: Any) -> Case:
-    window = draw(st.integers(1, 6), label="window")
-    stride = draw(st.one_of(st.none(), st.integers(1, 3)), label="stride")
-    padding = draw(st.sampled_from(["valid", "same"]), label="padding")
-    return Case(pool(window, stride=stride, padding=padding), (draw(sequences(), label="x"),))
-
-
 @given(data=st.data())
 def test_conv1d_rule_is_what_jax_computes(data: st.DataObject) -> None:
-    check_case(data.draw(conv1d_cases()), data)
+    check_case(data.draw(layers("conv1d")), data)
 
 
 @pytest.mark.parametrize("pool", [nn.MaxPool1D, nn.AvgPool1D])
 @given(data=st.data())
 def test_pool1d_rule_is_what_jax_computes(pool: Any, data: st.DataObject) -> None:
-    check_case(data.draw(pool1d_cases(pool)), data)
+    check_case(data.draw(layers(pool)), data)
 
 
 @given(data=st.data())

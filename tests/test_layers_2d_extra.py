@@ -1,7 +1,7 @@
 """GlobalAvgPool2D, GlobalMaxPool2D, UpSampling2D and ZeroPadding2D: rules, messages, lowering, specs.
 
-The property tests follow the convention stated in `test_rules_vs_jax.py` (and reuse its
-`check`): the rule accepts exactly what the lowering runs, and gives its shape.
+The property tests draw `typednn.testing`'s cases and hold them to its `check_case`
+convention: the rule accepts exactly what the lowering runs, and gives its shape.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from hypothesis import event, given
 from hypothesis import strategies as st
 from jax import lax
 from test_lowering import canonical_stablehlo, operations
-from test_rules_vs_jax import SEQ, Case, at, check_case, images, int_or_pair, lowered_shape
+from test_rules_vs_jax import SEQ, at, lowered_shape
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
@@ -36,6 +36,7 @@ from typednn._shapes import (
 from typednn._shapes._dims import plus, times
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
+from typednn.testing import check_case, layers
 
 TIME = Symbol("tests.Time")
 
@@ -215,31 +216,8 @@ def test_kinds_and_default_names() -> None:
 # ---------------------------------------------------------------------------- rule == jax.eval_shape
 
 
-@st.composite
-def global_pool_cases(draw: st.DrawFn, pool: Any) -> Case:
-    return Case(pool(), (draw(images(), label="x"),))
-
-
-@st.composite
-def up_sampling_cases(draw: st.DrawFn) -> Case:
-    size = draw(int_or_pair(st.integers(1, 4)), label="size")
-    return Case(nn.UpSampling2D(size), (draw(images(), label="x"),))
-
-
-@st.composite
-def zero_padding_cases(draw: st.DrawFn) -> Case:
-    amount = st.integers(0, 3)
-    pairs = st.tuples(amount, amount)
-    padding = draw(st.one_of(amount, pairs, st.tuples(pairs, pairs)), label="padding")
-    return Case(nn.ZeroPadding2D(padding), (draw(images(), label="x"),))
-
-
-CASES = {
-    "global_avg_pool2d": global_pool_cases(nn.GlobalAvgPool2D),
-    "global_max_pool2d": global_pool_cases(nn.GlobalMaxPool2D),
-    "up_sampling2d": up_sampling_cases(),
-    "zero_padding2d": zero_padding_cases(),
-}
+# The cases of each layer this file covers, as typednn.testing draws them for users.
+CASES = {kind: layers(kind) for kind in ["global_avg_pool2d", "global_max_pool2d", "up_sampling2d", "zero_padding2d"]}
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))

@@ -1,7 +1,7 @@
 """MultiHeadAttention: its rule, the rule against JAX, the lowering against flax.nnx.MultiHeadAttention.
 
-The property test follows the convention stated in `test_rules_vs_jax.py` (and reuses its
-`check`): the rule accepts exactly what the lowering runs, and gives its shape; causal
+The property test draws `typednn.testing`'s cases and holds them to its `check_case`
+convention: the rule accepts exactly what the lowering runs, and gives its shape; causal
 masks and dropout are drawn too, so the masked and the dropped paths are traced.
 """
 
@@ -19,7 +19,7 @@ from flax import nnx
 from hypothesis import given
 from hypothesis import strategies as st
 from test_lowering import canonical_stablehlo
-from test_rules_vs_jax import KEY, SEQ, Case, Dims, check_case, shapes, size
+from test_rules_vs_jax import KEY, SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, TypednnError, nn
@@ -27,6 +27,7 @@ from typednn._shapes import UNKNOWN, MultiHeadAttentionParams, Shape
 from typednn.cli import main
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
+from typednn.testing import check_case, layers
 
 MHA = MultiHeadAttentionParams
 
@@ -183,36 +184,9 @@ def test_a_spec_names_the_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str
 # ---------------------------------------------------------------------------- rules vs JAX
 
 
-@st.composite
-def sequences(draw: st.DrawFn, features: st.SearchStrategy[int]) -> Dims:
-    """Mostly (sequence, features) inputs; sometimes a shape of the wrong rank."""
-    if draw(st.integers(0, 5)):
-        return (draw(size), draw(features))
-    return draw(shapes(0, 3))
-
-
-@st.composite
-def attention_cases(draw: st.DrawFn) -> Case:
-    heads = draw(st.integers(1, 4), label="heads")
-    divisible = st.integers(1, 3).map(lambda k: k * heads)
-    qkv_features = draw(st.one_of(st.none(), st.none(), divisible), label="qkv_features")
-    # Mostly features that heads divides, so the defaulted qkv_features is accepted.
-    x = draw(sequences(st.one_of(divisible, divisible, size)), label="x")
-    rate = draw(st.sampled_from([0.0, 0.0, 0.25]), label="dropout_rate")
-    layer = nn.MultiHeadAttention(
-        heads,
-        qkv_features=qkv_features,
-        out_features=draw(st.one_of(st.none(), size), label="out_features"),
-        causal=draw(st.booleans(), label="causal"),
-        use_bias=draw(st.booleans(), label="use_bias"),
-        dropout_rate=rate,
-    )
-    return Case(layer, (x,), training=draw(st.booleans(), label="training"))
-
-
 @given(data=st.data())
 def test_the_rule_is_what_jax_computes(data: st.DataObject) -> None:
-    check_case(data.draw(attention_cases()), data)
+    check_case(data.draw(layers("multi_head_attention")), data)
 
 
 # ---------------------------------------------------------------------------- lowering vs Flax

@@ -19,7 +19,7 @@ import pytest
 from flax import nnx
 from hypothesis import given
 from hypothesis import strategies as st
-from test_rules_vs_jax import SEQ, Case, check_case, shapes
+from test_rules_vs_jax import SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
@@ -27,6 +27,7 @@ from typednn._shapes import UNKNOWN, BatchNormParams, Shape
 from typednn.export import load
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
+from typednn.testing import check_case, layers
 
 # ---------------------------------------------------------------------------- rule
 
@@ -70,20 +71,9 @@ def test_defaults_are_keras_and_kind_is_batch_norm() -> None:
     assert nn.BatchNorm().default_name() == "batch_norm"
 
 
-@st.composite
-def batch_norm_cases(draw: st.DrawFn) -> Case:
-    layer = nn.BatchNorm(
-        momentum=draw(st.sampled_from([0.0, 0.9, 0.99, 1.0]), label="momentum"),
-        epsilon=draw(st.sampled_from([0.0, 1e-5, 1e-3]), label="epsilon"),
-        use_bias=draw(st.booleans(), label="use_bias"),
-        use_scale=draw(st.booleans(), label="use_scale"),
-    )
-    return Case(layer, (draw(shapes(0, 4), label="x"),), training=draw(st.booleans(), label="training"))
-
-
 @given(data=st.data())
 def test_rule_equals_eval_shape(data: st.DataObject) -> None:
-    check_case(data.draw(batch_norm_cases()), data)
+    check_case(data.draw(layers("batch_norm")), data)
 
 
 # ---------------------------------------------------------------------------- numbers

@@ -1,7 +1,7 @@
 """Conv2DTranspose and DepthwiseConv2D: rules, messages, rule == jax.eval_shape, numbers, specs.
 
-The property tests follow the convention stated in `test_rules_vs_jax.py` (and reuse its
-`check_case`): the rule accepts exactly what the lowering runs, and gives its shape.
+The property tests draw `typednn.testing`'s cases and hold them to its `check_case`
+convention: the rule accepts exactly what the lowering runs, and gives its shape.
 Conv2D's own property test there already draws groups and dilation together.
 """
 
@@ -18,7 +18,7 @@ from flax import nnx
 from hypothesis import event, given
 from hypothesis import strategies as st
 from test_lowering import canonical_stablehlo, operations
-from test_rules_vs_jax import CANNOT_RUN, SEQ, Case, at, check_case, images, int_or_pair, lowered_shape
+from test_rules_vs_jax import CANNOT_RUN, SEQ, at, lowered_shape
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
@@ -27,6 +27,7 @@ from typednn._shapes._conv_transpose import unslide
 from typednn._shapes._dims import plus, times
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
+from typednn.testing import check_case, layers
 
 TIME = Symbol("tests.Time")
 
@@ -158,46 +159,7 @@ def test_kinds_names_and_composition() -> None:
 # ---------------------------------------------------------------------------- rule == jax.eval_shape
 
 
-@st.composite
-def conv_transpose_cases(draw: st.DrawFn) -> Case:
-    kernel = draw(int_or_pair(st.integers(1, 4)), label="kernel")
-    stride = draw(int_or_pair(st.integers(1, 3)), label="stride")
-    dilation = draw(st.one_of(st.just(1), int_or_pair(st.integers(1, 3))), label="dilation")
-    padding = draw(st.sampled_from(["valid", "same"]), label="padding")
-    x = draw(images(), label="x")
-    declare = draw(st.sampled_from(["none", "matching", "any"]), label="in_channels")
-    in_channels = None if declare == "none" else x[-1] if declare == "matching" and x else draw(st.integers(1, 5))
-    layer = nn.Conv2DTranspose(
-        draw(st.integers(1, 4), label="filters"),
-        kernel=kernel,
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        in_channels=in_channels,
-        use_bias=draw(st.booleans(), label="use_bias"),
-    )
-    return Case(layer, (x,), param_inputs=None if in_channels is None else ((in_channels,),))
-
-
-@st.composite
-def depthwise_cases(draw: st.DrawFn) -> Case:
-    kernel = draw(int_or_pair(st.integers(1, 4)), label="kernel")
-    stride = draw(int_or_pair(st.integers(1, 3)), label="stride")
-    dilation = draw(st.one_of(st.just(1), int_or_pair(st.integers(1, 3))), label="dilation")
-    padding = draw(st.sampled_from(["valid", "same"]), label="padding")
-    x = draw(images(), label="x")
-    layer = nn.DepthwiseConv2D(
-        kernel,
-        depth_multiplier=draw(st.integers(1, 3), label="depth_multiplier"),
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        use_bias=draw(st.booleans(), label="use_bias"),
-    )
-    return Case(layer, (x,))
-
-
-CASES = {"conv2d_transpose": conv_transpose_cases(), "depthwise_conv2d": depthwise_cases()}
+CASES = {kind: layers(kind) for kind in ["conv2d_transpose", "depthwise_conv2d"]}
 
 
 @pytest.mark.parametrize("kind", sorted(CASES))

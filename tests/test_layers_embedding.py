@@ -13,12 +13,12 @@ import pytest
 from flax import nnx
 from hypothesis import given
 from hypothesis import strategies as st
-from test_rules_vs_jax import check
 
 import typednn as tn
 from typednn import nn
 from typednn._shapes import UNKNOWN, EmbeddingParams, Shape, ShapeError
 from typednn.layers._embedding import sinusoids
+from typednn.testing import check_case, layers
 
 KEY = jax.random.key(0)
 
@@ -77,21 +77,13 @@ def test_position_rules() -> None:
 
 @given(data=st.data())
 def test_embedding_rule_is_jax(data: st.DataObject) -> None:
-    dims = tuple(data.draw(st.lists(st.integers(1, 5), max_size=3)))
-    vocab, features = data.draw(st.integers(1, 20)), data.draw(st.integers(1, 9))
-    layer = nn.Embedding(vocab, features)
-    rule = layer.output_shape(tokens(*dims))
-    params = jax.eval_shape(lambda key: layer.init(key, tokens(*dims)), KEY)
-    ids = jax.ShapeDtypeStruct((2, *dims), jnp.int32)
-    out = jax.eval_shape(lambda p, x: layer.apply(p, x, key=None, training=False), params, ids)
-    assert out.shape == (2, *rule.dims)
+    check_case(data.draw(layers("embedding")), data)
 
 
+@pytest.mark.parametrize("kind", ["position_embedding", "sinusoidal_position_embedding"])
 @given(data=st.data())
-def test_position_rules_are_jax(data: st.DataObject) -> None:
-    length, features = data.draw(st.integers(1, 12)), data.draw(st.integers(1, 8))
-    check(nn.PositionEmbedding(data.draw(st.integers(1, 12))), (length, features), data=data)
-    check(nn.SinusoidalPositionEmbedding(), (length, features), data=data)
+def test_position_rules_are_jax(kind: str, data: st.DataObject) -> None:
+    check_case(data.draw(layers(kind)), data)
 
 
 # --- numbers -------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """LayerNorm, RMSNorm and GroupNorm: rules, messages, parameters, numbers and programs against flax.nnx, specs.
 
-The property tests follow the convention stated in `test_rules_vs_jax.py` (and reuse its
-`check`): the rule accepts exactly what the lowering runs, and gives its shape.
+The property tests draw `typednn.testing`'s cases and hold them to its `check_case`
+convention: the rule accepts exactly what the lowering runs, and gives its shape.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from flax import nnx
 from hypothesis import given
 from hypothesis import strategies as st
 from test_lowering import canonical_stablehlo, operations
-from test_rules_vs_jax import SEQ, Case, check_case, shapes
+from test_rules_vs_jax import SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
 from typednn._shapes import UNKNOWN, GroupNormParams, LayerNormParams, Params, RMSNormParams, Shape
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
+from typednn.testing import check_case, layers
 
 
 def rejection(params: Params, *inputs: Shape) -> ShapeError:
@@ -150,47 +151,10 @@ def test_kinds_and_default_names() -> None:
 # ---------------------------------------------------------------------------- rule == jax.eval_shape
 
 
-epsilons = st.sampled_from([1e-6, 1e-5, 0.0, 0.1])
-
-
-@st.composite
-def layer_norm_cases(draw: st.DrawFn) -> Case:
-    layer = nn.LayerNorm(
-        epsilon=draw(epsilons, label="epsilon"),
-        use_bias=draw(st.booleans(), label="use_bias"),
-        use_scale=draw(st.booleans(), label="use_scale"),
-    )
-    return Case(layer, (draw(shapes(0, 4), label="x"),))
-
-
-@st.composite
-def rms_norm_cases(draw: st.DrawFn) -> Case:
-    layer = nn.RMSNorm(epsilon=draw(epsilons, label="epsilon"), use_scale=draw(st.booleans(), label="use_scale"))
-    return Case(layer, (draw(shapes(0, 4), label="x"),))
-
-
-@st.composite
-def group_norm_cases(draw: st.DrawFn) -> Case:
-    groups = draw(st.integers(1, 6), label="groups")
-    x = list(draw(shapes(0, 4), label="x"))
-    if x and draw(st.integers(0, 3), label="divisible"):
-        x[-1] = groups * draw(st.integers(1, 3), label="channels/groups")  # mostly channels that split
-    layer = nn.GroupNorm(
-        groups,
-        epsilon=draw(epsilons, label="epsilon"),
-        use_bias=draw(st.booleans(), label="use_bias"),
-        use_scale=draw(st.booleans(), label="use_scale"),
-    )
-    return Case(layer, (tuple(x),))
-
-
-CASES = {"layer_norm": layer_norm_cases(), "rms_norm": rms_norm_cases(), "group_norm": group_norm_cases()}
-
-
-@pytest.mark.parametrize("kind", sorted(CASES))
+@pytest.mark.parametrize("kind", ["group_norm", "layer_norm", "rms_norm"])
 @given(data=st.data())
 def test_rule_is_jax_eval_shape(kind: str, data: st.DataObject) -> None:
-    check_case(data.draw(CASES[kind], label="case"), data)
+    check_case(data.draw(layers(kind), label="case"), data)
 
 
 # ---------------------------------------------------------------------------- parameters and numbers

@@ -1,7 +1,7 @@
 """LSTM, GRU and Bidirectional: rules, the rules against JAX, the lowering against flax.nnx.RNN, files.
 
-The property test follows the convention stated in `test_rules_vs_jax.py` (and reuses its
-`check_case`): the rule accepts exactly what the lowering runs, and gives its shape.
+The property test draws `typednn.testing`'s cases and holds them to its `check_case`
+convention: the rule accepts exactly what the lowering runs, and gives its shape.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from flax import nnx
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_rules_vs_jax import SEQ, Case, Dims, check_case, shapes, size
+from test_rules_vs_jax import SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, TypednnError, nn
@@ -29,6 +29,7 @@ from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
 from typednn.spec._codegen import codegen
 from typednn.spec._schema import json_schema
+from typednn.testing import check_case, layers
 
 
 def rejection(params: Any, *inputs: Shape) -> ShapeError:
@@ -151,31 +152,10 @@ def test_kinds_build_the_layers_and_name_them() -> None:
 # ---------------------------------------------------------------------------- rules vs JAX
 
 
-@st.composite
-def sequences(draw: st.DrawFn) -> Dims:
-    """Mostly (sequence, features) inputs; sometimes a shape of the wrong rank."""
-    if draw(st.integers(0, 4)):
-        return (draw(size), draw(size))
-    return draw(shapes(0, 3))
-
-
-@st.composite
-def recurrent_cases(draw: st.DrawFn) -> Case:
-    cls = draw(st.sampled_from([nn.LSTM, nn.GRU]), label="layer")
-    layer = cls(
-        draw(st.integers(1, 6), label="units"),
-        return_sequences=draw(st.booleans(), label="return_sequences"),
-        reverse=draw(st.booleans(), label="reverse"),
-    )
-    if draw(st.booleans(), label="bidirectional"):
-        layer = nn.Bidirectional(layer, merge=draw(st.sampled_from(["concat", "sum", "mean", "mul"]), label="merge"))
-    return Case(layer, (draw(sequences(), label="x"),))
-
-
 @settings(max_examples=40, deadline=None)
 @given(data=st.data())
 def test_the_rule_is_what_jax_computes(data: st.DataObject) -> None:
-    check_case(data.draw(recurrent_cases()), data)
+    check_case(data.draw(st.one_of(layers("lstm"), layers("gru"), layers("bidirectional"))), data)
 
 
 # ---------------------------------------------------------------------------- lowering vs Flax

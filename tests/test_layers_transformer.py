@@ -9,27 +9,23 @@ import pytest
 from flax import nnx
 from hypothesis import given
 from hypothesis import strategies as st
-from test_rules_vs_jax import check
 
 import typednn as tn
 from typednn import nn
 from typednn._shapes import Shape, ShapeError
+from typednn.testing import check_case, layers
 
 KEY = jax.random.key(0)
 
 
 @given(data=st.data())
 def test_transformer_block_rule_is_jax(data: st.DataObject) -> None:
-    heads = data.draw(st.integers(1, 4))
-    features = data.draw(st.integers(1, 4)) * data.draw(st.sampled_from([1, heads]))
-    layer = nn.TransformerEncoderBlock(heads, data.draw(st.integers(1, 8)), causal=data.draw(st.booleans()))
-    check(layer, (data.draw(st.integers(1, 6)), features), data=data, training=False)
+    check_case(data.draw(layers("transformer_encoder_block")), data)
 
 
 @given(data=st.data())
 def test_global_avg_pool1d_rule_is_jax(data: st.DataObject) -> None:
-    dims = tuple(data.draw(st.lists(st.integers(1, 5), min_size=1, max_size=3)))
-    check(nn.GlobalAvgPool1D(), dims, data=data)
+    check_case(data.draw(layers("global_avg_pool1d")), data)
 
 
 def test_block_errors_name_the_block() -> None:

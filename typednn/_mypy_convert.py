@@ -177,8 +177,18 @@ def tensor_type(shape: Shape, named: Callable[[str], Instance], lookup: Lookup) 
     return Instance(info, args)
 
 
+_PARAMS_CLASSES: dict[TypeInfo, type[Params] | None] = {}
+"""Each layer class's hyperparameter class, found once per layer class and build."""
+
+
 def params_class(info: TypeInfo) -> type[Params] | None:
     """The hyperparameter class a layer class names in `params_type`, imported (jax-free)."""
+    if info not in _PARAMS_CLASSES:
+        _PARAMS_CLASSES[info] = _find_params_class(info)
+    return _PARAMS_CLASSES[info]
+
+
+def _find_params_class(info: TypeInfo) -> type[Params] | None:
     for base in info.mro:
         node = base.names.get("params_type")
         if node is None or not isinstance(node.node, Var) or node.node.type is None:
@@ -202,6 +212,7 @@ _CHECKED: dict[str, MypyFile] = {}
 def remember_modules(modules: dict[str, MypyFile]) -> None:
     global _CHECKED  # noqa: PLW0603 - mypy hands the plugin its modules once per build
     _CHECKED = modules
+    _PARAMS_CLASSES.clear()  # a new build: layer classes may have been defined anew
 
 
 def _import(module: str, name: str) -> ModuleType:
@@ -239,10 +250,33 @@ def layer_params(layer: Instance) -> Params | None:
     names = fields(cls) if cls else []
     if cls is None or len(layer.args) != len(names) or any(isinstance(a, UnpackType) for a in layer.args):
         return None
+    values = tuple(value_of(arg) for arg in layer.args)
+    key = (cls, _typed(values))
     try:
-        return cls(**{name: value_of(arg) for name, arg in zip(names, layer.args)})
+        return _STORED[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: made anew each time
+        key = None
+    try:
+        found: Params | None = cls(**dict(zip(names, values)))
     except (HyperparameterError, TypeError):  # arguments no constructor call stored
-        return None
+        found = None
+    if key is not None and len(_STORED) < MAX_STORED:
+        _STORED[key] = found
+    return found
+
+
+MAX_STORED = 4096
+_STORED: dict[tuple[type[Params], Any], Params | None] = {}
+"""Hyperparameters made from a layer type's arguments, by class and values (validated once)."""
+
+
+def _typed(value: Any) -> Any:
+    """A value with the type of each part, as a key: `True` and `1` are equal, but not as hyperparameters."""
+    if isinstance(value, tuple):
+        return tuple(_typed(v) for v in value)
+    return (type(value), value)
 
 
 def members(layer: ProperType) -> list[Instance] | None:

@@ -12,6 +12,7 @@ from mypy.types import FunctionLike, Instance, ProperType, Type, get_proper_type
 from ._mypy_convert import CLASSES, DATASET, size_of, tensor_shapes
 from ._mypy_report import SHAPE, report
 from ._shapes import Shape, ShapeError, Size, check_fit
+from ._shapes._data import check_features
 
 TRAINER = "typednn.train._trainer.Trainer"
 TRAINER_DATA = {"fit": ("data", "validation"), "evaluate": ("data",), "predict": ("inputs",)}
@@ -24,7 +25,7 @@ def check_data(method: str, ctx: MethodContext) -> Type:
     if not (isinstance(trainer, Instance) and len(trainer.args) >= 2):
         return ctx.default_return_type
     model_in, model_out = (tensor_shapes(arg) for arg in trainer.args[:2])
-    if not (model_in and model_out):
+    if not (model_in and model_out and len(model_in) == len(model_out) == 1):
         return ctx.default_return_type
     for name, types in zip(ctx.callee_arg_names, ctx.arg_types):
         if name not in TRAINER_DATA[method] or not types:
@@ -41,6 +42,12 @@ def _misfit(model_in: Shape, model_out: Shape, data: ProperType, method: str) ->
         return None
     features = tensor_shapes(data.args[0])
     if not features or len(features) != 1:
+        return None
+    if method == "Trainer.predict":  # only the features are read
+        try:
+            check_features(model_in, features[0], method=method)
+        except ShapeError as error:
+            return error
         return None
     target = get_proper_type(data.args[1])
     classes: Size | None = None

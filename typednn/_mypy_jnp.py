@@ -2,7 +2,7 @@
 
 jax's own signatures stay the source of truth: the plugin widens each `Array` they
 accept to `Array | tn.Tensor[...]` (a signature hook) and, only when a `tn.Tensor` is
-actually passed, computes the result with the jax-free rules of `_shapes._jnp` (a
+actually passed, computes the result with the jax-free rules of `_shapes._jnp*` (a
 function hook). A call without a `tn.Tensor` keeps jax's return type exactly.
 No stub copies jax's signatures, so nothing goes stale when jax changes them.
 
@@ -18,7 +18,6 @@ Used only by the mypy plugin; imports mypy and `_shapes`, never JAX.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -57,6 +56,7 @@ from mypy.types import (
 )
 
 from ._mypy_convert import TENSOR, tensor_shapes, value_of
+from ._mypy_layers import union_cases
 from ._shapes import UNKNOWN, Shape, ShapeError, Symbol, Unknown
 from ._shapes._einsum import einsum
 from ._shapes._jnp import (
@@ -70,22 +70,28 @@ from ._shapes._jnp import (
     UNARY,
     along_axis,
     broadcast,
-    broadcast_to,
-    concatenate,
-    expand_dims,
     like,
     matmul,
-    pad,
     reduce,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    swapaxes,
+    triangle,
+)
+from ._shapes._jnp_index import (
     take,
     take_along_axis,
+)
+from ._shapes._jnp_join import (
+    concatenate,
+    split,
+    stack,
+)
+from ._shapes._jnp_layout import (
+    broadcast_to,
+    expand_dims,
+    pad,
+    reshape,
+    squeeze,
+    swapaxes,
     transpose,
-    triangle,
 )
 
 ARRAY = "jax._src.basearray.Array"
@@ -95,7 +101,6 @@ NUMPY = "jax.numpy."
 NN = ("jax.nn.", "jax._src.nn.functions.")
 SEQUENCES = ("builtins.list", "builtins.tuple", "typing.Sequence")
 SCALARS = ("builtins.int", "builtins.float", "builtins.bool", "builtins.complex")
-MAX_CASES = 64
 BATCH = Symbol("typednn.batch")
 """The implicit batch axis of every `tn.Tensor` (design.md section 2): a named size of its own."""
 SHAPED = frozenset(
@@ -188,9 +193,17 @@ def jnp_shapes(name: str, ctx: Context) -> list[Shape] | None:
         return None
     # An array passed by `*args`, or not at all, says nothing of its shape.
     options = [_array_shapes(types[0]) if len(types) == 1 else [Shape.anything()] for types in arrays]
+    cases = union_cases(options)
+    if cases is None:
+        return [Shape.anything()]
     results: list[Shape] = []
-    for case in itertools.islice(itertools.product(*options), MAX_CASES):
-        found = rule(list(case))
+    failures: list[ShapeError] = []
+    for case in cases:  # as for a layer call: an error only when every member of a union fails
+        try:
+            found = rule(list(case))
+        except ShapeError as error:
+            failures.append(error)
+            continue
         for shape in found if isinstance(found, list) else [found]:
             example = _example(shape)
             if example is None:
@@ -198,6 +211,8 @@ def jnp_shapes(name: str, ctx: Context) -> list[Shape] | None:
                 return None  # the batch axis was reduced or moved away: an array, not a tensor
             if example not in results:
                 results.append(example)
+    if failures and not results:
+        raise failures[0]
     return results
 
 

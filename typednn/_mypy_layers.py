@@ -5,6 +5,11 @@ Used only by the mypy plugin; imports mypy and the jax-free `_shapes`, never JAX
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections.abc import Sequence
+from typing import TypeVar
+
 from mypy.nodes import TypeInfo
 from mypy.types import Instance, ProperType
 
@@ -14,6 +19,19 @@ from ._shapes import Params, Shape, compose
 
 MAX_UNION_CASES = 64
 """Combinations of union members a call is tried with, at most (bounded time for any program)."""
+
+T = TypeVar("T")
+
+
+def union_cases(options: Sequence[Sequence[T]]) -> list[tuple[T, ...]] | None:
+    """Every combination of the members each argument may be, or None when there are too many to try.
+
+    A call is an error only when every combination fails, so none may be left out:
+    past `MAX_UNION_CASES` the call is not judged at all.
+    """
+    if math.prod(len(found) for found in options) > MAX_UNION_CASES:
+        return None
+    return list(itertools.product(*options))
 
 
 def members_of(layer: ProperType) -> list[Instance] | None:

@@ -8,16 +8,24 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from mypy.nodes import Expression, MemberExpr, NameExpr, Var
+from mypy.nodes import Expression, MemberExpr, MypyFile, NameExpr, Var
 from mypy.types import Instance, ProperType, Type, get_proper_type
 
+from ._mypy_assignments import latest
 from ._mypy_convert import tensor_shapes
-from ._mypy_layers import MAX_UNION_CASES, describe, has_params
+from ._mypy_layers import describe, has_params, union_cases
 from ._mypy_report import SHAPE, Context, report
 from ._shapes import Shape, ShapeError, check_reuse
+from ._shapes._reuse import fits_first_use
 
-_FIRST_USE: dict[Var, tuple[str, int, list[tuple[Shape, ...]]]] = {}
-"""A layer variable's first application: its file and line, and the input shapes it may have had there."""
+_FIRST_USE: dict[tuple[Var, int | None], tuple[str, int, list[tuple[Shape, ...]]]] = {}
+"""A layer's first application, by its variable and the assignment that made the layer (a name
+given a new layer under `allow_redefinition` is another layer): file, line and input shapes."""
+
+
+def forget_uses() -> None:
+    """Start a new build: what an earlier build saw (a daemon keeps the plugin) says nothing now."""
+    _FIRST_USE.clear()
 
 
 def check_reused(ctx: Context, expression: Expression | None, layer: ProperType, tensors: list[Type]) -> None:
@@ -33,22 +41,22 @@ def check_reused(ctx: Context, expression: Expression | None, layer: ProperType,
     options = [tensor_shapes(t) for t in tensors]
     if any(not found for found in options):
         return
-    cases = list(itertools.islice(itertools.product(*(found or [] for found in options)), MAX_UNION_CASES))
+    cases = union_cases([found or [] for found in options])
+    if cases is None:
+        return
     path = str(getattr(ctx.api, "path", ""))  # mypy's TypeChecker: the file being checked
-    first_path, line, first = _FIRST_USE.setdefault(var, (path, ctx.context.line, cases))
+    tree = getattr(ctx.api, "tree", None)  # the module being checked
+    made = latest(tree, var, ctx.context.line) if isinstance(tree, MypyFile) else None
+    first_path, line, first = _FIRST_USE.setdefault((var, made), (path, ctx.context.line, cases))
     if (first_path, line) == (path, ctx.context.line):  # the first use itself (a loop's later passes)
         return
     at = f" (line {line})" if first_path == path else f" ({Path(first_path).name}, line {line})"
-    errors = []
-    for before, now in itertools.product(first, cases):
-        try:
-            check_reuse(describe(layer), before, now, first_at=at)
-        except ShapeError as error:
-            errors.append(error)
-            continue
+    if any(fits_first_use(before, now) for before, now in itertools.product(first, cases)):
         return
-    if errors:
-        report(ctx, errors[0], SHAPE)
+    try:
+        check_reuse(describe(layer), first[0], cases[0], first_at=at)  # described only for the error
+    except ShapeError as error:
+        report(ctx, error, SHAPE)
 
 
 def _variable(ctx: Context, expression: Expression | None) -> Var | None:

@@ -24,7 +24,6 @@ Errors carry the codes `typednn-shape` and `typednn-param`.
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -37,14 +36,11 @@ from mypy.nodes import (
     ARG_STAR2,
     CallExpr,
     Decorator,
-    Expression,
     FuncDef,
     MypyFile,
-    NameExpr,
     OpExpr,
     OverloadedFuncDef,
     TypeInfo,
-    Var,
 )
 from mypy.plugin import (
     AnalyzeTypeContext,
@@ -67,7 +63,7 @@ from mypy.types import (
 )
 
 from ._errors import TypednnError
-from ._mypy_assignments import latest
+from ._mypy_apply import apply_rule
 from ._mypy_block import BLOCK, check_declared, expected
 from ._mypy_convert import (
     LAYER,
@@ -79,7 +75,6 @@ from ._mypy_convert import (
     fields,
     params_class,
     remember_modules,
-    tensor_shapes,
     tensor_type,
     type_of,
     value_of,
@@ -87,9 +82,9 @@ from ._mypy_convert import (
 from ._mypy_data import TRAINER, TRAINER_DATA, check_data, loosen_data
 from ._mypy_fold import argument
 from ._mypy_jnp import UFUNC_CALL, jnp_name, jnp_result, jnp_shapes, ufunc_name, widen
-from ._mypy_layers import MAX_UNION_CASES, describe, members_of, run_layer
+from ._mypy_layers import describe, members_of, run_layer
 from ._mypy_report import PARAM, SHAPE, Context, named, report
-from ._mypy_reuse import check_reused
+from ._mypy_reuse import check_reused, forget_uses
 from ._shapes import (
     FEATURES,
     UNKNOWN,
@@ -98,7 +93,6 @@ from ._shapes import (
     HyperparameterError,
     Shape,
     ShapeError,
-    Unknown,
     input_shape,
 )
 
@@ -131,6 +125,8 @@ class TypednnPlugin(Plugin):
     def set_modules(self, modules: dict[str, MypyFile]) -> None:
         super().set_modules(modules)
         remember_modules(modules)  # where a custom layer's rule is imported from
+        forget_uses()  # a new build (a daemon keeps the plugin between builds)
+        _DECLARED.clear()
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == INPUT:
@@ -263,9 +259,10 @@ def _argument_errors(ctx: Context) -> bool:
     """
     errors = ctx.api.msg.errors
     held = [getattr(watcher, "_filtered", None) or [] for watcher in getattr(errors, "_watchers", [])]
-    line, column = ctx.context.line, ctx.context.column
+    call = ctx.context
+    start, end = (call.line, call.column), (call.end_line or call.line, call.end_column or 0)
     return any(
-        info.line == line and info.column >= column and info.code in (ARG_TYPE, CALL_OVERLOAD)
+        info.code in (ARG_TYPE, CALL_OVERLOAD) and start <= (info.line, info.column) <= end
         for infos in (errors.error_info_map.get(errors.file, []), *held)
         for info in infos
     )
@@ -296,7 +293,7 @@ def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     source = ctx.args[0][0] if ctx.args and ctx.args[0] else None
     callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
     check_reused(ctx, callee, layer, tensors)
-    return _apply(plugin, ctx, tensors, lambda shapes: run_layer(layer, shapes), source)
+    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: run_layer(layer, shapes), source)
 
 
 def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
@@ -306,7 +303,7 @@ def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     source = ctx.context.left if isinstance(ctx.context, OpExpr) else None
     tensor = _receiver(ctx)
     check_reused(ctx, ctx.context.right if isinstance(ctx.context, OpExpr) else None, layer, [tensor])
-    return _apply(plugin, ctx, [tensor], lambda shapes: run_layer(layer, shapes), source)
+    return apply_rule(ctx, plugin.lookup, [tensor], lambda shapes: run_layer(layer, shapes), source)
 
 
 def _receiver(ctx: MethodContext) -> Type:
@@ -322,7 +319,7 @@ def _receiver(ctx: MethodContext) -> Type:
 
 def _add(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     tensors = [_receiver(ctx), *(t for group in ctx.arg_types for t in group)]
-    return _apply(plugin, ctx, tensors, lambda shapes: AddParams().output_shape(*shapes))
+    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: AddParams().output_shape(*shapes))
 
 
 def _concat(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
@@ -330,7 +327,7 @@ def _concat(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
         return ctx.default_return_type
     axis = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else -1
     params = ConcatenateParams(axis=axis)
-    return _apply(plugin, ctx, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes))
+    return apply_rule(ctx, plugin.lookup, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes))
 
 
 def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
@@ -345,7 +342,7 @@ def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
         (x,) = shapes
         return AddParams().output_shape(run_layer(block, [x]), x if side is None else run_layer(side, [x]))
 
-    return _apply(plugin, ctx, [given["x"]], rule)
+    return apply_rule(ctx, plugin.lookup, [given["x"]], rule)
 
 
 def _layer_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
@@ -402,87 +399,6 @@ def _loosen_other(ctx: MethodSigContext) -> FunctionLike:
     if not isinstance(signature, CallableType) or not signature.arg_types:
         return signature
     return signature.copy_modified(arg_types=[erase_type(signature.arg_types[0]), *signature.arg_types[1:]])
-
-
-# --- evaluation ------------------------------------------------------------------------
-
-
-def _origin(ctx: Context, expression: Expression | None) -> str:
-    """Where a tensor argument was made, when it is a variable: " from `h` (line 12)".
-
-    The line is that of the nearest assignment to the name before its use: under
-    `allow_redefinition` one variable has many assignments, and the value used comes
-    from the last one written before it (the first, on a loop's first pass).
-    """
-    if not (isinstance(expression, NameExpr) and isinstance(expression.node, Var) and expression.node.line > 0):
-        return ""
-    var = expression.node
-    tree = getattr(ctx.api, "tree", None)  # the module being checked (mypy's TypeChecker)
-    line = latest(tree, var, expression.line) if isinstance(tree, MypyFile) else None
-    line = var.line if line is None else line
-    # `allow_redefinition_old` renames a redefined variable `h'`, `h''`: the user wrote `h`.
-    name = expression.name.rstrip("'")
-    return f" from `{name}` (line {line})"
-
-
-def _apply(
-    plugin: TypednnPlugin,
-    ctx: Context,
-    tensors: list[Type],
-    rule: Callable[[list[Shape]], Shape],
-    source: Expression | None = None,
-) -> Type:
-    """Evaluate a rule on the shapes of `tensors`; a union is tried member by member.
-
-    A name that mypy types as a union (a loop, or `h = layer(h)` under
-    `allow_redefinition`) may hold any of its members, so the call is an error only
-    when every combination of members fails: a member that one path holds and
-    another path never passes here is not a bug. The result is the union of what the
-    members that pass give. A failed call gives what the layer would give had its
-    input been right, so the next layers are checked against that and one bug gives
-    one error. `source` is the expression a single input tensor came from, named in
-    errors.
-    """
-    options = [tensor_shapes(t) for t in tensors]
-    if any(found is None for found in options):
-        return ctx.default_return_type
-    cases = list(itertools.islice(itertools.product(*(found or [] for found in options)), MAX_UNION_CASES))
-    results: list[Shape] = []
-    failures: list[ShapeError] = []
-    for case in cases:
-        try:
-            shape = rule(list(case))
-        except ShapeError as error:
-            failures.append(error)
-            continue
-        if shape not in results:
-            results.append(shape)
-    builtin = named(ctx)
-    if failures and not results:
-        error = failures[0]
-        origin = _origin(ctx, source) if len(tensors) == 1 and " from " not in error.actual else ""
-        report(ctx, ShapeError(error.layer, error.expected, error.actual + origin, hint=error.hint), SHAPE)
-        if len(cases) > 1:
-            held = ", ".join(" and ".join(map(repr, case)) for case in cases)
-            ctx.api.msg.note(f"every shape it may receive here fails: {held}", ctx.context, code=SHAPE)
-        results = _recovered(rule, len(tensors))
-    if not results:
-        return ctx.default_return_type
-    return make_simplified_union([tensor_type(shape, builtin, plugin.lookup) for shape in results])
-
-
-def _recovered(rule: Callable[[list[Shape]], Shape], inputs: int) -> list[Shape]:
-    """What a failed call gives had its inputs been right: its rule on inputs of any shape.
-
-    Only a result that pins some axis is kept: mypy keeps a name's earlier types in
-    its union when a redefinition assigns an all-`Any` type, and those stale members
-    would be checked again on the next lines.
-    """
-    try:
-        shape = rule([Shape.anything()] * inputs)
-    except ShapeError:
-        return []
-    return [shape] if any(not isinstance(d, Unknown) for d in shape.dims) else []
 
 
 # --- jax.numpy on tensors (a custom layer's body) ---------------------------------------

@@ -143,3 +143,8 @@ def with_weights(x: tn.Tensor[L[4], L[8]], w: jax.Array, bias: jax.Array) -> tn.
     assert_type(jnp.add(x, bias), tn.Tensor[*tuple[Any, ...], L[4], L[8]])
     assert_type(jnp.matmul(x, w), tn.Tensor[*tuple[Any, ...]])
     return jnp.add(jnp.matmul(x, w), bias)
+
+
+def union_member(x: tn.Tensor[L[4]] | tn.Tensor[L[8]], w: tn.Tensor[L[8]]) -> None:
+    # As for a layer: an error only when every shape `x` may hold fails.
+    jnp.add(x, w)

@@ -96,3 +96,27 @@ def nested(depth: int) -> None:
 
 assert_type(build(), tn.Tensor[L[10]])
 assert_type(Net().forward(tn.Input(16)), tn.Tensor[L[10]])
+
+
+def many(k: int) -> None:
+    # Too many shapes to try every pair (9 x 9): the sum is not judged, never wrongly refused.
+    a = tn.Input(1)
+    b = tn.Input(1)
+    for n in range(k):
+        if n == 1:
+            a, b = tn.Input(2), tn.Input(2)
+        if n == 2:
+            a, b = tn.Input(3), tn.Input(3)
+        if n == 3:
+            a, b = tn.Input(4), tn.Input(4)
+        if n == 4:
+            a, b = tn.Input(5), tn.Input(5)
+        if n == 5:
+            a, b = tn.Input(6), tn.Input(6)
+        if n == 6:
+            a, b = tn.Input(7), tn.Input(7)
+        if n == 7:
+            a, b = tn.Input(8), tn.Input(8)
+        if n == 8:
+            a, b = tn.Input(9), tn.Input(9)
+    _ = a + b

@@ -18,3 +18,9 @@ block = nn.Dense(16)
 h = tn.Input(16)
 for _ in range(4):
     h = block(h)
+
+# A name given a new layer is another layer, with parameters of its own.
+fresh = nn.Dense(10)
+e = fresh(tn.Input(5))
+fresh = nn.Dense(10)
+f = fresh(tn.Input(7))

@@ -73,3 +73,9 @@ def any_length(
     trainer.fit(data, epochs=1, validation=data)
     trainer.evaluate(data)
     trainer.predict(data)
+
+
+def predict_reads_features(
+    trainer: tn.Trainer[tn.Tensor[L[4]], tn.Tensor[L[3]]], data: tn.data.Dataset[tn.Tensor[L[4]], tn.Classes[L[7]]]
+) -> None:
+    trainer.predict(data)  # only the features are read: the classes do not matter

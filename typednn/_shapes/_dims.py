@@ -7,6 +7,7 @@ time that graph validation evaluates at build time.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TypeAlias, TypeGuard
 
@@ -190,6 +191,16 @@ class Shape:
         items = ["..."] if self.open else []
         items += [repr(d) for d in self.dims]
         return "(" + ", ".join(items) + ("," if len(items) == 1 and not self.open else "") + ")"
+
+
+def listed(shapes: Sequence[Shape]) -> str:
+    """Several shapes as a message shows what a rule received.
+
+    Example:
+        >>> listed((Shape.of(4, 8), Shape.of(3,)))
+        '(4, 8) and (3,)'
+    """
+    return " and ".join(repr(x) for x in shapes)
 
 
 def same_size(a: Size, b: Size) -> bool | None:

@@ -13,9 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._dims import UNKNOWN, Shape, Size, Unknown
+from ._dims import UNKNOWN, Shape, Size, Unknown, listed
 from ._errors import ShapeError
-from ._jnp import _listed, _merge, broadcast
+from ._jnp import broadcast, broadcast_size
 
 ELLIPSIS = "..."
 
@@ -147,18 +147,18 @@ def _bind(
             described,
             f"operand {index} to have {'at least ' if term.ellipsis else ''}{len(term.labels)} "
             f"ax{'is' if len(term.labels) == 1 else 'es'}, one per label of {_spelled(term)!r}",
-            _listed(operands),
+            listed(operands),
             hint="each label of a term names one axis of its operand; '...' stands for any leading axes",
         )
     for label, size in zip(term.labels, dims):
-        merged = _merge(sizes.get(label, 1), size)
+        merged = broadcast_size(sizes.get(label, 1), size)
         if merged is not None and term.labels.count(label) > 1 and len(set(_on(term, label, dims))) > 1:
             unsure.add(label)
         if merged is None:
             raise ShapeError(
                 described,
                 f"one size for label {label!r} (or 1)",
-                _listed(operands),
+                listed(operands),
                 hint=f"{label!r} is {sizes[label]!r} on an earlier axis and {size!r} on operand {index}",
             )
         sizes[label] = merged
@@ -173,7 +173,7 @@ def _broadcast_ellipses(described: str, ellipses: list[Shape], operands: Sequenc
         raise ShapeError(
             described,
             "'...' axes that broadcast together",
-            _listed(operands),
+            listed(operands),
             hint=f"each operand's '...' axes must be equal or 1, trailing axes aligned; {error.hint}",
         ) from error
 

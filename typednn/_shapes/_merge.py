@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, either, plus, same_size
+from ._dims import UNKNOWN, Shape, Size, either, listed, plus, same_size
 from ._errors import ShapeError
 from ._params import Params
-
-
-def _listed(inputs: tuple[Shape, ...]) -> str:
-    return " and ".join(repr(x) for x in inputs)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,7 +29,7 @@ class AddParams(Params):
         closed = [x for x in inputs if not x.open]
         rank = len(closed[0].dims) if closed else max(len(x.dims) for x in inputs)
         if any(len(x.dims) != rank for x in closed) or any(len(x.dims) > rank for x in inputs):
-            raise ShapeError(self.describe(), "inputs of equal shape", _listed(inputs), hint="add only equal shapes")
+            raise ShapeError(self.describe(), "inputs of equal shape", listed(inputs), hint="add only equal shapes")
         out: list[Size] = [UNKNOWN] * rank
         for x in inputs:
             for axis, size in zip(range(rank - len(x.dims), rank), x.dims):
@@ -41,7 +37,7 @@ class AddParams(Params):
                     raise ShapeError(
                         self.describe(),
                         "inputs of equal shape",
-                        _listed(inputs),
+                        listed(inputs),
                         hint="project the shortcut (e.g. a 1x1 Conv2D with the same stride) so both paths agree",
                     )
                 out[axis] = either(out[axis], size)
@@ -69,9 +65,9 @@ class ConcatenateParams(Params):
             return Shape.anything()
         rank = len(inputs[0].dims)
         if any(len(x.dims) != rank for x in inputs):
-            raise ShapeError(self.describe(), "inputs of equal rank", _listed(inputs))
+            raise ShapeError(self.describe(), "inputs of equal rank", listed(inputs))
         if not -rank <= self.axis < rank:
-            raise ShapeError(self.describe(), f"inputs with an axis {self.axis}", _listed(inputs))
+            raise ShapeError(self.describe(), f"inputs with an axis {self.axis}", listed(inputs))
         axis = self.axis % rank
         out: list[Size] = list(inputs[0].dims)
         total: Size = 0
@@ -80,7 +76,7 @@ class ConcatenateParams(Params):
                 if other == axis:
                     continue
                 if same_size(out[other], size) is False:
-                    raise ShapeError(self.describe(), f"equal sizes on every axis but {self.axis}", _listed(inputs))
+                    raise ShapeError(self.describe(), f"equal sizes on every axis but {self.axis}", listed(inputs))
                 out[other] = either(out[other], size)
             size = x.dims[axis]
             total = plus(total, size)  # `Seq + 4`, `Seq * 2`: exact while one symbol is involved

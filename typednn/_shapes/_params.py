@@ -133,9 +133,17 @@ class Params:
             raise self.fail(f"{name} must be {listed}, but is {_show(value)}")
 
 
+_FLOAT_FIELDS: dict[type[Params], frozenset[str]] = {}
+"""Per class: resolving type hints is slow, and the plugin describes layers often."""
+
+
 def _float_fields(cls: type[Params]) -> frozenset[str]:
-    hints = typing.get_type_hints(cls)
-    return frozenset(name for name, hint in hints.items() if float in (hint, *typing.get_args(hint)))
+    found = _FLOAT_FIELDS.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = frozenset(name for name, hint in hints.items() if float in (hint, *typing.get_args(hint)))
+        _FLOAT_FIELDS[cls] = found
+    return found
 
 
 def _show(value: object) -> str:

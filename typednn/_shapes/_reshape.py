@@ -31,7 +31,7 @@ Monomial = tuple[int, Counter[Symbol]]
 """A number of elements: an int times a product of named sizes."""
 
 
-def _monomial(sizes: tuple[Size, ...]) -> Monomial | None:
+def monomial(sizes: tuple[Size, ...]) -> Monomial | None:
     """The product of sizes, or None when one is unknown."""
     number, names = 1, Counter[Symbol]()
     for size in sizes:
@@ -44,7 +44,7 @@ def _monomial(sizes: tuple[Size, ...]) -> Monomial | None:
     return number, names
 
 
-def _show(count: Monomial) -> str:
+def show_count(count: Monomial) -> str:
     number, names = count
     return (
         " * ".join([repr(n) for n in sorted(names.elements(), key=repr)] + ([str(number)] if number != 1 else []))
@@ -81,8 +81,8 @@ class ReshapeParams(Params):
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        have = None if x.open else _monomial(x.dims)
-        want = _monomial(tuple(d for d in self.shape if d != -1))
+        have = None if x.open else monomial(x.dims)
+        want = monomial(tuple(d for d in self.shape if d != -1))
         count = UNKNOWN if x.open else product(x.dims)
         if -1 in self.shape and linear(count) is not None and want is not None and not want[1]:
             # One named size among the elements (`Seq * 4`): the inferred axis is a size
@@ -95,8 +95,8 @@ class ReshapeParams(Params):
             if have != want:
                 raise ShapeError(
                     self.describe(),
-                    f"{_show(want)} elements",
-                    f"{x!r} with {_show(have)} elements",
+                    f"{show_count(want)} elements",
+                    f"{x!r} with {show_count(have)} elements",
                     hint="a reshape keeps the number of elements; use -1 for one axis to infer it",
                 )
             return Shape(self.shape)
@@ -104,7 +104,7 @@ class ReshapeParams(Params):
         # Named sizes left over may hold any factor, so only their absence makes a remainder fatal.
         if want_names - have_names or (not left and have_n % want_n):
             raise ShapeError(
-                self.describe(), f"a multiple of {_show(want)} elements", f"{x!r} with {_show(have)} elements"
+                self.describe(), f"a multiple of {show_count(want)} elements", f"{x!r} with {show_count(have)} elements"
             )
         return self._inferred(have_n // want_n if not left else UNKNOWN)
 

@@ -13,6 +13,11 @@ def differ(a: Shape, b: Shape) -> bool:
     return len(a.dims) != len(b.dims) or any(same_size(x, y) is False for x, y in zip(a.dims, b.dims))
 
 
+def fits_first_use(first: tuple[Shape, ...], received: tuple[Shape, ...]) -> bool:
+    """Whether inputs may have the shapes of a layer's first use (none provably differs)."""
+    return len(first) == len(received) and not any(differ(a, b) for a, b in zip(first, received))
+
+
 def check_reuse(
     layer: str, first: tuple[Shape, ...], received: tuple[Shape, ...], *, first_at: str = "", where: str | None = None
 ) -> None:
@@ -35,7 +40,7 @@ def check_reuse(
         ...     print(error.expected)
         (300,) as at its first use (its parameters were made for that)
     """
-    if len(first) == len(received) and not any(differ(a, b) for a, b in zip(first, received)):
+    if fits_first_use(first, received):
         return
     raise ShapeError(
         layer,

@@ -31,7 +31,10 @@ def check_layer(
     accepts, the lowering (`init`, then `apply`) runs and `jax.eval_shape` gives
     ``(batch, *rule_output)``; for shapes it rejects (with a `ShapeError` naming the
     layer), JAX cannot run the input either (it raises, or the output would be empty);
-    and unknown sizes never turn an accepted input into a rejected one. Nothing is
+    and unknown sizes never turn an accepted input into a rejected one. "JAX raises"
+    means a `TypeError`, `ValueError`, `IndexError`, `ZeroDivisionError`, `TypednnError`
+    or `AssertionError` from the lowering: a bug in the layer's own code that raises
+    one of those on exactly the inputs the rule rejects is not told apart. Nothing is
     computed: shapes go through `jax.eval_shape`. Parameters are made for the input
     shapes drawn; the layer is applied both as while training and not.
 

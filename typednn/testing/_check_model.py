@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from .._model import Model
 from .._shapes import UNKNOWN, Shape, ShapeError, Symbol
+from .._shapes._data import Bindings
+from .._shapes._dims import Size, linear
 from ..graph import Graph
 from ._inputs import DIM_SIZES, Batch, DimSizes, inputs
 from ._sizes import compatible
@@ -59,6 +61,7 @@ def check_model(
     key = jax.random.key(0)
     params = model.init(key) if run else jax.eval_shape(model.init, key)
     graph = model.graph
+    symbols = _symbols(graph)
     dropout_key = jax.random.key(1)
 
     def apply(x: Any, training: bool) -> Any:
@@ -72,9 +75,10 @@ def check_model(
     def output_shape_is_the_rules(x: Batch, training: bool) -> None:
         arrays = x if isinstance(x, tuple) else (x,)
         bound = _binding(graph, arrays)
+        named = ", ".join(f"{s.name}={bound.value(s)}" for s in symbols)
         where = (
             f"model {model.name!r}: for input(s) of shape {', '.join(str(a.shape) for a in arrays)}"
-            f" ({', '.join(f'{s.name}={n}' for s, n in bound.items()) or 'no named dims'}, training={training}):"
+            f" ({named or 'no named dims'}, training={training}):"
         )
         try:
             concrete = tuple(
@@ -100,29 +104,30 @@ def check_model(
     output_shape_is_the_rules()
 
 
-def _binding(graph: Graph, arrays: tuple[np.ndarray[Any, Any], ...]) -> dict[Symbol, int]:
+def _symbols(graph: Graph) -> list[Symbol]:
+    """The named dims of the model's inputs, in the order they first appear."""
+    return list(dict.fromkeys(d for t in graph.inputs for d in t.shape.dims if isinstance(d, Symbol)))
+
+
+def _binding(graph: Graph, arrays: tuple[np.ndarray[Any, Any], ...]) -> Bindings:
     """The size each named dim of the model's inputs has in these arrays."""
-    bound: dict[Symbol, int] = {}
+    bound = Bindings()
     for tensor, array in zip(graph.inputs, arrays):
-        for d, n in zip(tensor.shape.dims, array.shape[1:]):
-            if isinstance(d, Symbol):
-                bound.setdefault(d, int(n))
+        # The arrays are drawn for these inputs, so they match (and give each dim one size).
+        bound.match(tensor.shape, Shape.of(*(int(n) for n in array.shape[1:])), "inputs")
     return bound
 
 
-def _bind(shape: Shape, bound: dict[Symbol, int]) -> Shape:
+def _bind(shape: Shape, bound: Bindings) -> Shape:
     """`shape` with each named dim, and each size computed from one (`Seq - 4`), at its bound size."""
     return dataclasses.replace(shape, dims=tuple(_bound_size(d, bound) for d in shape.dims))
 
 
-def _bound_size(size: Any, bound: dict[Symbol, int]) -> Any:
-    if isinstance(size, Symbol):
-        return bound.get(size, size)
-    symbol = getattr(size, "symbol", None)
-    if isinstance(symbol, Symbol) and symbol in bound:
-        value = size.at(bound[symbol])
-        return UNKNOWN if value is None else value
-    return size
+def _bound_size(size: Size, bound: Bindings) -> Size:
+    value = bound.value(size)
+    named = linear(value)
+    # Still named though its dim is bound: the bound size gives no whole size here.
+    return UNKNOWN if named is not None and linear(bound.value(named[0])) is None else value
 
 
 def _rule_outputs(graph: Graph, shapes_in: tuple[Shape, ...]) -> tuple[Shape, ...]:
