@@ -67,7 +67,7 @@ def expected(ctx: FunctionContext | MethodContext) -> Declared | None:
     return declared(contexts[-1]) if contexts else None
 
 
-def check_declared(block: Declared, layer: str, rule: Callable[[Shape], Shape]) -> TypednnError | None:
+def check_declared(block: Declared, layer: Callable[[], str], rule: Callable[[Shape], Shape]) -> TypednnError | None:
     """Why a layer does not fit the type declared for it (what it gives from the declared input), or None.
 
     Raises:
@@ -77,6 +77,7 @@ def check_declared(block: Declared, layer: str, rule: Callable[[Shape], Shape]) 
     if not differ(gives, block.gives):
         return None
     return TypednnError(
-        f"{layer} gives {gives!r} from {block.takes!r}, but its declared type {block.describe()} gives {block.gives!r}",
+        f"{layer()} gives {gives!r} from {block.takes!r},"
+        f" but its declared type {block.describe()} gives {block.gives!r}",
         hint="fix the block, or the return type that declares it",
     )

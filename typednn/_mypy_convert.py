@@ -213,6 +213,7 @@ def remember_modules(modules: dict[str, MypyFile]) -> None:
     global _CHECKED  # noqa: PLW0603 - mypy hands the plugin its modules once per build
     _CHECKED = modules
     _PARAMS_CLASSES.clear()  # a new build: layer classes may have been defined anew
+    _STORED.clear()
 
 
 def _import(module: str, name: str) -> ModuleType:
@@ -246,37 +247,24 @@ def fields(params: type[Params]) -> list[str]:
 
 def layer_params(layer: Instance) -> Params | None:
     """The hyperparameters stored in a layer's type arguments (None when not stored)."""
+    if layer in _STORED:  # mypy's types are compared by value: equal types hold equal hyperparameters
+        return _STORED[layer]
     cls = params_class(layer.type)
     names = fields(cls) if cls else []
-    if cls is None or len(layer.args) != len(names) or any(isinstance(a, UnpackType) for a in layer.args):
-        return None
-    values = tuple(value_of(arg) for arg in layer.args)
-    key = (cls, _typed(values))
-    try:
-        return _STORED[key]
-    except KeyError:
-        pass
-    except TypeError:  # an unhashable value: made anew each time
-        key = None
-    try:
-        found: Params | None = cls(**dict(zip(names, values)))
-    except (HyperparameterError, TypeError):  # arguments no constructor call stored
-        found = None
-    if key is not None and len(_STORED) < MAX_STORED:
-        _STORED[key] = found
+    found: Params | None = None
+    if cls is not None and len(layer.args) == len(names) and not any(isinstance(a, UnpackType) for a in layer.args):
+        try:
+            found = cls(**{name: value_of(arg) for name, arg in zip(names, layer.args)})
+        except (HyperparameterError, TypeError):  # arguments no constructor call stored
+            found = None
+    if len(_STORED) < MAX_STORED:
+        _STORED[layer] = found
     return found
 
 
 MAX_STORED = 4096
-_STORED: dict[tuple[type[Params], Any], Params | None] = {}
-"""Hyperparameters made from a layer type's arguments, by class and values (validated once)."""
-
-
-def _typed(value: Any) -> Any:
-    """A value with the type of each part, as a key: `True` and `1` are equal, but not as hyperparameters."""
-    if isinstance(value, tuple):
-        return tuple(_typed(v) for v in value)
-    return (type(value), value)
+_STORED: dict[Instance, Params | None] = {}
+"""Hyperparameters made from a layer type (validated once per build)."""
 
 
 def members(layer: ProperType) -> list[Instance] | None:

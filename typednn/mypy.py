@@ -385,7 +385,7 @@ def _check_declared(ctx: Context, layer: Instance) -> None:
             report(ctx, again, SHAPE)
         return
     try:
-        error = check_declared(block, describe(layer), lambda x: run_layer(layer, [x]))
+        error = check_declared(block, lambda: describe(layer), lambda x: run_layer(layer, [x]))
     except ShapeError as failed:
         error = failed
     if error is not None:
