@@ -139,13 +139,32 @@ def size_type(size: Size, named: Callable[[str], Instance], lookup: Lookup) -> T
     return AnyType(TypeOfAny.special_form)
 
 
+MAX_MEMO = 4096
+"""Entries kept in each per-build memo of conversions (bounded memory for any program)."""
+
+_SHAPES: dict[Type, list[Shape] | None] = {}
+_TYPES: dict[Shape, Type] = {}
+
+
 def tensor_shapes(typ: Type) -> list[Shape] | None:
-    """The shapes a tensor-typed expression may have (several for a union), or None."""
+    """The shapes a tensor-typed expression may have (several for a union), or None.
+
+    The list returned is shared (memoized by type): callers only read it.
+    """
+    if typ in _SHAPES:  # mypy's types hash and compare by value
+        return _SHAPES[typ]
+    found = _tensor_shapes(typ)
+    if len(_SHAPES) < MAX_MEMO:
+        _SHAPES[typ] = found
+    return found
+
+
+def _tensor_shapes(typ: Type) -> list[Shape] | None:
     t = get_proper_type(typ)
     if isinstance(t, UnionType):
         shapes: list[Shape] = []
         for item in t.items:
-            found = tensor_shapes(item)
+            found = _tensor_shapes(item)
             if found is None:
                 return None
             shapes.extend(found)
@@ -168,6 +187,18 @@ def tensor_shapes(typ: Type) -> list[Shape] | None:
 
 def tensor_type(shape: Shape, named: Callable[[str], Instance], lookup: Lookup) -> Type:
     """`Tensor[...]` (`Tokens[...]` for token ids) spelling a shape; an open shape starts with `*tuple[Any, ...]`."""
+    # Only literal and unknown sizes are memoized: a symbol compares by name, not by the
+    # type variable or class it was read from, which the type must spell again.
+    plain = all(isinstance(d, (int, Unknown)) for d in shape.dims)
+    found = _TYPES.get(shape) if plain else None
+    if found is None:
+        found = _tensor_type(shape, named, lookup)
+        if plain and len(_TYPES) < MAX_MEMO:
+            _TYPES[shape] = found
+    return found
+
+
+def _tensor_type(shape: Shape, named: Callable[[str], Instance], lookup: Lookup) -> Type:
     info = lookup(TOKENS if shape.tokens else TENSOR)
     if info is None:
         return AnyType(TypeOfAny.special_form)
@@ -212,8 +243,8 @@ _CHECKED: dict[str, MypyFile] = {}
 def remember_modules(modules: dict[str, MypyFile]) -> None:
     global _CHECKED  # noqa: PLW0603 - mypy hands the plugin its modules once per build
     _CHECKED = modules
-    _PARAMS_CLASSES.clear()  # a new build: layer classes may have been defined anew
-    _STORED.clear()
+    for memo in (_PARAMS_CLASSES, _STORED, _SHAPES, _TYPES, _FIELDS):
+        memo.clear()  # a new build: classes may have been defined anew
 
 
 def _import(module: str, name: str) -> ModuleType:
@@ -242,7 +273,14 @@ def _params_classes(checked: MypyFile) -> set[str]:
 
 
 def fields(params: type[Params]) -> list[str]:
-    return [f.name for f in dataclasses.fields(params)]
+    """The names of a hyperparameter class's fields, in order (the layer type's arguments)."""
+    found = _FIELDS.get(params)
+    if found is None:
+        found = _FIELDS[params] = [f.name for f in dataclasses.fields(params)]
+    return found
+
+
+_FIELDS: dict[type[Params], list[str]] = {}
 
 
 def layer_params(layer: Instance) -> Params | None:

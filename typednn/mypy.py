@@ -127,6 +127,7 @@ class TypednnPlugin(Plugin):
         remember_modules(modules)  # where a custom layer's rule is imported from
         forget_uses()  # a new build (a daemon keeps the plugin between builds)
         _DECLARED.clear()
+        _STARRED.clear()
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == INPUT:
@@ -275,6 +276,16 @@ def _is_layer(typ: Type) -> bool:
 
 def _star_parameters(info: TypeInfo) -> set[str]:
     """Names of `*args` parameters of a layer's `__init__` (e.g. Reshape's `*shape`)."""
+    found = _STARRED.get(info)
+    if found is None:
+        found = _STARRED[info] = _find_star_parameters(info)
+    return found
+
+
+_STARRED: dict[TypeInfo, set[str]] = {}
+
+
+def _find_star_parameters(info: TypeInfo) -> set[str]:
     node = info.get_method("__init__")
     items = node.items if isinstance(node, OverloadedFuncDef) else [node]
     found: set[str] = set()
