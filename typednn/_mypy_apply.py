@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from mypy.nodes import Expression, MypyFile, NameExpr, Var
+from mypy.nodes import Expression, NameExpr, Var
 from mypy.typeops import make_simplified_union
 from mypy.types import Type
 
 from ._mypy_assignments import latest
+from ._mypy_checker import module
 from ._mypy_convert import Lookup, tensor_shapes, tensor_type
 from ._mypy_layers import union_cases
 from ._mypy_report import SHAPE, Context, named, report
@@ -28,8 +29,8 @@ def _origin(ctx: Context, expression: Expression | None) -> str:
     if not (isinstance(expression, NameExpr) and isinstance(expression.node, Var) and expression.node.line > 0):
         return ""
     var = expression.node
-    tree = getattr(ctx.api, "tree", None)  # the module being checked (mypy's TypeChecker)
-    line = latest(tree, var, expression.line) if isinstance(tree, MypyFile) else None
+    tree = module(ctx)
+    line = latest(tree, var, expression.line) if tree is not None else None
     line = var.line if line is None else line
     # `allow_redefinition_old` renames a redefined variable `h'`, `h''`: the user wrote `h`.
     name = expression.name.rstrip("'")

@@ -1,4 +1,4 @@
-"""Where each variable of a module is assigned: the lines the plugin names in its errors.
+"""Statements of a module, walked by the mypy plugin: where each variable is assigned, what a body holds.
 
 Used only by the mypy plugin; imports mypy, never JAX.
 """
@@ -6,6 +6,7 @@ Used only by the mypy plugin; imports mypy, never JAX.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterator
 
 from mypy.nodes import (
     AssignmentStmt,
@@ -41,7 +42,7 @@ def assignments(tree: MypyFile) -> dict[Var, list[int]]:
     if seen is not None and seen[0] is tree:
         return seen[1]
     lines: dict[Var, list[int]] = {}
-    _collect(tree.defs, lines)
+    _collect(tree, lines)
     found = {var: sorted(found) for var, found in lines.items()}
     _FOUND[tree.fullname] = (tree, found)
     return found
@@ -54,12 +55,9 @@ def latest(tree: MypyFile, var: Var, before: int) -> int | None:
     return lines[index - 1] if index else None
 
 
-def _collect(statements: list[Statement], lines: dict[Var, list[int]]) -> None:
-    """Record each name bound by these statements and the statements nested in them.
-
-    A walk by hand: mypy's compiled visitor classes cannot be subclassed from Python.
-    """
-    for statement in statements:
+def _collect(tree: MypyFile, lines: dict[Var, list[int]]) -> None:
+    """Record each name bound by a module's statements, in functions and classes too."""
+    for statement in statements(Block(tree.defs), definitions=True):
         if isinstance(statement, AssignmentStmt):
             for target in statement.lvalues:
                 _bind(target, lines)
@@ -71,12 +69,23 @@ def _collect(statements: list[Statement], lines: dict[Var, list[int]]) -> None:
             for target in statement.target:
                 if target is not None:
                     _bind(target, lines)
-        for block in _blocks(statement):
-            _collect(block.body, lines)
 
 
-def _blocks(statement: Statement) -> list[Block]:
-    """The blocks directly inside a statement."""
+def statements(block: Block, *, definitions: bool = False) -> Iterator[Statement]:
+    """A block's statements, nested blocks included; nested functions' and classes' with `definitions`.
+
+    A walk by hand: mypy's compiled visitor classes cannot be subclassed from Python.
+    """
+    for statement in block.body:
+        yield statement
+        for inner in _blocks(statement, definitions=definitions):
+            yield from statements(inner, definitions=definitions)
+
+
+def _blocks(statement: Statement, *, definitions: bool = True) -> list[Block]:
+    """The blocks directly inside a statement (a function's or class's only with `definitions`)."""
+    if isinstance(statement, (FuncDef, Decorator, OverloadedFuncDef, ClassDef)) and not definitions:
+        return []
     if isinstance(statement, (FuncDef, WhileStmt, ForStmt, WithStmt)):
         found = [statement.body]
         else_body = getattr(statement, "else_body", None)

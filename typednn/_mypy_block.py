@@ -13,6 +13,7 @@ from mypy.plugin import FunctionContext, MethodContext
 from mypy.types import Instance, Type, get_proper_type
 
 from ._errors import TypednnError
+from ._mypy_checker import type_context
 from ._mypy_convert import tensor_shapes
 from ._shapes import Params, Shape, ShapeError
 from ._shapes._reuse import differ
@@ -62,9 +63,7 @@ def declared(typ: Type | None) -> Declared | None:
 
 def expected(ctx: FunctionContext | MethodContext) -> Declared | None:
     """The `Block` type the expression being checked must have (a helper's return type), if any."""
-    checker = getattr(ctx.api, "expr_checker", None)  # mypy's TypeChecker: the type context of the expression
-    contexts = getattr(checker, "type_context", None)
-    return declared(contexts[-1]) if contexts else None
+    return declared(type_context(ctx))
 
 
 def check_declared(block: Declared, layer: Callable[[], str], rule: Callable[[Shape], Shape]) -> TypednnError | None:

@@ -11,39 +11,27 @@ everywhere (design.md section 2, and the run-time checker agrees): the rules see
 whole array, with the batch axis a named size of its own, so `axis=0` is the batch
 axis, as it is for jax. A result whose first axis is still the batch is a `tn.Tensor`
 again; one that reduced or moved it (`jnp.sum(x)`) is jax's own `Array`, and where such a
-result is used as a tensor the plugin says that the batch axis went (`_batch_lost`).
+result is used as a tensor the plugin says that the batch axis went (`_mypy_batch`).
 
 Used only by the mypy plugin; imports mypy and `_shapes`, never JAX.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from mypy.nodes import (
     ARG_STAR,
     ArgKind,
-    AssignmentStmt,
-    Block,
     CallExpr,
     Expression,
-    ForStmt,
-    FuncItem,
-    IfStmt,
-    LambdaExpr,
     ListExpr,
     MemberExpr,
     NameExpr,
-    ReturnStmt,
-    Statement,
-    TryStmt,
     TupleExpr,
-    WhileStmt,
-    WithStmt,
 )
-from mypy.plugin import FunctionContext, MethodContext
-from mypy.subtypes import is_subtype
+from mypy.plugin import MethodContext
 from mypy.types import (
     CallableType,
     Instance,
@@ -55,8 +43,11 @@ from mypy.types import (
     get_proper_type,
 )
 
+from ._mypy_batch import batch_lost
+from ._mypy_checker import expression_type
 from ._mypy_convert import TENSOR, tensor_shapes, value_of
 from ._mypy_layers import union_cases
+from ._mypy_report import Context
 from ._shapes import UNKNOWN, Shape, ShapeError, Symbol, Unknown
 from ._shapes._einsum import einsum
 from ._shapes._jnp import (
@@ -128,7 +119,6 @@ NUMPY_NAMES = UNARY | BINARY | REDUCTIONS | ARG_REDUCTIONS | TRIANGLES | LIKES |
 LISTS = frozenset({"jnp.split"})
 """Calls that return a list of arrays: their rule gives each piece's shape."""
 
-Context = FunctionContext | MethodContext
 Rule = Callable[[list[Shape]], Shape | list[Shape]]
 
 
@@ -207,7 +197,8 @@ def jnp_shapes(name: str, ctx: Context) -> list[Shape] | None:
         for shape in found if isinstance(found, list) else [found]:
             example = _example(shape)
             if example is None:
-                _batch_lost(name, short, ctx, shape)
+                reduced = short in REDUCTIONS or short in ARG_REDUCTIONS
+                batch_lost(_described(name, short, ctx), ctx, shape, reduced=reduced)
                 return None  # the batch axis was reduced or moved away: an array, not a tensor
             if example not in results:
                 results.append(example)
@@ -353,111 +344,12 @@ def _kinds(ctx: Context, position: int, *names: str) -> list[ArgKind]:
 # --- a result that is no longer batch-first ---------------------------------------------
 
 
-def _batch_lost(name: str, short: str, ctx: Context, shape: Shape) -> None:
-    """Explain a result that reduced or moved the batch axis, where it is used as a tensor.
-
-    Reducing over the batch (`jnp.mean(x, axis=0)`) is legitimate jax code, so it is no
-    error by itself: the result is jax's own `Array`. It bites where that array is used as
-    a `tn.Tensor`, where mypy alone would only say `got "Array"`. So when the call's own
-    type context is a tensor (`return jnp.mean(x, axis=0)` in a function returning one, an
-    annotated assignment, an argument), this raises an error that says why; when the result
-    is stored in a variable that the function returns as a tensor, it adds a note.
-
-    Raises:
-        ShapeError: When the call's type context expects a `tn.Tensor`.
-    """
-    call = _described(name, short, ctx)
-    reduced = short in REDUCTIONS or short in ARG_REDUCTIONS
-    what = "reduces the batch axis" if reduced else "does not keep the batch axis first"
-    hint = (
-        "axis 0 of a tn.Tensor is its batch (the implicit leading axis): "
-        + ("reduce over axes 1 and up (e.g. axis=-1)" if reduced else "keep axis 0 where it is")
-        + ", or annotate the result as jax.Array"
-    )
-    expected = _type_context(ctx)
-    if expected is not None and _wants_tensor(expected) and not is_subtype(ctx.default_return_type, expected):
-        raise BatchAxisError(call, what, shape, hint=hint)
-    returned = _returned_variable(ctx)
-    if returned is not None:
-        ctx.api.msg.note(
-            f"{call} {what}, so `{returned}` is a jax.Array of shape {shape!r}, not a tn.Tensor; {hint}",
-            ctx.context,
-        )
-
-
-class BatchAxisError(ShapeError):
-    """A call's result that is no longer batch-first, used where a `tn.Tensor` is expected."""
-
-    def __init__(self, call: str, what: str, shape: Shape, *, hint: str) -> None:
-        super().__init__(call, "a result whose axis 0 is the batch, to be a tn.Tensor", repr(shape), hint=hint)
-        self.message = f"{call} {what}: its result has shape {shape!r}, a jax.Array, not a tn.Tensor"
-
-
 def _described(name: str, short: str, ctx: Context) -> str:
     """The call as messages show it: `jnp.mean(..., axis=0)`, `jnp.sum(...)`."""
     if short in REDUCTIONS or short in ARG_REDUCTIONS:
         axis = _value(ctx, 1, "axis", default=None)
         return f"{name}(..., axis={axis!r})" if axis is not None else f"{name}(...)"
     return f"{name}(...)"
-
-
-def _type_context(ctx: Context) -> Type | None:
-    """The type the call's result is checked against (a return type, an annotation, a parameter)."""
-    checker = getattr(ctx.api, "expr_checker", None)
-    contexts = getattr(checker, "type_context", None)
-    found = contexts[-1] if isinstance(contexts, list) and contexts else None
-    return found if isinstance(found, Type) else None
-
-
-def _wants_tensor(typ: Type) -> bool:
-    """Whether a type asks for a tensor: a `tn.Tensor`, or a union of tensors (and None)."""
-    t = get_proper_type(typ)
-    if isinstance(t, UnionType):
-        items = [get_proper_type(item) for item in t.items]
-        return any(_wants_tensor(i) for i in items) and all(_wants_tensor(i) or isinstance(i, NoneType) for i in items)
-    return isinstance(t, Instance) and t.type.has_base(TENSOR)
-
-
-def _returned_variable(ctx: Context) -> str | None:
-    """The variable the call is assigned to, when the enclosing function returns it as a tensor."""
-    scope = getattr(ctx.api, "scope", None)
-    func = scope.current_function() if scope is not None else None
-    if not isinstance(func, FuncItem) or isinstance(func, LambdaExpr) or not isinstance(func.type, CallableType):
-        return None
-    if not _wants_tensor(func.type.ret_type):
-        return None
-    target: str | None = None
-    returned: set[str] = set()
-    for statement in _statements(func.body):
-        if isinstance(statement, AssignmentStmt) and statement.rvalue is ctx.context:
-            lvalue = statement.lvalues[0] if len(statement.lvalues) == 1 else None
-            target = lvalue.name if isinstance(lvalue, NameExpr) else None
-        elif isinstance(statement, ReturnStmt) and isinstance(statement.expr, NameExpr):
-            returned.add(statement.expr.name)
-    return target if target in returned else None
-
-
-def _statements(block: Block) -> Iterator[Statement]:
-    """A body's statements, nested blocks included, but not nested functions' or classes'.
-
-    (mypy's own `TraverserVisitor` cannot be subclassed here: mypy is compiled.)
-    """
-    for statement in block.body:
-        yield statement
-        inner: list[Block | None] = []
-        if isinstance(statement, IfStmt):
-            inner = [*statement.body, statement.else_body]
-        elif isinstance(statement, (ForStmt, WhileStmt)):
-            inner = [statement.body, statement.else_body]
-        elif isinstance(statement, WithStmt):
-            inner = [statement.body]
-        elif isinstance(statement, TryStmt):
-            inner = [statement.body, *statement.handlers, statement.else_body, statement.finally_body]
-        elif isinstance(statement, Block):
-            inner = [statement]
-        for child in inner:
-            if child is not None:
-                yield from _statements(child)
 
 
 def _items(ctx: Context, types: list[Type]) -> list[Type] | None:
@@ -469,7 +361,7 @@ def _items(ctx: Context, types: list[Type]) -> list[Type] | None:
         return list(t.items)
     expr = _argument(ctx, types[0])
     if isinstance(expr, (ListExpr, TupleExpr)):
-        found = [_expression_type(ctx, item) for item in expr.items]
+        found = [expression_type(ctx, item) for item in expr.items]
         return [f for f in found if f is not None] if all(f is not None for f in found) else None
     return None
 
@@ -479,13 +371,6 @@ def _argument(ctx: Context, typ: Type) -> Expression | None:
         if types and types[0] is typ and exprs:
             return exprs[0]
     return None
-
-
-def _expression_type(ctx: Context, expr: Expression) -> Type | None:
-    # The items were checked with the call's arguments; read their types, do not re-check them.
-    lookup = getattr(ctx.api, "lookup_type_or_none", None)
-    found = lookup(expr) if lookup is not None else None
-    return found if isinstance(found, Type) else None
 
 
 def _has_tensor(typ: Type) -> bool:

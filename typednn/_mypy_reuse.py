@@ -8,10 +8,11 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
-from mypy.nodes import Expression, MemberExpr, MypyFile, NameExpr, Var
+from mypy.nodes import Expression, MemberExpr, NameExpr, Var
 from mypy.types import Instance, ProperType, Type, get_proper_type
 
 from ._mypy_assignments import latest
+from ._mypy_checker import expression_type, module, path
 from ._mypy_convert import tensor_shapes
 from ._mypy_layers import describe, has_params, union_cases
 from ._mypy_report import SHAPE, Context, report
@@ -44,13 +45,13 @@ def check_reused(ctx: Context, expression: Expression | None, layer: ProperType,
     cases = union_cases([found or [] for found in options])
     if cases is None:
         return
-    path = str(getattr(ctx.api, "path", ""))  # mypy's TypeChecker: the file being checked
-    tree = getattr(ctx.api, "tree", None)  # the module being checked
-    made = latest(tree, var, ctx.context.line) if isinstance(tree, MypyFile) else None
-    first_path, line, first = _FIRST_USE.setdefault((var, made), (path, ctx.context.line, cases))
-    if (first_path, line) == (path, ctx.context.line):  # the first use itself (a loop's later passes)
+    here = path(ctx)
+    tree = module(ctx)
+    made = latest(tree, var, ctx.context.line) if tree is not None else None
+    first_path, line, first = _FIRST_USE.setdefault((var, made), (here, ctx.context.line, cases))
+    if (first_path, line) == (here, ctx.context.line):  # the first use itself (a loop's later passes)
         return
-    at = f" (line {line})" if first_path == path else f" ({Path(first_path).name}, line {line})"
+    at = f" (line {line})" if first_path == here else f" ({Path(first_path).name}, line {line})"
     if any(fits_first_use(before, now) for before, now in itertools.product(first, cases)):
         return
     try:
@@ -65,7 +66,6 @@ def _variable(ctx: Context, expression: Expression | None) -> Var | None:
         return expression.node if isinstance(expression.node, Var) else None
     if not isinstance(expression, MemberExpr):
         return None
-    lookup = getattr(ctx.api, "lookup_type_or_none", None)  # mypy's TypeChecker
-    owner = get_proper_type(lookup(expression.expr)) if lookup is not None else None
+    owner = get_proper_type(expression_type(ctx, expression.expr))
     found = owner.type.get(expression.name) if isinstance(owner, Instance) else None
     return found.node if found is not None and isinstance(found.node, Var) else None

@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 from mypy.erasetype import erase_type
-from mypy.errorcodes import ARG_TYPE, CALL_OVERLOAD
 from mypy.nodes import (
     ARG_STAR,
     ARG_STAR2,
@@ -65,6 +64,7 @@ from mypy.types import (
 from ._errors import TypednnError
 from ._mypy_apply import apply_rule
 from ._mypy_block import BLOCK, check_declared, expected
+from ._mypy_checker import argument_errors, expression_type
 from ._mypy_convert import (
     LAYER,
     SEQUENTIAL,
@@ -239,7 +239,7 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     try:
         params = cls(**values)
     except HyperparameterError as error:
-        if _argument_errors(ctx):  # mypy already refused an argument's type: one bug, one error
+        if argument_errors(ctx):  # mypy already refused an argument's type: one bug, one error
             return ctx.default_return_type
         return report(ctx, error, PARAM)
     except TypeError:  # a required argument is missing: mypy reports that itself
@@ -250,23 +250,6 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     )
     _check_declared(ctx, layer)
     return layer
-
-
-def _argument_errors(ctx: Context) -> bool:
-    """Whether mypy has reported an argument of this call as of the wrong type (before the hook ran).
-
-    Such an error may still be held by one of mypy's error watchers (an assignment is
-    checked in a trial pass first), so those are read too.
-    """
-    errors = ctx.api.msg.errors
-    held = [getattr(watcher, "_filtered", None) or [] for watcher in getattr(errors, "_watchers", [])]
-    call = ctx.context
-    start, end = (call.line, call.column), (call.end_line or call.line, call.end_column or 0)
-    return any(
-        info.code in (ARG_TYPE, CALL_OVERLOAD) and start <= (info.line, info.column) <= end
-        for infos in (errors.error_info_map.get(errors.file, []), *held)
-        for info in infos
-    )
 
 
 def _is_layer(typ: Type) -> bool:
@@ -323,9 +306,8 @@ def _receiver(ctx: MethodContext) -> Type:
     Each call then sees all the shapes the operand may hold, as a call `layer(h)` does,
     and gives the same answer (mypy joins them, and reports a repeated error once).
     """
-    lookup = getattr(ctx.api, "lookup_type_or_none", None)  # mypy's TypeChecker
-    whole = lookup(ctx.context.left) if lookup is not None and isinstance(ctx.context, OpExpr) else None
-    return whole if isinstance(whole, Type) else ctx.type
+    whole = expression_type(ctx, ctx.context.left) if isinstance(ctx.context, OpExpr) else None
+    return whole if whole is not None else ctx.type
 
 
 def _add(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
