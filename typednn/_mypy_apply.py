@@ -37,12 +37,28 @@ def _origin(ctx: Context, expression: Expression | None) -> str:
     return f" from `{name}` (line {line})"
 
 
+_Outcome = tuple[Type, ShapeError | None, str | None]
+"""A call's result type, and its error and note when every shape fails."""
+
+_OUTCOMES: dict[tuple[object, ...], _Outcome] = {}
+"""Calls already evaluated, by expression, layer and input types: mypy checks a call again
+in a loop's later passes and when it retries a type context; only the reporting is redone."""
+MAX_OUTCOMES = 4096
+
+
+def forget_outcomes() -> None:
+    """Start a new build (a daemon keeps the plugin between builds)."""
+    _OUTCOMES.clear()
+
+
 def apply_rule(
     ctx: Context,
     lookup: Lookup,
     tensors: list[Type],
     rule: Callable[[list[Shape]], Shape],
     source: Expression | None = None,
+    *,
+    layer: object = None,
 ) -> Type:
     """Evaluate a rule on the shapes of `tensors`; a union is tried member by member.
 
@@ -53,36 +69,55 @@ def apply_rule(
     members that pass give. A failed call gives what the layer would give had its
     input been right, so the next layers are checked against that and one bug gives
     one error. `source` is the expression a single input tensor came from, named in
-    errors.
+    errors; `layer` is what the rule depends on besides the tensors (a layer's type).
     """
+    key = (ctx.context, layer, *tensors)
+    outcome = _OUTCOMES.get(key)
+    if outcome is None:
+        outcome = _evaluate(ctx, lookup, tensors, rule, source)
+        if len(_OUTCOMES) < MAX_OUTCOMES:
+            _OUTCOMES[key] = outcome
+    result, error, note = outcome
+    if error is not None:
+        report(ctx, error, SHAPE)
+    if note is not None:
+        ctx.api.msg.note(note, ctx.context, code=SHAPE)
+    return result
+
+
+def _evaluate(
+    ctx: Context, lookup: Lookup, tensors: list[Type], rule: Callable[[list[Shape]], Shape], source: Expression | None
+) -> _Outcome:
     options = [tensor_shapes(t) for t in tensors]
     if any(found is None for found in options):
-        return ctx.default_return_type
+        return ctx.default_return_type, None, None
     cases = union_cases([found or [] for found in options])
     if cases is None:
-        return ctx.default_return_type
+        return ctx.default_return_type, None, None
     results: list[Shape] = []
     failures: list[ShapeError] = []
     for case in cases:
         try:
             shape = rule(list(case))
-        except ShapeError as error:
-            failures.append(error)
+        except ShapeError as failed:
+            failures.append(failed)
             continue
         if shape not in results:
             results.append(shape)
-    builtin = named(ctx)
+    error: ShapeError | None = None
+    note: str | None = None
     if failures and not results:
-        error = failures[0]
-        origin = _origin(ctx, source) if len(tensors) == 1 and " from " not in error.actual else ""
-        report(ctx, ShapeError(error.layer, error.expected, error.actual + origin, hint=error.hint), SHAPE)
+        first = failures[0]
+        origin = _origin(ctx, source) if len(tensors) == 1 and " from " not in first.actual else ""
+        error = ShapeError(first.layer, first.expected, first.actual + origin, hint=first.hint)
         if len(cases) > 1:
             held = ", ".join(" and ".join(map(repr, case)) for case in cases)
-            ctx.api.msg.note(f"every shape it may receive here fails: {held}", ctx.context, code=SHAPE)
+            note = f"every shape it may receive here fails: {held}"
         results = _recovered(rule, len(tensors))
     if not results:
-        return ctx.default_return_type
-    return make_simplified_union([tensor_type(shape, builtin, lookup) for shape in results])
+        return ctx.default_return_type, error, note
+    builtin = named(ctx)
+    return make_simplified_union([tensor_type(shape, builtin, lookup) for shape in results]), error, note
 
 
 def _recovered(rule: Callable[[list[Shape]], Shape], inputs: int) -> list[Shape]:

@@ -62,7 +62,7 @@ from mypy.types import (
 )
 
 from ._errors import TypednnError
-from ._mypy_apply import apply_rule
+from ._mypy_apply import apply_rule, forget_outcomes
 from ._mypy_block import BLOCK, check_declared, expected
 from ._mypy_checker import argument_errors, expression_type
 from ._mypy_convert import (
@@ -128,6 +128,8 @@ class TypednnPlugin(Plugin):
         forget_uses()  # a new build (a daemon keeps the plugin between builds)
         _DECLARED.clear()
         _STARRED.clear()
+        forget_outcomes()
+        _BUILT.clear()
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == INPUT:
@@ -219,6 +221,31 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
         if ARG_STAR in kinds or not all(isinstance(layer, Instance) for layer in layers):
             return ctx.default_return_type
         return _compose(plugin, ctx, [layer for layer in layers if isinstance(layer, Instance)], info)
+    key = (ctx.context, info, *(t for types in ctx.arg_types for t in types))
+    built = _BUILT.get(key)
+    if built is None:
+        built = _build(plugin, info, ctx)
+        if len(_BUILT) < MAX_BUILT:
+            _BUILT[key] = built
+    if isinstance(built, HyperparameterError):
+        if argument_errors(ctx):  # mypy already refused an argument's type: one bug, one error
+            return ctx.default_return_type
+        return report(ctx, built, PARAM)
+    layer = built
+    if not isinstance(layer, Instance):
+        return layer
+    _check_declared(ctx, layer)
+    return layer
+
+
+_BUILT: dict[tuple[object, ...], Type | HyperparameterError] = {}
+"""Constructor calls already evaluated, by expression, class and argument types: mypy checks a
+call again in a loop's later passes and when it retries a type context."""
+MAX_BUILT = 4096
+
+
+def _build(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type | HyperparameterError:
+    """The layer type a constructor call gives, or why its hyperparameters are invalid."""
     cls = params_class(info)
     if cls is None:
         return ctx.default_return_type
@@ -239,17 +266,13 @@ def _construct(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> T
     try:
         params = cls(**values)
     except HyperparameterError as error:
-        if argument_errors(ctx):  # mypy already refused an argument's type: one bug, one error
-            return ctx.default_return_type
-        return report(ctx, error, PARAM)
+        return error
     except TypeError:  # a required argument is missing: mypy reports that itself
         return ctx.default_return_type
     builtin = named(ctx)
-    layer = Instance(
+    return Instance(
         info, [stored.get(name) or type_of(getattr(params, name), builtin, plugin.lookup) for name in names]
     )
-    _check_declared(ctx, layer)
-    return layer
 
 
 def _is_layer(typ: Type) -> bool:
@@ -287,7 +310,7 @@ def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     source = ctx.args[0][0] if ctx.args and ctx.args[0] else None
     callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
     check_reused(ctx, callee, layer, tensors)
-    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: run_layer(layer, shapes), source)
+    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: run_layer(layer, shapes), source, layer=layer)
 
 
 def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
@@ -297,7 +320,7 @@ def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     source = ctx.context.left if isinstance(ctx.context, OpExpr) else None
     tensor = _receiver(ctx)
     check_reused(ctx, ctx.context.right if isinstance(ctx.context, OpExpr) else None, layer, [tensor])
-    return apply_rule(ctx, plugin.lookup, [tensor], lambda shapes: run_layer(layer, shapes), source)
+    return apply_rule(ctx, plugin.lookup, [tensor], lambda shapes: run_layer(layer, shapes), source, layer=layer)
 
 
 def _receiver(ctx: MethodContext) -> Type:
@@ -320,7 +343,7 @@ def _concat(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
         return ctx.default_return_type
     axis = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else -1
     params = ConcatenateParams(axis=axis)
-    return apply_rule(ctx, plugin.lookup, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes))
+    return apply_rule(ctx, plugin.lookup, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes), layer=axis)
 
 
 def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
@@ -335,7 +358,7 @@ def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
         (x,) = shapes
         return AddParams().output_shape(run_layer(block, [x]), x if side is None else run_layer(side, [x]))
 
-    return apply_rule(ctx, plugin.lookup, [given["x"]], rule)
+    return apply_rule(ctx, plugin.lookup, [given["x"]], rule, layer=(block, side))
 
 
 def _layer_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
