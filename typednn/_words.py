@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Generator, Iterable, Mapping
 
 from ._errors import TypednnError
 
@@ -27,6 +28,25 @@ def shown(value: object) -> str:
     """
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def given(value: object) -> str:
+    """What a message says was given in place of what was expected: `3 (an int)`, `the path 'x.csv'`.
+
+    >>> given(3), given("data.csv"), given((1.0, "a")), given(object())
+    ('3 (an int)', "the string 'data.csv'", 'a tuple of 2 items (float, str)', 'a value of type object')
+    """
+    kind = type(value).__name__
+    if isinstance(value, str):
+        return f"the string {shown(value)}"
+    if isinstance(value, os.PathLike):
+        return f"the path {shown(os.fspath(value))}"
+    if isinstance(value, (bool, int, float)):
+        return f"{shown(value)} ({'an' if kind == 'int' else 'a'} {kind})"
+    if isinstance(value, (tuple, list)):
+        items = ", ".join(type(item).__name__ for item in value[:4]) + (", ..." if len(value) > 4 else "")
+        return f"a {kind} of {len(value)} items ({items})"
+    return "a generator" if isinstance(value, Generator) else f"a value of type {kind}"
 
 
 def did_you_mean(word: object, choices: Iterable[str]) -> str:

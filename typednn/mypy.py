@@ -17,7 +17,7 @@ What it does:
   block returned as `nn.Block[In, Out]` against its declared shapes (`_mypy_block`),
   and every dataset given to `Trainer.fit`/`evaluate`/`predict` (`_mypy_data`);
 - types `jax.numpy` calls on tensors (`_mypy_jnp`) and symbolic size arithmetic
-  (`tn.Minus[Seq, L[4]]`, `_mypy_convert`).
+  (`tn.Minus[Seq, L[4]]`, `_mypy_arithmetic`).
 Errors carry the codes `typednn-shape` and `typednn-param`.
 """
 
@@ -63,6 +63,7 @@ from mypy.types import (
 
 from ._errors import TypednnError
 from ._mypy_apply import apply_rule, forget_outcomes
+from ._mypy_arithmetic import arithmetic_hook, arithmetic_result_hook, forget_result_hooks
 from ._mypy_block import BLOCK, check_declared, expected
 from ._mypy_checker import argument_errors, expression_type
 from ._mypy_convert import (
@@ -70,8 +71,6 @@ from ._mypy_convert import (
     SEQUENTIAL,
     TENSOR,
     TOKENS,
-    arithmetic_hook,
-    arithmetic_result_hook,
     fields,
     params_class,
     remember_modules,
@@ -130,6 +129,7 @@ class TypednnPlugin(Plugin):
         _STARRED.clear()
         forget_outcomes()
         _BUILT.clear()
+        forget_result_hooks()
 
     def get_function_hook(self, fullname: str) -> Callable[[FunctionContext], Type] | None:
         if fullname == INPUT:

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeAli
 from typing_extensions import TypeVarTuple, Unpack
 
 from .._shapes import Params, Shape, ShapeError, compose
-from ._tensor import Node, Tensor, described
+from .._words import given
+from ._tensor import Node, Tensor
 
 if TYPE_CHECKING:
     import jax
@@ -70,12 +71,12 @@ class Layer(Generic[*P]):
 
     def apply_to(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> Tensor[*tuple[Any, ...]]:
         """Add this layer to the graph, applied to `inputs`; its rule gives the shape."""
-        for given in inputs:
-            if not isinstance(given, Tensor):  # arrays, numbers: only the annotation rules them out
+        for received in inputs:
+            if not isinstance(received, Tensor):  # arrays, numbers: only the annotation rules them out
                 raise ShapeError(
                     repr(self),
                     "tensors of the model (a tn.Input, or a layer's output)",
-                    described(given),
+                    given(received),
                     hint="a layer builds a model from tn.Input; run the built tn.Model on arrays with model.apply",
                 )
         shape = self.output_shape(*(t.shape for t in inputs))

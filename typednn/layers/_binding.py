@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .._shapes import HyperparameterError
+from .._words import shown
 
 
 @functools.cache
@@ -125,4 +126,4 @@ def _either(items: typing.Iterable[str]) -> str:
 
 
 def _call(owner: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
-    return f"{owner}({', '.join([*map(repr, args), *(f'{k}={v!r}' for k, v in kwargs.items())])})"
+    return f"{owner}({', '.join([*map(shown, args), *(f'{k}={shown(v)}' for k, v in kwargs.items())])})"

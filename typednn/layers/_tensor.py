@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, overload
 from typing_extensions import TypeVarTuple
 
 from .._shapes import FEATURES, Dim, Dtype, Shape, ShapeError, Size, Symbol, input_shape
+from .._words import given
 
 if TYPE_CHECKING:
     from ._base import Layer
@@ -57,12 +58,12 @@ class Tensor(Generic[*Dims]):
     def __add__(self, other: Tensor[*Dims]) -> Tensor[*Dims]:
         from ._merge import Add  # noqa: PLC0415 - _merge builds on this module
 
-        given: object = other  # the annotation is what mypy checks; the run time sees anything
-        if not isinstance(given, Tensor):
+        received: object = other  # the annotation is what mypy checks; the run time sees anything
+        if not isinstance(received, Tensor):
             raise ShapeError(
                 "Add (a + b)",
                 "two tensors of equal shape",
-                f"{self!r} + {described(given)}",
+                f"{self!r} + {given(received)}",
                 hint="`+` joins two tensors of the model (a residual); a constant offset is a layer's bias",
             )
         return Add()(self, other)
@@ -89,19 +90,6 @@ class Tokens(Tensor[*Dims]):
 
     def __repr__(self) -> str:
         return f"Tokens{self.shape!r}"
-
-
-def described(value: object) -> str:
-    """A value as a message shows what a layer received instead of a tensor.
-
-    Example:
-        >>> described(3), described([1.0, 2.0])
-        ('3 (an int)', 'a value of type list')
-    """
-    if isinstance(value, (bool, int, float, str)) and len(repr(value)) <= 40:
-        kind = type(value).__name__
-        return f"{value!r} ({'an' if kind == 'int' else 'a'} {kind})"
-    return f"a value of type {type(value).__name__}"
 
 
 def size_of(value: int | type[Dim]) -> Size:

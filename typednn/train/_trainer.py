@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic
 
 import jax
@@ -17,6 +17,7 @@ from .._errors import TypednnError
 from .._model import In, Model, Out
 from .._shapes import Shape, ShapeError, check_fit
 from .._shapes._data import Bindings, check_features
+from .._words import given
 from ..data import Dataset
 from ..distributed import Placement, barrier, collective_failures, data_mesh, is_chief, process_count
 from ..lower import Params
@@ -408,12 +409,12 @@ class Trainer(Generic[In, Out]):
         x = np.asarray(inputs, dtype=np.int32 if self.model.inputs.shape.tokens else np.float32)
         if x.ndim == 0:
             raise ShapeError("Trainer.predict", "an array of examples, (examples, *input_dims)", "a single number")
-        check_features(self.model.inputs.shape, Shape(tuple(x.shape[1:]), tokens=None), method="Trainer.predict")
+        bound = Bindings()  # a named dim of the output has the size the inputs give it
+        check_features(
+            self.model.inputs.shape, Shape(tuple(x.shape[1:]), tokens=None), method="Trainer.predict", bound=bound
+        )
         check_token_ids(self.model, x, what="inputs")
         if len(x) == 0:
-            # A named dim of the output has the size the inputs give it (`(0, 10, 4)` -> Seq = 10).
-            bound = Bindings()
-            bound.match(self.model.inputs.shape, Shape(tuple(x.shape[1:])), "inputs")
             sizes = (bound.value(d) for d in self.model.outputs.shape.dims)
             return jnp.zeros((0, *(n if isinstance(n, int) else 1 for n in sizes)), jnp.float32)
         batch_size = min(batch_size, len(x))
@@ -464,17 +465,4 @@ def _dataset(data: object, method: str, argument: str = "data") -> Dataset[Any, 
     else:
         hint = "make one with tn.data.from_arrays(features, targets), or read a file with tn.data.csv(path)"
     expected = "a tn.data.Dataset" if argument == "data" else "a tn.data.Dataset (or the share of data to hold out)"
-    raise TypednnError(f"{method} expects {expected} as {argument}, but receives {_given(data)}", hint=hint)
-
-
-def _given(value: object) -> str:
-    """A short account of a value, for a message: `a tuple of 2 items (ndarray, ndarray)`."""
-    kind = type(value).__name__
-    if isinstance(value, str):
-        return f"the string {value!r}"
-    if isinstance(value, os.PathLike):
-        return f"the path {os.fspath(value)!r}"
-    if isinstance(value, (tuple, list)):
-        items = ", ".join(type(item).__name__ for item in value[:4]) + (", ..." if len(value) > 4 else "")
-        return f"a {kind} of {len(value)} items ({items})"
-    return "a generator" if isinstance(value, Generator) else f"a value of type {kind}"
+    raise TypednnError(f"{method} expects {expected} as {argument}, but receives {given(data)}", hint=hint)
