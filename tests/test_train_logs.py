@@ -119,6 +119,17 @@ def test_csv_resume_drops_the_epochs_it_redoes(tmp_path: Path) -> None:
     assert path.read_text() == "epoch,loss,accuracy\n0,0.5,0.0\n1,1.5,0.125\n2,12.5,0.25\n3,13.5,0.375\n"
 
 
+def test_csv_resume_restores_rows_the_checkpoint_recorded(tmp_path: Path) -> None:
+    # Killed after epoch 2's checkpoint was committed, before its row was written.
+    path = tmp_path / "metrics.csv"
+    drive(CSVLogger(path), make_run(epochs=4), epochs_logs(0, 1))
+    recorded = epochs_logs(0, 1, 2)
+    run = make_run(epochs=4, initial_epoch=3)
+    run.history = recorded
+    drive(CSVLogger(path), run, epochs_logs(3))
+    assert path.read_text() == "epoch,loss,accuracy\n0,0.5,0.0\n1,1.5,0.125\n2,2.5,0.25\n3,3.5,0.375\n"
+
+
 def test_csv_resume_keeps_the_columns_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "metrics.csv"
     drive(CSVLogger(path), make_run(), [{"loss": 0.5, "val_loss": 1.5}])
@@ -209,6 +220,15 @@ def test_jsonl_resume_drops_the_epochs_it_redoes(tmp_path: Path) -> None:
     ]
     drive(JSONLLogger(path), make_run(), epochs_logs(0))
     assert path.read_text() == '{"epoch": 0, "loss": 0.5, "accuracy": 0.0}\n'
+
+
+def test_jsonl_resume_restores_lines_the_checkpoint_recorded(tmp_path: Path) -> None:
+    path = tmp_path / "metrics.jsonl"
+    drive(JSONLLogger(path), make_run(epochs=4), epochs_logs(0))
+    run = make_run(epochs=4, initial_epoch=2)
+    run.history = epochs_logs(0, 1)
+    drive(JSONLLogger(path), run, epochs_logs(2))
+    assert [json.loads(line)["epoch"] for line in path.read_text().splitlines()] == [0, 1, 2]
 
 
 def test_jsonl_resume_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:

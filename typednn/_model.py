@@ -10,6 +10,7 @@ import jax
 import numpy as np
 from jax.typing import ArrayLike
 
+from ._memory import estimate
 from .graph import Graph
 from .layers import Tensor
 from .lower import Params, lower
@@ -108,8 +109,13 @@ class Model(Generic[In, Out]):
         shapes = self.param_shapes()
         return sum(math.prod(array.shape) for arrays in shapes.values() for array in arrays.values())
 
-    def summary(self) -> str:
-        """A Keras-style table: each layer, its output shape and parameter count."""
+    def summary(self, *, batch_size: int | None = None) -> str:
+        """A Keras-style table: each layer, its output shape and parameter count.
+
+        Args:
+            batch_size: Add the memory the model takes, from its shapes: the parameters',
+                the activations' per example and at this batch size, and training's.
+        """
         shapes = self.param_shapes()
         rows = [("Input", "input", repr(self.inputs.shape), 0)]
         counted: set[str] = set()  # a layer applied twice shares its parameters: count them once
@@ -135,6 +141,8 @@ class Model(Generic[In, Out]):
             names = self.lowered.state_names
             fixed = sum(math.prod(shapes[layer][n].shape) for layer in names for n in names[layer])
             footer += [f"Trainable params: {total - fixed:,}", f"Non-trainable params: {fixed:,}"]
+        if batch_size is not None:
+            footer += estimate(self).lines(batch_size)
         return "\n".join([f"Model {self.name!r}", line(header), rule, *body, rule, *footer])
 
     def __repr__(self) -> str:

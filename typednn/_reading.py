@@ -122,8 +122,13 @@ def excerpt(value: object, *, length: int = 24) -> str:
 
 
 def size(count: int) -> str:
-    """A byte count for people: `1.5 MiB`."""
-    for unit, scale in (("GiB", GiB), ("MiB", MiB), ("KiB", KiB)):
-        if count >= scale:
-            return f"{count / scale:.1f} {unit}"
+    """A byte count for people, up to exbibytes.
+
+    Example:
+        >>> size(512), size(3 << 20), size(4 * 10**12)
+        ('512 bytes', '3.0 MiB', '3.6 TiB')
+    """
+    for unit, power in (("EiB", 60), ("PiB", 50), ("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if count >= 1 << power:
+            return f"{count / (1 << power):,.1f} {unit}"
     return f"{count} bytes"

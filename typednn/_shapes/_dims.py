@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TypeAlias, TypeGuard
+from typing import Final, TypeAlias, TypeGuard
 
 
 class Dim:
@@ -397,3 +397,38 @@ def is_size(value: object) -> TypeGuard[Size]:
     if isinstance(value, (Symbol, Unknown)):
         return True
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+MAX_SIZE: Final = 2**31 - 1
+"""The largest size of an axis, and of any size a hyperparameter states (units, a stride...).
+
+JAX indexes arrays with 32-bit ints unless its 64-bit mode is on, so a longer axis
+cannot be indexed: an LSTM of 2**31 units fails inside its initializer, a pool stride
+of 10**20 inside XLA. A spec states sizes as plain ints of any length, so every size is
+bounded where it is stated, and a bad one is refused there rather than deep in JAX.
+"""
+
+
+def too_large(value: object) -> bool:
+    """Whether a value is an int beyond `MAX_SIZE` (in either direction)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SIZE
+
+
+def show_int(value: int) -> str:
+    """An int for a message, shortened when it is long (a spec may hold thousands of digits).
+
+    Example:
+        >>> show_int(2**31), show_int(10**50)
+        ('2147483648', '10000000000000000000... (51 digits)')
+    """
+    text = str(value)
+    digits = len(text.lstrip("-"))
+    return text if digits <= 24 else f"{text[:20]}... ({digits} digits)"
+
+
+def too_large_message(name: str, value: object) -> str:
+    """What a message says of a size past `MAX_SIZE`."""
+    shown = show_int(value) if isinstance(value, int) else repr(value)
+    if isinstance(value, int) and value < 0:
+        return f"{name} must be at least -{MAX_SIZE:,} (-(2**31 - 1)), but is {shown}"
+    return f"{name} must be at most {MAX_SIZE:,} (2**31 - 1), but is {shown}"

@@ -7,7 +7,7 @@ import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ._dims import Shape, Size, Unknown, is_known, is_size
+from ._dims import MAX_SIZE, Shape, Size, Unknown, is_known, is_size, show_int, too_large, too_large_message
 from ._errors import HyperparameterError, ShapeError
 
 IMAGE = ("height", "width", "channels")
@@ -61,7 +61,18 @@ class Params:
         for x in inputs:
             if x.tokens is not None and x.tokens != self.takes_tokens:
                 raise self._wrong_kind(x)
-        return self.rule(*inputs)
+        y = self.rule(*inputs)
+        # Each size is bounded where it is stated, but a product of them is not (an
+        # upsampling by 2**30, a flatten of two long axes): the axes it makes are.
+        if any(isinstance(d, int) and d > MAX_SIZE for d in y.dims):
+            received = ", ".join(map(repr, inputs))
+            raise ShapeError(
+                self.describe(),
+                f"an input it maps to axes of at most {MAX_SIZE:,} (2**31 - 1)",
+                f"{received}, which it would map to {y!r}",
+                hint="JAX cannot index a longer axis; downsample or split the input first",
+            )
+        return y
 
     def _wrong_kind(self, x: Shape) -> ShapeError:
         if self.takes_tokens:
@@ -113,6 +124,9 @@ class Params:
             items = value if isinstance(value, tuple) else (value,)
             if not items or not all(is_size(v) for v in items):
                 raise self.fail(f"{name} must be a positive int, but is {_show(value)}")
+            for item in items:
+                if too_large(item):
+                    raise self.fail(too_large_message(name, item), hint=_TOO_LARGE_HINT)
 
     def pairs(self, *names: str) -> None:
         """Check that each named hyperparameter is an int or a pair (2-D windows)."""
@@ -125,6 +139,8 @@ class Params:
         value = getattr(self, name)
         if is_known(value) and (not isinstance(value, int) or isinstance(value, bool)):
             raise self.fail(f"{name} must be an int, but is {_show(value)}")
+        if too_large(value):
+            raise self.fail(too_large_message(name, value))
 
     def one_of(self, name: str, choices: tuple[str, ...]) -> None:
         value = getattr(self, name)
@@ -132,6 +148,8 @@ class Params:
             listed = " or ".join(repr(c) for c in choices)
             raise self.fail(f"{name} must be {listed}, but is {_show(value)}")
 
+
+_TOO_LARGE_HINT = "JAX indexes an axis with 32-bit ints; a size this large cannot run"
 
 _FLOAT_FIELDS: dict[type[Params], frozenset[str]] = {}
 """Per class: resolving type hints is slow, and the plugin describes layers often."""
@@ -151,4 +169,6 @@ def _show(value: object) -> str:
         return value.describe()
     if isinstance(value, tuple):
         return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return show_int(value)  # a spec may state an int of thousands of digits
     return repr(value)

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import UNKNOWN, Shape, Size, Symbol, exact_div, is_size, linear, product
+from ._dims import UNKNOWN, Shape, Size, Symbol, exact_div, is_size, linear, product, too_large, too_large_message
 from ._errors import ShapeError
 from ._params import Params
 
@@ -69,6 +69,9 @@ class ReshapeParams(Params):
     def __post_init__(self) -> None:
         if not all(d == -1 or is_size(d) for d in self.shape):
             raise self.fail(f"every axis must be a positive int, -1 or a tn.Dim, but the shape is {self.shape!r}")
+        for size in self.shape:
+            if too_large(size):
+                raise self.fail(too_large_message("every axis", size))
         inferred = [d for d in self.shape if d == -1 or isinstance(d, Symbol)]
         if len(inferred) > 1:
             raise self.fail(

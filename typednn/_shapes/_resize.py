@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
-from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, plus, times
+from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, plus, times, too_large, too_large_message
 from ._params import IMAGE, Params
 
 Count: TypeAlias = int | Unknown
@@ -88,6 +88,9 @@ class ZeroPadding2DParams(Params):
         amounts = [a for v in sides for a in (v if isinstance(v, tuple) else (v,))]
         if not all(isinstance(a, Unknown) or (type(a) is int and a >= 0) for a in amounts):
             raise self.fail(f"padding must be made of ints >= 0, but is {value!r}")
+        for amount in amounts:
+            if too_large(amount):
+                raise self.fail(too_large_message("padding", amount))
 
     def pads(self) -> tuple[tuple[Count, Count], tuple[Count, Count]]:
         """The padding as ((top, bottom), (left, right))."""

@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TypednnError as error:
         _print_error(error)
         return _failed(args, 1)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # in the command's own process, `_command` exits before this
         print("typednn: interrupted", file=sys.stderr)
         return _failed(args, 130)
     except Exception as error:

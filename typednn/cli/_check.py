@@ -34,6 +34,10 @@ def add_check(commands: Any) -> None:
             " shape with the shared rules, and check the data's shape against the model's input and output."
             " Python files: run mypy with the typednn plugin and the recommended settings (strict,"
             " allow_redefinition). Exit 0 when every file is clean, 1 when one has errors."
+            " Security: checking a spec file runs nothing from it; checking a Python file runs code of the"
+            " modules that define custom layers it uses (the statements that build their tn.Params classes,"
+            " or the whole module if those cannot be separated), as importing them would. Check only Python"
+            " code you would run. See SECURITY.md."
         ),
     )
     command.add_argument("files", nargs="+", metavar="FILE", type=existing, help="spec files and Python files")
@@ -65,17 +69,21 @@ def run(args: argparse.Namespace) -> int:
 
 def check_spec(path: Path, *, allow_pickle: bool) -> bool:
     """Check one spec file, printing what it found; True when it is clean."""
+    from .._memory import estimate  # noqa: PLC0415
     from ..spec import check_data, read  # noqa: PLC0415
 
     try:
         spec = read(path)
         model = spec.model
         data = f"; data: {check_data(spec, allow_pickle=allow_pickle)}" if spec.data else ""
+        # Reported, not judged: the machine that trains may have more memory than this one.
+        memory = estimate(model, spec.optimizer()).lines(spec.train.batch_size)
     except TypednnError as error:
         print(error, file=sys.stderr)
         return False
     params = sum(int(a.size) for arrays in model.param_shapes().values() for a in arrays.values())
     print(f"{path}: ok: {spec.name} {model.inputs.shape!r} -> {model.outputs.shape!r}, {params:,} parameters{data}")
+    print(f"  {'; '.join(memory)}")
     return True
 
 

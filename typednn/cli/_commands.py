@@ -36,7 +36,8 @@ def add_summary(commands: Any) -> None:
 def _summary(args: argparse.Namespace) -> int:
     from ..spec import read  # noqa: PLC0415 - see the module docstring
 
-    print(read(args.file).model.summary())
+    spec = read(args.file)
+    print(spec.model.summary(batch_size=spec.train.batch_size))
     return 0
 
 

@@ -1,7 +1,7 @@
 """`--import MODULE`: the user's own modules, imported so that their custom layers register.
 
 A spec file never names code to run (it is data); the command line, which the user
-types, may.
+types, may. Importing a module runs it: `--import` is for the user's own code.
 """
 
 from __future__ import annotations
@@ -16,7 +16,10 @@ from ._usage import UsageError
 
 
 def import_modules(names: Iterable[str]) -> None:
-    """Import each module, with the current directory on the path as `python -m` has it.
+    """Import each module, with the current directory on the path after the installed packages.
+
+    The directory goes last, so that a file there named like a dependency (`jax.py`)
+    never replaces it; a module of the user's named like an installed one is not found.
 
     Raises:
         UsageError: for a module that does not exist or a file outside the current directory.
@@ -24,7 +27,7 @@ def import_modules(names: Iterable[str]) -> None:
     """
     names = list(names)
     if names and "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))
+        sys.path.append(str(Path.cwd()))
     for name in names:
         module = _module_name(name)
         try:

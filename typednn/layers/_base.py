@@ -9,6 +9,7 @@ from typing_extensions import TypeVarTuple, Unpack
 
 from .._shapes import Params, Shape, ShapeError, compose
 from .._words import given
+from ._names import check_name
 from ._tensor import Node, Tensor
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ class Layer(Generic[*P]):
     state_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, params: Params, *, name: str | None = None) -> None:
+        check_name(name)
         self.params = params
         self.name = name
 
@@ -172,6 +174,7 @@ class Sequential(Layer[*P]):
         for layer in layers:
             flat.extend(layer.layers if isinstance(layer, Sequential) else (layer,))
         self.layers: tuple[Layer[*tuple[Any, ...]], ...] = tuple(flat)
+        check_name(name)
         self.name = name
         self.output_shape(Shape.anything())  # a mis-composed block fails where it is written
 

@@ -6,6 +6,7 @@ import typing
 from typing import Any, NoReturn
 
 import pydantic
+from pydantic_core import PydanticCustomError
 
 from .._errors import TypednnError
 from .._words import did_you_mean, show
@@ -29,7 +30,17 @@ def raise_validation(
         loc = tuple(part for part in problem["loc"] if isinstance(part, (str, int)))
         path = (*prefix, *loc)
         dotted = ".".join(str(part) for part in path if isinstance(part, str)) or "the file"
-        if problem["type"] == "extra_forbidden":
+        if problem["type"] == LOCATED:
+            context = problem.get("ctx", {})
+            at = (*path, *context.get("at", ()))
+            dotted = ".".join(str(part) for part in at if isinstance(part, str)) or "the file"
+            lines.append(f"{document.where(at, key=context.get('key', False))}: {dotted}: {context['message']}")
+            hint = hint or context.get("hint")
+        elif problem["type"] in _RANGE:
+            message = problem["msg"][0].lower() + problem["msg"][1:]
+            lines.append(f"{document.where(path)}: {dotted}: {message}, not {show(problem['input'])}")
+            hint = hint or "`typednn schema` gives the range of every option"
+        elif problem["type"] == "extra_forbidden":
             known = _fields(model, loc[:-1])
             lines.append(
                 f"{document.where(path, key=True)}: {dotted}: unknown option {loc[-1]!r}{did_you_mean(loc[-1], known)}"
@@ -41,6 +52,33 @@ def raise_validation(
             message = problem["msg"][0].lower() + problem["msg"][1:]
             lines.append(f"{document.where(path)}: {dotted}: {message}, not {show(problem['input'])}")
     raise TypednnError("\n".join(lines), hint=hint)
+
+
+_RANGE = frozenset({"greater_than", "greater_than_equal", "less_than", "less_than_equal"})
+
+LOCATED = "typednn_located"
+"""The type of the errors `located` makes."""
+
+
+def located(
+    message: str, *, at: tuple[str | int, ...] = (), key: bool = False, hint: str | None = None
+) -> PydanticCustomError:
+    """An error for a validator to raise, reported at a part of the value it validates.
+
+    `raise_validation` writes it as `file:line:col: dotted.path: message`, without
+    quoting the value (which may be long: a name of 100,000 characters).
+
+    Args:
+        message: What is wrong, in a message's words.
+        at: The part of the validated value it is about (`("dense", "name")` in a layer
+            entry); the value itself by default.
+        key: Point at the key of the last part rather than its value.
+        hint: How to fix it.
+    """
+    context: dict[str, Any] = {"message": message, "at": at, "key": key}
+    if hint is not None:
+        context["hint"] = hint
+    return PydanticCustomError(LOCATED, "{message}", context)
 
 
 def _fields(model: type[pydantic.BaseModel], loc: tuple[str | int, ...]) -> list[str]:

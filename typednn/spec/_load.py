@@ -25,7 +25,7 @@ from ..export._graph_json import graph_from_dict
 from ..train import _losses, _metrics
 from ._errors import raise_validation
 from ._schema import OPTIMIZERS, DataSection, SpecFile, TrainSection, optimizer_kinds, source_kinds
-from ._text import Document, parse
+from ._text import Document, read_document
 
 SUFFIXES = (".yaml", ".yml", ".json")
 T = TypeVar("T")
@@ -96,7 +96,8 @@ def read(path: str | os.PathLike[str]) -> Spec:
         Model((4,) -> (3,))
     """
     file = Path(path)
-    document = parse(_text(file), source=str(path), json_syntax=file.suffix == ".json")
+    _check_suffix(file)
+    document = read_document(file)
     if not isinstance(document.value, dict):
         raise TypednnError(
             f"{document.where(())}: a spec file is a mapping with a model section, not {show(document.value)}",
@@ -122,22 +123,12 @@ def read(path: str | os.PathLike[str]) -> Spec:
     return spec
 
 
-def _text(file: Path) -> str:
+def _check_suffix(file: Path) -> None:
     if file.suffix not in SUFFIXES:
         raise TypednnError(
             f"{file}: a spec file is YAML or JSON ({', '.join(SUFFIXES)}), not {file.suffix or 'without suffix'}",
             hint="name it e.g. model.yaml",
         )
-    try:
-        return file.read_bytes().decode()
-    except FileNotFoundError:
-        raise TypednnError(f"{file}: no such file") from None
-    except IsADirectoryError:
-        raise TypednnError(f"{file}: a directory, not a spec file") from None
-    except UnicodeDecodeError as error:
-        raise TypednnError(f"{file}: not UTF-8 text (byte {error.start})", hint="save it as UTF-8") from None
-    except OSError as error:
-        raise TypednnError(f"{file}: cannot be read: {error.strerror}") from None
 
 
 def _check_names(document: Document, train: TrainSection) -> None:
@@ -179,7 +170,34 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
     except ShapeError as error:
         last = len(spec.document.value["model"]["layers"]) - 1
         raise error.at(f"{spec.where('model', 'layers', last)} (data: {schema})") from None
+    _check_training(spec, schema)
     return schema
+
+
+def _check_training(spec: Spec, schema: Schema) -> None:
+    """The loss and the metrics against the data's targets, so `check` finds what training would fail on.
+
+    The model's output fits the targets already; what remains is whether the loss can
+    take them (`binary_cross_entropy` of class ids cannot) and whether a top-k
+    accuracy has k classes to choose from.
+    """
+    dims = None if schema.target_shape is None else schema.target_shape.dims
+    target = None if dims is None else tuple(d for d in dims if isinstance(d, int))
+    if dims is None or (target is not None and len(target) == len(dims)):  # a data shape is known
+        in_spec(
+            f"{spec.where('train', 'loss')}: train.loss",
+            lambda: _losses.check_applies(
+                _losses.get(spec.loss_name(schema)), classes=schema.classes, target_shape=target
+            ),
+        )
+    for index, name in enumerate(spec.train.metrics):
+        metric = _metrics.get(name)
+        if isinstance(metric, _metrics.TopKAccuracy) and schema.classes is not None and metric.k > schema.classes:
+            raise TypednnError(
+                f"{spec.where('train', 'metrics', index)}: {show(name)} counts a hit among the {show(metric.k)}"
+                f" highest scores, but the data has {schema.classes} classes",
+                hint=f"k is at most the number of classes; top_{schema.classes}_accuracy is always 1",
+            )
 
 
 def in_spec(where: str, work: Callable[[], T]) -> T:

@@ -8,19 +8,26 @@ A run directory (`typednn train` writes `runs/<spec name>` by default) holds::
     training.png         the training curves, redrawn after every epoch
     model/               the trained model: spec.json + weights.safetensors
     test_metrics.json    the test split's metrics, when the spec holds one out
+    .typednn-run         the marker: typednn resumes or replaces only a directory holding it
+    .typednn-run.lock    locked while a run trains; names the process holding it
+
+See `_run_directory` for what `--overwrite` may remove.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import TypednnError
 from .._files import write_atomic
+from .._memory import require as require_memory
 from .._model import Model
+from .._reading import SPEC_LIMIT, read_regular, size
 from ..data import Dataset
 from ..data._schema import Schema
 from ..data._sources import SOURCES
@@ -29,15 +36,10 @@ from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPl
 from ..train._checkpointing import Checkpoint
 from ..train._progress import Verbose
 from ._load import Spec, check_data, in_spec
+from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TEST_METRICS, claimed, disk_full, examine
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
-
-CHECKPOINTS = "checkpoints"
-MODEL = "model"
-METRICS = "metrics.csv"
-PLOT = "training.png"
-TEST_METRICS = "test_metrics.json"
 
 
 @dataclass(frozen=True)
@@ -127,8 +129,10 @@ def train(
         spec: The spec.
         directory: The run directory.
         allow_pickle: Trust a pickle data source (only the command line can say so).
-        resume: Continue from the run directory's newest checkpoint.
-        overwrite: Delete an earlier run in `directory` first.
+        resume: Continue from the run directory's newest checkpoint (a run that
+            wrote none yet starts afresh, saying so).
+        overwrite: Remove an earlier run's entries from `directory` first (only
+            a directory holding typednn's marker; see `_run_directory`).
         verbose: Progress output, as `Trainer.fit` takes it.
         mesh: Train data-parallel over this mesh's `data` axis (a multi-process job
             uses every device of the job by default).
@@ -138,18 +142,38 @@ def train(
     checkpoints are written by all (each its shards).
 
     Raises:
-        TypednnError: for bad data, or a directory that holds another run (unless
-            resuming or overwriting).
+        TypednnError: for bad data; a directory that holds another run (unless
+            resuming or overwriting), files typednn did not write, or a run in
+            progress; a disk that is full or read-only (naming the file).
     """
     parts = load_data(spec, allow_pickle=allow_pickle)
-    earlier = _check_directory(directory, resume=resume, overwrite=overwrite)
+    # Before the run directory is touched: a model that cannot fit leaves nothing behind.
+    in_spec(spec.where("model"), lambda: require_memory(spec.model, spec.optimizer(), batch_size=spec.train.batch_size))
+    state = examine(directory, resume=resume, overwrite=overwrite)
+    if resume and not state.checkpoint and is_chief() and verbose != 0:
+        print(f"{directory}: no checkpoint to resume from yet; starting afresh", file=sys.stderr)
     barrier("typednn-run-checked")  # every process has looked before process 0 changes anything
-    if is_chief():
-        if earlier and overwrite:
-            shutil.rmtree(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(spec.path, directory / f"spec{spec.path.suffix}")
-    barrier("typednn-run-prepared")
+    try:
+        with claimed(directory, overwrite=overwrite and state.earlier) if is_chief() else contextlib.nullcontext():
+            if is_chief():
+                text = read_regular(spec.path, what="spec file", limit=SPEC_LIMIT)
+                write_atomic(directory / f"spec{spec.path.suffix}", text)
+            barrier("typednn-run-prepared")
+            return _train(spec, parts, directory, resume=resume, verbose=verbose, mesh=mesh, shard_params=shard_params)
+    except OSError as error:
+        if not disk_full(error):
+            raise
+        model = size(spec.model.count_params() * 4)
+        raise TypednnError(
+            f"{error.filename or directory}: cannot be written: {error.strerror}",
+            hint=f"free some space or pass --out on another disk; the model alone takes {model} and each checkpoint"
+            " about three times that; the last complete checkpoint is kept for --resume",
+        ) from None
+
+
+def _train(
+    spec: Spec, parts: Parts, directory: Path, *, resume: bool, verbose: Verbose, mesh: Mesh | None, shard_params: bool
+) -> Result:
     fitted = trainer(spec, parts.schema, mesh=mesh, shard_params=shard_params)
     options = spec.train
     callbacks = [
@@ -177,18 +201,3 @@ def train(
         if is_chief():
             write_atomic(directory / TEST_METRICS, (json.dumps(test, indent=2) + "\n").encode())
     return Result(directory, history, test)
-
-
-def _check_directory(directory: Path, *, resume: bool, overwrite: bool) -> bool:
-    """Raise unless the run may use `directory`; whether it holds an earlier run."""
-    if directory.exists() and not directory.is_dir():
-        raise TypednnError(f"{directory}: a file, not a run directory", hint="pass another --out")
-    earlier = directory.is_dir() and any(directory.iterdir())
-    if earlier and not resume and not overwrite:
-        raise TypednnError(
-            f"{directory}: holds an earlier run",
-            hint="pass --resume to continue it, --overwrite to start afresh, or --out for another directory",
-        )
-    if resume and not (directory / CHECKPOINTS).is_dir():
-        raise TypednnError(f"{directory}: no checkpoints to resume from", hint="train without --resume first")
-    return earlier

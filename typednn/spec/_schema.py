@@ -18,26 +18,31 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import os
 import types
 import typing
 from collections.abc import Callable
 from functools import cache
 from types import MappingProxyType
-from typing import Annotated, Any, TypeAlias
+from typing import Annotated, Any, Final, TypeAlias
 
 import optax
 import pydantic
 
+from .._reading import excerpt
 from .._shapes import Dtype, Params, Symbol, Unknown
+from .._shapes._dims import MAX_SIZE
 from .._signature import options_model
 from ..data import Dataset
 from ..data._sources import SOURCES
 from ..export._graph_json import REUSE
 from ..export._options import DIM_NAME
 from ..layers import Input
+from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS, Kind
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
 from ..train._checkpointing import Checkpoint
+from ._errors import located
 from ._tagged import Kinds
 
 _STRICT = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
@@ -83,7 +88,50 @@ def source_kinds() -> Kinds:
         "data source",
         {name: source.options for name, source in SOURCES.items()},
         {name: source.main for name, source in SOURCES.items() if source.main},
+        check=_source_paths,
     )
+
+
+COMPONENT_LIMIT: Final = 255
+"""The most bytes of one path component (a file's or a folder's name) on common file systems."""
+PATH_LIMIT: Final = 4096
+"""The most bytes of a whole path (Linux's PATH_MAX)."""
+
+
+def path_problem(path: str, *, what: str = "a path") -> str | None:
+    """What keeps `path` from naming a file on any common filesystem, or None.
+
+    The OS would refuse it anyway, but with an `OSError` from deep inside a reader;
+    this says so at the spec's line.
+
+    Example:
+        >>> path_problem("data/iris.csv") is None
+        True
+        >>> path_problem("data/" + "x" * 300)
+        "a path's parts have at most 255 bytes each, but 'xxxxxxxxxxxxxxxxxxxxxxxx…' (300 characters) has 300"
+    """
+    if "\0" in path:
+        return f"{what} holds no NUL character, but {excerpt(path)} does"
+    try:
+        encoded = os.fsencode(path)
+    except UnicodeEncodeError:
+        return f"{what} must be text the file system can encode, but {excerpt(path)} cannot be"
+    if len(encoded) > PATH_LIMIT:
+        return f"{what} has at most {PATH_LIMIT:,} bytes, but {excerpt(path)} has {len(encoded):,}"
+    for part in path.split("/"):
+        size = len(os.fsencode(part))
+        if size > COMPONENT_LIMIT:
+            return f"{what}'s parts have at most {COMPONENT_LIMIT} bytes each, but {excerpt(part)} has {size:,}"
+    return None
+
+
+def _source_paths(kind: str, options: pydantic.BaseModel) -> tuple[str, str, str] | None:
+    """The first path option of a data source that no file system takes, with what is wrong."""
+    for name in sorted(SOURCES[kind].paths):
+        value = getattr(options, name, None)
+        if isinstance(value, str) and (problem := path_problem(value)) is not None:
+            return name, problem, "no file system takes such a path; check it"
+    return None
 
 
 def layer_kinds() -> Kinds:
@@ -158,19 +206,41 @@ class Split(pydantic.BaseModel):
     test: Annotated[float, pydantic.Field(ge=0, lt=1)] = 0.0
 
 
+def _layer_entry(entry: Any) -> Any:
+    """Refuse an entry's `name` that no checkpoint can key (the rest is `graph_from_dict`'s work).
+
+    Checked here, before the model is built, so the message points at the name and
+    does not repeat it (the builder's messages name the entry by it).
+    """
+    if isinstance(entry, dict) and len(entry) == 1:
+        ((kind, options),) = entry.items()
+        name = options.get("name") if isinstance(options, dict) else None
+        if isinstance(name, str) and (problem := name_problem(name)) is not None:
+            raise located(problem, at=(kind, "name"), hint=NAME_HINT)
+    return entry
+
+
+SEED_LIMIT: Final = 2**63 - 1
+"""The largest seed: `jax.random.key` takes a 64-bit int (numpy any int >= 0); 10**30 overflowed in it."""
+Seed = Annotated[int, pydantic.Field(ge=0, le=SEED_LIMIT)]
+"""A seed as a spec states it: an int from 0 to 2**63 - 1."""
+
+
 class ModelSection(pydantic.BaseModel):
     model_config = _STRICT
     input: list[int | _DIM_NAME]
     dtype: Dtype = _default(Input, "dtype")
     """int32: the input is token ids, for an embedding layer."""
-    layers: Annotated[list[Any], pydantic.WithJsonSchema({_REF: "Layers"})]
+    layers: Annotated[
+        list[Annotated[Any, pydantic.AfterValidator(_layer_entry)]], pydantic.WithJsonSchema({_REF: "Layers"})
+    ]
 
 
 class DataSection(pydantic.BaseModel):
     model_config = _STRICT
     source: Annotated[Any, pydantic.WithJsonSchema({_REF: "Source"})]
     split: Split = Split()
-    seed: int = _default(Dataset.partition, "seed")
+    seed: Seed = _default(Dataset.partition, "seed")
     """Shuffles the examples before the split."""
 
 
@@ -186,24 +256,45 @@ else:
 
 class TrainSection(pydantic.BaseModel):
     model_config = _STRICT
-    epochs: Annotated[int, pydantic.Field(ge=1)] = 10
-    batch_size: Annotated[int, pydantic.Field(ge=1)] = _default(Trainer.fit, "batch_size")
+    epochs: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = 10
+    # At most the longest axis JAX indexes: a batch is an axis of every array the steps make.
+    batch_size: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = _default(Trainer.fit, "batch_size")
     optimizer: Annotated[Any, pydantic.WithJsonSchema({_REF: "Optimizer"})] = "adam"
     loss: str | None = None
     """Default: softmax_cross_entropy for class ids, mean_squared_error otherwise."""
     metrics: list[str] = []
-    seed: int = _default(Trainer, "seed")
+    seed: Seed = _default(Trainer, "seed")
     """Initialises the parameters, draws dropout masks and orders each epoch."""
     checkpoint: CheckpointOptions = CheckpointOptions()
     early_stopping: EarlyStoppingOptions | None = None
     reduce_lr_on_plateau: ReduceLROnPlateauOptions | None = None
 
 
+def _run_name(name: str) -> str:
+    """Refuse a spec name that is not one path component: it names the run directory, `runs/<name>`.
+
+    `..` made a run write into (and `--overwrite` delete) the current directory.
+    """
+    if name in (".", ".."):
+        raise located(
+            f"the name {name!r} is no directory of its own; the run directory is runs/<name>",
+            hint="give the spec a name made of letters, digits, '_', '-' and '.', e.g. name: digits-cnn",
+        )
+    if len(name.encode()) > COMPONENT_LIMIT:
+        raise located(
+            f"a name has at most {COMPONENT_LIMIT} bytes (UTF-8), the longest a folder's name may be,"
+            f" but {excerpt(name)} has {len(name.encode()):,}",
+            hint="the name becomes the run directory, runs/<name>; give a shorter one",
+        )
+    return name
+
+
 class SpecFile(pydantic.BaseModel):
     """A whole spec file."""
 
     model_config = _STRICT
-    name: Annotated[str, pydantic.Field(pattern=r"^[\w.-]+$")] | None = None
+    # The pattern keeps a name to one path component (no '/', '\\' or NUL); `_run_name` does the rest.
+    name: Annotated[str, pydantic.Field(pattern=r"^[\w.-]+$"), pydantic.AfterValidator(_run_name)] | None = None
     model: ModelSection
     data: DataSection | None = None
     train: TrainSection = TrainSection()

@@ -8,13 +8,14 @@ function's signature), which gives both the validation and the JSON schema.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Union
 
 import pydantic
 
 from .._entries import expand
+from .._errors import TypednnError
 from ._errors import raise_validation
 from ._text import Document, Path
 
@@ -29,11 +30,14 @@ class Kinds:
         what: What the value is, for messages ("optimizer", "data source").
         options: Each kind's options model.
         main: Each kind's main option (set by `{kind: value}`), where it has one.
+        check: What the options model cannot say (a path no file system takes): the
+            option at fault, the problem and a hint; or None.
     """
 
     what: str
     options: Mapping[str, type[pydantic.BaseModel]]
     main: Mapping[str, str]
+    check: Callable[[str, pydantic.BaseModel], tuple[str, str, str] | None] | None = None
 
     def parse(self, value: object, document: Document, path: Path) -> tuple[str, pydantic.BaseModel]:
         """The kind and validated options of a value.
@@ -56,9 +60,16 @@ class Kinds:
             value, what=self.what, kinds=self.options, main=self.main.get, at=lambda part: locations[part]
         )
         try:
-            return kind, self.options[kind].model_validate(given)
+            options = self.options[kind].model_validate(given)
         except pydantic.ValidationError as error:
             raise_validation(error, document, inner, self.options[kind])
+        found = None if self.check is None else self.check(kind, options)
+        if found is not None:
+            option, problem, hint = found
+            # A bare value (`{csv: data.csv}`) is the main option: `where` falls back to it.
+            dotted = ".".join(str(part) for part in (*path, kind, option) if isinstance(part, str))
+            raise TypednnError(f"{document.where((*inner, option))}: {dotted}: {problem}", hint=hint)
+        return kind, options
 
     def json_type(self) -> Any:
         """A type whose JSON schema describes every accepted form."""

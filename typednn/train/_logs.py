@@ -106,8 +106,16 @@ class CSVLogger(Callback):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._columns, rows = self._read() if run.initial_epoch > 0 and self.path.exists() else ([], [])
+        kept = {int(row[0]): row for row in rows if int(row[0]) < run.initial_epoch}
+        # A process killed between a checkpoint's commit and this epoch's row lost the
+        # row; the checkpoint recorded the epoch's logs (`run.history`), so it is rewritten.
+        first = run.initial_epoch - len(run.history)
+        for epoch, logs in enumerate(run.history, start=first):
+            if epoch not in kept:
+                self._columns = [*(self._columns or ["epoch"]), *(k for k in logs if k not in self._columns)]
+                kept[epoch] = self._row(epoch, logs)
         # Rewritten even when no row is dropped: that also removes a row cut short by a crash.
-        write_atomic(self.path, self._encode([row for row in rows if int(row[0]) < run.initial_epoch]))
+        write_atomic(self.path, self._encode([kept[epoch] for epoch in sorted(kept)]))
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
         if not run.is_chief:
@@ -185,14 +193,21 @@ class JSONLLogger(Callback):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = _complete_lines(self.path) if run.initial_epoch > 0 and self.path.exists() else []
-        kept = [line for number, line in enumerate(lines, start=1) if self._epoch(line, number) < run.initial_epoch]
-        write_atomic(self.path, "".join(kept).encode())
+        kept = {self._epoch(line, number): line for number, line in enumerate(lines, start=1)}
+        kept = {epoch: line for epoch, line in kept.items() if epoch < run.initial_epoch}
+        for epoch, logs in enumerate(run.history, start=run.initial_epoch - len(run.history)):
+            kept.setdefault(epoch, self._line(epoch, logs))  # lost to a kill after its checkpoint
+        write_atomic(self.path, "".join(kept[epoch] for epoch in sorted(kept)).encode())
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
         if not run.is_chief:
             return
+        _append_durably(self.path, self._line(epoch, logs).encode())
+
+    @staticmethod
+    def _line(epoch: int, logs: Mapping[str, float]) -> str:
         record = {"epoch": epoch, **{key: _json_value(value) for key, value in logs.items() if key != "epoch"}}
-        _append_durably(self.path, (json.dumps(record, allow_nan=False) + "\n").encode())
+        return json.dumps(record, allow_nan=False) + "\n"
 
     def _epoch(self, line: str, number: int) -> int:
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -133,3 +134,81 @@ def get(name: str) -> Callable[[jax.Array, jax.Array], jax.Array]:
             f"unknown loss {name!r}{did_you_mean(name, BY_NAME)}", hint=f"the losses are {', '.join(BY_NAME)}"
         )
     return BY_NAME[name]
+
+
+_SAME_SHAPE = "targets of the model's output shape"
+TAKES: Mapping[Callable[..., Any], str] = MappingProxyType(
+    {
+        softmax_cross_entropy: "class ids, or class probabilities of the model's output shape",
+        binary_cross_entropy: f"{_SAME_SHAPE}, each 0 or 1 (one logit per label)",
+        mean_squared_error: f"{_SAME_SHAPE} (values to regress)",
+        mean_absolute_error: f"{_SAME_SHAPE} (values to regress)",
+        huber: f"{_SAME_SHAPE} (values to regress)",
+    }
+)
+"""What each loss takes as targets, for messages."""
+
+
+def check_applies(
+    loss: Callable[[jax.Array, jax.Array], jax.Array],
+    *,
+    classes: int | None,
+    target_shape: tuple[int, ...] | None,
+) -> None:
+    """Refuse a loss that cannot take the data's targets, before anything compiles.
+
+    The model's output fits the data already (`check_targets`): `(classes,)` scores for
+    class ids, else the targets' shape. The loss is traced on abstract arrays of those
+    shapes (`jax.eval_shape`, nothing is computed), so a custom loss is checked too.
+    The batch size traced differs from every axis, so that no axis broadcasts
+    against the batch by chance (`mean_squared_error` of `(batch, 3)` scores and
+    `(batch,)` class ids would, at a batch of 3).
+
+    Args:
+        loss: The loss.
+        classes: The number of classes when the targets are class ids, else None.
+        target_shape: One target's shape when the targets are values.
+
+    Raises:
+        TypednnError: saying what the loss takes and what the data holds.
+
+    Example:
+        >>> check_applies(softmax_cross_entropy, classes=3, target_shape=None)
+        >>> check_applies(binary_cross_entropy, classes=3, target_shape=None)
+        Traceback (most recent call last):
+        ...
+        typednn._errors.TypednnError: binary_cross_entropy takes targets of the model's output shape, each 0 or 1 \
+(one logit per label), but the data's targets are class ids (3 classes), for outputs of shape (3,)
+          hint: class ids take softmax_cross_entropy (the default for them); or give the targets as one-hot vectors
+    """
+    if classes is not None:
+        dims: tuple[int, ...] = (classes,)
+        holds = f"class ids ({classes} classes), for outputs of shape ({classes},)"
+        hint = "class ids take softmax_cross_entropy (the default for them); or give the targets as one-hot vectors"
+    elif target_shape is not None:
+        dims = target_shape
+        holds = f"values of shape {target_shape}, the model's output shape"
+        hint = "values take mean_squared_error (the default for them), mean_absolute_error or huber"
+    else:
+        return
+    batch = max((*dims, 1)) + 1
+    name = getattr(loss, "__name__", None) or repr(loss)
+    takes = TAKES.get(loss)
+    if classes is not None and takes is not None and loss is not softmax_cross_entropy:
+        # Traced, a single class would pass: (batch, 1) scores broadcast against (batch,) ids.
+        raise TypednnError(f"{name} takes {takes}, but the data's targets are {holds}", hint=hint)
+    outputs = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)  # type: ignore[no-untyped-call]
+    if classes is not None:
+        targets = jax.ShapeDtypeStruct((batch,), jnp.int32)  # type: ignore[no-untyped-call]
+    else:
+        targets = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)  # type: ignore[no-untyped-call]
+    try:
+        jax.eval_shape(loss, outputs, targets)  # a loss of the wrong shape is the trainer's to name
+    except (TypeError, ValueError, IndexError) as error:
+        found = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise TypednnError(
+            f"{name} cannot take the data's targets, {holds}: {found}"
+            if takes is None
+            else f"{name} takes {takes}, but the data's targets are {holds}",
+            hint=hint,
+        ) from None

@@ -14,6 +14,7 @@ import numpy as np
 import optax
 
 from .._errors import TypednnError
+from .._memory import require as require_memory
 from .._model import In, Model, Out
 from .._shapes import Shape, ShapeError, check_fit
 from .._shapes._data import Bindings, check_features
@@ -25,6 +26,7 @@ from ._callback import Callback, Run, Steps
 from ._checkpointing import Checkpoint
 from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
 from ._history import History
+from ._losses import check_applies
 from ._metrics import Metric, get
 from ._nan import TerminateOnNaN
 from ._progress import ProgressBar, Verbose
@@ -105,6 +107,7 @@ class Trainer(Generic[In, Out]):
         self.steps_per_dispatch = steps_per_dispatch
         self.device_data_limit = device_data_limit
         self.shard_params = shard_params
+        require_memory(model, optimizer)  # before `init` makes the arrays
         self.params: Params = model.init(jax.random.key(seed))
         # Non-trainable state (BatchNorm's running statistics) is not the optimizer's.
         self.opt_state: Any = optimizer.init(model.lowered.split(self.params)[0])
@@ -239,6 +242,12 @@ class Trainer(Generic[In, Out]):
         self._check(data, "Trainer.fit")
         if validation is not None:
             self._check(validation, "Trainer.fit", argument="validation")
+        # Before compiling: a loss that cannot take the targets, a batch that cannot fit the device.
+        target = None if data.target_shape is None else tuple(d for d in data.target_shape.dims if isinstance(d, int))
+        check_applies(self.loss, classes=data.classes, target_shape=target)
+        placement = self._placement
+        devices, sharded = (1, False) if placement is None else (placement.devices, placement.shard_params)
+        require_memory(self.model, self.optimizer, batch_size=batch_size, devices=devices, sharded=sharded)
         callbacks = list(callbacks)
         if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
             callbacks.insert(0, TerminateOnNaN())
