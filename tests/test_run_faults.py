@@ -126,6 +126,11 @@ def test_a_run_killed_before_its_first_checkpoint_resumes_as_a_fresh_start(proje
     assert epochs_logged(run) == [0, 1]
 
 
+def test_an_out_path_the_file_system_cannot_hold_is_refused(project: Path) -> None:
+    spec_file = spec(project)
+    refused(typednn("train", spec_file.name, "--out", "x" * 300, cwd=project), "at most 255 bytes each")
+
+
 # --- two runs at once -----------------------------------------------------------------
 
 

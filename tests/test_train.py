@@ -304,3 +304,10 @@ def test_evaluate_names_itself_when_the_data_does_not_fit() -> None:
         trainer().evaluate(toy(inputs=5))
     with pytest.raises(tn.ShapeError, match=r"^validation data: Trainer\.fit expects features of shape \(4,\)"):
         trainer().fit(toy(), epochs=1, validation=toy(inputs=5), verbose=0)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**63, 10**30])
+def test_a_seed_outside_64_bits_is_refused(seed: int) -> None:
+    x = tn.Input(4)
+    with pytest.raises(tn.TypednnError, match="seed must be an int from 0 to 2\\*\\*63 - 1"):
+        tn.Trainer(tn.Model(x, x >> nn.Dense(2)), loss=tn.losses.mean_squared_error, optimizer=optax.sgd(0.1), seed=seed)

@@ -113,8 +113,16 @@ def excerpt(value: object, *, length: int = 24) -> str:
         "'abc'"
         >>> excerpt("x" * 40 + "\n")
         "'xxxxxxxxxxxxxxxxxxxxxxxx…' (41 characters)"
+        >>> excerpt(-2), excerpt(10**30), excerpt(2.5)
+        ('-2', 'a number of about 30 digits', '2.5')
     """
-    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        # str() of an int of more than 4,300 digits raises; the size is what matters.
+        return f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+    if not isinstance(value, str):
+        value = repr(value)
+        return value if len(value) <= length else f"{value[:length]}… ({len(value):,} characters)"
+    text = value
     if len(text) <= length:
         return ascii(text) if not text.isprintable() else repr(text)
     shown = text[:length]

@@ -24,6 +24,7 @@ from typing import IO
 
 from .._errors import TypednnError
 from .._files import write_atomic
+from ._schema import path_problem
 
 MARKER = ".typednn-run"
 LOCK = ".typednn-run.lock"
@@ -61,6 +62,8 @@ def examine(directory: Path, *, resume: bool, overwrite: bool) -> State:
             (whatever the options), an earlier run without --resume or --overwrite,
             or --overwrite through a symbolic link.
     """
+    if (problem := path_problem(str(directory), what="the run directory")) is not None:
+        raise TypednnError(problem, hint="pass a shorter --out")
     if os.path.lexists(directory) and not directory.is_dir():
         raise TypednnError(f"{directory}: a file, not a run directory", hint="pass another --out")
     if overwrite and directory.is_symlink():

@@ -41,6 +41,7 @@ from ..layers import Input
 from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS, Kind
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
+from ..train._trainer import SEED_LIMIT
 from ..train._checkpointing import Checkpoint
 from ._errors import located
 from ._tagged import Kinds
@@ -220,8 +221,6 @@ def _layer_entry(entry: Any) -> Any:
     return entry
 
 
-SEED_LIMIT: Final = 2**63 - 1
-"""The largest seed: `jax.random.key` takes a 64-bit int (numpy any int >= 0); 10**30 overflowed in it."""
 Seed = Annotated[int, pydantic.Field(ge=0, le=SEED_LIMIT)]
 """A seed as a spec states it: an int from 0 to 2**63 - 1."""
 

@@ -22,6 +22,8 @@ import jax
 import jax.numpy as jnp
 
 from .._errors import TypednnError
+from .._reading import excerpt
+from .._shapes._dims import MAX_SIZE
 
 State = dict[str, jax.Array]
 
@@ -126,9 +128,9 @@ class TopKAccuracy(MeanMetric):
         return f"top_{self.k}_accuracy"
 
     def __post_init__(self) -> None:
-        if not isinstance(self.k, int) or self.k < 1:
+        if not isinstance(self.k, int) or not 1 <= self.k <= MAX_SIZE:
             raise TypednnError(
-                f"TopKAccuracy needs an integer k >= 1, not {self.k!r}",
+                f"TopKAccuracy needs an integer k from 1 to {MAX_SIZE:,}, not {excerpt(self.k)}",
                 hint="k is how many of the highest scores count as a hit",
             )
 
@@ -293,7 +295,13 @@ def get(metric: str | Metric) -> Metric:
     if metric in _BY_NAME:
         return _BY_NAME[metric]()
     if top_k := _TOP_K.fullmatch(metric):
-        return TopKAccuracy(k=int(top_k.group(1)))
+        digits = top_k.group(1)
+        if len(digits) > len(str(MAX_SIZE)):  # int() would refuse more than 4,300 digits
+            raise TypednnError(
+                f"metric {excerpt(metric)}: k has {len(digits):,} digits, more than any number of classes",
+                hint="k is how many of the highest scores count as a hit, at most the number of classes",
+            )
+        return TopKAccuracy(k=int(digits))
     close = difflib.get_close_matches(metric, _BY_NAME, n=1)
     hint = f"did you mean {close[0]!r}?" if close else f"known metrics: {', '.join(sorted(_BY_NAME))}"
     raise TypednnError(f"unknown metric {metric!r}", hint=hint)

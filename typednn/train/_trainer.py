@@ -6,7 +6,7 @@ import math
 import os
 import time
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Final, Generic
 
 import jax
 import jax.numpy as jnp
@@ -14,6 +14,7 @@ import numpy as np
 import optax
 
 from .._errors import TypednnError
+from .._reading import excerpt
 from .._memory import require as require_memory
 from .._model import In, Model, Out
 from .._shapes import Shape, ShapeError, check_fit
@@ -37,6 +38,9 @@ from ._tokens import check_token_ids
 if TYPE_CHECKING:
     from jax.sharding import Mesh
 
+
+SEED_LIMIT: Final = 2**63 - 1
+"""The largest seed: `jax.random.key` takes a 64-bit int (numpy any int >= 0); 10**30 overflowed in it."""
 
 class Trainer(Generic[In, Out]):
     """Trains a model; its type carries the model's, so mismatched data is a mypy error.
@@ -103,6 +107,11 @@ class Trainer(Generic[In, Out]):
         names = [m.name for m in self.metrics]
         if len(set(names)) != len(names) or "loss" in names:
             raise TypednnError(f"metric names must be distinct and not 'loss': {names}")
+        if type(seed) is not int or not 0 <= seed <= SEED_LIMIT:
+            raise TypednnError(
+                f"Trainer: seed must be an int from 0 to 2**63 - 1, not {excerpt(seed)}",
+                hint="jax.random.key takes a 64-bit seed",
+            )
         self.seed = seed
         self.steps_per_dispatch = steps_per_dispatch
         self.device_data_limit = device_data_limit
