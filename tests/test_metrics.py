@@ -411,7 +411,8 @@ def test_top_k_accuracy_is_named_after_k() -> None:
 
 @pytest.mark.parametrize("k", [0, -2, 2.5])
 def test_top_k_accuracy_needs_a_positive_integer_k(k: Any) -> None:
-    with pytest.raises(TypednnError, match=rf"TopKAccuracy needs an integer k from 1 to 2,147,483,647, not {k}") as error:
+    expected = rf"TopKAccuracy needs an integer k from 1 to 2,147,483,647, not {k}"
+    with pytest.raises(TypednnError, match=expected) as error:
         TopKAccuracy(k=k)
     assert error.value.hint == "k is how many of the highest scores count as a hit"
 
@@ -448,5 +449,5 @@ def test_get_asks_to_call_a_metric_class_passed_uncalled() -> None:
 
 @pytest.mark.parametrize("name", ["top_3000000000_accuracy", "top_" + "9" * 5000 + "_accuracy"])
 def test_top_k_names_with_a_huge_k_are_refused(name: str) -> None:
-    with pytest.raises(TypednnError, match="k (from 1 to 2,147,483,647|has 5,000 digits)"):
+    with pytest.raises(TypednnError, match=r"k (from 1 to 2,147,483,647|has 5,000 digits)"):
         get(name)

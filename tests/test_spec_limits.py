@@ -205,7 +205,10 @@ def test_an_axis_a_rule_makes_past_the_bound_is_refused() -> None:
 def test_a_huge_top_k_is_refused_at_its_metric(tmp_path: Path) -> None:
     message = refused(tmp_path, BASE.replace("epochs: 1", "epochs: 1\n  metrics: [accuracy, top_3000000000_accuracy]"))
     assert message.startswith("spec.yaml:11:23: "), message
-    assert "3000000000 highest scores, but the data has 10 classes" in message
+    assert "needs an integer k from 1 to 2,147,483,647, not 3000000000" in message
+    message = refused(tmp_path, BASE.replace("epochs: 1", "epochs: 1\n  metrics: [accuracy, top_30_accuracy]"))
+    assert message.startswith("spec.yaml:11:23: "), message
+    assert "30 highest scores, but the data has 10 classes" in message
 
 
 def test_a_top_k_within_the_classes_is_accepted(tmp_path: Path) -> None:

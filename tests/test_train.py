@@ -310,4 +310,6 @@ def test_evaluate_names_itself_when_the_data_does_not_fit() -> None:
 def test_a_seed_outside_64_bits_is_refused(seed: int) -> None:
     x = tn.Input(4)
     with pytest.raises(tn.TypednnError, match="seed must be an int from 0 to 2\\*\\*63 - 1"):
-        tn.Trainer(tn.Model(x, x >> nn.Dense(2)), loss=tn.losses.mean_squared_error, optimizer=optax.sgd(0.1), seed=seed)
+        tn.Trainer(
+            tn.Model(x, x >> nn.Dense(2)), loss=tn.losses.mean_squared_error, optimizer=optax.sgd(0.1), seed=seed
+        )

@@ -41,8 +41,8 @@ from ..layers import Input
 from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS, Kind
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
-from ..train._trainer import SEED_LIMIT
 from ..train._checkpointing import Checkpoint
+from ..train._trainer import SEED_LIMIT
 from ._errors import located
 from ._tagged import Kinds
 

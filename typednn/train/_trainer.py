@@ -14,9 +14,9 @@ import numpy as np
 import optax
 
 from .._errors import TypednnError
-from .._reading import excerpt
 from .._memory import require as require_memory
 from .._model import In, Model, Out
+from .._reading import excerpt
 from .._shapes import Shape, ShapeError, check_fit
 from .._shapes._data import Bindings, check_features
 from .._words import given
