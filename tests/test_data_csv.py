@@ -235,7 +235,7 @@ def test_the_cache_is_reused_and_replaced_when_the_file_changes(
     path, folder = tmp_path / "data.csv", tmp_path / "cache"
     random_csv(path, 50)
     first = tn.data.csv(path, cache=folder)
-    entries = [p.name for p in folder.iterdir()]
+    entries = [p.name for p in folder.iterdir() if p.name != ".typednn-cache"]  # the folder's marker
     assert len(entries) == 1 and entries[0].startswith("csv-")
     monkeypatch.setattr(_cache, "_convert", lambda *args: pytest.fail("converted again"))
     again = tn.data.csv(path, cache=folder)
@@ -245,7 +245,8 @@ def test_the_cache_is_reused_and_replaced_when_the_file_changes(
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
     changed = tn.data.csv(path, cache=folder)
     assert len(changed) == 60
-    assert [p.name for p in folder.iterdir()] != entries and len(list(folder.iterdir())) == 1
+    assert [p.name for p in folder.iterdir() if p.name != ".typednn-cache"] != entries
+    assert len(list(folder.iterdir())) == 2
 
 
 def test_a_crash_while_converting_leaves_no_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -265,17 +266,19 @@ def test_a_crash_while_converting_leaves_no_entry(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(_cache.NpyWriter, "write", write_then_crash)
     with pytest.raises(KeyboardInterrupt):
         tn.data.csv(path, cache=folder)
-    assert list(folder.iterdir()) == []
+    assert [p.name for p in folder.iterdir()] == [".typednn-cache"]
     monkeypatch.undo()
-    # A folder left by a process that died (SIGKILL: no clean-up) is swept once stale.
-    stale = folder / ".csv-0123.tmp"
+    # A folder left by a process that died (SIGKILL: no clean-up) is swept once stale:
+    # one named and marked as typednn names and marks its temporary folders.
+    stale = folder / f".csv-{'0' * 32}.k1l2m3n4.tmp"
     stale.mkdir()
+    (stale / ".typednn-entry").write_bytes(b"")
     (stale / "features.npy").write_bytes(b"partial")
     old = 1_000_000_000
-    os.utime(stale / "features.npy", (old, old))
-    os.utime(stale, (old, old))
+    for item in (stale / ".typednn-entry", stale / "features.npy", stale):
+        os.utime(item, (old, old))
     assert len(tn.data.csv(path, cache=folder)) == 3000
-    assert [p.name.startswith("csv-") for p in folder.iterdir()] == [True]
+    assert sorted(p.name.startswith("csv-") for p in folder.iterdir()) == [False, True]
 
 
 def test_the_default_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -290,7 +293,7 @@ def test_the_default_cache_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     random_csv(path, 10)
     monkeypatch.setenv("TYPEDNN_CACHE", str(tmp_path / "env"))
     assert tn.data.csv(path, cache=True).file_backed
-    assert len(list((tmp_path / "env").iterdir())) == 1
+    assert len(list((tmp_path / "env").iterdir())) == 2  # the entry and the folder's marker
 
 
 def test_read_inputs_reads_feature_columns_and_npy(tmp_path: Path) -> None:

@@ -6,6 +6,10 @@ plan) and this format's version, so a changed file or option gives a new entry. 
 entry is built in a temporary folder beside it, every file flushed to disk, and only
 then renamed into place: a crash leaves a temporary folder (swept later), never a
 half-written entry. A bad row stops the conversion with the row's error, leaving nothing.
+
+The folder is claimed and swept as `_cache_folder` says: only what typednn marked as its
+own is ever deleted. An entry that cannot be read back (a `meta.json` of another form,
+arrays that are not `.npy` or disagree with it) is stale: it is rebuilt, with a note.
 """
 
 from __future__ import annotations
@@ -14,31 +18,36 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import struct
-import tempfile
-import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 import pyarrow.csv as pcsv
 from numpy.typing import DTypeLike
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._errors import TypednnError
 from .._files import fsync_dir, write_synced
+from .._reading import DOCUMENT_LIMIT, open_regular, read_regular
 from .._shapes import Shape
+from . import _cache_folder as folders
 from ._csv_plan import Plan
 from ._csv_read import LABEL_DTYPES, Labels, arrow_options, features_of, reading
+from ._csv_text import WHAT
 from ._dataset import Dataset
+from ._npy import Header, load_npy, read_header
 from ._schema import Schema
 
 FORMAT = 1
 BLOCK_SIZE = 4 << 20
 """Bytes of CSV per block: memory use while converting is a few times this."""
-STALE_SECONDS = 24 * 3600
-"""A temporary folder untouched this long was left by a crash."""
 
 Array = np.ndarray[Any, Any]
+_META = "cache entry's meta.json"
 
 
 class NpyWriter:
@@ -78,42 +87,16 @@ class NpyWriter:
 
 def cache_key(plan: Plan) -> str:
     """The entry's name: what the data is (the file's identity) and how it is read."""
-    stat = plan.path.stat()
+    status = plan.path.stat()
     identity = {
         "format": FORMAT,
         "path": str(plan.path.resolve()),
-        "size": stat.st_size,
-        "mtime_ns": stat.st_mtime_ns,
-        "plan": {key: value for key, value in vars(plan).items() if key != "path"},
+        "size": status.st_size,
+        "mtime_ns": status.st_mtime_ns,
+        # `widest` only sizes pyarrow's blocks: it changes nothing that is read.
+        "plan": {key: value for key, value in vars(plan).items() if key not in ("path", "widest")},
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
-def _remove(folder: Path) -> None:
-    """Remove an entry so that no reader sees it half-deleted: rename it away first."""
-    doomed = folder.with_name(f".{folder.name}.{os.getpid()}.removed.tmp")
-    try:
-        folder.rename(doomed)
-    except OSError:
-        return  # someone else removed or replaced it
-    shutil.rmtree(doomed, ignore_errors=True)
-
-
-def _sweep(cache: Path, source: str, keep: str) -> None:
-    """Remove crash leftovers, and older entries of the same file (it changed since)."""
-    now = time.time()
-    for item in cache.iterdir():
-        if item.name.startswith(".") and item.name.endswith(".tmp"):
-            newest = max((p.stat().st_mtime for p in item.rglob("*")), default=item.stat().st_mtime)
-            if now - newest > STALE_SECONDS:
-                shutil.rmtree(item, ignore_errors=True)
-        elif item.name.startswith("csv-") and item.name != keep:
-            try:
-                meta = json.loads((item / "meta.json").read_text())
-            except (OSError, ValueError):
-                continue
-            if meta.get("source") == source:
-                _remove(item)
 
 
 def _convert(plan: Plan, folder: Path, block_size: int) -> dict[str, Any]:
@@ -123,7 +106,11 @@ def _convert(plan: Plan, folder: Path, block_size: int) -> dict[str, Any]:
     features = NpyWriter(folder / "features.npy", np.float32, plan.shape)
     targets = NpyWriter(folder / "targets.npy", LABEL_DTYPES[plan.kind], target_row)
     try:
-        with reading(plan), pcsv.open_csv(plan.path, **arrow_options(plan, block_size=block_size)) as reader:
+        with (
+            reading(plan),
+            open_regular(plan.path, what=WHAT) as file,
+            pcsv.open_csv(file, **arrow_options(plan, block_size=block_size)) as reader,
+        ):
             for batch in reader:
                 features.write(features_of(batch, plan))
                 targets.write(labels.block(batch.column(len(plan.features))))
@@ -148,11 +135,25 @@ def _convert(plan: Plan, folder: Path, block_size: int) -> dict[str, Any]:
     }
 
 
+def _same_source(source: str) -> Callable[[Path], bool]:
+    def replaced(entry: Path) -> bool:
+        try:
+            meta = Meta.model_validate_json(read_regular(entry / "meta.json", what=_META, limit=DOCUMENT_LIMIT))
+        except (TypednnError, ValidationError):
+            return False  # unreadable: left alone here, rebuilt when its own file is read
+        return meta.source == source
+
+    return replaced
+
+
 def _build(plan: Plan, entry: Path, block_size: int) -> None:
     cache = entry.parent
-    cache.mkdir(parents=True, exist_ok=True)
-    _sweep(cache, str(plan.path.resolve()), entry.name)
-    temporary = Path(tempfile.mkdtemp(dir=cache, prefix=f".{entry.name}.", suffix=".tmp"))
+    folders.claim(cache)
+    try:
+        folders.sweep(cache, entry.name, _same_source(str(plan.path.resolve())))
+        temporary = folders.temporary(cache, entry.name)
+    except OSError as error:
+        raise TypednnError(f"{cache}: cannot write in the cache folder: {error.strerror}") from None
     try:
         meta = _convert(plan, temporary, block_size)
         write_synced(temporary / "meta.json", json.dumps(meta, indent=1).encode())
@@ -164,52 +165,176 @@ def _build(plan: Plan, entry: Path, block_size: int) -> None:
                 raise
             shutil.rmtree(temporary)  # another process built the same entry first
         fsync_dir(cache)
+    except OSError as error:
+        shutil.rmtree(temporary, ignore_errors=True)
+        # A full disk or a read-only folder: say which, rather than a traceback.
+        raise TypednnError(
+            f"{error.filename or cache}: cannot write the cache entry: {error.strerror}",
+            hint="free some space, or give another folder with cache=",
+        ) from None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
 
 
-def _meta(entry: Path) -> dict[str, Any] | None:
+class Meta(BaseModel):
+    """An entry's `meta.json`, as `_convert` writes it."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    format: int
+    source: str
+    examples: int
+    feature_shape: list[int]
+    target_shape: list[int] | None
+    classes: int | None
+    class_names: list[str] | None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A readable entry: its metadata, and its arrays' checked headers."""
+
+    meta: Meta
+    features: Header
+    targets: Header
+
+
+class DamagedEntryError(Exception):
+    """An entry that cannot be read back; the message says what is wrong."""
+
+
+def _array(entry: Path, name: str, dtype: DTypeLike, shape: tuple[int, ...]) -> Header:
     try:
-        meta: dict[str, Any] = json.loads((entry / "meta.json").read_text())
+        with open_regular(entry / name, what="cache file") as file:
+            header = read_header(file, name, os.fstat(file.fileno()).st_size)
+    except TypednnError as error:
+        raise DamagedEntryError(error.message) from None
+    if header.dtype != np.dtype(dtype) or header.shape != shape or header.fortran:
+        raise DamagedEntryError(f"{name} holds {header.dtype} {header.shape}, not {np.dtype(dtype)} {shape}")
+    return header
+
+
+def _read_entry(entry: Path, plan: Plan) -> Entry:
+    """The entry, checked against the plan that names it.
+
+    Raises:
+        DamagedEntryError: for anything that is not as `_build` writes it.
+    """
+    try:
+        text = read_regular(entry / "meta.json", what=_META, limit=DOCUMENT_LIMIT)
+        meta = Meta.model_validate_json(text)
+    except TypednnError as error:
+        raise DamagedEntryError(error.message) from None
+    except ValidationError as error:
+        raise DamagedEntryError(f"meta.json is not as typednn writes it ({error.error_count()} problems)") from None
+    values = plan.kind == "values"
+    expected = {
+        "format": FORMAT,
+        "feature_shape": list(plan.shape),
+        "target_shape": [1] if values else None,
+    }
+    wrong = [key for key, value in expected.items() if getattr(meta, key) != value]
+    if meta.examples < 0 or (meta.classes is None) != values or (meta.classes is not None and meta.classes < 1):
+        wrong.append("examples or classes")
+    if meta.class_names is not None and len(meta.class_names) != meta.classes:
+        wrong.append("class_names")
+    if wrong:
+        raise DamagedEntryError(f"meta.json's {', '.join(wrong)} disagree with the file's plan")
+    target_row = (1,) if values else ()
+    return Entry(
+        meta,
+        _array(entry, "features.npy", np.float32, (meta.examples, *plan.shape)),
+        _array(entry, "targets.npy", LABEL_DTYPES[plan.kind], (meta.examples, *target_row)),
+    )
+
+
+def _lookup(plan: Plan, cache: Path, *, then: str) -> tuple[Path, Entry | None]:
+    """The entry's folder, and the entry if it is there and readable (else a note says why).
+
+    Raises:
+        TypednnError: for a cache folder typednn does not own, or an entry that is a link.
+    """
+    entry = cache / f"csv-{cache_key(plan)}"
+    if not folders.check_owned(cache):
+        return entry, None
+    try:
+        mode = os.lstat(entry).st_mode
     except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as error:
-        raise TypednnError(f"{entry}: damaged cache entry ({error})", hint="delete the folder; it is rebuilt") from None
-    return meta
+        return entry, None
+    if not stat.S_ISDIR(mode) or not folders.ours(entry):
+        raise TypednnError(
+            f"{entry}: typednn did not build this cache entry (it is a link, a file, or lacks typednn's marker)",
+            hint="delete it; typednn then converts the file again",
+        )
+    try:
+        return entry, _read_entry(entry, plan)
+    except DamagedEntryError as damage:
+        folders.note(f"{entry}: damaged cache entry ({damage}); {then}")
+        return entry, None
 
 
 def cached_schema(plan: Plan, cache: Path) -> Schema | None:
     """The schema an existing entry records, or None when the file is not converted yet."""
-    meta = _meta(cache / f"csv-{cache_key(plan)}")
-    if meta is None:
+    _, found = _lookup(plan, cache, then="it is rebuilt when the data is loaded")
+    if found is None:
         return None
-    target = meta["target_shape"]
-    names = meta["class_names"]
+    meta = found.meta
     return Schema(
         str(plan.path),
-        Shape(tuple(meta["feature_shape"])),
-        meta["classes"],
-        None if target is None else Shape(tuple(target)),
-        meta["examples"],
-        None if names is None else tuple(names),
+        Shape(tuple(meta.feature_shape)),
+        meta.classes,
+        None if meta.target_shape is None else Shape(tuple(meta.target_shape)),
+        meta.examples,
+        None if meta.class_names is None else tuple(meta.class_names),
     )
+
+
+def _arrays(entry: Path, found: Entry) -> tuple[Array, Array]:
+    """The entry's arrays, memory-mapped, with every class id checked to be in range.
+
+    Raises:
+        DamagedEntryError: for arrays that changed since their headers were read, or ids out of range.
+    """
+    try:
+        features = load_npy(entry / "features.npy", what="cache file")
+        targets = load_npy(entry / "targets.npy", what="cache file")
+    except TypednnError as error:
+        raise DamagedEntryError(error.message) from None
+    if features.shape != found.features.shape or targets.shape != found.targets.shape:
+        raise DamagedEntryError("its arrays changed while they were read")
+    classes = found.meta.classes
+    if classes is not None:
+        # In chunks: the file may be larger than memory. Ids out of range would index
+        # past the model's scores.
+        for start in range(0, len(targets), 1 << 22):
+            chunk = targets[start : start + (1 << 22)]
+            if len(chunk) and (int(chunk.min()) < 0 or int(chunk.max()) >= classes):
+                raise DamagedEntryError(f"targets.npy holds class ids outside 0..{classes - 1}")
+    return features, targets
 
 
 def cached(plan: Plan, cache: Path, *, block_size: int | None = None) -> Dataset[Any, Any]:
     """The file's examples memory-mapped from its cache entry, converting it first if needed.
 
+    A damaged entry is rebuilt (a note on stderr says so).
+
     Raises:
-        TypednnError: naming the first bad row (nothing is cached then), or a damaged entry.
+        TypednnError: naming the first bad row (nothing is cached then), a cache folder
+            typednn does not own, or an entry it cannot write.
     """
-    entry = cache / f"csv-{cache_key(plan)}"
-    meta = _meta(entry)
-    if meta is None:
-        _build(plan, entry, block_size or BLOCK_SIZE)
-        meta = _meta(entry)
-        assert meta is not None
-    features = np.load(entry / "features.npy", mmap_mode="r", allow_pickle=False)
-    targets = np.load(entry / "targets.npy", mmap_mode="r", allow_pickle=False)
-    if features.shape != (meta["examples"], *meta["feature_shape"]) or len(targets) != meta["examples"]:
-        raise TypednnError(f"{entry}: damaged cache entry (its arrays disagree with meta.json)", hint="delete it")
-    return Dataset(features, targets, classes=meta["classes"], class_names=meta["class_names"])
+    entry, found = _lookup(plan, cache, then="rebuilding it")
+    if found is not None:
+        try:
+            features, targets = _arrays(entry, found)
+            return Dataset(features, targets, classes=found.meta.classes, class_names=found.meta.class_names)
+        except DamagedEntryError as damage:
+            folders.note(f"{entry}: damaged cache entry ({damage}); rebuilding it")
+    folders.remove(entry)  # a damaged entry, if any: only ever one of typednn's
+    _build(plan, entry, block_size or BLOCK_SIZE)
+    try:
+        found = _read_entry(entry, plan)
+        features, targets = _arrays(entry, found)
+    except DamagedEntryError as damage:
+        raise TypednnError(f"{entry}: the cache entry just built cannot be read back ({damage})") from None
+    return Dataset(features, targets, classes=found.meta.classes, class_names=found.meta.class_names)

@@ -32,14 +32,16 @@ def csv(
     r"""A dataset from a CSV file: one example per row.
 
     pyarrow parses the file on every core; typednn types and checks it. Feature cells
-    must be finite numbers and no cell may be empty. How the label is read:
+    must be finite numbers and no cell may be empty. A file has at most 1,000,000
+    columns, and lines of at most 64 Mi characters. How the label is read:
 
     - `classes=[names]`: class names, each mapped to its position in the list;
     - `task="regress"`: numeric targets, float32 of shape `(1,)`;
-    - otherwise, as the first 1000 rows show: whole numbers are class ids (`0 <= id <
-      classes`; `classes` defaults to the largest id + 1), text is class names (sorted,
-      they become ids 0, 1, ...; `Dataset.class_names` keeps them), and other numbers
-      are targets (`task="classify"` refuses them instead).
+    - otherwise, as the first 1000 rows show (fewer, in a file of over 1000 columns):
+      whole numbers are class ids (`0 <= id < classes`; `classes` defaults to the
+      largest id + 1), text is class names (sorted, they become ids 0, 1, ...;
+      `Dataset.class_names` keeps them), and other numbers are targets
+      (`task="classify"` refuses them instead).
 
     Args:
         path: The file.
@@ -56,6 +58,8 @@ def csv(
         cache: Convert the file, block by block, into memory-mapped `.npy` files kept in
             this folder (`True`: `$TYPEDNN_CACHE` or `~/.cache/typednn`), and read the
             examples from there: for files larger than memory, and for faster reloads.
+            The folder must be one typednn created, or empty: typednn marks it as its
+            own and deletes old entries there, so a folder of other files is refused.
 
     Returns:
         Features float32 `(examples, *shape)`; targets int32 class ids `(examples,)`,

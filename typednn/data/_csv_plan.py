@@ -5,24 +5,28 @@ columns, the feature shape and how the label is typed. The same module re-reads 
 when pyarrow refuses it (pyarrow's errors give no row numbers), to find the first bad
 row: `check_row` is the one statement of what a good row is, for the sample and the
 re-scan alike.
+
+The file may be anything a path names, so messages quote its header and cells only
+through `_show` (24 characters at most), and every step is linear in the columns.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
+import collections
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TextIO
+from typing import Literal
 
 import numpy as np
 
 from .._errors import TypednnError
-from .._words import did_you_mean, listed, shown
+from .._reading import check_regular
+from ._csv_text import WHAT, check_encoding, encoding_name, open_text, records, undecodable
+from ._show import names, quoted, suggest
 from ._targets import MAX_CLASSES, ClassesOption, class_count, names_option
 
 LabelKind = Literal["ids", "names", "values"]
@@ -30,6 +34,8 @@ LabelKind = Literal["ids", "names", "values"]
 Task = Literal["classify", "regress"]
 
 SAMPLE_ROWS = 1000
+SAMPLE_CELLS = 1_000_000
+"""The sample holds at most this many cells (at least one row): a wide file samples fewer rows."""
 # What pyarrow's float and int64 parsers accept (checked against pyarrow 26): surrounding
 # blanks, a sign, digits with an optional point and exponent, inf/infinity/nan.
 NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE)
@@ -64,6 +70,8 @@ class Plan:
         delimiter: The field separator.
         header_lines: The physical lines up to the end of the header (0 without one).
         encoding: The file's text encoding.
+        widest: The most characters of a record among the header and the sample (pyarrow's
+            blocks must hold whole rows).
     """
 
     path: Path
@@ -78,6 +86,7 @@ class Plan:
     delimiter: str
     header_lines: int
     encoding: str
+    widest: int = 0
 
     @property
     def feature_names(self) -> list[str]:
@@ -98,58 +107,17 @@ class Plan:
 
     def error(self, line: int, row: int, problem: Problem) -> TypednnError:
         column = self.columns[problem.column] if problem.column < len(self.columns) else None
-        where = f"row {row}" + ("" if column is None else f", column {column!r}")
+        where = f"row {row}" + ("" if column is None else f", column {quoted(column)}")
         return TypednnError(f"{self.at(line, problem.column)}: {where}: {problem.what}", hint=problem.hint)
-
-
-def encoding_name(encoding: str) -> str:
-    """An encoding as messages name it: `UTF-8`, `latin-1`."""
-    return "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
-
-
-def open_text(path: Path, encoding: str) -> TextIO:
-    """The file as text, bytes the encoding cannot decode becoming lone surrogates.
-
-    So `check_row` can name the cell that holds them, rather than failing mid-file.
-    """
-    codec = codecs.lookup(encoding).name
-    # utf-8-sig drops a byte-order mark, as pyarrow does.
-    return open(path, encoding="utf-8-sig" if codec == "utf-8" else encoding, errors="surrogateescape", newline="")
-
-
-def records(text: TextIO, path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank record with the line it starts on (pyarrow skips blank lines too)."""
-    reader = csv.reader(text, delimiter=delimiter, strict=False)
-    end = 0
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise TypednnError(f"{path}:{reader.line_num}: not readable as CSV: {error}") from None
-        line, end = end + 1, reader.line_num
-        if fields:
-            yield line, fields
-
-
-def undecodable(value: str) -> int | None:
-    """The first byte the encoding could not decode, or None."""
-    if value.isascii():
-        return None
-    for char in value:
-        if "\udc80" <= char <= "\udcff":
-            return ord(char) - 0xDC00
-    return None
 
 
 def _number_problem(value: str, role: str, hint: str) -> tuple[str, str] | None:
     """What is wrong with a cell that should hold a number (a feature or a target), and a hint."""
     if not NUMBER.fullmatch(value):
-        return f"expected a number{role}, found {shown(value)}", hint
+        return f"expected a number{role}, found {quoted(value)}", hint
     if not abs(float(value)) < FLOAT32_OVERFLOW:
         return (
-            f"expected a finite number{role}, found {shown(value)}",
+            f"expected a finite number{role}, found {quoted(value)}",
             "fill in missing values before training: NaN or infinity makes the loss NaN",
         )
     return None
@@ -196,15 +164,15 @@ def _label_problem(plan: Plan, label: int, value: str) -> Problem | None:
         if plan.class_names is not None and value not in plan.class_names:
             return Problem(
                 label,
-                f"{shown(value)} is not one of the classes{did_you_mean(value, plan.class_names)}",
-                f"classes= lists {listed(plan.class_names)}",
+                f"{quoted(value)} is not one of the classes{suggest(value, plan.class_names)}",
+                f"classes= lists {names(plan.class_names)}",
             )
         return None
     if not WHOLE.fullmatch(value):
         return Problem(
             label,
-            f"expected a whole-number class id, found {shown(value)}",
-            f"the label column {name!r} holds class ids, as its first rows are whole numbers;"
+            f"expected a whole-number class id, found {quoted(value)}",
+            f"the label column {quoted(name)} holds class ids, as its first rows are whole numbers;"
             " pass task='regress' for numeric targets, or classes=[...] for class names",
         )
     number = int(value)
@@ -236,30 +204,29 @@ def _kind(values: list[str], task: Task | None, classes: ClassesOption) -> Label
     return "names"
 
 
-def _column(names: tuple[str, ...], wanted: str | int, what: str, path: Path) -> int:
+def _column(positions: Mapping[str, int], columns: tuple[str, ...], wanted: str | int, what: str, path: Path) -> int:
     name = str(wanted)
-    if name not in names:
+    if name not in positions:
         raise TypednnError(
-            f"{path}:1: no column {name!r} for the {what}{did_you_mean(name, names)}",
-            hint=f"the columns are {listed(names)}",
+            f"{path}:1: no column {quoted(name)} for the {what}{suggest(name, columns)}",
+            hint=f"the columns are {names(columns)}",
         )
-    return names.index(name)
+    return positions[name]
 
 
 def _check_options(path: Path, delimiter: str, encoding: str, task: Task | None, classes: ClassesOption) -> None:
     if len(delimiter) != 1:
         raise TypednnError(f"delimiter={delimiter!r} is not one character", hint="e.g. delimiter=';'")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise TypednnError(f"encoding={encoding!r} is not a known text encoding", hint="e.g. 'utf-8'") from None
+    if not delimiter.isascii() or delimiter in "\r\n\x00":
+        # pyarrow's parser takes an ASCII delimiter, and neither a line break nor NUL.
+        raise TypednnError(f"delimiter={delimiter!r} cannot separate fields", hint="e.g. delimiter=';'")
+    check_encoding(encoding)
     if task not in (None, "classify", "regress"):
         raise TypednnError(f"task={task!r} is neither 'classify' nor 'regress'")
     if task == "regress" and classes is not None:
         raise TypednnError(f"task='regress' reads numeric targets, so classes={classes!r} has no use")
     names_option(classes, str(path))
-    if not path.is_file():
-        raise TypednnError(f"{path}: no such file", hint="check the path")
+    check_regular(path, what=WHAT)
 
 
 def _head(
@@ -272,45 +239,55 @@ def _head(
         if first is None:
             raise TypednnError(f"{path}: the file is empty", hint="a CSV file needs a header line and rows")
         sample = [] if header else [first]
-        sample.extend(itertools.islice(rows, SAMPLE_ROWS - len(sample)))
+        # Fewer rows of a wide file: a thousand rows of a million cells would not fit in memory.
+        rows_wanted = max(1, min(SAMPLE_ROWS, SAMPLE_CELLS // len(first[1])))
+        sample.extend(itertools.islice(rows, rows_wanted - len(sample)))
     if not header:
         return 0, tuple(str(i + 1) for i in range(len(first[1]))), sample
     columns = tuple(first[1])
+    seen: dict[str, int] = {}  # a dict, not columns.index: linear in the columns, not quadratic
     for index, name in enumerate(columns):
-        if undecodable(name) is not None:
+        byte = undecodable(name)
+        if byte is not None:
             raise TypednnError(
-                f"{path}:{first[0]}:{index + 1}: the header is not {encoding_name(encoding)} text",
+                f"{path}:{first[0]}:{index + 1}: the header is not {encoding_name(encoding)} text (byte 0x{byte:02x})",
                 hint="save the file as UTF-8, or pass its encoding, e.g. encoding='latin-1'",
             )
-        if columns.index(name) != index:
+        if name in seen:
             raise TypednnError(
-                f"{path}:{first[0]}:{index + 1}: column {name!r} appears twice"
-                f" (columns {columns.index(name) + 1} and {index + 1})",
+                f"{path}:{first[0]}:{index + 1}: column {quoted(name)} appears twice"
+                f" (columns {seen[name] + 1} and {index + 1})",
                 hint="give every column its own name",
             )
+        seen[name] = index
     # Blank lines before the header count as rows for pyarrow's skip_rows.
     return first[0], columns, sample
 
 
 def _choose(
-    path: Path, columns: tuple[str, ...], label: int | None, features: Sequence[str | int] | str | None
+    path: Path,
+    columns: tuple[str, ...],
+    positions: Mapping[str, int],
+    label: int | None,
+    features: Sequence[str | int] | str | None,
 ) -> list[int]:
     """The feature columns' indices: as listed, or every column but the label."""
     if features is None:
         chosen = [i for i in range(len(columns)) if i != label]
         if not chosen:
-            raise TypednnError(f"{path}: no feature columns besides the label {columns[-1]!r}")
+            raise TypednnError(f"{path}: no feature columns besides the label {quoted(columns[-1])}")
         return chosen
     wanted = [features] if isinstance(features, str) else list(features)
-    chosen = [_column(columns, name, "features", path) for name in wanted]
+    chosen = [_column(positions, columns, name, "features", path) for name in wanted]
     if label in chosen:
         raise TypednnError(
-            f"{path}: column {columns[label]!r} is both the label and a feature",
+            f"{path}: column {quoted(columns[label])} is both the label and a feature",
             hint="the label is the last column unless label= names another",
         )
-    twice = sorted({columns[i] for i in chosen if chosen.count(i) > 1})
+    counts = collections.Counter(chosen)
+    twice = sorted({columns[i] for i, count in counts.items() if count > 1})
     if twice:
-        raise TypednnError(f"{path}: features lists {listed(twice)} twice", hint="list each column once")
+        raise TypednnError(f"{path}: features lists {names(twice)} twice", hint="list each column once")
     if not chosen:
         raise TypednnError(f"{path}: no feature columns", hint="list at least one in features=[...]")
     return chosen
@@ -349,10 +326,11 @@ def plan(
     """
     _check_options(path, delimiter, encoding, task, classes)
     header_lines, columns, sample = _head(path, header=header, delimiter=delimiter, encoding=encoding)
+    positions = {name: index for index, name in enumerate(columns)}
     label_index = None
     if labelled:
-        label_index = len(columns) - 1 if label is None else _column(columns, label, "label", path)
-    chosen = _choose(path, columns, label_index, features)
+        label_index = len(columns) - 1 if label is None else _column(positions, columns, label, "label", path)
+    chosen = _choose(path, columns, positions, label_index, features)
     example = tuple(int(d) for d in shape) if shape is not None else (len(chosen),)
     if math.prod(example) != len(chosen) or any(d < 1 for d in example):
         raise TypednnError(
@@ -376,6 +354,7 @@ def plan(
         delimiter=delimiter,
         header_lines=header_lines,
         encoding=encoding,
+        widest=max(len(fields) + sum(map(len, fields)) for fields in (columns, *(row for _, row in sample))),
     )
     for row, (line, fields) in enumerate(sample, start=1):
         problem = check_row(result, fields)
@@ -401,6 +380,21 @@ def diagnose(plan: Plan, cause: str) -> TypednnError:
             if problem:
                 return plan.error(line, row, problem)
     return TypednnError(
-        f"{plan.path}: not readable as CSV: {cause}",
+        f"{plan.path}: not readable as CSV: {_summary(cause)}",
         hint="values holding line breaks are not supported; check quoting",
     )
+
+
+def _summary(cause: str) -> str:
+    r"""The message of pyarrow, without the text it quotes from the file (a row, a value).
+
+    Example:
+        >>> _summary("CSV parse error: Expected 3 columns, got 2: 1,2")
+        'CSV parse error: Expected 3 columns, got 2'
+        >>> _summary("In CSV column #2: CSV conversion error to int64: invalid value '0\n'")
+        'In CSV column #2: CSV conversion error to int64: invalid value'
+    """
+    # pyarrow quotes a value after a quote mark, and a whole row after "got N:".
+    kept = re.split(r"['\"\n]", cause, maxsplit=1)[0]
+    kept = re.sub(r"(got \d+): .*", r"\1", kept).rstrip(" :")
+    return kept if len(kept) <= 120 else kept[:120] + "…"

@@ -19,13 +19,17 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from .._errors import TypednnError
-from .._words import listed
+from .._reading import open_regular
 from ._csv_plan import Plan, diagnose
+from ._csv_text import WHAT
+from ._show import names as listed
 from ._targets import MAX_CLASSES, Targets
 
 Array = np.ndarray[Any, Any]
 LABEL_TYPES = {"ids": pa.int64(), "names": pa.string(), "values": pa.float32()}
 LABEL_DTYPES = {"ids": np.int32, "names": np.int32, "values": np.float32}
+DEFAULT_BLOCK = 1 << 20
+"""pyarrow's block size when none is given."""
 
 
 class BlockError(Exception):
@@ -38,6 +42,11 @@ def arrow_options(plan: Plan, *, block_size: int | None, label_only: bool = Fals
     types = {name: pa.float32() for name in plan.feature_names}
     if plan.label_name is not None:
         types[plan.label_name] = LABEL_TYPES[plan.kind]
+    # A block must hold whole rows (and the header, skipped): room for rows four times
+    # the widest the sample saw, which pyarrow's default (1 MiB) lacks for wide files.
+    least = 4 * plan.widest
+    if least > (block_size or DEFAULT_BLOCK):
+        block_size = least
     read = pcsv.ReadOptions(
         column_names=list(plan.columns),
         skip_rows=plan.header_lines,
@@ -152,7 +161,8 @@ def read_arrays(plan: Plan) -> tuple[Array, Targets]:
     """
     labels = Labels(plan)
     with reading(plan):
-        table = pcsv.read_csv(plan.path, **arrow_options(plan, block_size=None))
+        with open_regular(plan.path, what=WHAT) as file:
+            table = pcsv.read_csv(file, **arrow_options(plan, block_size=None))
         rows = table.num_rows
         features = np.empty((rows, *plan.shape), np.float32)
         targets = np.empty((rows, 1) if plan.kind == "values" else rows, LABEL_DTYPES[plan.kind])
@@ -182,7 +192,8 @@ def read_labels(plan: Plan) -> tuple[Targets, int]:
     """
     labels = Labels(plan)
     with reading(plan):
-        table = pcsv.read_csv(plan.path, **arrow_options(plan, block_size=None, label_only=True))
+        with open_regular(plan.path, what=WHAT) as file:
+            table = pcsv.read_csv(file, **arrow_options(plan, block_size=None, label_only=True))
         for batch in table.to_batches():
             labels.block(batch.column(0))
     found, _ = labels.finish()

@@ -1,17 +1,28 @@
-"""Image folders: one sub-folder per class, decoded with Pillow."""
+"""Image folders: one sub-folder per class, decoded with Pillow.
+
+An image file may be hostile: a small file can declare a huge image (a decompression
+bomb), and a damaged one can make Pillow's decoders raise nearly anything. So each file
+is opened as a regular file only, its size read from its header and refused above
+`MAX_PIXELS` before a pixel is decoded, and any failure while decoding is reported as
+an unreadable image naming the file.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Sequence
+import re
+import warnings
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from .._errors import TypednnError
+from .._reading import GiB, open_regular
 from .._shapes import Shape
 from ._dataset import Dataset
 from ._paths import FilePath
@@ -19,7 +30,13 @@ from ._schema import Schema
 
 Array = np.ndarray[Any, Any]
 EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
+MAX_PIXELS: Final = 64 * 1024 * 1024
+"""The largest image read, in pixels (64 Mpx, e.g. 8192 x 8192): larger ones are refused
+before decoding, as decompression bombs would be. Pillow's own limit, 89 Mpx, only warns."""
+FILE_LIMIT: Final = 1 * GiB
+"""The largest image file read."""
 _LAYOUT = "put the images in one sub-folder per class: path/cat/1.png, path/dog/2.png, ..."
+_REPLACE = "remove or replace the file"
 
 
 def _listing(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
@@ -48,12 +65,50 @@ def _listing(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
     return names, files
 
 
-def _open(file: Path) -> Image.Image:
-    try:
-        image = Image.open(file)
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
-        raise TypednnError(f"{file}: not a readable image ({error})", hint="remove or replace the file") from None
-    return image
+@contextlib.contextmanager
+def _bombs_checked_here() -> Iterator[None]:
+    """Silence Pillow's decompression-bomb warning: `_open` refuses such images itself.
+
+    Warning filters are process-wide, so this is entered once, around the decoding threads.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def _unreadable(file: Path, error: BaseException) -> TypednnError:
+    # Pillow's messages say what is wrong ("broken PNG file"), at times with a header value: cut short.
+    reason = re.sub(r"\s+", " ", f"{type(error).__name__}: {error}")
+    reason = reason if len(reason) <= 100 else reason[:100] + "…"
+    return TypednnError(f"{file}: not a readable image ({reason})", hint=_REPLACE)
+
+
+def _too_large(file: Path, pixels: str) -> TypednnError:
+    return TypednnError(
+        f"{file}: the image is {pixels} pixels, more than the {MAX_PIXELS:,} typednn decodes",
+        hint="scale it down, or remove it: an image this large may be a decompression bomb",
+    )
+
+
+@contextlib.contextmanager
+def _open(file: Path) -> Iterator[Image.Image]:
+    """The image, its header read and its size checked; no pixel decoded yet."""
+    with open_regular(file, what="image file", limit=FILE_LIMIT) as raw:
+        try:
+            image = Image.open(raw)
+        except Image.DecompressionBombError as error:
+            found = re.search(r"\((\d+) pixels\)", str(error))
+            raise _too_large(file, f"{int(found[1]):,}" if found else "too many") from None
+        except UnidentifiedImageError:
+            raise TypednnError(f"{file}: not a readable image (no format Pillow reads)", hint=_REPLACE) from None
+        except Exception as error:  # Pillow's format probes raise many kinds on garbage
+            raise _unreadable(file, error) from None
+        with image:
+            if image.width < 1 or image.height < 1:
+                raise TypednnError(f"{file}: the image is {image.width}x{image.height}: no pixels", hint=_REPLACE)
+            if image.width * image.height > MAX_PIXELS:
+                raise _too_large(file, f"{image.width}x{image.height} = {image.width * image.height:,}")
+            yield image
 
 
 def _size(size: Sequence[int] | None) -> tuple[int, int] | None:
@@ -61,6 +116,8 @@ def _size(size: Sequence[int] | None) -> tuple[int, int] | None:
         return None
     if len(size) != 2 or any(int(d) < 1 for d in size):
         raise TypednnError(f"size={list(size)} is not [height, width]", hint="e.g. size=[28, 28]")
+    if int(size[0]) * int(size[1]) > MAX_PIXELS:
+        raise TypednnError(f"size={list(size)} is more than the {MAX_PIXELS:,} pixels typednn decodes")
     return int(size[0]), int(size[1])
 
 
@@ -73,17 +130,17 @@ def _channels(channels: int) -> str:
 def _pixels(file: Path, mode: str, size: tuple[int, int] | None, first: tuple[Path, tuple[int, int]]) -> Array:
     """One image as float32 `(height, width, channels)` in 0..1."""
     with _open(file) as opened:
+        if size is None and (opened.height, opened.width) != first[1]:
+            raise TypednnError(
+                f"{file}: {opened.height}x{opened.width} pixels, but {first[0]} has {first[1][0]}x{first[1][1]}",
+                hint="give size=[height, width] to resize every image to one size",
+            )
         try:
-            image = opened.convert(mode)  # decodes: a truncated file fails here
-        except (OSError, ValueError) as error:
-            raise TypednnError(f"{file}: not a readable image ({error})", hint="remove or replace the file") from None
-    if size is not None and (image.height, image.width) != size:
-        image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
-    elif size is None and (image.height, image.width) != first[1]:
-        raise TypednnError(
-            f"{file}: {image.height}x{image.width} pixels, but {first[0]} has {first[1][0]}x{first[1][1]}",
-            hint="give size=[height, width] to resize every image to one size",
-        )
+            image = opened.convert(mode)  # decodes: a truncated or damaged file fails here
+            if size is not None and (image.height, image.width) != size:
+                image = image.resize((size[1], size[0]), Image.Resampling.BILINEAR)
+        except Exception as error:  # Pillow's decoders raise OSError, SyntaxError, struct.error, ...
+            raise _unreadable(file, error) from None
     return np.asarray(image, dtype=np.float32).reshape(image.height, image.width, -1) / 255.0
 
 
@@ -92,7 +149,8 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
 
     The class names are the sorted folder names, and a class's id its index among them.
     Images (PNG, JPEG, BMP, GIF, TIFF, WebP, ...) are decoded with Pillow, on several
-    threads, into pixels scaled to 0..1.
+    threads, into pixels scaled to 0..1. An image of more than 64 Mpx (`MAX_PIXELS`)
+    is refused before it is decoded.
 
     Args:
         path: The folder holding the class folders.
@@ -110,10 +168,11 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
     root = Path(path)
     mode, wanted = _channels(channels), _size(size)
     names, files = _listing(root)
-    with _open(files[0][0]) as image:
-        first = (files[0][0], (image.height, image.width))
-    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:  # Pillow decodes without the GIL
-        pixels = list(pool.map(lambda item: _pixels(item[0], mode, wanted, first), files))
+    with _bombs_checked_here():
+        with _open(files[0][0]) as image:
+            first = (files[0][0], (image.height, image.width))
+        with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:  # Pillow decodes without the GIL
+            pixels = list(pool.map(lambda item: _pixels(item[0], mode, wanted, first), files))
     labels = np.array([label for _, label in files], np.int32)
     return Dataset(np.stack(pixels), labels, classes=len(names), class_names=names)
 
@@ -123,6 +182,6 @@ def images_schema(path: FilePath, *, size: Sequence[int] | None, channels: Liter
     _channels(channels)
     wanted = _size(size)
     names, files = _listing(Path(path))
-    with _open(files[0][0]) as image:
+    with _bombs_checked_here(), _open(files[0][0]) as image:
         height, width = wanted or (image.height, image.width)
     return Schema(str(path), Shape((height, width, channels)), len(names), None, len(files), tuple(names))

@@ -13,7 +13,8 @@ from .._errors import TypednnError
 from .._shapes import Shape
 from ._csv_plan import plan
 from ._csv_read import read_arrays
-from ._numpy import load_npy, numeric_features
+from ._npy import load_npy
+from ._numpy import numeric_features
 from ._paths import FilePath
 
 Array = np.ndarray[Any, Any]
@@ -57,7 +58,7 @@ def read_inputs(path: FilePath, *, shape: Shape | Sequence[int] | None = None) -
         )
         inputs, _ = read_arrays(found)
     elif file.suffix.lower() == ".npy":
-        inputs = np.asarray(numeric_features(load_npy(file), str(file)))
+        inputs = np.asarray(numeric_features(load_npy(file, what="inputs file"), str(file)))
     else:
         raise TypednnError(f"{file}: inputs are read from .csv or .npy files", hint="save them with np.save(...)")
     if shape is None:

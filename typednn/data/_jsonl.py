@@ -1,8 +1,11 @@
-"""JSON Lines files: one JSON object per line, its features under a key or several keys."""
+"""JSON Lines files: one JSON object per line, its features under a key or several keys.
+
+Each line is parsed with bounds (`_json_line`), and messages quote the file's values and
+keys only through `_show`, cut short.
+"""
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -12,12 +15,16 @@ from typing import Any, TypeGuard
 import numpy as np
 
 from .._errors import TypednnError
+from .._reading import open_regular
 from .._shapes import Shape
-from .._words import did_you_mean, listed, shown
-from ._csv_plan import Task
+from .._words import listed
+from ._csv_plan import FLOAT32_OVERFLOW, Task
 from ._dataset import Dataset
+from ._json_line import lines, parse
 from ._paths import FilePath
 from ._schema import Schema
+from ._show import names as read_names
+from ._show import quoted, suggest
 from ._targets import MAX_CLASSES, ClassesOption, Targets, class_count, names_option
 
 Array = np.ndarray[Any, Any]
@@ -40,13 +47,14 @@ def _flatten(value: object, shape: tuple[int, ...], at: str, out: list[float]) -
     """Append the numbers of a nested list of `shape` to `out`; or say where it is not one."""
     if not shape:
         if not _is_number(value):
-            return f"{at} is {shown(value)}, not a number"
-        if not math.isfinite(value):
-            return f"{at} is {value}, not a finite number"
-        out.append(value)
+            return f"{at} is {quoted(value)}, not a number"
+        # Integers are floats from here on; those past float32's range would be infinite.
+        if not (math.isfinite(value) and abs(value) < FLOAT32_OVERFLOW):
+            return f"{at} is {quoted(value)}, not a finite float32 number"
+        out.append(float(value))
         return None
     if not isinstance(value, list) or len(value) != shape[0]:
-        found = f"a list of {len(value)}" if isinstance(value, list) else shown(value)
+        found = f"a list of {len(value)}" if isinstance(value, list) else quoted(value)
         return f"{at} should be a list of {shape[0]}, found {found}"
     for index, item in enumerate(value):
         problem = _flatten(item, shape[1:], f"{at}[{index}]", out)
@@ -73,7 +81,7 @@ class _Reader:
 
     def field(self, record: dict[str, Any], key: str, line: int) -> Any:
         if key not in record:
-            raise self.fail(line, f"no key {key!r}{did_you_mean(key, record)}", f"the line has {listed(record)}")
+            raise self.fail(line, f"no key {key!r}{suggest(key, list(record))}", f"the line has {read_names(record)}")
         return record[key]
 
     def example(self, record: dict[str, Any], line: int) -> list[float]:
@@ -82,6 +90,8 @@ class _Reader:
             value = self.field(record, self.features, line)
             if self.feature_shape is None:
                 self.feature_shape = _shape_of(value) or (1,)
+                if 0 in self.feature_shape:
+                    raise self.fail(line, f"key {self.features!r} holds an empty list", "give every example numbers")
                 if not isinstance(value, list):
                     value = [value]
             elif self.feature_shape == (1,) and not isinstance(value, list):
@@ -113,6 +123,8 @@ class _Reader:
             self.label_kind = self.kind(value)
             if self.label_kind == "values":
                 self.target_shape = _shape_of(value) or (1,)
+                if 0 in self.target_shape:
+                    raise self.fail(line, f"key {self.label!r} holds an empty list", "give every example a target")
         at = f"key {self.label!r}"
         if self.label_kind == "values":
             numbers: list[float] = []
@@ -124,42 +136,39 @@ class _Reader:
             names = names_option(self.classes, str(self.path))
             if not isinstance(value, str) or (names is not None and value not in names):
                 hint = "the labels are class names" if names is None else f"the classes are {listed(names)}"
-                raise self.fail(
-                    line, f"{at} is {shown(value)}, not a class name{did_you_mean(value, names or ())}", hint
-                )
+                raise self.fail(line, f"{at} is {quoted(value)}, not a class name{suggest(value, names or ())}", hint)
             return value
         limit = class_count(self.classes)
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(
                 line,
-                f"{at} is {shown(value)}, not a whole-number class id",
+                f"{at} is {quoted(value)}, not a whole-number class id",
                 "the labels are class ids, as the first line's is; pass task='regress' for numeric targets",
             )
         if value < 0 or value >= (limit or MAX_CLASSES):
-            allowed = "class ids count from 0" if value < 0 else f"classes={limit} allows 0..{(limit or 1) - 1}"
-            raise self.fail(line, f"{at} is class id {value}, out of range", allowed)
+            allowed = (
+                "class ids count from 0"
+                if value < 0
+                else f"classes={limit} allows 0..{limit - 1}"
+                if limit
+                else f"class ids are below {MAX_CLASSES:,}"
+            )
+            raise self.fail(line, f"{at} is class id {quoted(value)}, out of range", allowed)
         return value
 
 
 def _read(path: Path, reader: _Reader, *, every_example: bool = True) -> tuple[list[list[float]], list[Any]]:
     """Every line's features (only the first's, for its shape, without `every_example`) and label."""
-    if not path.is_file():
-        raise TypednnError(f"{path}: no such file", hint="check the path")
     rows: list[list[float]] = []
     targets: list[Any] = []
-    with open(path, "rb") as file:
-        for line, raw in enumerate(file, start=1):
+    with open_regular(path, what="JSON Lines file") as file:
+        for line, raw in lines(file, path):
             if not raw.strip():
                 continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except UnicodeDecodeError as error:
-                raise reader.fail(line, f"not UTF-8 text (byte 0x{raw[error.start]:02x})", "save it as UTF-8") from None
-            except json.JSONDecodeError as error:
-                raise TypednnError(f"{path}:{line}:{error.colno}: invalid JSON: {error.msg}") from None
+            record = parse(raw, path, line)
             if not isinstance(record, dict):
                 raise reader.fail(
-                    line, f"expected a JSON object ({{...}}), found {shown(record)}", "one object per line"
+                    line, f"expected a JSON object ({{...}}), found {quoted(record)}", "one object per line"
                 )
             if every_example or not rows:
                 rows.append(reader.example(record, line))
@@ -181,7 +190,7 @@ def _targets(reader: _Reader, values: list[Any]) -> Targets:
     limit = class_count(reader.classes)
     if limit is not None and len(names) != limit:
         raise TypednnError(
-            f"{reader.path}: {len(names)} class names ({listed(names)}), but classes={limit}",
+            f"{reader.path}: {len(names)} class names ({read_names(names)}), but classes={limit}",
             hint="give the right class count, or list the names: classes=[...]",
         )
     position = {name: index for index, name in enumerate(names)}
@@ -200,7 +209,8 @@ def jsonl(
 
     The first line fixes the feature shape and how the label is read: a whole number is
     a class id, text a class name (sorted names become ids), any other number or a
-    (nested) list of numbers a target; `classes` and `task` override as in `csv`.
+    (nested) list of numbers a target; `classes` and `task` override as in `csv`. A line
+    nests lists and objects at most 64 deep, and its integers have at most 100 digits.
 
     Args:
         path: The file (UTF-8).

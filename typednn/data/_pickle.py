@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from .._errors import TypednnError
-from .._words import did_you_mean, listed
+from .._reading import open_regular
 from ._dataset import Dataset
 from ._paths import FilePath
 from ._schema import Schema
+from ._show import names, suggest
 from ._targets import ClassesOption, typed_targets
 
 REFUSAL_HINT = (
@@ -34,8 +35,8 @@ def _pair(path: Path, loaded: object, features: str, targets: str) -> tuple[Any,
             if key not in loaded:
                 keys = [str(k) for k in loaded]
                 raise TypednnError(
-                    f"{path}: the pickled dict has no key {key!r}{did_you_mean(key, keys)}",
-                    hint=f"its keys are {listed(keys)}",
+                    f"{path}: the pickled dict has no key {key!r}{suggest(key, keys)}",
+                    hint=f"its keys are {names(keys)}",
                 )
         return loaded[features], loaded[targets]
     raise TypednnError(
@@ -74,10 +75,8 @@ def pickle(
             " so a pickle from someone else can take over this machine",
             hint=REFUSAL_HINT,
         )
-    if not path.is_file():
-        raise TypednnError(f"{path}: no such file", hint="check the path")
     try:
-        with open(path, "rb") as file:
+        with open_regular(path, what="pickle file") as file:
             loaded = pickle_module.load(file)  # trusted by the caller: see the check above
     except (pickle_module.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError) as error:
         raise TypednnError(f"{path}: not a readable pickle ({error})") from None

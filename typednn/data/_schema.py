@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._reading import excerpt
 from .._shapes import Shape
 
 
@@ -38,7 +39,9 @@ class Schema:
         """One line: `iris.csv: 150 examples of (4,), 3 classes (setosa, versicolor, virginica)`."""
         count = "examples" if self.examples is None else f"{self.examples} examples"
         if self.classes is not None:
-            names = f" ({', '.join(self.class_names)})" if self.class_names and len(self.class_names) <= 5 else ""
+            shown = self.class_names and len(self.class_names) <= 5
+            # Names come from the data file: a long one is cut, as messages quote a file's values.
+            names = f" ({', '.join(_short(name) for name in self.class_names or ())})" if shown else ""
             target = f"{self.classes} classes{names}"
         else:
             target = f"targets of shape {self.target_shape!r}"
@@ -46,3 +49,7 @@ class Schema:
 
     def __str__(self) -> str:
         return self.describe()
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 24 and name.isprintable() else excerpt(name)

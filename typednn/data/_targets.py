@@ -18,7 +18,10 @@ from typing import Any
 import numpy as np
 
 from .._errors import TypednnError
-from .._words import did_you_mean, listed, shown
+from .._reading import excerpt
+from .._words import listed
+from ._show import names as read_names
+from ._show import quoted, suggest
 
 Array = np.ndarray[Any, Any]
 ClassesOption = int | Sequence[str] | None
@@ -108,7 +111,7 @@ def named_ids(labels: Array, classes: ClassesOption, where: str) -> Targets:
         limit = class_count(classes)
         if limit is not None and len(names) != limit:
             raise TypednnError(
-                f"{where} holds {len(names)} class names ({listed(names)}), but classes={limit}",
+                f"{where} holds {len(names)} class names ({read_names(names)}), but classes={limit}",
                 hint="give the right class count, or list the names: classes=[...]",
             )
         return Targets(inverse.reshape(-1).astype(np.int32), limit or len(names), names)
@@ -117,7 +120,7 @@ def named_ids(labels: Array, classes: ClassesOption, where: str) -> Targets:
     if unknown:
         at = int(np.argmax(labels == unknown[0]))
         raise TypednnError(
-            f"{where}[{at}] holds {shown(unknown[0])}, which classes= does not list{did_you_mean(unknown[0], given)}",
+            f"{where}[{at}] holds {quoted(unknown[0])}, which classes= does not list{suggest(unknown[0], given)}",
             hint=f"the classes are {listed(given)}",
         )
     lookup = np.array([position[str(name)] for name in found], np.int32)
@@ -137,11 +140,13 @@ def typed_targets(targets: Array, *, classes: ClassesOption, where: str) -> Targ
         ([1, 0, 1], 2, ('a', 'b'))
     """
     kind = targets.dtype.kind
-    if kind in "OSV":
+    if kind not in "biufU":
         raise TypednnError(
-            f"{where} has dtype {targets.dtype}; targets must be numbers or text (str)",
+            f"{where} has dtype {excerpt(str(targets.dtype))}; targets must be numbers or text (str)",
             hint="convert them, e.g. y.astype(np.int64) or y.astype(str)",
         )
+    if targets.ndim < 1:
+        raise TypednnError(f"{where} is a single value, not one target per example", hint="give one target per example")
     if kind == "U":
         if targets.ndim != 1:
             raise TypednnError(f"{where}: class names must be one per example, not of shape {targets.shape}")
@@ -154,4 +159,6 @@ def typed_targets(targets: Array, *, classes: ClassesOption, where: str) -> Targ
             f"{where}: classes={classes!r} asks for class ids, but the targets have {what}",
             hint="class ids are integers of shape (examples,); leave classes out for float targets",
         )
-    return Targets(targets.astype(np.float32, copy=False), None)
+    # Values beyond float32's range become infinity, as NumPy casts them, without a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return Targets(targets.astype(np.float32, copy=False), None)
