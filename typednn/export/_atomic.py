@@ -19,13 +19,18 @@ crash (kill -9, power loss) at any point leaves a complete export:
 names are fixed so that recovery needs no guessing, which means one writer per
 directory at a time (a second concurrent save may fail, or its files be caught by the
 sha256 check on load; neither goes unnoticed).
+
+Whatever sits under those names may also be someone else's (an export is often a
+downloaded folder): a folder is moved or deleted only if it holds nothing but regular
+files under the names typednn writes, and nothing is followed through a symlink.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Mapping
+import stat
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from .._errors import TypednnError
@@ -42,14 +47,39 @@ def old_sibling(target: Path) -> Path:
     return target.with_name(f".{target.name}.typednn-old")
 
 
-def recover(target: Path) -> None:
+def foreign_entries(folder: Path, names: Collection[str]) -> list[str]:
+    """The entries of `folder` that typednn did not write: any but regular files named in `names`.
+
+    A symlink counts as foreign even under one of the names: typednn writes none.
+    """
+    foreign = []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name not in names or not stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                foreign.append(entry.name)
+    return sorted(foreign)
+
+
+def _ours(folder: Path, names: Collection[str]) -> bool:
+    """Whether `folder` is a real folder (no symlink) holding only files typednn writes."""
+    try:
+        return stat.S_ISDIR(folder.lstat().st_mode) and not foreign_entries(folder, names)
+    except OSError:
+        return False
+
+
+def recover(target: Path, names: Collection[str]) -> None:
     """Undo a save interrupted between its two renames (see the module docstring).
+
+    Args:
+        target: The export's directory.
+        names: The files an export holds; a folder holding anything else is left alone.
 
     Raises:
         TypednnError: if the previous export cannot be moved back (a read-only folder).
     """
     old = old_sibling(target)
-    if os.path.lexists(target) or not old.is_dir():
+    if os.path.lexists(target) or not _ours(old, names):
         return
     try:
         os.rename(old, target)
@@ -69,8 +99,8 @@ def replace_directory(target: Path, files: Mapping[str, bytes]) -> None:
     """
     new, old = new_sibling(target), old_sibling(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove(new)  # debris of an earlier crash
-    _remove(old)
+    _remove(new, files)  # debris of an earlier crash
+    _remove(old, files)
     try:
         new.mkdir()
         for name, data in files.items():
@@ -83,14 +113,20 @@ def replace_directory(target: Path, files: Mapping[str, bytes]) -> None:
         fsync_dir(target.parent)
     except BaseException:
         # An error (not a crash) undoes its steps now rather than at the next save.
-        recover(target)
-        _remove(new)
+        recover(target, files)
+        _remove(new, files)
         raise
-    _remove(old)
+    _remove(old, files)
 
 
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif os.path.lexists(path):
-        path.unlink()
+def _remove(path: Path, names: Collection[str]) -> None:
+    """Delete a folder typednn wrote under one of its temporary names; refuse anything else there."""
+    if not os.path.lexists(path):
+        return
+    if not _ours(path, names):
+        raise TypednnError(
+            f"{path}: holds something typednn did not write, under the name it uses for its temporary copy;"
+            " refusing to delete it",
+            hint=f"move {path} away, then save again",
+        )
+    shutil.rmtree(path)

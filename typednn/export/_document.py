@@ -19,18 +19,23 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .._errors import TypednnError
+from .._reading import excerpt
 from .._words import no_unknown_keys, show
+from . import _json
 from ._weights import Spec, Table
 
 FORMAT = "typednn-model"
 VERSION = 1
 SPEC_FILE = "spec.json"
 WEIGHTS_FILE = "weights.safetensors"
+FILES = (SPEC_FILE, WEIGHTS_FILE)
+"""The files `save` writes into an export; nothing else is ever moved or deleted with it."""
 
 _KEYS = ("format", "version", "name", "model", "weights")
 _WEIGHTS_KEYS = ("file", "sha256", "tensors")
@@ -105,23 +110,7 @@ def read(path: Path) -> Document:
         TypednnError: naming the file (and line and column for invalid JSON) if it is
             missing, not JSON, not a typednn export, of another version, or malformed.
     """
-    try:
-        text = path.read_bytes().decode()
-    except FileNotFoundError:
-        raise TypednnError(
-            f"{path}: no such file; this is not a typednn export",
-            hint="pass the directory that model.save wrote",
-        ) from None
-    except UnicodeDecodeError as error:
-        raise TypednnError(f"{path}: not UTF-8 text (byte {error.start})", hint="the file is corrupted") from None
-    except OSError as error:
-        raise TypednnError(f"{path}: cannot be read: {error.strerror}") from None
-    try:
-        document = json.loads(text, object_pairs_hook=_no_duplicates)
-    except json.JSONDecodeError as error:
-        raise TypednnError(f"{path}:{error.lineno}:{error.colno}: invalid JSON: {error.msg}") from None
-    except _DuplicateKeyError as error:
-        raise TypednnError(f"{path}: the key {error.args[0]!r} appears twice in one object") from None
+    document = _json.read(path, what=SPEC_FILE, missing="no such file; this is not a typednn export")
     if not isinstance(document, dict):
         raise TypednnError(f"{path}: not a typednn export: the file holds {show(document)}, not an object")
     if document.get("format") != FORMAT:
@@ -150,9 +139,7 @@ def read(path: Path) -> Document:
         if key not in weights:
             raise TypednnError(f"{path}: weights.{key} is missing", hint="the file is incomplete; save the model again")
     file, digest = weights["file"], weights["sha256"]
-    # Only a plain name: spec.json must not point outside its directory.
-    if not isinstance(file, str) or not file or Path(file).name != file or file.startswith("."):
-        raise TypednnError(f"{path}: weights.file must be a file name in the same directory, not {show(file)}")
+    _check_file_name(file, path)
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise TypednnError(f"{path}: weights.sha256 must be 64 lowercase hex digits, not {show(digest)}")
     return Document(name, document["model"], file, digest, _tensors(weights["tensors"], path))
@@ -173,21 +160,38 @@ def _tensors(value: object, path: Path) -> Table:
             or not isinstance(dtype, str)
         ):
             raise TypednnError(
-                f"{path}: weights.tensors[{name!r}] must be {{'shape': [sizes], 'dtype': name}}, not {show(entry)}"
+                f"{path}: weights.tensors[{excerpt(name, length=60)}] must be {{'shape': [sizes], 'dtype': name}},"
+                f" not {show(entry)}"
             )
         tensors[name] = Spec(tuple(shape), dtype)
     return tensors
 
 
-class _DuplicateKeyError(Exception):
-    pass
+_NAME_LIMIT = 255
+"""The longest file name (in UTF-8 bytes) that common filesystems accept."""
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json keeps the last of two equal keys silently; a hand-edited file may mean the first.
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKeyError(key)
-        result[key] = value
-    return result
+def _check_file_name(file: object, path: Path) -> None:
+    """Refuse a weights file name that is not one plain name in spec.json's own directory.
+
+    spec.json comes from whoever sent the export: a name with a separator or `..` would
+    read outside the export, a NUL byte or a control character makes the OS call fail
+    or the message unreadable, and a leading dot is typednn's own temporary names.
+    """
+    problem = None
+    if not isinstance(file, str) or not file:
+        problem = "is not a non-empty string"
+    elif "/" in file or "\\" in file:
+        problem = "holds a path separator"
+    elif file.startswith("."):
+        problem = "starts with a dot"
+    elif any(unicodedata.category(character).startswith("C") for character in file):
+        problem = "holds a NUL byte or another control character"
+    elif len(file.encode(errors="surrogatepass")) > _NAME_LIMIT:
+        problem = f"is longer than {_NAME_LIMIT} bytes"
+    if problem is not None:
+        shown = excerpt(file) if isinstance(file, str) else show(file)
+        raise TypednnError(
+            f"{path}: weights.file must be a file name in the same directory, not {shown}: it {problem}",
+            hint=f"an export names its weights file plainly, such as {WEIGHTS_FILE!r}; save the model again",
+        )

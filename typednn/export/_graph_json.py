@@ -38,6 +38,7 @@ from typing import Any
 from .._entries import expand
 from .._errors import TypednnError
 from .._model import Model
+from .._reading import excerpt
 from .._shapes import FEATURES, TOKENS, HyperparameterError, ShapeError, input_shape
 from .._words import did_you_mean, no_unknown_keys, show
 from ..graph import AnyLayer, AnyTensor, Graph
@@ -248,7 +249,8 @@ def _name(value: object, outputs: dict[str, Any], where: str) -> str | None:
         raise TypednnError(f"{where}: a layer's name must be a non-empty string, not {show(value)}")
     if value in outputs:
         raise TypednnError(
-            f"{where}: the name {value!r} is already taken" + (" by the model input" if value == INPUT else ""),
+            f"{where}: the name {excerpt(value, length=60)} is already taken"
+            + (" by the model input" if value == INPUT else ""),
             hint="give each layer its own name",
         )
     return value
@@ -262,7 +264,7 @@ def _references(value: object, outputs: dict[str, Any], where: str) -> list[str]
     for reference in value:
         if reference not in outputs:
             raise TypednnError(
-                f"{where}: no earlier layer is named {reference!r}{did_you_mean(reference, outputs)}",
+                f"{where}: no earlier layer is named {excerpt(reference, length=60)}{did_you_mean(reference, outputs)}",
                 hint=f"`inputs` names the model input ({INPUT!r}) or layers above this one",
             )
     return value

@@ -51,7 +51,7 @@ def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
         True
     """
     target = Path(os.path.abspath(directory))
-    recover(target)
+    recover(target, _document.FILES)
     if not target.is_dir():
         raise TypednnError(
             f"{target}: no such directory" if not os.path.lexists(target) else f"{target}: not a directory",
@@ -64,6 +64,13 @@ def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
         needed = _weights.needed(model)
     except TypednnError as error:  # e.g. a named dim where parameters need a fixed size
         raise TypednnError(f"{spec_path}: {error.message}", hint=error.hint) from None
+    except (OverflowError, ValueError) as error:
+        # The shape rules accept any positive int; JAX's initializers compute in floats
+        # and C integers, and overflow on sizes that no real model has.
+        raise TypednnError(
+            f"{spec_path}: the model's parameter shapes cannot be computed ({type(error).__name__}: {error})",
+            hint="a size in the model section is far too large; was the file edited? Save the model again",
+        ) from None
     _weights.compare(
         document.tensors,
         needed,

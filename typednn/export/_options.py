@@ -10,7 +10,6 @@ as in a spec's layer list: `{lstm: 64}` or `{lstm: {units: 64, reverse: true}}`.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 import types
 import typing
@@ -19,8 +18,9 @@ from typing import Any
 
 from .._entries import expand
 from .._errors import TypednnError
+from .._reading import excerpt
 from .._shapes import HyperparameterError, Params, Size, Symbol
-from .._words import did_you_mean
+from .._words import did_you_mean, show
 from ..layers._registry import KINDS, Kind
 
 # A Dim's full name is `module.QualName` (`module.f.<locals>.Seq` for a local class): at
@@ -120,8 +120,9 @@ def decode_options(
     for option, value in given.items():
         if option not in fields:
             known = [*fields, *reserved]
+            named = excerpt(option, length=60)  # keys come from files: shortened
             raise HyperparameterError(
-                f"{at(option) if at else where}: {kind.name} has no option {option!r}{did_you_mean(option, known)}",
+                f"{at(option) if at else where}: {kind.name} has no option {named}{did_you_mean(option, known)}",
                 hint=f"{kind.name} takes {', '.join(known)}",
             )
         field_type = hints[option]
@@ -134,7 +135,7 @@ def decode_options(
         if not _matches(decoded, field_type):
             raise HyperparameterError(
                 f"{at(option) if at else where}: {kind.name} option {option!r} must be {_describe(field_type)},"
-                f" but is {json.dumps(value)}",
+                f" but is {show(value)}",
                 hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None,
             )
         values[option] = decoded

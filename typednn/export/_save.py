@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 
 from .._errors import TypednnError
 from .._model import Model
-from ._atomic import recover, replace_directory
-from ._document import FORMAT, SPEC_FILE, WEIGHTS_FILE, Document
+from . import _json
+from ._atomic import foreign_entries, recover, replace_directory
+from ._document import FILES, FORMAT, SPEC_FILE, WEIGHTS_FILE, Document
 from ._graph_json import graph_to_dict
-from ._weights import compare, encode, flatten, needed, sha256, table
+from ._safetensors import encode
+from ._weights import compare, flatten, needed, sha256, table
 
 
 def save(model: Model[Any, Any], directory: str | os.PathLike[str], params: object) -> None:
@@ -35,17 +36,18 @@ def save(model: Model[Any, Any], directory: str | os.PathLike[str], params: obje
     section = graph_to_dict(model.graph)
     arrays = flatten(params)
     tensors = table(arrays)
+    where = f"saving {model.name!r} to {target}"
     compare(
         tensors,
         needed(model),
         sides=("params", "the model"),
         verbs=("holds", "needs"),
-        where=f"saving {model.name!r} to {target}",
+        where=where,
         hint="pass the parameters of this model, as model.init or training returned them",
     )
-    weights = encode(arrays)
+    weights = encode(arrays, where=where)
     document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), tensors)
-    recover(target)
+    recover(target, FILES)
     _check_replaceable(target)
     replace_directory(target, {WEIGHTS_FILE: weights, SPEC_FILE: document.dumps()})
 
@@ -58,7 +60,7 @@ def _check_replaceable(target: Path) -> None:
     if not target.is_dir() or target.is_symlink():
         raise TypednnError(f"{target}: exists and is not a directory; refusing to replace it", hint=hint)
     entries = sorted(entry.name for entry in target.iterdir())
-    others = [name for name in entries if name not in (SPEC_FILE, WEIGHTS_FILE)]
+    others = foreign_entries(target, FILES)  # a symlink or a folder named spec.json is no export's either
     if others:
         listed = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
         raise TypednnError(
@@ -69,8 +71,9 @@ def _check_replaceable(target: Path) -> None:
 
 
 def _is_export(spec: Path) -> bool:
+    # Read as any spec.json is (a symlink to /dev/zero or a FIFO must not hang a save).
     try:
-        document = json.loads(spec.read_bytes())
-    except (OSError, ValueError):
+        document = _json.read(spec, what=SPEC_FILE, missing="")
+    except TypednnError:
         return False
     return isinstance(document, dict) and document.get("format") == FORMAT

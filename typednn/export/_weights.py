@@ -15,12 +15,12 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
-import safetensors
-import safetensors.numpy
 
 from .._errors import TypednnError
 from .._model import Model
+from .._reading import excerpt, read_regular
 from ..lower import Params
+from ._safetensors import decode
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,12 @@ def table(arrays: Mapping[str, np.ndarray[Any, Any]]) -> Table:
     return {name: Spec(tuple(array.shape), str(array.dtype)) for name, array in arrays.items()}
 
 
+_LISTED = 20
+"""How many disagreeing tensors a message lists."""
+_NAME = 80
+"""The longest tensor name a message shows whole."""
+
+
 def compare(have: Table, want: Table, *, sides: tuple[str, str], verbs: tuple[str, str], where: str, hint: str) -> None:
     """Refuse unless both tables list the same tensors with the same shapes and dtypes.
 
@@ -101,19 +107,18 @@ def compare(have: Table, want: Table, *, sides: tuple[str, str], verbs: tuple[st
     (have_side, want_side), (have_verb, want_verb) = sides, verbs
     problems = []
     for name in sorted(want.keys() | have.keys()):
+        # Names come from files too: shown whole only when short and printable.
+        shown = name if len(name) <= _NAME and name.isprintable() else excerpt(name, length=_NAME)
         if name not in have:
-            problems.append(f"{name}: {want_side} {want_verb} {want[name]}, but {have_side} has no such tensor")
+            problems.append(f"{shown}: {want_side} {want_verb} {want[name]}, but {have_side} has no such tensor")
         elif name not in want:
-            problems.append(f"{name}: {have_side} {have_verb} {have[name]}, but {want_side} has no such tensor")
+            problems.append(f"{shown}: {have_side} {have_verb} {have[name]}, but {want_side} has no such tensor")
         elif have[name] != want[name]:
-            problems.append(f"{name}: {have_side} {have_verb} {have[name]}, {want_side} {want_verb} {want[name]}")
+            problems.append(f"{shown}: {have_side} {have_verb} {have[name]}, {want_side} {want_verb} {want[name]}")
     if problems:
-        raise TypednnError(f"{where}: " + "\n  ".join(problems), hint=hint)
-
-
-def encode(arrays: Mapping[str, np.ndarray[Any, Any]]) -> bytes:
-    """The safetensors file for these tensors (deterministic: the same arrays give the same bytes)."""
-    return safetensors.numpy.save(dict(arrays))
+        # A tampered file may list thousands of tensors; the first few make the point.
+        shown = problems[:_LISTED] + ([f"and {len(problems) - _LISTED} more"] if len(problems) > _LISTED else [])
+        raise TypednnError(f"{where}: " + "\n  ".join(shown), hint=hint)
 
 
 def sha256(data: bytes) -> str:
@@ -124,28 +129,27 @@ def read(path: Path, digest: str) -> dict[str, np.ndarray[Any, Any]]:
     """The tensors of a safetensors file whose sha256 must be `digest`.
 
     Raises:
-        TypednnError: naming the file if it is missing, changed, truncated or unreadable.
+        TypednnError: naming the file if it is missing, not a regular file, changed,
+            truncated or unreadable (naming the tensor where one is at fault).
     """
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not path.exists() and not path.is_symlink():
         raise TypednnError(
             f"{path}: no such file; the export is incomplete", hint="save the model again, or copy the whole directory"
-        ) from None
-    except OSError as error:
-        raise TypednnError(f"{path}: cannot be read: {error.strerror}") from None
-    try:
-        arrays: dict[str, np.ndarray[Any, Any]] = safetensors.numpy.load(data)
-        unreadable = None
-    except safetensors.SafetensorError as error:
-        arrays, unreadable = {}, str(error)
+        )
+    # No cap: a model's weights may be any size; the file's own size bounds the read.
+    data = read_regular(path, what="weights file", limit=None)
     actual = sha256(data)
     if actual != digest:
+        try:
+            decode(data, source=str(path))
+            unreadable = ""
+        except TypednnError as error:
+            unreadable = "; safetensors cannot read it: " + error.message.removeprefix(f"{path}: ").removeprefix(
+                "not a valid safetensors file: "
+            )
         raise TypednnError(
             f"{path}: the file ({len(data)} bytes, sha256 {actual}) is not the one spec.json records"
-            f" (sha256 {digest})" + (f"; safetensors cannot read it: {unreadable}" if unreadable else ""),
+            f" (sha256 {digest}){unreadable}",
             hint="the file is truncated or corrupted, or belongs to another export; save the model again",
         )
-    if unreadable:
-        raise TypednnError(f"{path}: not a valid safetensors file: {unreadable}", hint="save the model again")
-    return arrays
+    return decode(data, source=str(path))

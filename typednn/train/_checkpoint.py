@@ -32,11 +32,14 @@ TensorStore and its metadata as JSON, and the manifest is JSON.
 
 from __future__ import annotations
 
-import logging
+import contextlib
+import glob
+import math
 import os
 import pathlib
 import re
 import shutil
+import stat
 from typing import Any, Literal
 
 import jax
@@ -55,40 +58,15 @@ from ._checkpoint_manifest import (
     verified_manifest,
 )
 from ._checkpoint_manifest import CheckpointError as CheckpointError  # re-exported by typednn.train
+from ._checkpoint_orbax import OrbaxInfoFilter as _OrbaxInfoFilter  # noqa: F401 - tests reach it here
+from ._checkpoint_orbax import culprit, describe, quiet_failures, settle, write_failure
+from ._checkpoint_orbax import orbax as _orbax
 
 _STEP_DIR = re.compile(r"step_(\d{8,})")
 # Suffixes of the store's own transient folders; orbax adds ".orbax-checkpoint-tmp".
 _STAGING = ".typednn-tmp"
 _TRASH = ".typednn-trash"
 _LEFTOVER = re.compile(_STEP_DIR.pattern + r"(\.typednn-|\.orbax-checkpoint-tmp).*")
-
-
-class _OrbaxInfoFilter(logging.Filter):
-    """Drops orbax's INFO/DEBUG records (about 30 lines per save) and keeps its warnings and errors.
-
-    orbax logs through absl, i.e. the "absl" logger that every absl user shares, so the
-    filter looks at where a record comes from rather than muting the logger.
-    """
-
-    def __init__(self, package_dir: str) -> None:
-        super().__init__()
-        self._package_dir = package_dir
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or not record.pathname.startswith(self._package_dir)
-
-
-def _orbax() -> Any:
-    """Imports orbax-checkpoint on first use: it costs ~0.4 s, which runs without checkpoints should not pay.
-
-    Returns `Any`: orbax ships no type information (no py.typed).
-    """
-    import orbax.checkpoint as ocp  # noqa: PLC0415 - see the docstring
-
-    absl_logger = logging.getLogger("absl")
-    if not any(isinstance(f, _OrbaxInfoFilter) for f in absl_logger.filters):
-        absl_logger.addFilter(_OrbaxInfoFilter(os.path.dirname(os.path.dirname(ocp.__file__))))
-    return ocp
 
 
 class CheckpointStore:
@@ -169,7 +147,10 @@ class CheckpointStore:
         for entry in entries:
             name = entry.name.removesuffix(_STAGING)
             match = _STEP_DIR.fullmatch(name)
-            if not match or not os.path.isfile(os.path.join(entry.path, MANIFEST)):
+            # A symlink is never the store's: following it would read, and prune, elsewhere.
+            if not match or not entry.is_dir(follow_symlinks=False):
+                continue
+            if not os.path.isfile(os.path.join(entry.path, MANIFEST)):
                 continue
             step = int(match.group(1))
             if name != _step_name(step):
@@ -205,7 +186,9 @@ class CheckpointStore:
 
         Raises:
             TypednnError: If `step` is not an int >= 0, a leaf of `state` is not an
-                array, or `meta` holds something JSON cannot store.
+                array, or `meta` holds something JSON cannot store; or if the disk is
+                full or read-only (naming the file, and the space the checkpoint needs).
+                The checkpoints saved before stay whole.
         """
         if isinstance(step, bool) or not isinstance(step, int | np.integer) or step < 0:
             raise TypednnError(
@@ -213,8 +196,27 @@ class CheckpointStore:
                 hint="pass the global optimizer step",
             )
         step = int(step)
-        manifest = new_manifest(step, meta, leaf_specs(state, where="CheckpointStore.save: state"))
+        leaves = leaf_specs(state, where="CheckpointStore.save: state")
+        manifest = new_manifest(step, meta, leaves)
         final = self._step_path(step)
+        try:
+            self._write(step, state, manifest, final)
+        except Exception as error:
+            failure = write_failure(error)
+            if failure is None:
+                raise
+        else:
+            return final
+        # Raised here, not in the `except`, so that orbax's exception is not kept as the
+        # context of ours: `settle` can then free what it holds.
+        settle()
+        if is_chief():
+            _discard_partial(final)  # frees the space a partial copy takes; the old checkpoints stay
+        arrays = sum(math.prod(shape) * np.dtype(dtype).itemsize for _, shape, dtype in leaves)
+        raise failure.error(step, arrays=arrays, last=self._newest_size(), fallback=self.directory)
+
+    def _write(self, step: int, state: Any, manifest: dict[str, Any], final: pathlib.Path) -> None:
+        """The steps of `save` (see the module docstring)."""
         staging = final.with_name(final.name + _STAGING)
         chief = is_chief()
         if chief:
@@ -223,10 +225,11 @@ class CheckpointStore:
         barrier(f"typednn-checkpoint-{step}-begin")
         ocp = _orbax()
         checkpointer = ocp.Checkpointer(ocp.StandardCheckpointHandler())
-        try:
-            checkpointer.save(staging, args=ocp.args.StandardSave(state))
-        finally:
-            checkpointer.close()
+        with quiet_failures(lambda error: write_failure(error) is not None):
+            try:
+                checkpointer.save(staging, args=ocp.args.StandardSave(state))
+            finally:
+                checkpointer.close()
         if chief:
             seal(staging, manifest)
             # The old checkpoint of this step goes only once the new one is complete; if a
@@ -238,7 +241,18 @@ class CheckpointStore:
                 shutil.rmtree(trash)
             self._prune(just_saved=step)
         barrier(f"typednn-checkpoint-{step}-end")
-        return final
+
+    def _newest_size(self) -> int:
+        """The bytes the newest complete checkpoint takes on disk (0 if none, or unreadable)."""
+        complete = self._complete()
+        if not complete:
+            return 0
+        total = 0
+        with contextlib.suppress(OSError):
+            for path in complete[max(complete)].rglob("*"):
+                status = path.lstat()
+                total += max(status.st_size, status.st_blocks * 512) if stat.S_ISREG(status.st_mode) else 0
+        return total
 
     def _recover(self) -> None:
         """Finishes a replace that a crash interrupted and removes every other leftover."""
@@ -326,8 +340,9 @@ class CheckpointStore:
             The state, with jax arrays as leaves, and the meta saved with it.
 
         Raises:
-            CheckpointError: If the checkpoint does not verify (see `verify`), or
-                `like` differs from the saved state; it names the first leaf that differs.
+            CheckpointError: If the checkpoint does not verify (see `verify`), orbax
+                cannot read it, or `like` differs from the saved state; it names the
+                file, or the first leaf that differs.
         """
         folder, manifest = self._verified(step)
         check_like(leaf_specs(like, where="CheckpointStore.restore: like"), manifest, folder=folder, step=step)
@@ -335,16 +350,43 @@ class CheckpointStore:
         target = jax.tree.map(lambda leaf: _abstract(leaf, default), like)
         ocp = _orbax()
         checkpointer = ocp.Checkpointer(ocp.StandardCheckpointHandler())
+        # Files that verify were still written by anyone who recomputed the hashes. orbax
+        # and TensorStore fail on such files with any exception, so any is the file's fault.
+        reading = "metadata"
         try:
-            state = checkpointer.restore(folder, args=ocp.args.StandardRestore(target))
-        except ValueError as error:  # TensorStore's error for data it cannot decode
-            raise CheckpointError(
-                f"checkpoint step {step} at {folder}: orbax could not read it although its files verify: {error}",
-                hint=self._older_hint(step),
-            ) from error
-        finally:
-            checkpointer.close()
-        return state, manifest["meta"]
+            with quiet_failures(lambda error: True):  # each failure becomes a CheckpointError
+                try:
+                    checkpointer.metadata(folder)
+                    reading = "arrays"
+                    state = checkpointer.restore(folder, args=ocp.args.StandardRestore(target))
+                finally:
+                    checkpointer.close()
+        except Exception as error:
+            if reading == "metadata":
+                failure = f"{folder / '_METADATA'}: orbax cannot read it ({describe(error)})"
+            else:
+                failure = f"{culprit(error, folder)}: orbax cannot read its arrays ({describe(error)})"
+        else:
+            return state, manifest["meta"]
+        # Raised out here, not in the `except`, so that orbax's exception can be freed (see `settle`).
+        settle()
+        raise self.damaged(step, failure)
+
+    def damaged(self, step: int, what: str) -> CheckpointError:
+        """The error for a checkpoint whose files verify and still cannot be used: they were altered.
+
+        Args:
+            step: The checkpoint.
+            what: The file and what is wrong with it.
+        """
+        good = self.newest_good(before=step)
+        return CheckpointError(
+            f"checkpoint step {step}: {what}, although its files match the manifest: it was altered"
+            " and its hashes recomputed",
+            hint=self._older_hint(step, good),
+            damaged=True,
+            good=good,
+        )
 
     def _verified(self, step: int) -> tuple[pathlib.Path, dict[str, Any]]:
         """The folder of `step` and its manifest, once its files verify; an error's hint names an older good step."""
@@ -356,10 +398,12 @@ class CheckpointStore:
                 )
             return complete[step], verified_manifest(complete[step], step=step)
         except CheckpointError as error:
-            raise CheckpointError(error.message, hint=self._older_hint(step)) from None
+            good = self.newest_good(before=step)
+            raise CheckpointError(
+                error.message, hint=self._older_hint(step, good), damaged=step in complete, good=good
+            ) from None
 
-    def _older_hint(self, step: int) -> str:
-        good = self.newest_good(before=step)
+    def _older_hint(self, step: int, good: int | None) -> str:
         if good is None:
             return f"no checkpoint older than step {step} verifies either; start afresh or use another directory"
         return f"step {good} still loads: store.restore({good}, like)"
@@ -394,3 +438,12 @@ def _to_trash(folder: pathlib.Path) -> pathlib.Path:
 
 def _remove(folder: pathlib.Path) -> None:
     shutil.rmtree(_to_trash(folder))
+
+
+def _discard_partial(final: pathlib.Path) -> None:
+    """Removes what a failed save of `final` left, unless it is a complete checkpoint (best effort)."""
+    staging = final.with_name(final.name + _STAGING)
+    for entry in final.parent.glob(glob.escape(staging.name) + "*"):
+        complete = entry == staging and (staging / MANIFEST).is_file()
+        if not complete and entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._errors import TypednnError
+from .._reading import excerpt
 from ._callback import Callback, Run
-from ._checkpoint import CheckpointStore
+from ._checkpoint import CheckpointError, CheckpointStore
+from ._checkpoint_manifest import MANIFEST
 from ._early_stopping import Mode, Monitor
 
 if TYPE_CHECKING:
@@ -85,22 +88,72 @@ class Checkpoint(Callback):
     def restore(self, trainer: Trainer[Any, Any], *, examples: int, batch_size: int) -> list[dict[str, float]]:
         """Load the newest checkpoint into `trainer`; returns the history it recorded.
 
+        A damaged newest checkpoint is an error, not a silent step back: its hint names
+        the newest older checkpoint that verifies, and how to resume from it.
+
         Raises:
-            CheckpointError: if it is damaged (naming the file) or does not fit the model.
+            CheckpointError: if it is damaged or tampered with (naming the file), or
+                does not fit the model.
             TypednnError: if it was made with another seed, batch size or dataset size.
         """
         step = self.store.latest()
         if step is None:
             return []
-        state, meta = self.store.restore(step, {"params": trainer.params, "opt_state": trainer.opt_state})
+        try:
+            state, meta = self.store.restore(step, {"params": trainer.params, "opt_state": trainer.opt_state})
+            history = self._checked_meta(step, meta)
+        except CheckpointError as error:
+            if not error.damaged:
+                raise
+            raise CheckpointError(
+                error.message, hint=self._resume_hint(step, error.good), damaged=True, good=error.good
+            ) from None
         now = {"seed": trainer.seed, "batch_size": batch_size, "examples": examples}
-        changed = [f"{k} {meta.get(k)} -> {now[k]}" for k in _SAME_RUN if meta.get(k) != now[k]]
+        changed = [f"{k} {_shown(meta.get(k))} -> {now[k]}" for k in _SAME_RUN if meta.get(k) != now[k]]
         if changed:
             raise TypednnError(
                 f"cannot resume from step {step} in {self.directory}: the run changed ({', '.join(changed)})",
                 hint="resume with the settings the checkpoint was made with, or start afresh in a new directory",
             )
         trainer.params, trainer.opt_state = state["params"], state["opt_state"]
-        trainer.step, trainer.epoch = int(meta["step"]), int(meta["epoch"])
-        history: list[dict[str, float]] = meta["history"]
+        trainer.step, trainer.epoch = step, meta["epoch"]
         return history
+
+    def _checked_meta(self, step: int, meta: dict[str, Any]) -> list[dict[str, float]]:
+        """The history in a checkpoint's meta, once step, epoch and history have the types `on_epoch_end` wrote."""
+        manifest = f"{self.store.directory}/step_{step:08d}/{MANIFEST}"
+        history = meta.get("history")
+        problem = None
+        if meta.get("step") != step or isinstance(meta.get("step"), bool):
+            problem = f"meta.step is {_shown(meta.get('step'))}, not the checkpoint's step {step}"
+        elif not _natural(meta.get("epoch")):
+            problem = f"meta.epoch is {_shown(meta.get('epoch'))}, not an int >= 0"
+        elif not isinstance(history, list) or not all(
+            isinstance(logs, dict) and all(_number(value) for value in logs.values()) for logs in history
+        ):
+            problem = "meta.history is not a list of {metric: number} objects"
+        if problem is not None:
+            raise self.store.damaged(step, f"{manifest}: {problem}")
+        return history  # type: ignore[return-value] # checked just above
+
+    def _resume_hint(self, step: int, good: int | None) -> str:
+        if good is None:
+            return f"no older checkpoint in {self.directory} verifies either; move the folder away and train afresh"
+        newer = [f"step_{other:08d}" for other in self.store.steps() if other > good]
+        return (
+            f"step {good} still loads: move {', '.join(newer)} out of {self.directory}"
+            f" and resume again to continue from step {good}"
+        )
+
+
+def _natural(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _shown(value: object) -> str:
+    """A value from a checkpoint's meta, for a message: ints as they are, anything else as an excerpt."""
+    return str(value) if _natural(value) and len(str(value)) <= 20 else excerpt(json.dumps(value))
