@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 SEED_LIMIT: Final = 2**63 - 1
 """The largest seed: `jax.random.key` takes a 64-bit int (numpy any int >= 0); 10**30 overflowed in it."""
 
+
 class Trainer(Generic[In, Out]):
     """Trains a model; its type carries the model's, so mismatched data is a mypy error.
 
