@@ -95,6 +95,18 @@ def test_overwrite_replaces_only_what_the_run_wrote(project: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_run_of_an_earlier_version_without_the_marker_is_replaced(project: Path) -> None:
+    spec_file = spec(project)
+    assert typednn("train", spec_file.name, "--out", "run", "--quiet", cwd=project).returncode == 0
+    (project / "run" / ".typednn-run").unlink()
+    again = typednn("train", spec_file.name, "--out", "run", "--overwrite", "--quiet", cwd=project)
+    assert again.returncode == 0, again.stderr
+    (project / "run" / ".typednn-run").unlink()
+    (project / "run" / "notes.txt").write_text("mine\n")  # not only a run's entries: not taken
+    refused(typednn("train", spec_file.name, "--out", "run", "--overwrite", cwd=project), "did not write")
+
+
+@pytest.mark.slow
 def test_overwrite_never_deletes_through_a_symbolic_link(project: Path) -> None:
     spec_file = spec(project)
     assert typednn("train", spec_file.name, "--out", "real", "--quiet", cwd=project).returncode == 0

@@ -1,7 +1,9 @@
 """A run directory's ownership: typednn replaces only what it wrote, and one run uses it at a time.
 
 A directory becomes a run directory when typednn creates it (or finds it empty) and
-writes the marker `.typednn-run` into it first. Only such a directory is ever resumed
+writes the marker `.typednn-run` into it first; a run of an earlier version, without
+the marker, is recognised by holding a `checkpoints/` folder and nothing but a run's
+entries. Only such a directory is ever resumed
 or overwritten, and `--overwrite` removes only the entries a run writes (by name; the
 user's own files beside them stay), never through a symbolic link. While a run trains,
 its process holds an advisory lock on `.typednn-run.lock`, which names the holder, so
@@ -74,7 +76,7 @@ def examine(directory: Path, *, resume: bool, overwrite: bool) -> State:
     if not (directory.is_dir() and _entries(directory)):
         return State(earlier=False, checkpoint=False)
     marker = directory / MARKER
-    if not (marker.is_file() and not marker.is_symlink()):
+    if not (marker.is_file() and not marker.is_symlink()) and not _earlier_version(directory):
         raise TypednnError(
             f"{directory}: holds files that typednn did not write (no {MARKER} marker), which it never replaces",
             hint=_NEW,
@@ -95,6 +97,12 @@ def examine(directory: Path, *, resume: bool, overwrite: bool) -> State:
     checkpoints = directory / CHECKPOINTS
     checkpoint = checkpoints.is_dir() and any(name.startswith("step_") for name in _entries(checkpoints))
     return State(earlier=True, checkpoint=checkpoint)
+
+
+def _earlier_version(directory: Path) -> bool:
+    """Whether `directory` is an unmarked run of an earlier typednn: checkpoints, and only a run's entries."""
+    checkpoints = directory / CHECKPOINTS
+    return checkpoints.is_dir() and not checkpoints.is_symlink() and set(_entries(directory)) <= {*ENTRIES, LOCK}
 
 
 def _entries(directory: Path) -> list[str]:
