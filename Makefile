@@ -4,7 +4,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+# The stubs are installed as a copy (a -stubs package), so they key the stamp too.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt stubs/*/* | cksum | cut -d' ' -f1)
 SHARED := ../shared/acceptance
 
 .PHONY: install demo test lint typecheck pytest acceptance bench lock clean
@@ -30,8 +31,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# tests/ is a run of its own: the tests import `examples.swiglu`, which a run given the
+# folder `examples` would name `swiglu` (mypy refuses a file under two names).
 typecheck: install
 	$(BIN)/mypy typednn examples
+	$(BIN)/mypy tests
 
 pytest: install
 	$(BIN)/python -m pytest -q

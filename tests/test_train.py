@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import jax
@@ -12,6 +13,8 @@ import pytest
 
 import typednn as tn
 from typednn import nn
+from typednn.train._inference import mean_loss
+from typednn.train._steps import Compiled
 
 
 def leaves(params: Any) -> list[np.ndarray[Any, Any]]:
@@ -313,3 +316,91 @@ def test_a_seed_outside_64_bits_is_refused(seed: int) -> None:
         tn.Trainer(
             tn.Model(x, x >> nn.Dense(2)), loss=tn.losses.mean_squared_error, optimizer=optax.sgd(0.1), seed=seed
         )
+
+
+class _StepOverAllParameters(Compiled):
+    """The step models without state had before issue 15: gradients of every parameter, `apply` alone.
+
+    Kept here as the reference the one step (over `lowered.split(params)[0]`, through
+    `apply_updating`) must match bit for bit on models without state.
+    """
+
+    def _train_step(
+        self,
+        carry: tuple[Any, Any, Any],
+        x: jax.Array,
+        y: jax.Array,
+        w: jax.Array,
+        key: jax.Array,
+        padded: bool,
+    ) -> tuple[tuple[Any, Any, Any], jax.Array]:
+        params, opt_state, states = carry
+
+        def objective(p: Any) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
+            outputs = self.apply(p, x, key=key, training=True)
+            mean, per_example = mean_loss(self.loss, outputs, y, w)
+            return mean, (outputs, per_example)
+
+        (mean, (outputs, per_example)), grads = jax.value_and_grad(objective, has_aux=True)(params)
+        updates, opt_state = self.optimizer.update(grads, opt_state, params)
+        params = optax.apply_updates(params, updates)
+        states = self._update_metrics(states, jax.lax.stop_gradient(outputs), y, w, per_example)
+        return (params, opt_state, states), mean
+
+
+def _fit_recording(fitted: tn.Trainer[Any, Any], data: tn.data.Dataset[Any, Any]) -> np.ndarray[Any, Any]:
+    losses: list[np.ndarray[Any, Any]] = []
+
+    class Record(tn.callbacks.Callback):
+        def on_steps_end(self, run: tn.callbacks.Run, steps: tn.callbacks.Steps) -> None:
+            losses.append(steps.losses)
+
+    fitted.fit(data, epochs=2, batch_size=7, validation=data, callbacks=[Record()], verbose=0)
+    return np.concatenate(losses)
+
+
+@pytest.mark.parametrize("kind", ["dense-dropout", "conv"])
+def test_one_training_step_trains_models_without_state_bit_identically(kind: str) -> None:
+    """The stateful step is the only one: on a model without state it gives the old step's losses and parameters."""
+    if kind == "conv":
+        x = tn.Input(6, 6, 1)
+        model: tn.Model[Any, Any] = tn.Model(x, x >> nn.Conv2D(4, kernel=3) >> nn.relu >> nn.Flatten() >> nn.Dense(3))
+        rng = np.random.default_rng(1)
+        data = tn.data.from_arrays(rng.normal(size=(30, 6, 6, 1)), rng.integers(0, 3, 30), classes=3)
+    else:
+        model, data = mlp(dropout=0.3), toy(examples=30)
+    ours, reference = trainer(model, seed=5, metrics=["accuracy"]), trainer(model, seed=5, metrics=["accuracy"])
+    assert not model.lowered.has_state
+    old = reference._compiled
+    reference._compiled = _StepOverAllParameters(
+        model.lowered, old.loss, old.optimizer, old.metrics, old.output_shape, unroll=old.unroll
+    )
+    assert_bit_equal(_fit_recording(ours, data), _fit_recording(reference, data))
+    assert_bit_equal(ours.params, reference.params)
+    assert_bit_equal(ours.opt_state, reference.opt_state)
+
+
+def test_compiled_needs_the_lowered_model() -> None:
+    """`lowered` is required: the step reads its split, merge and state from it."""
+    parameters = inspect.signature(Compiled).parameters
+    assert "apply" not in parameters and parameters["lowered"].default is inspect.Parameter.empty
+
+
+def test_fit_takes_a_mesh_through_the_trainer_not_devices() -> None:
+    """`fit(devices=)` is gone: a trainer trains on a mesh given to it (`mesh=` or `distribute`)."""
+    assert "devices" not in inspect.signature(tn.Trainer.fit).parameters
+    with pytest.raises(TypeError, match="devices"):
+        options: dict[str, Any] = {"devices": 1}  # as a caller mypy does not check would pass it
+        trainer().fit(toy(), epochs=1, verbose=0, **options)
+
+
+def test_distribute_moves_a_trainer_onto_a_mesh_between_fits() -> None:
+    """What `fit(devices=1)` did, said with the mesh: the run continues as on one device."""
+    data = toy()
+    moved, plain = trainer(seed=6), trainer(seed=6)
+    moved.fit(data, epochs=1, batch_size=10, verbose=0)
+    moved.distribute(tn.distributed.data_mesh(1))
+    moved.fit(data, epochs=1, batch_size=10, verbose=0)
+    plain.fit(data, epochs=2, batch_size=10, verbose=0)
+    assert isinstance(moved.params["dense"]["kernel"].sharding, jax.sharding.NamedSharding)
+    jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, atol=1e-6), moved.host_params(), plain.host_params())

@@ -71,23 +71,10 @@ class Model(Generic[In, Out]):
         return result
 
     def save(self, directory: str | os.PathLike[str], params: Params) -> None:
-        """Export the model: `directory/spec.json` (the graph) and `directory/weights.safetensors`.
-
-        The directory is replaced atomically (an earlier export there is replaced; any
-        other directory is refused). `typednn.export.load(directory)` gives the model
-        and parameters back. See `typednn.export.save`.
-
-        Args:
-            directory: The export's directory.
-            params: The parameters, from `init` or training.
-
-        Raises:
-            TypednnError: if the parameters do not fit the model, or `directory` is
-                something other than a typednn export.
-        """
+        """Export the model, as `tn.save(model, params, directory)` does (see `typednn.export.save`)."""
         from .export import save  # noqa: PLC0415 - typednn.export builds on this module
 
-        save(self, directory, params)
+        save(self, params, directory)
 
     def param_shapes(self) -> dict[str, dict[str, jax.ShapeDtypeStruct]]:
         """The shape and dtype of each parameter `init` makes, without making them."""

@@ -6,6 +6,7 @@ from jax.typing import ArrayLike, DTypeLike
 from optax import losses as losses
 from optax import schedules as schedules
 from optax import transforms as transforms
+from optax import tree_utils as tree_utils
 
 # ---------------------------------------------------------------------------
 # Flat-namespace re-exports of optax.losses
@@ -775,7 +776,3 @@ def scale_gradient(inputs: _ArrayTree, scale: ArrayLike) -> _ArrayTree: ...
 # ---------------------------------------------------------------------------
 
 __version__: str
-
-# Incomplete stub: names not listed above (optax.contrib, optax.tree,
-# optax.tree_utils aliases, linear-algebra helpers, ...) are Any.
-def __getattr__(name: str) -> Any: ...

@@ -188,6 +188,3 @@ def smooth_labels(
 def make_fenchel_young_loss(
     max_fun: Callable[..., ArrayLike],
 ) -> Callable[..., jax.Array]: ...
-
-# Incomplete stub: anything not listed above is Any.
-def __getattr__(name: str) -> Any: ...

@@ -142,6 +142,3 @@ def inject_stateful_hyperparams(
     static_args: str | Iterable[str] = (),
     hyperparam_dtype: DTypeLike | None = None,
 ) -> Callable[..., GradientTransformationExtraArgs]: ...
-
-# Incomplete stub: anything not listed above is Any.
-def __getattr__(name: str) -> Any: ...

@@ -253,6 +253,3 @@ def snapshot(
     measure_name: str,
     measure: Callable[[Updates], _ArrayTree],
 ) -> GradientTransformation: ...
-
-# Incomplete stub: anything not listed above is Any.
-def __getattr__(name: str) -> Any: ...

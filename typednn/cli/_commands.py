@@ -115,16 +115,22 @@ def add_evaluate(commands: Any) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    from .._shapes import ShapeError  # noqa: PLC0415
     from ..export import load  # noqa: PLC0415
-    from ..spec import load_data, read, trainer  # noqa: PLC0415
+    from ..losses import get  # noqa: PLC0415
+    from ..spec import load_data, read  # noqa: PLC0415
+    from ..train import evaluate  # noqa: PLC0415
 
     spec = read(args.file)
     model, params = load(args.model)
     parts = load_data(spec, allow_pickle=args.allow_pickle)
     data = parts.test if parts.test is not None else parts.train
-    evaluator = trainer(spec, parts.schema, model=model)
-    evaluator.params = params
-    scores = evaluator.evaluate(data)
+    loss = get(spec.loss_name(parts.schema))
+    try:
+        # No trainer: evaluating needs the parameters, the loss and the metrics, not an optimizer.
+        scores = evaluate(model, params, data, loss=loss, metrics=spec.train.metrics)
+    except ShapeError as error:  # say which model and which data disagree
+        raise error.at(f"{args.model} on the data of {spec.path}") from None
     if args.json:
         print(json.dumps(scores))
     else:
@@ -156,15 +162,11 @@ def add_predict(commands: Any) -> None:
 def _predict(args: argparse.Namespace) -> int:
     from ..data import read_inputs  # noqa: PLC0415
     from ..export import load  # noqa: PLC0415
+    from ..train import predict  # noqa: PLC0415
 
     model, params = load(args.model)
     inputs = read_inputs(args.input, shape=model.inputs.shape)
-    flat = np.concatenate(
-        [
-            np.asarray(model.apply(params, inputs[start : start + _BATCH])).reshape(-1, _outputs(model))
-            for start in range(0, len(inputs), _BATCH)
-        ]
-    )
+    flat = np.asarray(predict(model, params, inputs, batch_size=_BATCH)).reshape(-1, _outputs(model))
     buffer = io.StringIO()
     if args.classes:
         np.savetxt(buffer, flat.argmax(axis=1), fmt="%d", header="class", comments="")

@@ -1,6 +1,6 @@
 """Exported models: a directory with `spec.json` (the graph, readable) and `weights.safetensors`.
 
-`model.save(directory, params)` writes one, atomically; `load(directory)` reads it back,
+`save(model, params, directory)` (`tn.save`) writes one, atomically; `load(directory)` reads it back,
 validating everything, and never executes anything from the files (no pickle).
 """
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from .._errors import TypednnError
 from .._model import Model
+from ..lower import Params
 from . import _json
 from ._atomic import foreign_entries, recover, replace_directory
 from ._document import FILES, FORMAT, SPEC_FILE, WEIGHTS_FILE, Document
@@ -16,22 +17,40 @@ from ._safetensors import encode
 from ._weights import compare, flatten, needed, sha256, table
 
 
-def save(model: Model[Any, Any], directory: str | os.PathLike[str], params: object) -> None:
+def save(model: Model[Any, Any], params: Params, directory: str | os.PathLike[str]) -> None:
     """Export a model: `directory/spec.json` (the graph) and `directory/weights.safetensors`.
 
-    The directory is written next to its place and moved in at once, replacing an
+    `tn.save(model, params, directory)`; `tn.load(directory)` gives `(model, params)`
+    back. The directory is written next to its place and moved in at once, replacing an
     earlier export there: a crash at any point leaves the old export or the new one.
 
     Args:
         model: The model.
-        directory: The export's directory; its parents are created.
         params: The parameters, `{layer: {param: array}}`, as `model.init` or training
             gives them.
+        directory: The export's directory; its parents are created.
 
     Raises:
         TypednnError: if the parameters do not fit the model, a layer cannot be written,
             or `directory` exists and is not a typednn export (it is never replaced then).
+
+    Example:
+        >>> import jax, tempfile
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> from typednn.export import load, save
+        >>> x = tn.Input(4)
+        >>> model = tn.Model(x, x >> nn.Dense(3))
+        >>> folder = tempfile.mkdtemp()
+        >>> save(model, model.init(jax.random.key(0)), f"{folder}/mlp")
+        >>> load(f"{folder}/mlp")[0]
+        Model((4,) -> (3,))
     """
+    if isinstance(params, (str, os.PathLike)):  # the argument order of Model.save, the other way round
+        raise TypednnError(
+            f"save takes the parameters second and the directory third, but receives {os.fspath(params)!r} as params",
+            hint="call tn.save(model, params, directory)",
+        )
     target = Path(os.path.abspath(directory))
     section = graph_to_dict(model.graph)
     arrays = flatten(params)

@@ -1,4 +1,4 @@
-"""Training: the Trainer, losses, metrics, callbacks and checkpoints."""
+"""Training: the Trainer, losses, metrics, callbacks and checkpoints; `evaluate` and `predict` without a trainer."""
 
 from ._callback import Callback as Callback
 from ._callback import Run as Run
@@ -7,6 +7,8 @@ from ._checkpoint import CheckpointError as CheckpointError
 from ._checkpointing import Checkpoint as Checkpoint
 from ._early_stopping import EarlyStopping as EarlyStopping
 from ._history import History as History
+from ._inference import evaluate as evaluate
+from ._inference import predict as predict
 from ._logs import CSVLogger as CSVLogger
 from ._logs import JSONLLogger as JSONLLogger
 from ._nan import NonFiniteLossError as NonFiniteLossError
@@ -36,4 +38,6 @@ __all__ = [
     "TensorBoard",
     "TerminateOnNaN",
     "Trainer",
+    "evaluate",
+    "predict",
 ]

@@ -54,9 +54,14 @@ class Monitor:
 class EarlyStopping(Callback):
     """Stop when `monitor` has not improved for `patience` epochs; restore the best weights.
 
+    As in Keras: each epoch without an improvement counts one, an improvement resets the
+    count, and training stops after the epoch whose count reaches `patience`. So
+    `patience=2` stops after the second epoch in a row without an improvement (and
+    `patience=0` acts as 1: after the first), the count `ReduceLROnPlateau` acts on too.
+
     Args:
         monitor: The metric to watch, e.g. `"val_loss"` or `"val_accuracy"`.
-        patience: Epochs without improvement to allow before stopping.
+        patience: Epochs in a row without improvement after which training stops.
         min_delta: The smallest change that counts as an improvement.
         mode: `"min"`, `"max"`, or `"auto"` (min for losses and errors, else max).
         restore_best_weights: When training ends, put back the parameters of the best
@@ -101,7 +106,7 @@ class EarlyStopping(Callback):
                 self._best_params = jax.device_get(run.trainer.params)
             return
         self._wait += 1
-        if self._wait > self.patience:
+        if self._wait >= self.patience:  # as Keras counts: `patience` such epochs in a row, not one more
             self.stopped_epoch = epoch
             run.stop_training = True
 

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 import optax
 
@@ -17,23 +15,21 @@ from .._errors import TypednnError
 from .._memory import require as require_memory
 from .._model import In, Model, Out
 from .._reading import excerpt
-from .._shapes import Shape, ShapeError, check_fit
-from .._shapes._data import Bindings, check_features
-from .._words import given
 from ..data import Dataset
 from ..distributed import Placement, barrier, collective_failures, data_mesh, is_chief, process_count
+from ..export import save
 from ..lower import Params
 from ._callback import Callback, Run, Steps
 from ._checkpointing import Checkpoint
 from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
 from ._history import History
+from ._inference import Loss, MetricStates, as_dataset, check_data, evaluate_feed, metrics_of, output_shape, predict_as
 from ._losses import check_applies
-from ._metrics import Metric, get
+from ._metrics import Metric
 from ._nan import TerminateOnNaN
 from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
-from ._steps import Compiled, Loss, MetricStates
-from ._tokens import check_token_ids
+from ._steps import Compiled
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
@@ -104,10 +100,7 @@ class Trainer(Generic[In, Out]):
         self.model = model
         self.loss = loss
         self.optimizer = optimizer
-        self.metrics = tuple(get(m) for m in metrics)
-        names = [m.name for m in self.metrics]
-        if len(set(names)) != len(names) or "loss" in names:
-            raise TypednnError(f"metric names must be distinct and not 'loss': {names}")
+        self.metrics = metrics_of(metrics)
         if type(seed) is not int or not 0 <= seed <= SEED_LIMIT:
             raise TypednnError(
                 f"Trainer: seed must be an int from 0 to 2**63 - 1, not {excerpt(seed)}",
@@ -138,15 +131,13 @@ class Trainer(Generic[In, Out]):
             self.distribute(mesh)
 
     def _compile(self) -> Compiled:
-        output_shape = tuple(d if isinstance(d, int) else 1 for d in self.model.outputs.shape.dims)
         return Compiled(
-            self.model.lowered.apply,
+            self.model.lowered,
             self.loss,
             self.optimizer,
             self.metrics,
-            output_shape,
+            output_shape(self.model),
             unroll=not self._loops_ok,
-            lowered=self.model.lowered,
             placement=self._placement,
         )
 
@@ -177,20 +168,7 @@ class Trainer(Generic[In, Out]):
         self._check(data, "Trainer.check")
 
     def _check(self, data: object, method: str, *, argument: str = "data") -> None:
-        dataset = _dataset(data, method, argument)
-        try:
-            check_fit(
-                self.model.inputs.shape,
-                self.model.outputs.shape,
-                dataset.feature_shape,
-                dataset.target_shape,
-                dataset.classes,
-                method=method,
-            )
-        except ShapeError as error:
-            raise (error if argument == "data" else error.at(f"{argument} data")) from None
-        if self.model.inputs.shape.tokens:  # `features` gathers a file-backed subset: only when needed
-            check_token_ids(self.model, dataset.features)
+        check_data(self.model, data, method, argument=argument)
 
     def fit(
         self,
@@ -204,9 +182,12 @@ class Trainer(Generic[In, Out]):
         shuffle: bool = True,
         resume: bool = False,
         terminate_on_nan: bool = True,
-        devices: int | Sequence[jax.Device] | None = None,
     ) -> History:
         """Train for `epochs` passes over `data`.
+
+        On the trainer's devices: to train data-parallel, give it a mesh
+        (`Trainer(..., mesh=...)`, or `distribute(tn.distributed.data_mesh(4))` between
+        fits); each step still takes `batch_size` examples, split evenly over them.
 
         Args:
             data: The training examples; a last batch smaller than `batch_size` is used
@@ -225,9 +206,6 @@ class Trainer(Generic[In, Out]):
                 ends as an uninterrupted one would; without a checkpoint yet, start.
             terminate_on_nan: Stop with `NonFiniteLossError` when the loss is NaN or
                 infinite (unless `callbacks` holds its own `TerminateOnNaN`).
-            devices: Train data-parallel on these devices (or the first this many):
-                `distribute(tn.distributed.data_mesh(devices))` first. Each step still
-                takes `batch_size` examples, split evenly over the devices.
 
         Returns:
             The metrics of each epoch (with `resume`, the earlier epochs' too).
@@ -238,13 +216,11 @@ class Trainer(Generic[In, Out]):
             NonFiniteLossError: when the loss becomes NaN or infinite.
             DistributedError: in a multi-process job, when another process stops.
         """
-        _dataset(data, "Trainer.fit")
+        as_dataset(data, "Trainer.fit")
         if validation is not None and not isinstance(validation, float):
-            _dataset(validation, "Trainer.fit", "validation")
+            as_dataset(validation, "Trainer.fit", "validation")
         if epochs < 0 or batch_size < 1:
             raise TypednnError(f"fit needs epochs >= 0 and batch_size >= 1, not {epochs} and {batch_size}")
-        if devices is not None:
-            self.distribute(data_mesh(devices))
         if self._placement is not None:
             self._placement.check_batch(batch_size)
         if isinstance(validation, float):
@@ -386,6 +362,9 @@ class Trainer(Generic[In, Out]):
     def evaluate(self, data: Dataset[In, Any], *, batch_size: int = 256) -> dict[str, float]:
         """The loss and each metric over `data`, exact over a ragged last batch.
 
+        The same as `typednn.train.evaluate(trainer.model, trainer.params, data, loss=trainer.loss,
+        metrics=trainer.metrics)`, on the trainer's devices and with its compiled programs.
+
         Returns:
             `{"loss": .., "accuracy": .., ...}`.
 
@@ -403,47 +382,25 @@ class Trainer(Generic[In, Out]):
                 feed.close()
 
     def _evaluate(self, feed: Feed, examples: int, batch_size: int) -> dict[str, float]:
-        if examples == 0:
-            raise TypednnError("cannot evaluate on an empty dataset")
-        batch_size = min(batch_size, examples)
-        if self._placement is not None:  # a share for each device; the padding weighs 0
-            batch_size = -(-batch_size // self._placement.devices) * self._placement.devices
-        # Evaluation has no gradients, so its loop is fast everywhere: no unrolling.
-        per_chunk = steps_per_chunk(math.ceil(examples / batch_size), self.steps_per_dispatch)
-        evaluate = self._compiled.evaluate_on_device if feed.on_device else self._compiled.evaluate_fed
-        states = self._compiled.init_metrics()
-        stream = chunks(np.arange(examples), batch_size=batch_size, steps_per_chunk=per_chunk)
-        for _, batches in feed.chunks(stream):
-            states = evaluate(self.params, states, *batches)
-        return self._compiled.results(jax.device_get(states))
+        return evaluate_feed(
+            self._compiled,
+            self.params,
+            feed,
+            examples,
+            batch_size,
+            steps_per_dispatch=self.steps_per_dispatch,
+            method="Trainer.evaluate",
+        )
 
     def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
         """The model's outputs for an array of inputs, `(examples, *input_dims)`, or a dataset's features.
 
+        The same as `typednn.train.predict(trainer.model, trainer.host_params(), inputs)`.
+
         Raises:
             ShapeError: if the inputs do not match the model's input shape.
         """
-        if isinstance(inputs, Dataset):
-            inputs = inputs.features
-        x = np.asarray(inputs, dtype=np.int32 if self.model.inputs.shape.tokens else np.float32)
-        if x.ndim == 0:
-            raise ShapeError("Trainer.predict", "an array of examples, (examples, *input_dims)", "a single number")
-        bound = Bindings()  # a named dim of the output has the size the inputs give it
-        check_features(
-            self.model.inputs.shape, Shape(tuple(x.shape[1:]), tokens=None), method="Trainer.predict", bound=bound
-        )
-        check_token_ids(self.model, x, what="inputs")
-        if len(x) == 0:
-            sizes = (bound.value(d) for d in self.model.outputs.shape.dims)
-            return jnp.zeros((0, *(n if isinstance(n, int) else 1 for n in sizes)), jnp.float32)
-        batch_size = min(batch_size, len(x))
-        order = np.arange(len(x))
-        params = self.host_params()
-        parts = []
-        for chunk in chunks(order, batch_size=batch_size, steps_per_chunk=32):
-            parts.append(self._compiled.predict_fed(params, jnp.asarray(x[chunk.index])))
-        outputs = jnp.concatenate([p.reshape(-1, *p.shape[2:]) for p in parts])
-        return outputs[: len(x)]
+        return predict_as(self.model, self.host_params(), inputs, batch_size, method="Trainer.predict")
 
     def host_params(self) -> Params:
         """The parameters as host arrays; in a multi-process job, every process must call it."""
@@ -457,31 +414,5 @@ class Trainer(Generic[In, Out]):
         with collective_failures():
             params = self.host_params()
             if is_chief():
-                self.model.save(directory, params)
+                save(self.model, params, directory)
             barrier(f"typednn-save-{directory}")
-
-
-# The reader of each kind of file a dataset is often kept in, for the hint.
-_READERS = {".csv": "csv", ".npz": "npz", ".npy": "npy", ".jsonl": "jsonl"}
-
-
-def _dataset(data: object, method: str, argument: str = "data") -> Dataset[Any, Any]:
-    """`data` itself when it is a `Dataset`; else an error saying how to make one of what was given."""
-    if isinstance(data, Dataset):
-        return data
-    if isinstance(data, (str, os.PathLike)):
-        path = os.fspath(data)
-        reader = _READERS.get(os.path.splitext(path)[1].lower())
-        hint = (
-            f"read the file first: tn.data.{reader}({path!r})"
-            if reader
-            else "read the file first, e.g. with tn.data.csv(path), npz, npy, jsonl or images"
-        )
-    elif isinstance(data, (tuple, list)) and len(data) == 2:
-        hint = "wrap the arrays: tn.data.from_arrays(features, targets)"
-    elif isinstance(data, Iterator):
-        hint = "an iterator can be read only once: collect its arrays and pass tn.data.from_arrays(features, targets)"
-    else:
-        hint = "make one with tn.data.from_arrays(features, targets), or read a file with tn.data.csv(path)"
-    expected = "a tn.data.Dataset" if argument == "data" else "a tn.data.Dataset (or the share of data to hold out)"
-    raise TypednnError(f"{method} expects {expected} as {argument}, but receives {given(data)}", hint=hint)
