@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
 import pkgutil
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 import typednn
+from typednn import layers, nn
 from typednn._model import Model
-from typednn._shapes import ShapeError
+from typednn._shapes import ACTIVATIONS, ShapeError
 from typednn.layers import Input
+from typednn.layers._registry import KINDS
 
 EXPORTING = [
     "typednn",
@@ -73,3 +77,165 @@ def test_lazy_names_are_the_real_objects() -> None:
     assert typednn.Input is Input
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         typednn.nope  # noqa: B018
+
+
+# ---------------------------------------------------------------------------- one list per public name
+
+
+def _type_checking_names(module: ModuleType) -> set[str]:
+    """The names the module's `if TYPE_CHECKING:` block imports (what type checkers see)."""
+    assert module.__file__ is not None
+    tree = ast.parse(Path(module.__file__).read_text())
+    blocks = [
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+    ]
+    assert len(blocks) == 1, "one TYPE_CHECKING block"
+    return {
+        alias.asname or alias.name
+        for statement in blocks[0].body
+        if isinstance(statement, ast.ImportFrom)
+        for alias in statement.names
+    }
+
+
+def test_the_root_all_is_the_lazy_table() -> None:
+    lazy: dict[str, str] = vars(typednn)["_LAZY"]
+    submodules: tuple[str, ...] = vars(typednn)["_SUBMODULES"]
+    assert sorted(typednn.__all__) == sorted(["TypednnError", *lazy, *submodules])
+    # Type checkers read the TYPE_CHECKING block; the TypednnError import above it is eager.
+    assert _type_checking_names(typednn) | {"TypednnError"} == set(typednn.__all__)
+
+
+def test_distributed_and_save_are_exported() -> None:
+    # `distributed` was in _SUBMODULES and the TYPE_CHECKING block but not in __all__ (issue 15).
+    assert "distributed" in typednn.__all__ and "distributed" in dir(typednn)
+    assert typednn.distributed is importlib.import_module("typednn.distributed")
+    assert typednn.save is importlib.import_module("typednn.export").save
+
+
+def test_nn_exports_every_layer_kind_and_the_ready_made_layers() -> None:
+    assert "Final" not in nn.__all__ and nn.__all__ == sorted(nn.__all__)
+    for kind in KINDS.values():
+        if kind.layer.__module__.startswith("typednn."):
+            assert getattr(nn, kind.layer.__name__) is kind.layer, f"nn.{kind.layer.__name__}"
+    ready_made = {"relu", "gelu", "tanh", "sigmoid", "softmax", "concat", "residual", "Layer", "Sequential"}
+    assert ready_made <= set(nn.__all__)
+    assert set(nn.__all__) == set(NN_BEFORE)
+
+
+def test_typednn_layers_is_the_toolkit_not_a_second_face() -> None:
+    assert sorted(layers.__all__) == [
+        "Input",
+        "Layer",
+        "Node",
+        "P",
+        "ParamTree",
+        "Sequential",
+        "Tensor",
+        "Tokens",
+        "concrete",
+        "register_layer",
+    ]
+
+
+def test_the_built_in_kinds_are_the_same_after_self_registration() -> None:
+    own = [name for name, kind in KINDS.items() if kind.layer.__module__.startswith("typednn.")]
+    assert sorted(own) == sorted(KINDS_BEFORE)
+    # Layer kinds alphabetically (import order may change), then each activation function.
+    layer_kinds = own[: own.index("zero_padding2d") + 1]
+    assert layer_kinds == sorted(layer_kinds) and layer_kinds[0] == "activation"
+    assert own[len(layer_kinds) :] == list(ACTIVATIONS)
+
+
+# What `from typednn import nn` and the registry gave before layers registered themselves
+# (captured from the hand-written lists, issue 15).
+NN_BEFORE = [
+    "Activation",
+    "Add",
+    "AvgPool1D",
+    "AvgPool2D",
+    "BatchNorm",
+    "Bidirectional",
+    "Block",
+    "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Conv2DTranspose",
+    "Dense",
+    "DepthwiseConv2D",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GRU",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
+    "GroupNorm",
+    "LSTM",
+    "Layer",
+    "LayerNorm",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MultiHeadAttention",
+    "PositionEmbedding",
+    "RMSNorm",
+    "Reshape",
+    "Sequential",
+    "SinusoidalPositionEmbedding",
+    "TransformerEncoderBlock",
+    "UpSampling2D",
+    "ZeroPadding2D",
+    "concat",
+    "gelu",
+    "relu",
+    "residual",
+    "sigmoid",
+    "softmax",
+    "tanh",
+]
+KINDS_BEFORE = [
+    "activation",
+    "add",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "bidirectional",
+    "concat",
+    "conv1d",
+    "conv2d",
+    "conv2d_transpose",
+    "dense",
+    "depthwise_conv2d",
+    "dropout",
+    "elu",
+    "embedding",
+    "flatten",
+    "gelu",
+    "global_avg_pool1d",
+    "global_avg_pool2d",
+    "global_max_pool2d",
+    "group_norm",
+    "gru",
+    "layer_norm",
+    "leaky_relu",
+    "log_softmax",
+    "lstm",
+    "max_pool1d",
+    "max_pool2d",
+    "multi_head_attention",
+    "position_embedding",
+    "relu",
+    "reshape",
+    "rms_norm",
+    "sigmoid",
+    "silu",
+    "sinusoidal_position_embedding",
+    "softmax",
+    "softplus",
+    "tanh",
+    "transformer_encoder_block",
+    "up_sampling2d",
+    "zero_padding2d",
+]

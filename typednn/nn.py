@@ -10,43 +10,43 @@ Example:
 
 from typing import Final
 
-from .layers import GRU as GRU
-from .layers import LSTM as LSTM
-from .layers import Activation as Activation
-from .layers import Add as Add
-from .layers import AvgPool1D as AvgPool1D
-from .layers import AvgPool2D as AvgPool2D
-from .layers import BatchNorm as BatchNorm
-from .layers import Bidirectional as Bidirectional
-from .layers import Block as Block
-from .layers import Concatenate as Concatenate
-from .layers import Conv1D as Conv1D
-from .layers import Conv2D as Conv2D
-from .layers import Conv2DTranspose as Conv2DTranspose
-from .layers import Dense as Dense
-from .layers import DepthwiseConv2D as DepthwiseConv2D
-from .layers import Dropout as Dropout
-from .layers import Embedding as Embedding
-from .layers import Flatten as Flatten
-from .layers import GlobalAvgPool1D as GlobalAvgPool1D
-from .layers import GlobalAvgPool2D as GlobalAvgPool2D
-from .layers import GlobalMaxPool2D as GlobalMaxPool2D
-from .layers import GroupNorm as GroupNorm
-from .layers import Layer as Layer
-from .layers import LayerNorm as LayerNorm
-from .layers import MaxPool1D as MaxPool1D
-from .layers import MaxPool2D as MaxPool2D
-from .layers import MultiHeadAttention as MultiHeadAttention
-from .layers import PositionEmbedding as PositionEmbedding
-from .layers import Reshape as Reshape
-from .layers import RMSNorm as RMSNorm
-from .layers import Sequential as Sequential
-from .layers import SinusoidalPositionEmbedding as SinusoidalPositionEmbedding
-from .layers import TransformerEncoderBlock as TransformerEncoderBlock
-from .layers import UpSampling2D as UpSampling2D
-from .layers import ZeroPadding2D as ZeroPadding2D
-from .layers import concat as concat
-from .layers import residual as residual
+from .layers._attention import MultiHeadAttention as MultiHeadAttention
+from .layers._base import Layer as Layer
+from .layers._base import Sequential as Sequential
+from .layers._batch_norm import BatchNorm as BatchNorm
+from .layers._block import Block as Block
+from .layers._conv import Conv1D as Conv1D
+from .layers._conv import Conv2D as Conv2D
+from .layers._conv import DepthwiseConv2D as DepthwiseConv2D
+from .layers._conv_transpose import Conv2DTranspose as Conv2DTranspose
+from .layers._dense import Dense as Dense
+from .layers._elementwise import Activation as Activation
+from .layers._elementwise import Dropout as Dropout
+from .layers._embedding import Embedding as Embedding
+from .layers._embedding import PositionEmbedding as PositionEmbedding
+from .layers._embedding import SinusoidalPositionEmbedding as SinusoidalPositionEmbedding
+from .layers._global_pool import GlobalAvgPool1D as GlobalAvgPool1D
+from .layers._global_pool import GlobalAvgPool2D as GlobalAvgPool2D
+from .layers._global_pool import GlobalMaxPool2D as GlobalMaxPool2D
+from .layers._merge import Add as Add
+from .layers._merge import Concatenate as Concatenate
+from .layers._merge import concat as concat
+from .layers._merge import residual as residual
+from .layers._norm import GroupNorm as GroupNorm
+from .layers._norm import LayerNorm as LayerNorm
+from .layers._norm import RMSNorm as RMSNorm
+from .layers._pool import AvgPool1D as AvgPool1D
+from .layers._pool import AvgPool2D as AvgPool2D
+from .layers._pool import MaxPool1D as MaxPool1D
+from .layers._pool import MaxPool2D as MaxPool2D
+from .layers._recurrent import GRU as GRU
+from .layers._recurrent import LSTM as LSTM
+from .layers._recurrent import Bidirectional as Bidirectional
+from .layers._reshape import Flatten as Flatten
+from .layers._reshape import Reshape as Reshape
+from .layers._resize import UpSampling2D as UpSampling2D
+from .layers._resize import ZeroPadding2D as ZeroPadding2D
+from .layers._transformer import TransformerEncoderBlock as TransformerEncoderBlock
 
 relu: Final = Activation("relu")
 gelu: Final = Activation("gelu")
@@ -54,47 +54,5 @@ tanh: Final = Activation("tanh")
 sigmoid: Final = Activation("sigmoid")
 softmax: Final = Activation("softmax")
 
-__all__ = [
-    "Activation",
-    "Add",
-    "AvgPool1D",
-    "AvgPool2D",
-    "BatchNorm",
-    "Bidirectional",
-    "Block",
-    "Concatenate",
-    "Conv1D",
-    "Conv2D",
-    "Conv2DTranspose",
-    "Dense",
-    "DepthwiseConv2D",
-    "Dropout",
-    "Embedding",
-    "Flatten",
-    "GRU",
-    "GlobalAvgPool1D",
-    "GlobalAvgPool2D",
-    "GlobalMaxPool2D",
-    "GroupNorm",
-    "LSTM",
-    "Layer",
-    "LayerNorm",
-    "MaxPool1D",
-    "MaxPool2D",
-    "MultiHeadAttention",
-    "RMSNorm",
-    "PositionEmbedding",
-    "Reshape",
-    "Sequential",
-    "SinusoidalPositionEmbedding",
-    "TransformerEncoderBlock",
-    "UpSampling2D",
-    "ZeroPadding2D",
-    "concat",
-    "gelu",
-    "relu",
-    "residual",
-    "sigmoid",
-    "softmax",
-    "tanh",
-]
+# Every public name above (not the typing helper), so that a new layer is one import line here.
+__all__ = [name for name in sorted(dir()) if not name.startswith("_") and name != "Final"]

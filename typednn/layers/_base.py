@@ -10,6 +10,7 @@ from typing_extensions import TypeVarTuple, Unpack
 from .._shapes import Params, Shape, ShapeError, compose
 from .._words import given
 from ._names import check_name
+from ._registry import layer_defined
 from ._tensor import Node, Tensor
 
 if TYPE_CHECKING:
@@ -27,8 +28,11 @@ class Layer(Generic[*P]):
     """A layer: validated hyperparameters, one shape rule, one lowering.
 
     Subclasses set `params_type` to their hyperparameter dataclass (whose `rule` is the
-    shape arithmetic, stated once), set `kind` to their name in spec files and exports
-    (`layers/_registry.py` collects them), and implement `init` and `apply`.
+    shape arithmetic, stated once), set `kind` to their name in spec files and exports,
+    and implement `init` and `apply`. A layer of typednn that sets `kind` registers
+    itself as that kind when its class is defined (`__init_subclass__`, into
+    `layers/_registry.py`); a custom layer outside the package is registered with
+    `@tn.register_layer`.
 
     Args:
         params: The validated hyperparameters.
@@ -43,6 +47,12 @@ class Layer(Generic[*P]):
     # The names of the layer's non-trainable arrays (`init_state` makes them): known
     # without making them, so lowering splits them from the parameters with no JAX work.
     state_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Registering here, not in a list beside the classes, means a new layer of typednn
+        # cannot be left out of spec files, exports and codegen.
+        layer_defined(cls)
 
     def __init__(self, params: Params, *, name: str | None = None) -> None:
         check_name(name)

@@ -1,77 +1,37 @@
 """Layer kinds: the names that spec files and exports give the layers (`dense`, `relu`...).
 
-One table, built from the layer classes' `kind`, from `_shapes.ACTIVATIONS` and from
-the custom layers passed to `register`, serves both directions: a spec entry's kind to
-the layer it builds, and a layer to the kind an export writes for it. A kind's options
-are its hyperparameter dataclass's fields.
+One table serves both directions: a spec entry's kind to the layer it builds, and a layer
+to the kind an export writes for it. It is filled as the layer classes are defined:
+
+- typednn's own layers register themselves: `Layer.__init_subclass__` calls
+  `layer_defined`, which adds a class of the package that sets `kind` (`typednn.layers`
+  imports every module of its folder, so the table is complete once it is imported);
+- each activation function is also a kind (`relu`), from `_shapes.ACTIVATIONS`;
+- custom layers are added by `register_layer` (`@tn.register_layer`), and only by it: a
+  `Layer` subclass in a user's module or a test changes no spec file by being defined.
+
+A kind's options are its hyperparameter dataclass's fields.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .._errors import TypednnError
-from .._shapes import ACTIVATIONS, Params
-from ._attention import MultiHeadAttention
-from ._base import Layer
-from ._batch_norm import BatchNorm
-from ._conv import Conv1D, Conv2D, DepthwiseConv2D
-from ._conv_transpose import Conv2DTranspose
-from ._dense import Dense
-from ._elementwise import Activation, Dropout
-from ._embedding import Embedding, PositionEmbedding, SinusoidalPositionEmbedding
-from ._global_pool import GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool2D
-from ._merge import Add, Concatenate
-from ._norm import GroupNorm, LayerNorm, RMSNorm
-from ._pool import AvgPool1D, AvgPool2D, MaxPool1D, MaxPool2D
-from ._recurrent import GRU, LSTM, Bidirectional
-from ._reshape import Flatten, Reshape
-from ._resize import UpSampling2D, ZeroPadding2D
-from ._transformer import TransformerEncoderBlock
+from .._shapes import ACTIVATIONS, ActivationParams, Params
 
-AnyLayer = Layer[*tuple[Any, ...]]
-LayerClass = TypeVar("LayerClass", bound=type[AnyLayer])
+if TYPE_CHECKING:
+    # Only a type: `_base` imports this module, to register each layer class it defines.
+    from ._base import Layer
 
-LAYER_CLASSES: tuple[type[AnyLayer], ...] = (
-    Dense,
-    Conv1D,
-    Conv2D,
-    Conv2DTranspose,
-    DepthwiseConv2D,
-    MaxPool1D,
-    AvgPool1D,
-    MaxPool2D,
-    AvgPool2D,
-    GlobalAvgPool1D,
-    GlobalAvgPool2D,
-    GlobalMaxPool2D,
-    UpSampling2D,
-    ZeroPadding2D,
-    Flatten,
-    Reshape,
-    Dropout,
-    Embedding,
-    PositionEmbedding,
-    SinusoidalPositionEmbedding,
-    LayerNorm,
-    RMSNorm,
-    GroupNorm,
-    BatchNorm,
-    MultiHeadAttention,
-    TransformerEncoderBlock,
-    LSTM,
-    GRU,
-    Bidirectional,
-    Add,
-    Concatenate,
-    Activation,
-)
-"""The layers a spec file can name; each states its kind in `Layer.kind`."""
+    AnyLayer: TypeAlias = Layer[*tuple[Any, ...]]
+
+LayerClass = TypeVar("LayerClass", bound="type[AnyLayer]")
 
 
 @dataclass(frozen=True)
@@ -106,16 +66,14 @@ class Kind:
         return self.layer.from_params(self.layer.params_type(**self.fixed, **options), name=name)
 
 
-def _builtin_kinds() -> dict[str, Kind]:
-    kinds = {cls.kind: Kind(cls.kind, cls, MappingProxyType({})) for cls in LAYER_CLASSES}
-    # Each activation is also a kind of its own (`relu`), as in spec files.
-    kinds.update({f: Kind(f, Activation, MappingProxyType({"function": f})) for f in ACTIVATIONS})
-    return kinds
-
-
-_BUILTIN: Mapping[str, Kind] = MappingProxyType(_builtin_kinds())
+_OWN: dict[str, Kind] = {}
+"""typednn's own layer kinds, by name in alphabetical order (not in import order, which may change)."""
+_FUNCTIONS: dict[str, Kind] = {}
+"""Each activation function as a kind of its own (`relu`), as in spec files."""
 _CUSTOM: dict[str, Kind] = {}
+"""The kinds `register_layer` added, in the order it added them."""
 _KIND_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_PACKAGE = "typednn."
 
 
 class _Kinds(Mapping[str, Kind]):
@@ -125,21 +83,62 @@ class _Kinds(Mapping[str, Kind]):
     """
 
     def __getitem__(self, name: str) -> Kind:
-        found = _BUILTIN.get(name) or _CUSTOM.get(name)
+        found = _OWN.get(name) or _FUNCTIONS.get(name) or _CUSTOM.get(name)
         if found is None:
             raise KeyError(name)
         return found
 
     def __iter__(self) -> Iterator[str]:
-        yield from _BUILTIN
+        yield from _OWN
+        yield from _FUNCTIONS
         yield from _CUSTOM
 
     def __len__(self) -> int:
-        return len(_BUILTIN) + len(_CUSTOM)
+        return len(_OWN) + len(_FUNCTIONS) + len(_CUSTOM)
 
 
 KINDS: Mapping[str, Kind] = _Kinds()
 """Every kind by name."""
+
+
+class _OwnLayers(Collection["type[AnyLayer]"]):
+    """typednn's own layer classes, one per kind: a view of the table, which they fill themselves."""
+
+    def __iter__(self) -> Iterator[type[AnyLayer]]:
+        return (kind.layer for kind in _OWN.values())
+
+    def __len__(self) -> int:
+        return len(_OWN)
+
+    def __contains__(self, cls: object) -> bool:
+        return any(kind.layer is cls for kind in _OWN.values())
+
+
+LAYER_CLASSES: Collection[type[AnyLayer]] = _OwnLayers()
+"""The layer classes of typednn that a spec file can name: derived from `KINDS`, not a list to edit."""
+
+
+def layer_defined(cls: type[AnyLayer]) -> None:
+    """Make a layer class of typednn that sets `kind` a kind; `Layer.__init_subclass__` calls it for each subclass.
+
+    A class without a `kind` of its own (`Sequential`, `Block`, a subclass that computes
+    something else) is no kind; nor is a class outside the package: a custom layer is
+    registered by `register_layer`, as documented, so that defining a `Layer` subclass
+    elsewhere (a user's module, a test) changes no spec file by itself.
+
+    Raises:
+        TypednnError: for a kind that is malformed or taken (a mistake in typednn itself,
+            seen on import).
+    """
+    if "kind" not in vars(cls) or not cls.__module__.startswith(_PACKAGE):
+        return
+    kind = _checked(cls)
+    _OWN[kind.name] = kind
+    ordered = sorted(_OWN.items())
+    _OWN.clear()
+    _OWN.update(ordered)
+    if issubclass(cls.params_type, ActivationParams):
+        _FUNCTIONS.update({f: Kind(f, cls, MappingProxyType({"function": f})) for f in ACTIVATIONS})
 
 
 def register_layer(cls: LayerClass) -> LayerClass:
@@ -153,7 +152,7 @@ def register_layer(cls: LayerClass) -> LayerClass:
     Raises:
         TypednnError: for a kind that is missing, malformed, or taken by another layer.
 
-    Example (`examples/custom_layer.py` is a complete one)::
+    Example (`examples/swiglu.py` is a complete one)::
 
         @dataclass(frozen=True, kw_only=True)
         class ScaleParams(tn.Params):
@@ -169,8 +168,15 @@ def register_layer(cls: LayerClass) -> LayerClass:
             kind = "scale"
             ...
     """
-    where = f"{cls.__module__}.{cls.__qualname__}"
-    kind = cls.__dict__.get("kind")
+    kind = _checked(cls)
+    _CUSTOM[kind.name] = kind
+    return cls
+
+
+def _checked(cls: type[AnyLayer]) -> Kind:
+    """The kind `cls` states, checked: a snake_case name, a `Params` dataclass, not another class's kind."""
+    where = _full_name(cls)
+    kind = vars(cls).get("kind")
     if not isinstance(kind, str) or not _KIND_NAME.match(kind):
         raise TypednnError(
             f"{where}: a registered layer needs its own `kind`, a snake_case name, not {kind!r}",
@@ -182,14 +188,14 @@ def register_layer(cls: LayerClass) -> LayerClass:
             f"{where}: `params_type` must be a `typednn.Params` dataclass, not {params!r}",
             hint="declare the hyperparameters as `@dataclass(frozen=True, kw_only=True) class ...(tn.Params)`",
         )
-    taken = _BUILTIN.get(kind) or _CUSTOM.get(kind)
+    taken = KINDS.get(kind)
+    # The same class again (a module imported twice) replaces itself.
     if taken is not None and _full_name(taken.layer) != where:
         raise TypednnError(
             f"{where}: the kind {kind!r} is already {_full_name(taken.layer)}'s",
             hint="give the layer a kind of its own",
         )
-    _CUSTOM[kind] = Kind(kind, cls, MappingProxyType({}))
-    return cls
+    return Kind(kind, cls, MappingProxyType({}))
 
 
 def _full_name(cls: type) -> str:
@@ -199,8 +205,8 @@ def _full_name(cls: type) -> str:
 def kind_of(layer: AnyLayer) -> Kind | None:
     """The most specific kind that builds `layer` (`relu` rather than `activation`).
 
-    Returns None for a layer class that is not in `LAYER_CLASSES` (a subclass too: it
-    may compute something else).
+    Returns None for a layer class that is no kind (a subclass of one too, unless it
+    states a kind of its own: it may compute something else).
 
     Example:
         >>> from typednn import nn
