@@ -541,3 +541,22 @@ def test_a_crash_during_a_save_leaves_a_loadable_export(point: str, survivor: st
     np.testing.assert_array_equal(loaded["dense"]["kernel"], versions[survivor]["dense"]["kernel"])
     model.save(target, versions["new"])  # the next save clears what the crash left
     assert os.listdir(target.parent) == ["mlp"]
+
+
+def test_a_spec_json_option_is_validated_by_the_schema_s_model(saved: Path) -> None:
+    # Issue 15: the loader and the JSON Schema use one model per kind, strict as every spec section.
+    edit_spec(saved, lambda d: dense_1(d).update(units=16.0))
+    message = load_error(saved, tn.HyperparameterError)
+    assert "spec.json: model.layers[2] (dense_1): dense option 'units' must be int | Dim name, but is 16.0" in message
+    edit_spec(saved, lambda d: dense_1(d).update(units={"dim": "a.B", "scale": 1}))
+    assert "dense option 'units' must be int | Dim name, but is " in load_error(saved, tn.HyperparameterError)
+
+
+def test_an_export_with_a_named_dim_in_an_option_still_loads(tmp_path: Path) -> None:
+    model = dropout_reshape()
+    params = random_params(model, 0)
+    model.save(tmp_path / "saved", params)
+    loaded, _ = load(tmp_path / "saved")
+    assert graph_to_dict(loaded.graph) == graph_to_dict(model.graph)
+    section = graph_to_dict(symbolic().graph)
+    assert graph_to_dict(graph_from_dict(json.loads(json.dumps(section)), source="spec.json").graph) == section

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+import types
 from pathlib import Path
+from typing import Any
 
 import jax
 import pydantic
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import typednn as tn
 from typednn.layers._registry import KINDS
@@ -190,10 +194,90 @@ def test_the_schema_covers_every_kind_source_and_optimizer() -> None:
 @pytest.mark.parametrize("path", EXAMPLES + ACCEPTANCE, ids=lambda p: p.name)
 def test_the_schema_types_accept_every_example(path: Path) -> None:
     value = yaml.safe_load(path.read_text())
-    pydantic.TypeAdapter(list[layer_kinds().json_type()]).validate_python(value["model"]["layers"])  # type: ignore[misc]
+    layers: Any = types.GenericAlias(list, (layer_kinds().json_type(),))  # a type built at run time
+    pydantic.TypeAdapter(layers).validate_python(value["model"]["layers"])
     pydantic.TypeAdapter(source_kinds().json_type()).validate_python(value["data"]["source"])
 
 
 def test_the_schema_types_refuse_unknown_options() -> None:
     with pytest.raises(pydantic.ValidationError):
         pydantic.TypeAdapter(layer_kinds().json_type()).validate_python({"dense": {"unts": 3}})
+
+
+# -- layer options: the schema's models are the loader's (issue 15) -------------------------------
+
+UNITS = """\
+model:
+  input: [4]
+  layers:
+    - dense: {units: 10.0}
+"""
+
+
+def _schema_accepts(entry: object) -> bool:
+    try:
+        pydantic.TypeAdapter(layer_kinds().json_type()).validate_python(entry)
+    except pydantic.ValidationError:
+        return False
+    return True
+
+
+def _loader_accepts(kind: str, options: dict[str, object]) -> bool:
+    from typednn.export._options import decode_options  # noqa: PLC0415 - the function under test
+
+    try:
+        decode_options(KINDS[kind], options, where="here")
+    except tn.HyperparameterError:
+        return False
+    return True
+
+
+def test_units_10_0_is_refused_by_the_schema_and_by_the_loader(tmp_path: Path) -> None:
+    # Strict ints, as in every other section: both refuse it, in either form.
+    assert not _schema_accepts({"dense": {"units": 10.0}})
+    assert not _schema_accepts({"dense": 10.0})
+    assert not _loader_accepts("dense", {"units": 10.0})
+    path = tmp_path / "spec.yaml"
+    path.write_text(UNITS)
+    with pytest.raises(tn.TypednnError, match=r"spec.yaml:4:22 \(dense\): dense option 'units' must be int"):
+        read(path)
+    path.write_text(UNITS.replace("{units: 10.0}", "10.0"))
+    with pytest.raises(tn.TypednnError, match=r"spec.yaml:4:14 \(dense\): dense option 'units' must be int"):
+        read(path)
+    assert _schema_accepts({"dense": {"units": 10}}) and _loader_accepts("dense", {"units": 10})
+
+
+def test_the_schema_has_no_computed_sizes() -> None:
+    # An Affine size exists only at check time: the schema offered it as an object, the loader refused it.
+    assert "Affine" not in json.dumps(json_schema())
+    assert not _schema_accepts({"dense": {"units": {"symbol": "a.B", "scale": 1, "offset": 0, "divisor": 1}}})
+
+
+_SCALARS = st.one_of(
+    st.integers(-3, 300),
+    st.floats(allow_nan=False, width=32),
+    st.sampled_from([10.0, 0.5, 1e-6]),
+    st.booleans(),
+    st.none(),
+    st.sampled_from(["same", "valid", "", "tests.dims.Seq", "Seq", "mod.<locals>.T"]),
+)
+_VALUES = st.one_of(_SCALARS, st.lists(_SCALARS, max_size=3), st.lists(st.lists(_SCALARS, max_size=2), max_size=2))
+_OPTIONS: dict[str, tuple[dict[str, object], list[str]]] = {
+    "dense": ({"units": 3}, ["units", "use_bias", "in_features"]),
+    "conv2d": ({"filters": 2, "kernel": 3}, ["kernel", "padding", "stride"]),
+    "dropout": ({"rate": 0.5}, ["rate"]),
+    "layer_norm": ({}, ["epsilon", "use_bias"]),
+    "reshape": ({"shape": [2, 2]}, ["shape"]),
+    "zero_padding2d": ({"padding": 1}, ["padding"]),
+}
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_schema_acceptance_is_loader_acceptance(data: st.DataObject) -> None:
+    kind = data.draw(st.sampled_from(sorted(_OPTIONS)))
+    required, options = _OPTIONS[kind]
+    option = data.draw(st.sampled_from(options))
+    value = data.draw(_VALUES)
+    given_options = {**required, option: value}
+    assert _schema_accepts({kind: given_options}) == _loader_accepts(kind, given_options), given_options

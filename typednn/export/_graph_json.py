@@ -50,7 +50,6 @@ INPUT = "input"
 """The name of the model input in `inputs`."""
 REUSE = "reuse"
 """The kind of an entry that applies an earlier layer again."""
-_RESERVED = ("inputs", "name")
 
 Path = tuple[str | int, ...]
 Locator = Callable[[Path], str]
@@ -297,9 +296,7 @@ def _layer(
         return defined[reused]
     kind: Kind = KINDS[kind_name]
     suffix = where[len(at(path)) :]  # the entry's name, e.g. " (dense)"
-    values = decode_options(
-        kind, options, where=where, reserved=_RESERVED, at=lambda option: at((*path, kind_name, option)) + suffix
-    )
+    values = decode_options(kind, options, where=where, at=lambda option: at((*path, kind_name, option)) + suffix)
     try:
         return kind.build(values, name=entry_name)
     except HyperparameterError as error:

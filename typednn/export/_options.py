@@ -1,10 +1,14 @@
-"""Hyperparameter values as JSON, and back, checked against their dataclass field types.
+"""Hyperparameter values as JSON, and back, validated by each kind's options model.
 
 JSON has no tuples and no named dims: a pair is a list (`[3, 3]`), and a named
 `tn.Dim` is its full name (`"myproject.dims.Seq"`), which loading turns back into the
 same `Symbol`. A string becomes a `Symbol` only where the field takes a size. A field
 holding a wrapped layer's hyperparameters (Bidirectional's `wrapped`) is a one-key entry
 as in a spec's layer list: `{lstm: 64}` or `{lstm: {units: 64, reverse: true}}`.
+
+`layer_options_model` is the one translation of a hyperparameter dataclass into the values a
+file writes: the loader (`decode_options`) validates with it, and the spec's JSON Schema
+is its `model_json_schema()`, so the two cannot disagree.
 """
 
 from __future__ import annotations
@@ -14,12 +18,14 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any, Literal
+
+import pydantic
 
 from .._entries import expand
 from .._errors import TypednnError
 from .._reading import excerpt
-from .._shapes import HyperparameterError, Params, Size, Symbol
+from .._shapes import Affine, HyperparameterError, Params, Size, Symbol, Unknown
 from .._words import did_you_mean, show
 from ..layers._registry import KINDS, Kind
 
@@ -93,68 +99,152 @@ def decode_size(value: object) -> object:
     return Symbol(value) if isinstance(value, str) and _SYMBOL.fullmatch(value) else value
 
 
-def decode_options(
-    kind: Kind,
-    given: Mapping[str, object],
-    *,
-    where: str,
-    reserved: tuple[str, ...],
-    at: Callable[[str], str] | None = None,
-) -> dict[str, Any]:
-    """Options from JSON as the hyperparameter dataclass's field values.
+# -- the options models: the one translation of hyperparameter types to file values --------
+
+RESERVED = ("inputs", "name")
+"""The options every list entry takes besides its hyperparameters."""
+
+# Strict, as every section of a spec is: `units: 10.0`, `units: "10"` and `use_bias: 1`
+# are refused, not coerced. Lists become tuples by `_TUPLE`, where a field takes a tuple.
+OPTIONS_CONFIG = pydantic.ConfigDict(extra="forbid", frozen=True, strict=True)
+"""The configuration of every layer options model."""
+
+DIM_NAME_TYPE = Annotated[str, pydantic.Field(pattern=f"^{DIM_NAME}$", description="a tn.Dim's full name")]
+"""A named dim as files write it, for validation and the JSON Schema."""
+
+_SYMBOL_TYPE = Annotated[DIM_NAME_TYPE, pydantic.AfterValidator(Symbol)]
+_TUPLE = pydantic.BeforeValidator(lambda value: tuple(value) if isinstance(value, list) else value)
+# Computed sizes exist only at check time: no file states one.
+_COMPUTED = (Unknown, Affine)
+
+
+def _keep_int(value: object, handler: pydantic.ValidatorFunctionWrapHandler) -> object:
+    # A float field keeps an int as written (`rate: 0` stays 0), as the Python API does.
+    return value if type(value) is int else handler(value)
+
+
+def camel(name: str) -> str:
+    """A snake_case name as a model's name: `max_pool2d` -> `MaxPool2d`."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+_MODELS: dict[tuple[str, type, bool], type[pydantic.BaseModel]] = {}
+
+
+def layer_options_model(kind: Kind, *, wrapped: bool = False) -> type[pydantic.BaseModel]:
+    """The pydantic model of a kind's options: loading validates with it, the spec's JSON Schema is its schema.
+
+    Its fields are the hyperparameter dataclass's (less those the kind fixes), with their
+    defaults, in the types a file writes (`_file_type`); a list entry also takes `name`
+    and `inputs`, which the loader checks itself.
 
     Args:
-        kind: The layer kind the options belong to.
-        given: The options as read (JSON values), without the reserved ones.
-        where: Where the entry is, for messages.
-        at: Where one option is, for messages about it (default: `where`).
-        reserved: The option names every entry takes besides its hyperparameters, for
-            "did you mean" suggestions.
+        kind: The layer kind.
+        wrapped: For a layer held by another (Bidirectional's `wrapped`): no `name` nor
+            `inputs`, as it is no entry of the list.
 
-    Raises:
-        HyperparameterError: for an unknown or missing option, or a value of the wrong type.
+    Example:
+        >>> from typednn.layers._registry import KINDS
+        >>> sorted(layer_options_model(KINDS["dense"]).model_json_schema()["required"])
+        ['units']
     """
-    fields = {field.name: field for field in kind.options()}
-    hints = typing.get_type_hints(kind.layer.params_type)
-    values: dict[str, Any] = {}
-    for option, value in given.items():
-        if option not in fields:
-            known = [*fields, *reserved]
-            named = excerpt(option, length=60)  # keys come from files: shortened
-            raise HyperparameterError(
-                f"{at(option) if at else where}: {kind.name} has no option {named}{did_you_mean(option, known)}",
-                hint=f"{kind.name} takes {', '.join(known)}",
-            )
-        field_type = hints[option]
-        symbolic = _mentions(field_type, Symbol)
-        nested = _nested_kinds(field_type)
-        if nested:
-            values[option] = _decode_nested(value, nested, at(option) if at else where)
-            continue
-        decoded = _decode(value, symbolic=symbolic)
-        if not _matches(decoded, field_type):
-            raise HyperparameterError(
-                f"{at(option) if at else where}: {kind.name} option {option!r} must be {_describe(field_type)},"
-                f" but is {show(value)}",
-                hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None,
-            )
-        values[option] = decoded
-    missing = [name for name, field in fields.items() if field.default is dataclasses.MISSING and name not in values]
-    if missing:
-        raise HyperparameterError(
-            f"{where}: {kind.name} needs {' and '.join(map(repr, missing))}",
-            hint=f"e.g. {{{kind.name}: {{{missing[0]}: ...}}}}",
+    key = (kind.name, kind.layer, wrapped)
+    if key not in _MODELS:
+        hints = typing.get_type_hints(kind.layer.params_type)
+        fields: dict[str, Any] = {
+            field.name: (_file_type(hints[field.name]), _default(field)) for field in kind.options()
+        }
+        if not wrapped:
+            fields |= {"name": (str | None, None), "inputs": (list[str] | None, None)}
+        name = f"{camel(kind.name)}{'Wrapped' if wrapped else ''}Options"
+        _MODELS[key] = pydantic.create_model(name, __config__=OPTIONS_CONFIG, **fields)
+    return _MODELS[key]
+
+
+def _default(field: dataclasses.Field[Any]) -> Any:
+    if field.default_factory is not dataclasses.MISSING:
+        return pydantic.Field(default_factory=field.default_factory)
+    return ... if field.default is dataclasses.MISSING else field.default
+
+
+def _file_type(hint: Any) -> Any:
+    """A hyperparameter's type as a file writes it, validated as the loader takes it.
+
+    A named dim is its full name (validated into its `Symbol`), a tuple a list, a wrapped
+    layer's hyperparameters a one-key entry (`{lstm: 64}`); computed sizes are left out.
+    """
+    if hint is Symbol:
+        return _SYMBOL_TYPE
+    if hint is float:
+        return Annotated[float, pydantic.WrapValidator(_keep_int)]
+    if isinstance(hint, type) and issubclass(hint, Params):
+        return _wrapped_type((hint,))
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            return Annotated[tuple[_file_type(args[0]), ...], _TUPLE]  # type: ignore[misc] # built at run time
+        return Annotated[types.GenericAlias(tuple, tuple(map(_file_type, args))), _TUPLE]
+    members = _union_args(hint)
+    if members is not None:
+        wrapped = tuple(arg for arg in members if isinstance(arg, type) and issubclass(arg, Params))
+        kept = [_file_type(arg) for arg in members if arg not in _COMPUTED and arg not in wrapped]
+        if wrapped:
+            kept.append(_wrapped_type(wrapped))
+        return kept[0] if len(kept) == 1 else typing.Union[tuple(kept)]  # noqa: UP007 - a union built at run time
+    return hint
+
+
+def entry_type(options: Mapping[str, type[pydantic.BaseModel]], main: Mapping[str, str]) -> Any:
+    """The type of a one-key entry, for the JSON Schema: a bare kind, `{kind: value}` or `{kind: {options}}`.
+
+    Args:
+        options: Each kind's options model.
+        main: Each kind's main option (the one `{kind: value}` sets), where it has one.
+    """
+    forms: list[Any] = [Literal[tuple(options)]]
+    for kind, model in options.items():
+        option = main.get(kind)
+        value: Any = model if option is None else model | model.model_fields[option].annotation
+        fields: dict[str, Any] = {kind: (value | None, ...)}
+        forms.append(pydantic.create_model(f"{model.__name__}Entry", __config__=_ONE_KEY, **fields))
+    return typing.Union[tuple(forms)]  # noqa: UP007 - a union built at run time
+
+
+# Strict as the options are: `{dense: 10.0}` is refused by the schema as by the loader.
+_ONE_KEY = pydantic.ConfigDict(extra="forbid", strict=True)
+
+
+def _wrapped_type(classes: tuple[type[Params], ...]) -> Any:
+    """A field holding a wrapped layer's hyperparameters: an entry of a kind that builds them.
+
+    The JSON Schema shows the entry's forms; validation is `_wrapped`'s, which reads the
+    entry as the loader reads a list entry (its messages say where).
+    """
+    kinds = {kind.name: kind for kind in KINDS.values() if kind.layer.params_type in classes}
+    # One entry type per class, so the schema lists each class's kinds together.
+    schemas = [
+        entry_type(
+            {
+                name: layer_options_model(kind, wrapped=True)
+                for name, kind in kinds.items()
+                if kind.layer.params_type is cls
+            },
+            {name: option for name, kind in kinds.items() if (option := kind.main_option())},
         )
-    return values
+        for cls in classes
+    ]
+
+    def validate(
+        value: object, handler: pydantic.ValidatorFunctionWrapHandler, info: pydantic.ValidationInfo
+    ) -> Params:
+        locate = (info.context or {}).get("at")
+        field = info.field_name or "wrapped"
+        return _wrapped(value, kinds, locate(field) if locate else field)
+
+    return Annotated[typing.Union[tuple(schemas)], pydantic.WrapValidator(validate)]  # noqa: UP007 - built at run time
 
 
-def _nested_kinds(hint: Any) -> dict[str, Kind]:
-    """The kinds whose hyperparameters a field may hold (none for a field of plain values)."""
-    classes = [arg for arg in (_union_args(hint) or (hint,)) if isinstance(arg, type) and issubclass(arg, Params)]
-    return {kind.name: kind for kind in KINDS.values() if kind.layer.params_type in classes}
-
-
-def _decode_nested(value: object, kinds: Mapping[str, Kind], where: str) -> Params:
+def _wrapped(value: object, kinds: Mapping[str, Kind], where: str) -> Params:
     """A wrapped layer's hyperparameters from its one-key entry, validated as its own entry is."""
     name, given = expand(
         value,
@@ -164,17 +254,72 @@ def _decode_nested(value: object, kinds: Mapping[str, Kind], where: str) -> Para
         at=lambda part: where,
     )
     kind = kinds[name]
-    decoded = decode_options(kind, given, where=where, reserved=())
+    decoded = decode_options(kind, given, where=where, wrapped=True)
     try:
         return kind.layer.params_type(**kind.fixed, **decoded)
     except HyperparameterError as error:
         raise HyperparameterError(f"{where}: {error.message}", hint=error.hint) from None
 
 
-def _decode(value: object, *, symbolic: bool) -> object:
-    if isinstance(value, list):
-        return tuple(_decode(item, symbolic=symbolic) for item in value)
-    return decode_size(value) if symbolic else value
+def decode_options(
+    kind: Kind,
+    given: Mapping[str, object],
+    *,
+    where: str,
+    at: Callable[[str], str] | None = None,
+    wrapped: bool = False,
+) -> dict[str, Any]:
+    """Options from JSON as the hyperparameter dataclass's field values, validated by `layer_options_model`.
+
+    Args:
+        kind: The layer kind the options belong to.
+        given: The options as read (JSON values), without `name` and `inputs`.
+        where: Where the entry is, for messages.
+        at: Where one option is, for messages about it (default: `where`).
+        wrapped: The options of a wrapped layer (no list entry: no `name`, no `inputs`).
+
+    Returns:
+        The given options' values (a named dim as its `Symbol`, a list as a tuple).
+
+    Raises:
+        HyperparameterError: for an unknown or missing option, or a value of the wrong type.
+    """
+    model = layer_options_model(kind, wrapped=wrapped)
+    fields = {field.name for field in kind.options()}
+    locate = at or (lambda option: where)
+    for option in given:
+        if option not in fields:
+            known = [*fields, *(() if wrapped else RESERVED)]
+            named = excerpt(option, length=60)  # keys come from files: shortened
+            raise HyperparameterError(
+                f"{locate(option)}: {kind.name} has no option {named}{did_you_mean(option, known)}",
+                hint=f"{kind.name} takes {', '.join(known)}",
+            )
+    try:
+        validated = model.model_validate(given, context={"at": locate})
+    except pydantic.ValidationError as error:
+        raise _invalid(kind, given, error, where=where, at=locate) from None
+    return {option: getattr(validated, option) for option in given}
+
+
+def _invalid(
+    kind: Kind, given: Mapping[str, object], error: pydantic.ValidationError, *, where: str, at: Callable[[str], str]
+) -> HyperparameterError:
+    """The first problem pydantic found, in the file's order, as the loader words it."""
+    wrong = {problem["loc"][0] for problem in error.errors() if problem["type"] != "missing" and problem["loc"]}
+    hints = typing.get_type_hints(kind.layer.params_type)
+    for option, value in given.items():
+        if option in wrong:
+            symbolic = _mentions(hints[option], Symbol)
+            return HyperparameterError(
+                f"{at(option)}: {kind.name} option {option!r} must be {_describe(hints[option])}, but is {show(value)}",
+                hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None,
+            )
+    missing = [str(problem["loc"][0]) for problem in error.errors() if problem["type"] == "missing"]
+    return HyperparameterError(
+        f"{where}: {kind.name} needs {' and '.join(map(repr, missing))}",
+        hint=f"e.g. {{{kind.name}: {{{missing[0]}: ...}}}}",
+    )
 
 
 def _union_args(hint: Any) -> tuple[Any, ...] | None:
@@ -185,25 +330,6 @@ def _union_args(hint: Any) -> tuple[Any, ...] | None:
 
 def _mentions(hint: Any, target: type) -> bool:
     return hint is target or any(_mentions(arg, target) for arg in typing.get_args(hint))
-
-
-def _matches(value: object, hint: Any) -> bool:
-    """Whether a decoded JSON value has the field's type (JSON's bools are not ints here)."""
-    members = _union_args(hint)
-    if members is not None:
-        return any(_matches(value, member) for member in members)
-    if typing.get_origin(hint) is tuple:
-        args = typing.get_args(hint)
-        if not isinstance(value, tuple):
-            return False
-        if len(args) == 2 and args[1] is Ellipsis:
-            return all(_matches(item, args[0]) for item in value)
-        return len(value) == len(args) and all(_matches(item, arg) for item, arg in zip(value, args))
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    return isinstance(hint, type) and isinstance(value, hint)
 
 
 def _describe(hint: Any) -> str:
@@ -219,6 +345,6 @@ def _describe(hint: Any) -> str:
     if hint is Symbol:
         return "Dim name"
     if isinstance(hint, type) and issubclass(hint, Params):
-        return " | ".join(f"{{{name}: ...}}" for name in _nested_kinds(hint))
+        return " | ".join(f"{{{kind.name}: ...}}" for kind in KINDS.values() if kind.layer.params_type is hint)
     # The unknown size only exists at check time: no file states it.
     return _WORDS.get(hint, "")

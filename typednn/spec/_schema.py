@@ -16,7 +16,6 @@ with no change here.
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import os
 import types
@@ -30,16 +29,16 @@ import optax
 import pydantic
 
 from .._reading import excerpt
-from .._shapes import Dtype, Params, Symbol, Unknown
+from .._shapes import Dtype
 from .._shapes._dims import MAX_SIZE
 from .._signature import options_model
 from ..data import Dataset
 from ..data._sources import SOURCES
 from ..export._graph_json import REUSE
-from ..export._options import DIM_NAME
+from ..export._options import DIM_NAME_TYPE, OPTIONS_CONFIG, camel, layer_options_model
 from ..layers import Input
 from ..layers._names import NAME_HINT, name_problem
-from ..layers._registry import KINDS, Kind
+from ..layers._registry import KINDS
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
 from ..train._checkpointing import Checkpoint
 from ..train._trainer import SEED_LIMIT
@@ -70,14 +69,10 @@ def _default(function: Callable[..., Any], parameter: str) -> Any:
     return inspect.signature(function).parameters[parameter].default
 
 
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
-
-
 @cache
 def optimizer_kinds() -> Kinds:
     options = {
-        name: options_model(function, name=f"{_camel(name)}Options", defaults={"learning_rate": rate})
+        name: options_model(function, name=f"{camel(name)}Options", defaults={"learning_rate": rate})
         for name, (function, rate) in OPTIMIZERS.items()
     }
     return Kinds("optimizer", options, {name: "learning_rate" for name in options})
@@ -136,60 +131,18 @@ def _source_paths(kind: str, options: pydantic.BaseModel) -> tuple[str, str, str
 
 
 def layer_kinds() -> Kinds:
-    """The layer entries, for the JSON schema; `graph_from_dict` validates them."""
+    """The layer entries, for the JSON schema: each kind's options model is the one `graph_from_dict` validates with."""
     return _layer_kinds(tuple(KINDS))  # registering a custom layer adds a kind
 
 
 @cache
 def _layer_kinds(kinds: tuple[str, ...]) -> Kinds:
-    options = {kind: _layer_options(KINDS[kind]) for kind in kinds}
+    # The models `graph_from_dict` validates the entries with: the schema is theirs.
+    options = {kind: layer_options_model(KINDS[kind]) for kind in kinds}
     names: dict[str, Any] = {"name": (str | None, None), "inputs": (list[str] | None, None)}
-    options[REUSE] = pydantic.create_model("ReuseOptions", __config__=_LAYER_CONFIG, layer=(str, ...), **names)
+    options[REUSE] = pydantic.create_model("ReuseOptions", __config__=OPTIONS_CONFIG, layer=(str, ...), **names)
     main = {kind: m for kind in kinds if (m := KINDS[kind].main_option())}
     return Kinds("layer", options, {**main, REUSE: "layer"})
-
-
-# Lax: a file writes a pair as a list, which strict validation would refuse as a tuple.
-_LAYER_CONFIG = pydantic.ConfigDict(extra="forbid", frozen=True)
-
-
-def _layer_options(kind: Kind, *, wrapped: bool = False) -> type[pydantic.BaseModel]:
-    hints = typing.get_type_hints(kind.layer.params_type)
-    fields: dict[str, Any] = {
-        field.name: (_json_type(hints[field.name]), ... if field.default is dataclasses.MISSING else field.default)
-        for field in kind.options()
-    }
-    if wrapped:  # a wrapped layer is no entry of the list: it has no name and no inputs
-        return pydantic.create_model(f"{_camel(kind.name)}WrappedOptions", __config__=_LAYER_CONFIG, **fields)
-    fields |= {"name": (str | None, None), "inputs": (list[str] | None, None)}
-    return pydantic.create_model(f"{_camel(kind.name)}Options", __config__=_LAYER_CONFIG, **fields)
-
-
-def _wrapped_entry(params: type[Params]) -> Any:
-    """A field holding a wrapped layer's hyperparameters: an entry of a kind that builds them (`{lstm: 64}`)."""
-    kinds = [kind for kind in KINDS.values() if kind.layer.params_type is params]
-    options = {kind.name: _layer_options(kind, wrapped=True) for kind in kinds}
-    return Kinds("layer", options, {kind.name: m for kind in kinds if (m := kind.main_option())}).json_type()
-
-
-_DIM_NAME = Annotated[str, pydantic.Field(pattern=f"^{DIM_NAME}$", description="a tn.Dim's full name")]
-
-
-def _json_type(hint: Any) -> Any:
-    """A hyperparameter's type as a file writes it: a named dim is its full name."""
-    if hint is Symbol:
-        return _DIM_NAME
-    if isinstance(hint, type) and issubclass(hint, Params):
-        return _wrapped_entry(hint)
-    args = typing.get_args(hint)
-    if typing.get_origin(hint) is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            return types.GenericAlias(list, (_json_type(args[0]),))
-        return types.GenericAlias(tuple, tuple(map(_json_type, args)))
-    if args:
-        members = [_json_type(arg) for arg in args if arg is not Unknown]
-        return typing.Union[tuple(members)]  # noqa: UP007 - a union built at run time
-    return hint
 
 
 # Becomes a "$ref" in `json_schema` (pydantic would try to resolve a "$ref" as it builds).
@@ -227,7 +180,7 @@ Seed = Annotated[int, pydantic.Field(ge=0, le=SEED_LIMIT)]
 
 class ModelSection(pydantic.BaseModel):
     model_config = _STRICT
-    input: list[int | _DIM_NAME]
+    input: list[int | DIM_NAME_TYPE]
     dtype: Dtype = _default(Input, "dtype")
     """int32: the input is token ids, for an embedding layer."""
     layers: Annotated[

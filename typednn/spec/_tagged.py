@@ -10,16 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Union
+from typing import Any
 
 import pydantic
 
 from .._entries import expand
 from .._errors import TypednnError
+from ..export._options import entry_type
 from ._errors import raise_validation
 from ._text import Document, Path
-
-_ONE_KEY = pydantic.ConfigDict(extra="forbid")
 
 
 @dataclass(frozen=True)
@@ -73,11 +72,4 @@ class Kinds:
 
     def json_type(self) -> Any:
         """A type whose JSON schema describes every accepted form."""
-        forms: list[Any] = [Literal[tuple(self.options)]]
-        for kind, model in self.options.items():
-            main = self.main.get(kind)
-            value: Any = model if main is None else model | model.model_fields[main].annotation
-            fields: dict[str, Any] = {kind: (value | None, ...)}
-            entry = pydantic.create_model(f"{model.__name__}Entry", __config__=_ONE_KEY, **fields)
-            forms.append(entry)
-        return Union[tuple(forms)]  # noqa: UP007 - a union built at run time
+        return entry_type(self.options, self.main)

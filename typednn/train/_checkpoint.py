@@ -13,12 +13,13 @@ Crash safety comes from one order of operations in `save`:
 1. orbax writes `step_N.typednn-tmp/` (itself through its own temporary folder and
    a rename);
 2. the store hashes and fsyncs every file, then writes the manifest atomically;
-3. an existing `step_N/` is renamed to `step_N.typednn-trash/`, the new folder is
-   renamed to `step_N/`, and the trash is deleted.
+3. `typednn._files.swap_directory` renames an existing `step_N/` to
+   `step_N.typednn-trash/`, the new folder to `step_N/`, and deletes the trash (the
+   one folder swap exports use too).
 
 A complete `step_N.typednn-tmp/` with no `step_N/` beside it can only come from a
 crash between the two renames of step 3: it is the checkpoint, and the next `save`
-moves it into place. Any other leftover (orbax temporaries, staging folders without
+moves it into place (`typednn._files.recover`, forward). Any other leftover (orbax temporaries, staging folders without
 a manifest, trash) is ignored by `steps` and removed by the next `save`.
 
 One job writes a directory at a time; readers may run while nothing is saving. In a
@@ -46,7 +47,7 @@ import jax
 import numpy as np
 
 from .._errors import TypednnError
-from .._files import fsync_dir
+from .._files import STAGING_SUFFIX, TRASH_SUFFIX, fsync_dir, real_directory, recover, staging_path, swap_directory
 from ..distributed import barrier, is_chief
 from ._checkpoint_manifest import (
     MANIFEST,
@@ -58,14 +59,13 @@ from ._checkpoint_manifest import (
     verified_manifest,
 )
 from ._checkpoint_manifest import CheckpointError as CheckpointError  # re-exported by typednn.train
-from ._checkpoint_orbax import OrbaxInfoFilter as _OrbaxInfoFilter  # noqa: F401 - tests reach it here
 from ._checkpoint_orbax import culprit, describe, quiet_failures, settle, write_failure
 from ._checkpoint_orbax import orbax as _orbax
 
 _STEP_DIR = re.compile(r"step_(\d{8,})")
 # Suffixes of the store's own transient folders; orbax adds ".orbax-checkpoint-tmp".
-_STAGING = ".typednn-tmp"
-_TRASH = ".typednn-trash"
+_STAGING = STAGING_SUFFIX
+_TRASH = TRASH_SUFFIX
 _LEFTOVER = re.compile(_STEP_DIR.pattern + r"(\.typednn-|\.orbax-checkpoint-tmp).*")
 
 
@@ -217,7 +217,7 @@ class CheckpointStore:
 
     def _write(self, step: int, state: Any, manifest: dict[str, Any], final: pathlib.Path) -> None:
         """The steps of `save` (see the module docstring)."""
-        staging = final.with_name(final.name + _STAGING)
+        staging = staging_path(final)
         chief = is_chief()
         if chief:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -233,12 +233,8 @@ class CheckpointStore:
         if chief:
             seal(staging, manifest)
             # The old checkpoint of this step goes only once the new one is complete; if a
-            # crash strikes between these two renames, the staging folder is the checkpoint.
-            trash = _to_trash(final) if final.exists() else None
-            os.replace(staging, final)
-            fsync_dir(self.directory)
-            if trash is not None:
-                shutil.rmtree(trash)
+            # crash strikes between the two renames, the staging folder is the checkpoint.
+            swap_directory(staging, final, ours=real_directory)
             self._prune(just_saved=step)
         barrier(f"typednn-checkpoint-{step}-end")
 
@@ -268,7 +264,8 @@ class CheckpointStore:
                 continue
             path = pathlib.Path(entry.path)
             if entry.name.endswith(_STAGING) and path in complete.values():
-                os.replace(path, path.with_name(entry.name.removesuffix(_STAGING)))
+                # Forward, never back: pruning also moves a checkpoint to the trash name.
+                recover(path.with_name(entry.name.removesuffix(_STAGING)), ours=_never, complete=_sealed)
             elif entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(path)
             else:
@@ -409,6 +406,15 @@ class CheckpointStore:
         return f"step {good} still loads: store.restore({good}, like)"
 
 
+def _never(folder: pathlib.Path) -> bool:
+    return False
+
+
+def _sealed(folder: pathlib.Path) -> bool:
+    """Whether a staging folder holds a whole checkpoint: its manifest is written last."""
+    return os.path.isfile(folder / MANIFEST)
+
+
 def _step_name(step: int) -> str:
     return f"step_{step:08d}"
 
@@ -442,7 +448,7 @@ def _remove(folder: pathlib.Path) -> None:
 
 def _discard_partial(final: pathlib.Path) -> None:
     """Removes what a failed save of `final` left, unless it is a complete checkpoint (best effort)."""
-    staging = final.with_name(final.name + _STAGING)
+    staging = staging_path(final)
     for entry in final.parent.glob(glob.escape(staging.name) + "*"):
         complete = entry == staging and (staging / MANIFEST).is_file()
         if not complete and entry.is_dir() and not entry.is_symlink():
