@@ -47,10 +47,11 @@ def main() -> None:
     assert len(jax.devices()) == 8, jax.devices()
     single, single_logs, _ = train()
     report: dict[str, Any] = {}
-    for name, options in {
+    setups: dict[str, dict[str, Any]] = {
         "data": {"mesh": tn.distributed.data_mesh()},
         "fsdp": {"mesh": tn.distributed.data_mesh(), "shard_params": True},
-    }.items():
+    }
+    for name, options in setups.items():
         params, logs, shardings = train(**options)
         diffs = jax.tree.map(lambda a, b: float(np.max(np.abs(np.asarray(a) - np.asarray(b)))), params, single)
         report[name] = {

@@ -1,3 +1,8 @@
+# mypy reads `tn.Tensor` as the symbolic graph tensor; here the annotations are checked at run
+# time on NumPy and JAX arrays (README, "Limitation"), so calls with arrays, array methods on
+# annotated arguments and their results are errors to mypy that this file makes on purpose.
+# mypy: disable-error-code="arg-type, attr-defined, call-overload, comparison-overlap, index"
+# mypy: disable-error-code="no-any-return, operator, return-value, type-arg"
 """Run-time checks of `tn.Tensor[...]` annotations with typeguard (typednn.checking)."""
 
 from __future__ import annotations

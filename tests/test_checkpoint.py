@@ -23,7 +23,9 @@ import orbax.checkpoint
 import pytest
 
 from typednn._errors import TypednnError
-from typednn.train._checkpoint import MANIFEST, CheckpointError, CheckpointStore, _OrbaxInfoFilter
+from typednn.train._checkpoint import CheckpointError, CheckpointStore
+from typednn.train._checkpoint_manifest import MANIFEST
+from typednn.train._checkpoint_orbax import OrbaxInfoFilter as _OrbaxInfoFilter
 
 
 @jax.jit
@@ -53,7 +55,7 @@ def _state(seed: int = 0, *, features: int = 64) -> dict[str, Any]:
 
 
 def _assert_bit_equal(actual: Any, expected: Any) -> None:
-    assert jax.tree_util.tree_structure(actual) == jax.tree_util.tree_structure(expected)
+    assert jax.tree_util.tree_structure(actual) == jax.tree_util.tree_structure(expected)  # type: ignore[operator]  # jax's PyTreeDef alias is opaque to mypy
     for (path, a), e in zip(jax.tree_util.tree_flatten_with_path(actual)[0], jax.tree.leaves(expected)):
         assert isinstance(a, jax.Array), path
         assert a.dtype == e.dtype and a.shape == e.shape, path

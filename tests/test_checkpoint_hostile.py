@@ -29,7 +29,8 @@ import typednn as tn
 from typednn import nn
 from typednn.train import CheckpointError
 from typednn.train import _checkpoint_manifest as manifest_module
-from typednn.train._checkpoint import MANIFEST, CheckpointStore
+from typednn.train._checkpoint import CheckpointStore
+from typednn.train._checkpoint_manifest import MANIFEST
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWEST, OLDER = "step_00000010", "step_00000005"
@@ -222,7 +223,8 @@ def _delete(key: str) -> Callable[[dict[str, Any]], None]:
 
 
 def _first_file(manifest: dict[str, Any]) -> str:
-    return sorted(manifest["files"])[0]
+    first: str = sorted(manifest["files"])[0]
+    return first
 
 
 @pytest.mark.parametrize(

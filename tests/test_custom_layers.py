@@ -142,7 +142,7 @@ def test_the_rule_is_checked_against_the_lowering() -> None:
         )
         assert out.shape[1:] == tuple(layer(x).shape.dims)
     with pytest.raises(tn.HyperparameterError, match=r"SwiGLU\(0\): units must be a positive int"):
-        SwiGLU(0)
+        SwiGLU(0)  # type: ignore[typednn-param]
     assert SwiGLUParams(units=3).output_shape(tn.Shape.of(5, 2)) == tn.Shape.of(5, 3)
 
 

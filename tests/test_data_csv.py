@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -82,7 +83,7 @@ def test_blank_lines_do_not_shift_the_reported_line(tmp_path: Path) -> None:
 # Each malformed file, and the message naming its first bad cell. Every case runs three
 # ways: found among the first rows (the sample), found by the re-scan after pyarrow or a
 # block check refuses the file, and while streaming into the cache.
-MALFORMED = {
+MALFORMED: dict[str, tuple[str | bytes, dict[str, Any], str]] = {
     "not a number": ("a,b,y\n1,2,0\n1,abc,1\n", {}, "data.csv:3:2: row 2, column 'b': expected a number, found 'abc'"),
     "empty cell": ("a,b,y\n1,2,0\n1,,1\n", {}, "data.csv:3:2: row 2, column 'b': empty cell"),
     "empty label": ("a,b,y\n1,2,0\n1,2,\n", {}, "data.csv:3:3: row 2, column 'y': empty cell"),
@@ -129,7 +130,7 @@ def test_malformed_files_name_the_first_bad_cell(
     if how == "stream":
         options = {**options, "cache": tmp_path / "cache"}
     with pytest.raises(tn.TypednnError) as caught:
-        tn.data.csv(path, **options)  # type: ignore[arg-type]
+        tn.data.csv(path, **options)
     assert str(caught.value).startswith(f"{tmp_path}/{message}"), str(caught.value)
     assert "hint:" in str(caught.value)
     if how == "stream":
@@ -254,7 +255,7 @@ def test_a_crash_while_converting_leaves_no_entry(tmp_path: Path, monkeypatch: p
     random_csv(path, 3000)
     writes = 0
 
-    def write_then_crash(self: _cache.NpyWriter, block: np.ndarray) -> None:  # type: ignore[type-arg]
+    def write_then_crash(self: _cache.NpyWriter, block: np.ndarray[Any, Any]) -> None:
         nonlocal writes
         writes += 1
         if writes > 3:

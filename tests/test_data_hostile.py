@@ -24,12 +24,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.csv as pcsv
 import pytest
 from conftest import fails
 from PIL import Image
 
 import typednn as tn
-from typednn.data import _cache_folder, _csv_read, _csv_text, _images, _json_line
+from typednn.data import _cache_folder, _csv_text, _images, _json_line
 
 # --- helpers -------------------------------------------------------------------------
 
@@ -212,7 +213,8 @@ def test_secrets_in_other_formats_are_cut_short(tmp_path: Path) -> None:
     with pytest.raises(tn.TypednnError) as caught:
         tn.data.jsonl(tmp_path / "v.jsonl")
     assert SECRET[:25] not in str(caught.value)
-    np.savez(tmp_path / "d.npz", **{key: np.zeros((2, 1)), "y": np.array([0, 1])})
+    arrays: dict[str, Any] = {key: np.zeros((2, 1)), "y": np.array([0, 1])}
+    np.savez(tmp_path / "d.npz", **arrays)
     with pytest.raises(tn.TypednnError) as caught:
         tn.data.npz(tmp_path / "d.npz")
     assert key[:25] not in str(caught.value)
@@ -233,7 +235,7 @@ def test_pyarrow_refusals_lose_the_text_they_quote(
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise pa.ArrowInvalid(refusal)
 
-    monkeypatch.setattr(_csv_read.pcsv, "read_csv", refuse)
+    monkeypatch.setattr(pcsv, "read_csv", refuse)  # the module _csv_read reads with
     with pytest.raises(tn.TypednnError) as caught:
         tn.data.csv(_csv(tmp_path))
     assert "data.csv: not readable as CSV:" in str(caught.value)
@@ -567,14 +569,19 @@ def _without_classes(meta: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in meta.items() if key != "classes"}
 
 
-DAMAGES: dict[str, Callable[[Path], None]] = {
+def _fifo_in_place(path: Path) -> None:
+    path.unlink()
+    os.mkfifo(path)
+
+
+DAMAGES: dict[str, Callable[[Path], object]] = {
     "meta.json without a key": lambda entry: _damage_meta(
         entry, lambda m: {k: v for k, v in m.items() if k != "classes"}
     ),
     "meta.json holding a list": lambda entry: _damage_meta(entry, lambda m: [m]),
     "meta.json not JSON": lambda entry: (entry / "meta.json").write_bytes(b"\xff{"),
     "meta.json nested deep": lambda entry: (entry / "meta.json").write_text("[" * 100_000),
-    "meta.json a FIFO": lambda entry: ((entry / "meta.json").unlink(), os.mkfifo(entry / "meta.json")),
+    "meta.json a FIFO": lambda entry: _fifo_in_place(entry / "meta.json"),
     "meta.json missing": lambda entry: (entry / "meta.json").unlink(),
     "meta.json of wrong types": lambda entry: _damage_meta(entry, lambda m: {**m, "examples": "3"}),
     "more examples": lambda entry: _damage_meta(entry, lambda m: {**m, "examples": 10**12}),

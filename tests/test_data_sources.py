@@ -107,7 +107,7 @@ def test_jsonl_nested_lists_and_scalar_keys(tmp_path: Path) -> None:
     assert (keyed.classes, keyed.targets.tolist()) == (None, [[10.5], [20.0]])
 
 
-JSONL_ERRORS = {
+JSONL_ERRORS: dict[str, tuple[list[str], dict[str, Any], str]] = {
     "invalid JSON": (['{"x": [1], "y": 0}', '{"x": [1] "y": 0}'], {}, "d.jsonl:2:11: invalid JSON: Expecting ','"),
     "not an object": (['{"x": [1], "y": 0}', "[1, 0]"], {}, "d.jsonl:2: expected a JSON object"),
     "missing key": (['{"x": [1], "y": 0}', '{"xx": [1], "y": 0}'], {}, "d.jsonl:2: no key 'x'; did you mean 'xx'?"),
@@ -195,7 +195,7 @@ def test_pickle_is_refused_unless_allowed(tmp_path: Path) -> None:
         SOURCES["pickle"].parse({"path": "d.pkl", "allow_pickle": True})
     data = tn.data.pickle(path, allow_pickle=True)
     assert (data.features.shape, data.classes) == ((3, 2), 2)
-    assert SOURCES["pickle"].load("d.pkl", root=tmp_path, allow_pickle=True).classes == 2
+    assert SOURCES["pickle"].load({"path": "d.pkl"}, root=tmp_path, allow_pickle=True).classes == 2
     path.write_bytes(pickle.dumps({"inputs": [[1.0], [2.0]], "y": ["a", "b"]}))
     named = tn.data.pickle(path, features="inputs", allow_pickle=True)
     assert named.class_names == ("a", "b")

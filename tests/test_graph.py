@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal as L
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -13,7 +15,7 @@ from typednn.graph import Graph
 from typednn.lower import lower
 
 
-def mlp() -> tn.Model[tn.Tensor, tn.Tensor]:
+def mlp() -> tn.Model[tn.Tensor[L[784]], tn.Tensor[L[10]]]:
     x = tn.Input(784)
     return tn.Model(x, x >> nn.Dense(784, 128) >> nn.relu >> nn.Dense(10))
 

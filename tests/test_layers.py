@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal as L
+
 import pytest
 
 import typednn as tn
@@ -41,7 +43,7 @@ def test_input_with_a_named_dim() -> None:
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "3", None, int])
 def test_bad_input_sizes_are_rejected(bad: object) -> None:
     with pytest.raises(tn.TypednnError) as info:
-        tn.Input(28, bad)  # type: ignore[arg-type]
+        tn.Input(28, bad)  # type: ignore[call-overload]
     assert info.value.message == (
         f"Input(28, {bad!r}): every size must be a positive int or a tn.Dim subclass, but got {bad!r}"
     )
@@ -83,7 +85,7 @@ def test_add_and_concat_build_merge_nodes() -> None:
     total = a + a
     assert total.node.inputs == (a, a)
     with pytest.raises(tn.ShapeError, match=r"^Add expects inputs of equal shape, but receives \(10, 300\)"):
-        a + b  # type: ignore[operator]
+        a + b  # type: ignore[typednn-shape]
 
 
 def test_layers_that_keep_the_shape() -> None:
@@ -107,8 +109,8 @@ def test_layer_repr_reads_as_written() -> None:
 def test_dense_forms() -> None:
     assert nn.Dense(10).params.in_features is None
     assert nn.Dense(784, 10).params.in_features == 784
-    assert nn.Dense(in_features=784, units=10).params.in_features == 784  # type: ignore[call-overload]
-    assert nn.Dense(units=10).params.in_features is None  # type: ignore[call-overload]
+    assert nn.Dense(in_features=784, units=10).params.in_features == 784
+    assert nn.Dense(units=10).params.in_features is None
     assert nn.Dense(10, use_bias=False).params.use_bias is False
     with pytest.raises(tn.HyperparameterError, match="Dense needs units"):
         nn.Dense(in_features=784)  # type: ignore[call-overload]
@@ -141,21 +143,21 @@ def test_sequential_applies_its_layers_in_order() -> None:
 
 def test_sequential_fails_where_it_is_written() -> None:
     with pytest.raises(tn.ShapeError) as info:
-        nn.Dense(784, 128) >> nn.Dense(64, 10)
+        nn.Dense(784, 128) >> nn.Dense(64, 10)  # type: ignore[typednn-shape]
     # The message may go on to say where the 128 features come from.
     assert info.value.message.startswith("Dense(64 -> 10) expects 64 input features, but receives (..., 128)")
     block = nn.Dense(784, 128) >> nn.relu
     with pytest.raises(tn.ShapeError, match=r"^Dense\(64 -> 10\) expects 64 input features"):
-        block >> nn.Dense(64, 10)
+        block >> nn.Dense(64, 10)  # type: ignore[typednn-shape]
     with pytest.raises(tn.ShapeError, match=r"^Conv2D\(3, kernel=3\) expects a \(height, width, channels\) input"):
-        nn.Flatten() >> nn.Conv2D(3, kernel=3)
+        nn.Flatten() >> nn.Conv2D(3, kernel=3)  # type: ignore[typednn-shape]
 
 
 def test_sequential_checks_the_tensor_it_is_applied_to() -> None:
     block = nn.Dense(784, 256) >> nn.relu >> nn.Dense(256, 10)
     assert block.output_shape(Shape.anything()) == Shape((10,), open=True)
     with pytest.raises(tn.ShapeError) as info:
-        block(tn.Input(100))
+        block(tn.Input(100))  # type: ignore[typednn-shape]
     assert info.value.message == "Dense(784 -> 256) expects 784 input features, but receives (100,)"
 
 
@@ -180,7 +182,7 @@ def test_runtime_int_sizes_are_checked_again_at_model_time() -> None:
     # A node whose recorded shape skipped its rule (as a deserialized graph could):
     # Model validation re-runs every rule and names the layer by its place in the graph.
     x = tn.Input(runtime(128))
-    head = Tensor(Node(nn.Dense(64, 10), (x,)), Shape.of(10))
+    head: Tensor[L[10]] = Tensor(Node(nn.Dense(64, 10), (x,)), Shape.of(10))
     with pytest.raises(tn.ShapeError) as info:
         tn.Model(x, head)
     assert info.value.message == "dense: Dense(64 -> 10) expects 64 input features, but receives (128,)"

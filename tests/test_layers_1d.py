@@ -8,7 +8,7 @@ inputs, int-only per-axis hyperparameters, messages naming the length.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -106,19 +106,19 @@ def test_a_named_length_survives_only_where_it_provably_stays(params: Params, le
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: nn.Conv1D(8, kernel=0), "Conv1D(8, kernel=0): kernel must be a positive int, but is 0"),
-        (lambda: nn.Conv1D(8, kernel=3, stride=0), "Conv1D(8, kernel=3, stride=0): stride must be a positive int"),
-        (lambda: nn.Conv1D(8, kernel=3, groups=3), "Conv1D(8, kernel=3, groups=3): filters (8) must be divisible"),
+        (lambda: nn.Conv1D(8, kernel=0), "Conv1D(8, kernel=0): kernel must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.Conv1D(8, kernel=3, stride=0), "Conv1D(8, kernel=3, stride=0): stride must be a positive int"),  # type: ignore[typednn-param]
+        (lambda: nn.Conv1D(8, kernel=3, groups=3), "Conv1D(8, kernel=3, groups=3): filters (8) must be divisible"),  # type: ignore[typednn-param]
         (
-            lambda: nn.Conv1D(8, kernel=3, in_channels=3, groups=2),
+            lambda: nn.Conv1D(8, kernel=3, in_channels=3, groups=2),  # type: ignore[typednn-param]
             "in_channels (3) must be divisible by groups (2)",
         ),
-        (lambda: nn.Conv1D(8, kernel=(3,)), "Conv1D(8, kernel=(3,)): kernel must be an int, but is (3,)"),
-        (lambda: nn.Conv1D(8, kernel=3, dilation=(1, 2)), "dilation must be an int, but is (1, 2)"),
-        (lambda: nn.Conv1D(8, kernel=3, padding="SAME"), "padding must be 'valid' or 'same', but is 'SAME'"),
-        (lambda: nn.MaxPool1D(0), "MaxPool1D(window=0): window must be a positive int, but is 0"),
-        (lambda: nn.AvgPool1D(2, stride=-1), "AvgPool1D(window=2, stride=-1): stride must be a positive int"),
-        (lambda: nn.MaxPool1D((2, 2)), "MaxPool1D(window=(2, 2)): window must be an int, but is (2, 2)"),
+        (lambda: nn.Conv1D(8, kernel=(3,)), "Conv1D(8, kernel=(3,)): kernel must be an int, but is (3,)"),  # type: ignore[arg-type]
+        (lambda: nn.Conv1D(8, kernel=3, dilation=(1, 2)), "dilation must be an int, but is (1, 2)"),  # type: ignore[arg-type]
+        (lambda: nn.Conv1D(8, kernel=3, padding="SAME"), "padding must be 'valid' or 'same', but is 'SAME'"),  # type: ignore[arg-type]
+        (lambda: nn.MaxPool1D(0), "MaxPool1D(window=0): window must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.AvgPool1D(2, stride=-1), "AvgPool1D(window=2, stride=-1): stride must be a positive int"),  # type: ignore[typednn-param]
+        (lambda: nn.MaxPool1D((2, 2)), "MaxPool1D(window=(2, 2)): window must be an int, but is (2, 2)"),  # type: ignore[arg-type]
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(build: Any, message: str) -> None:
@@ -138,7 +138,7 @@ def test_the_layers_in_a_model() -> None:
     assert params["conv1d_1"]["kernel"].shape == (3, 32, 64)
     assert model.lowered.apply(params, jnp.ones((2, 100, 8))).shape == (2, 10)
     with pytest.raises(ShapeError, match=r"conv1d: Conv1D\(8, kernel=3\) expects a length of at least 3"):
-        tn.Input(2, 4) >> nn.Conv1D(8, kernel=3, name="conv1d")
+        tn.Input(2, 4) >> nn.Conv1D(8, kernel=3, name="conv1d")  # type: ignore[typednn-shape]
 
 
 def test_kinds_build_the_layers_and_name_them() -> None:
@@ -151,6 +151,9 @@ def test_kinds_build_the_layers_and_name_them() -> None:
         found = kind_of(made)
         assert found is not None and found.name == kind
         assert made.default_name() == kind
+
+
+PADDINGS: tuple[Literal["valid", "same"], ...] = ("valid", "same")
 
 
 SPEC = """\
@@ -205,7 +208,7 @@ def test_pool1d_rule_is_what_jax_computes(pool: Any, data: st.DataObject) -> Non
 def test_a_kept_length_is_the_length_jax_keeps(data: st.DataObject) -> None:
     window = data.draw(small, label="window")
     stride = data.draw(st.integers(1, 2), label="stride")
-    padding = data.draw(st.sampled_from(["valid", "same"]), label="padding")
+    padding = data.draw(st.sampled_from(PADDINGS), label="padding")
     layer = data.draw(
         st.sampled_from(
             [
@@ -269,7 +272,7 @@ def test_conv1d_computes_what_flax_nnx_conv_computes(options: dict[str, Any]) ->
     np.testing.assert_allclose(typed, flax(x), rtol=1e-6, atol=1e-6)
     # The jitted programs are the same program, attributes included.
     graphdef, state = nnx.split(flax)
-    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)
+    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)  # type: ignore[no-untyped-call]
     ours = jax.jit(lambda p, v: layer.apply(p, v, key=None, training=False)).lower(params, spec).as_text()
     theirs = jax.jit(lambda s, v: nnx.merge(graphdef, s)(v)).lower(state, spec).as_text()
     assert canonical_stablehlo(ours) == canonical_stablehlo(theirs)
@@ -278,7 +281,9 @@ def test_conv1d_computes_what_flax_nnx_conv_computes(options: dict[str, Any]) ->
 @pytest.mark.parametrize(
     ("window", "stride", "padding"), [(2, None, "valid"), (3, 1, "valid"), (3, 2, "same"), (4, 3, "same")]
 )
-def test_pools_compute_what_flax_nnx_pools_compute(window: int, stride: int | None, padding: str) -> None:
+def test_pools_compute_what_flax_nnx_pools_compute(
+    window: int, stride: int | None, padding: Literal["valid", "same"]
+) -> None:
     x = jax.random.normal(jax.random.key(0), (3, 17, 5))
     strides = (window if stride is None else stride,)
     for typed, flax in [
@@ -286,6 +291,6 @@ def test_pools_compute_what_flax_nnx_pools_compute(window: int, stride: int | No
         (nn.AvgPool1D(window, stride=stride, padding=padding), nnx.avg_pool),
     ]:
         ours = typed.apply({}, x, key=None, training=False)
-        theirs = flax(x, (window,), strides=strides, padding=padding.upper())
+        theirs = flax(x, (window,), strides=strides, padding=padding.upper())  # type: ignore[no-untyped-call]
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
         assert ours.shape == (3, *typed.output_shape(Shape.of(17, 5)).dims)

@@ -123,10 +123,10 @@ def test_symbols_survive_only_where_the_size_is_kept(params: Params, height: Any
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: nn.UpSampling2D(0), "UpSampling2D(size=0): size must be a positive int, but is 0"),
-        (lambda: nn.UpSampling2D((2, 0)), "UpSampling2D(size=(2, 0)): size must be a positive int, but is (2, 0)"),
-        (lambda: nn.UpSampling2D(-2), "UpSampling2D(size=-2): size must be a positive int, but is -2"),
-        (lambda: nn.UpSampling2D(True), "UpSampling2D(size=True): size must be a positive int, but is True"),
+        (lambda: nn.UpSampling2D(0), "UpSampling2D(size=0): size must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.UpSampling2D((2, 0)), "UpSampling2D(size=(2, 0)): size must be a positive int, but is (2, 0)"),  # type: ignore[typednn-param]
+        (lambda: nn.UpSampling2D(-2), "UpSampling2D(size=-2): size must be a positive int, but is -2"),  # type: ignore[typednn-param]
+        (lambda: nn.UpSampling2D(True), "UpSampling2D(size=True): size must be a positive int, but is True"),  # type: ignore[typednn-param]
         (
             lambda: nn.UpSampling2D((2, 2, 2)),  # type: ignore[arg-type]
             "UpSampling2D(size=(2, 2, 2)): size must be an int or a pair of ints, but is (2, 2, 2)",
@@ -135,9 +135,9 @@ def test_symbols_survive_only_where_the_size_is_kept(params: Params, height: Any
             lambda: UpSampling2DParams(size=SEQ),  # type: ignore[arg-type]
             "UpSampling2D(size=Seq): size must be a positive int, but is Seq",
         ),
-        (lambda: nn.ZeroPadding2D(-1), "ZeroPadding2D(padding=-1): padding must be made of ints >= 0, but is -1"),
+        (lambda: nn.ZeroPadding2D(-1), "ZeroPadding2D(padding=-1): padding must be made of ints >= 0, but is -1"),  # type: ignore[typednn-param]
         (
-            lambda: nn.ZeroPadding2D(((0, 1), (2, -3))),
+            lambda: nn.ZeroPadding2D(((0, 1), (2, -3))),  # type: ignore[typednn-param]
             "ZeroPadding2D(padding=((0, 1), (2, -3))): padding must be made of ints >= 0, but is ((0, 1), (2, -3))",
         ),
         (
@@ -145,7 +145,7 @@ def test_symbols_survive_only_where_the_size_is_kept(params: Params, height: Any
             "ZeroPadding2D(padding=1.5): padding must be made of ints >= 0, but is 1.5",
         ),
         (
-            lambda: nn.ZeroPadding2D(False),
+            lambda: nn.ZeroPadding2D(False),  # type: ignore[typednn-param]
             "ZeroPadding2D(padding=False): padding must be made of ints >= 0, but is False",
         ),
         (
@@ -180,7 +180,7 @@ def test_invalid_hyperparameters_fail_at_construction(make: Any, message: str) -
 
 def test_a_malformed_padding_has_a_hint() -> None:
     with pytest.raises(HyperparameterError) as info:
-        nn.ZeroPadding2D((1, 2, 3))  # type: ignore[arg-type]
+        nn.ZeroPadding2D((1, 2, 3))  # type: ignore[arg-type, typednn-param]
     assert info.value.hint == "e.g. padding=1, padding=(1, 2) or padding=((0, 1), (0, 1))"
 
 
@@ -188,10 +188,10 @@ def test_layers_compose_and_fail_where_the_block_is_written() -> None:
     block = nn.ZeroPadding2D(1) >> nn.Conv2D(4, kernel=3) >> nn.UpSampling2D(2) >> nn.GlobalAvgPool2D()
     assert block(tn.Input(8, 8, 3)).shape == Shape.of(4)
     with pytest.raises(ShapeError, match=r"GlobalMaxPool2D\(\) expects a \(height, width, channels\) input"):
-        nn.GlobalAvgPool2D() >> nn.GlobalMaxPool2D()
+        nn.GlobalAvgPool2D() >> nn.GlobalMaxPool2D()  # type: ignore[typednn-shape]
     named = nn.UpSampling2D(2, name="up")
     with pytest.raises(ShapeError, match=r"^up: UpSampling2D\(size=2\) expects"):
-        named(tn.Input(4, 4))
+        named(tn.Input(4, 4))  # type: ignore[typednn-shape]
 
 
 def test_kinds_and_default_names() -> None:
@@ -263,8 +263,8 @@ def run(layer: Any, x: jax.Array) -> jax.Array:
 def test_global_pooling_equals_flax_pooling_over_the_whole_image() -> None:
     x = images_batch((3, 5, 7, 4))
     window = (5, 7)
-    avg = nnx.avg_pool(x, window, strides=window).reshape(3, 4)
-    top = nnx.max_pool(x, window, strides=window).reshape(3, 4)
+    avg = nnx.avg_pool(x, window, strides=window).reshape(3, 4)  # type: ignore[no-untyped-call]
+    top = nnx.max_pool(x, window, strides=window).reshape(3, 4)  # type: ignore[no-untyped-call]
     np.testing.assert_allclose(run(nn.GlobalAvgPool2D(), x), avg, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(run(nn.GlobalMaxPool2D(), x), top)
     np.testing.assert_allclose(run(nn.GlobalAvgPool2D(), x), np.asarray(x).mean(axis=(1, 2)), rtol=1e-5, atol=1e-6)
@@ -284,6 +284,7 @@ def test_up_sampling_is_nearest_neighbour_resizing(size: int | tuple[int, int]) 
 def test_zero_padding_equals_lax_pad(padding: Any) -> None:
     x = images_batch((2, 4, 5, 3), seed=2)
     (top, bottom), (left, right) = ZeroPadding2DParams(padding=padding).pads()
+    assert isinstance(top, int) and isinstance(bottom, int) and isinstance(left, int) and isinstance(right, int)
     got = run(nn.ZeroPadding2D(padding), x)
     config = [(0, 0, 0), (top, bottom, 0), (left, right, 0), (0, 0, 0)]
     np.testing.assert_array_equal(got, lax.pad(x, jnp.float32(0), config))
@@ -326,7 +327,7 @@ def test_a_model_computes_what_the_flax_model_computes_the_same_way() -> None:
 
     x = images_batch((4, 8, 8, 3), seed=3)
     np.testing.assert_allclose(typed.apply(params, x), jax.jit(flax_forward)(state, x), rtol=1e-6, atol=1e-6)
-    batch = jax.ShapeDtypeStruct((4, 8, 8, 3), jnp.float32)
+    batch = jax.ShapeDtypeStruct((4, 8, 8, 3), jnp.float32)  # type: ignore[no-untyped-call]
     typed_text = jax.jit(typed.lowered.apply).lower(params, batch).as_text()
     flax_text = jax.jit(flax_forward).lower(state, batch).as_text()
     assert any(op.startswith("stablehlo.pad") for op in operations(typed_text))

@@ -78,15 +78,15 @@ def test_the_input_must_be_a_sequence_of_feature_vectors(dims: tuple[int, ...]) 
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: nn.MultiHeadAttention(0), "MultiHeadAttention(heads=0): heads must be a positive int, but is 0"),
+        (lambda: nn.MultiHeadAttention(0), "MultiHeadAttention(heads=0): heads must be a positive int, but is 0"),  # type: ignore[typednn-param]
         (
-            lambda: nn.MultiHeadAttention(5, qkv_features=64),
+            lambda: nn.MultiHeadAttention(5, qkv_features=64),  # type: ignore[typednn-param]
             "MultiHeadAttention(heads=5, qkv_features=64): qkv_features (64) must be divisible by heads (5)",
         ),
-        (lambda: nn.MultiHeadAttention(2, qkv_features=0), "qkv_features must be a positive int, but is 0"),
-        (lambda: nn.MultiHeadAttention(2, out_features=-3), "out_features must be a positive int, but is -3"),
-        (lambda: nn.MultiHeadAttention(2, dropout_rate=1.0), "dropout_rate must be in [0, 1), but is 1.0"),
-        (lambda: nn.MultiHeadAttention(2, dropout_rate=-0.1), "dropout_rate must be in [0, 1), but is -0.1"),
+        (lambda: nn.MultiHeadAttention(2, qkv_features=0), "qkv_features must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.MultiHeadAttention(2, out_features=-3), "out_features must be a positive int, but is -3"),  # type: ignore[typednn-param]
+        (lambda: nn.MultiHeadAttention(2, dropout_rate=1.0), "dropout_rate must be in [0, 1), but is 1.0"),  # type: ignore[typednn-param]
+        (lambda: nn.MultiHeadAttention(2, dropout_rate=-0.1), "dropout_rate must be in [0, 1), but is -0.1"),  # type: ignore[typednn-param]
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(build: Any, message: str) -> None:
@@ -118,12 +118,12 @@ def test_the_layer_in_a_model() -> None:
         "value_kernel": (16, 2, 4),
         "out_kernel": (2, 4, 6),
     }
-    xs = jax.ShapeDtypeStruct((2, 12, 16), jnp.float32)
+    xs = jax.ShapeDtypeStruct((2, 12, 16), jnp.float32)  # type: ignore[no-untyped-call]
     assert jax.eval_shape(model.lowered.apply, params, xs).shape == (2, 3)
     training = jax.eval_shape(lambda p, v, k: model.lowered.apply(p, v, key=k, training=True), params, xs, KEY)
     assert training.shape == (2, 3)
     with pytest.raises(ShapeError, match=r"attn: MultiHeadAttention\(heads=3\) expects qkv_features \(16, the input"):
-        x >> nn.MultiHeadAttention(3, name="attn")
+        x >> nn.MultiHeadAttention(3, name="attn")  # type: ignore[typednn-shape]
 
 
 def test_a_named_sequence_length_runs_at_any_length() -> None:
@@ -136,7 +136,7 @@ def test_a_named_sequence_length_runs_at_any_length() -> None:
     model = tn.Model(x, y)
     params = jax.eval_shape(model.init, jax.random.key(0))
     for length in (1, 5, 9):
-        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 8), jnp.float32))
+        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 8), jnp.float32))  # type: ignore[no-untyped-call]
         assert out.shape == (2, length, 3)
 
 
@@ -244,7 +244,7 @@ def test_the_layer_computes_what_flax_nnx_multi_head_attention_computes(options:
     x = jax.random.normal(jax.random.key(3), (BATCH, LENGTH, FEATURES))
     np.testing.assert_allclose(ours(params, x), theirs(state, x), rtol=1e-6, atol=1e-6)
     # The jitted programs are the same program, the causal mask's construction included.
-    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)
+    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)  # type: ignore[no-untyped-call]
     ours_text, theirs_text = ours.lower(params, spec).as_text(), theirs.lower(state, spec).as_text()
     assert canonical_stablehlo(ours_text) == canonical_stablehlo(theirs_text)
 
@@ -261,7 +261,8 @@ def test_dropout_is_flax_s_with_the_layer_s_key(causal: bool, training: bool) ->
         dropout_rate=0.5,
         decode=False,
         rngs=nnx.Rngs(0),
-        attention_fn=lambda *args, dropout_rng, **kwargs: nnx.dot_product_attention(
+        # mypy cannot tell that `*args` leaves `dropout_rng` to the keyword.
+        attention_fn=lambda *args, dropout_rng, **kwargs: nnx.dot_product_attention(  # type: ignore[misc]
             *args, dropout_rng=key if dropout_rng is not None else None, **kwargs
         ),
     )

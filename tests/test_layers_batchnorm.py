@@ -43,7 +43,7 @@ def test_the_shape_stays(shape: Shape) -> None:
 
 def test_an_input_without_axes_is_refused() -> None:
     with pytest.raises(ShapeError) as info:
-        nn.BatchNorm()(tn.Input())
+        nn.BatchNorm()(tn.Input())  # type: ignore[typednn-shape]
     assert info.value.message == "BatchNorm() expects at least one axis (the features), but receives ()"
     assert info.value.hint == "use Reshape to add a feature axis"
 
@@ -51,10 +51,10 @@ def test_an_input_without_axes_is_refused() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: nn.BatchNorm(momentum=1.5), "BatchNorm(momentum=1.5): momentum must be a number from 0 to 1"),
-        (lambda: nn.BatchNorm(momentum=-0.1), "momentum must be a number from 0 to 1, but is -0.1"),
-        (lambda: nn.BatchNorm(momentum=True), "momentum must be a number from 0 to 1, but is True"),
-        (lambda: nn.BatchNorm(epsilon=-1.0), "BatchNorm(epsilon=-1.0): epsilon must be a number >= 0"),
+        (lambda: nn.BatchNorm(momentum=1.5), "BatchNorm(momentum=1.5): momentum must be a number from 0 to 1"),  # type: ignore[typednn-param]
+        (lambda: nn.BatchNorm(momentum=-0.1), "momentum must be a number from 0 to 1, but is -0.1"),  # type: ignore[typednn-param]
+        (lambda: nn.BatchNorm(momentum=True), "momentum must be a number from 0 to 1, but is True"),  # type: ignore[typednn-param]
+        (lambda: nn.BatchNorm(epsilon=-1.0), "BatchNorm(epsilon=-1.0): epsilon must be a number >= 0"),  # type: ignore[typednn-param]
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(make: Any, message: str) -> None:
@@ -67,7 +67,8 @@ def test_invalid_hyperparameters_fail_at_construction(make: Any, message: str) -
 def test_defaults_are_keras_and_kind_is_batch_norm() -> None:
     params = nn.BatchNorm().params
     assert (params.momentum, params.epsilon, params.use_bias, params.use_scale) == (0.99, 1e-3, True, True)
-    assert kind_of(nn.BatchNorm()).name == "batch_norm" and "batch_norm" in KINDS
+    kind = kind_of(nn.BatchNorm())
+    assert kind is not None and kind.name == "batch_norm" and "batch_norm" in KINDS
     assert nn.BatchNorm().default_name() == "batch_norm"
 
 
@@ -92,9 +93,11 @@ def test_numbers_equal_flax_nnx_in_both_modes(shape: tuple[int, ...], use_bias: 
     # Random parameters, set in both, so scale and bias are exercised.
     keys = jax.random.split(jax.random.key(1), 2)
     if use_scale:
+        assert flax.scale is not None
         params["batch_norm"]["scale"] = flax.scale[...] + jax.random.normal(keys[0], (features,))
         flax.scale[...] = params["batch_norm"]["scale"]
     if use_bias:
+        assert flax.bias is not None
         params["batch_norm"]["bias"] = jax.random.normal(keys[1], (features,))
         flax.bias[...] = params["batch_norm"]["bias"]
     step = jax.jit(model.lowered.apply_updating, static_argnames="training")
@@ -189,7 +192,7 @@ def test_split_and_merge() -> None:
     trainable, state = model.lowered.split(params)
     assert {k: sorted(v) for k, v in state.items()} == {"batch_norm": ["mean", "var"], "bn_dense": ["mean", "var"]}
     assert sorted(trainable["batch_norm"]) == ["bias", "scale"]
-    assert jax.tree.structure(model.lowered.merge(trainable, state)) == jax.tree.structure(params)
+    assert jax.tree.structure(model.lowered.merge(trainable, state)) == jax.tree.structure(params)  # type: ignore[operator]  # jax's PyTreeDef alias is opaque to mypy
     # A model without state splits into its parameters and nothing.
     plain = tn.Model(x := tn.Input(4), x >> nn.Dense(3))
     plain_params = plain.init(jax.random.key(0))
@@ -210,7 +213,7 @@ def test_trainer_updates_running_stats_and_the_optimizer_excludes_them() -> None
     for layer in ("batch_norm", "bn_dense"):
         assert not np.allclose(before[layer]["mean"], after[layer]["mean"])
         assert not np.allclose(before[layer]["var"], after[layer]["var"])
-    assert jax.tree.structure(trainer.opt_state[0].mu) == jax.tree.structure(mu)
+    assert jax.tree.structure(trainer.opt_state[0].mu) == jax.tree.structure(mu)  # type: ignore[operator]  # jax's PyTreeDef alias is opaque to mypy
     assert trainer.evaluate(digits(128))["loss"] < 2.0
 
 

@@ -8,7 +8,7 @@ Conv2D's own property test there already draws groups and dilation together.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -107,10 +107,10 @@ def test_messages() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: nn.Conv2DTranspose(0, kernel=3), "Conv2DTranspose(0, kernel=3): filters must be a positive int"),
-        (lambda: nn.Conv2DTranspose(4, kernel=0), "Conv2DTranspose(4, kernel=0): kernel must be a positive int"),
-        (lambda: nn.Conv2DTranspose(4, kernel=3, stride=-1), "stride must be a positive int, but is -1"),
-        (lambda: nn.Conv2DTranspose(4, kernel=3, dilation=(1, 0)), "dilation must be a positive int, but is (1, 0)"),
+        (lambda: nn.Conv2DTranspose(0, kernel=3), "Conv2DTranspose(0, kernel=3): filters must be a positive int"),  # type: ignore[typednn-param]
+        (lambda: nn.Conv2DTranspose(4, kernel=0), "Conv2DTranspose(4, kernel=0): kernel must be a positive int"),  # type: ignore[typednn-param]
+        (lambda: nn.Conv2DTranspose(4, kernel=3, stride=-1), "stride must be a positive int, but is -1"),  # type: ignore[typednn-param]
+        (lambda: nn.Conv2DTranspose(4, kernel=3, dilation=(1, 0)), "dilation must be a positive int, but is (1, 0)"),  # type: ignore[typednn-param]
         (
             lambda: nn.Conv2DTranspose(4, kernel=(3, 3, 3)),  # type: ignore[arg-type]
             "kernel must be an int or a pair of ints, but is (3, 3, 3)",
@@ -119,11 +119,11 @@ def test_messages() -> None:
             lambda: nn.Conv2DTranspose(4, kernel=3, padding="SAME"),  # type: ignore[arg-type]
             "padding must be 'valid' or 'same', but is 'SAME'",
         ),
-        (lambda: nn.Conv2DTranspose(4, kernel=3, in_channels=0), "in_channels must be a positive int, but is 0"),
-        (lambda: nn.DepthwiseConv2D(0), "DepthwiseConv2D(kernel=0): kernel must be a positive int, but is 0"),
-        (lambda: nn.DepthwiseConv2D(3, depth_multiplier=0), "depth_multiplier must be a positive int, but is 0"),
-        (lambda: nn.DepthwiseConv2D(3, depth_multiplier=True), "depth_multiplier must be a positive int, but is True"),
-        (lambda: nn.DepthwiseConv2D(3, stride=(2, 0)), "stride must be a positive int, but is (2, 0)"),
+        (lambda: nn.Conv2DTranspose(4, kernel=3, in_channels=0), "in_channels must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.DepthwiseConv2D(0), "DepthwiseConv2D(kernel=0): kernel must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.DepthwiseConv2D(3, depth_multiplier=0), "depth_multiplier must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.DepthwiseConv2D(3, depth_multiplier=True), "depth_multiplier must be a positive int, but is True"),  # type: ignore[typednn-param]
+        (lambda: nn.DepthwiseConv2D(3, stride=(2, 0)), "stride must be a positive int, but is (2, 0)"),  # type: ignore[typednn-param]
         (lambda: nn.DepthwiseConv2D((3,)), "kernel must be an int or a pair of ints, but is (3,)"),  # type: ignore[arg-type]
         (
             lambda: nn.DepthwiseConv2D(3, padding="full"),  # type: ignore[arg-type]
@@ -153,7 +153,7 @@ def test_kinds_names_and_composition() -> None:
     block = nn.DepthwiseConv2D(3, padding="same", stride=2) >> nn.Conv2DTranspose(3, kernel=3, stride=2, padding="same")
     assert block(tn.Input(16, 16, 3)).shape == Shape.of(16, 16, 3)
     with pytest.raises(ShapeError, match=r"Conv2D\(8, kernel=3, in_channels=5\) expects 5 input channels"):
-        tn.Input(9, 9, 3) >> nn.DepthwiseConv2D(3, depth_multiplier=2) >> nn.Conv2D(8, kernel=3, in_channels=5)
+        tn.Input(9, 9, 3) >> nn.DepthwiseConv2D(3, depth_multiplier=2) >> nn.Conv2D(8, kernel=3, in_channels=5)  # type: ignore[typednn-shape]
 
 
 # ---------------------------------------------------------------------------- rule == jax.eval_shape
@@ -203,10 +203,10 @@ def test_named_dims_are_kept_soundly(data: st.DataObject) -> None:
 def test_valid_depthwise_refuses_an_image_smaller_than_the_dilated_kernel() -> None:
     layer = nn.DepthwiseConv2D(3, dilation=2)
     with pytest.raises(ShapeError, match="expects a height of at least 5"):
-        layer(tn.Input(4, 8, 3))
+        layer(tn.Input(4, 8, 3))  # type: ignore[typednn-shape]
     # What JAX would do with it: an empty output, which is why the rule refuses it.
     assert lowered_shape(layer, ((4, 8, 3),), None, False)[1] == 0
-    assert layer(tn.Input(5, 8, 3)).shape == Shape.of(1, 4, 3)
+    assert layer(tn.Input(5, 8, 3)).shape == Shape.of(1, 4, 3)  # type: ignore[typednn-shape]
 
 
 # ---------------------------------------------------------------------------- numbers
@@ -238,7 +238,9 @@ def forward(layer: Any, flax_layer: nnx.Module, x: jax.Array) -> tuple[jax.Array
     ("kernel", "stride", "padding", "dilation", "use_bias"),
     [(3, 2, "valid", 1, True), ((2, 3), (1, 2), "same", 1, True), (3, 3, "valid", 2, False), (1, 2, "valid", 1, True)],
 )
-def test_conv_transpose_equals_flax(kernel: Any, stride: Any, padding: str, dilation: Any, use_bias: bool) -> None:
+def test_conv_transpose_equals_flax(
+    kernel: Any, stride: Any, padding: Literal["valid", "same"], dilation: Any, use_bias: bool
+) -> None:
     layer = nn.Conv2DTranspose(5, kernel=kernel, stride=stride, padding=padding, dilation=dilation, use_bias=use_bias)
     sizes = kernel if isinstance(kernel, tuple) else (kernel, kernel)
     flax_layer = nnx.ConvTranspose(
@@ -267,7 +269,7 @@ def test_conv_transpose_equals_flax(kernel: Any, stride: Any, padding: str, dila
     [(3, 1, 1, "valid", 1), ((3, 2), 2, 2, "same", 1), (3, 3, (1, 2), "valid", (2, 1))],
 )
 def test_depthwise_equals_a_grouped_flax_conv(
-    kernel: Any, multiplier: int, stride: Any, padding: str, dilation: Any
+    kernel: Any, multiplier: int, stride: Any, padding: Literal["valid", "same"], dilation: Any
 ) -> None:
     layer = nn.DepthwiseConv2D(kernel, depth_multiplier=multiplier, stride=stride, padding=padding, dilation=dilation)
     sizes = kernel if isinstance(kernel, tuple) else (kernel, kernel)

@@ -53,9 +53,9 @@ def test_only_token_layers_take_tokens() -> None:
     ids = tn.Input(6, dtype="int32")
     for layer in (nn.Dense(3), nn.relu, nn.LayerNorm(), nn.Flatten(), nn.PositionEmbedding(8)):
         with pytest.raises(ShapeError, match=r"expects float features, but receives token ids \(6,\)"):
-            layer(ids)
+            layer(ids)  # type: ignore[typednn-shape]
     with pytest.raises(ShapeError, match="token ids"):
-        ids + ids
+        ids + ids  # type: ignore[typednn-shape]
     with pytest.raises(tn.TypednnError, match=r"dtype must be 'float32' .* or 'int32'"):
         tn.Input(3, dtype="int8")  # type: ignore[call-overload]
     # A block composed before it is applied does not know what it gets.
@@ -67,12 +67,12 @@ def test_position_rules() -> None:
     assert nn.PositionEmbedding(8)(tn.Input(8, 4)).shape == Shape.of(8, 4)
     assert nn.PositionEmbedding(8)(tn.Input(3, 4)).shape == Shape.of(3, 4)
     with pytest.raises(ShapeError, match=r"PositionEmbedding\(8\) expects sequences of at most 8 positions"):
-        nn.PositionEmbedding(8)(tn.Input(9, 4))
+        nn.PositionEmbedding(8)(tn.Input(9, 4))  # type: ignore[typednn-shape]
     with pytest.raises(ShapeError, match=r"expects a \(sequence, features\) input, but receives \(4,\)"):
-        nn.PositionEmbedding(8)(tn.Input(4))
+        nn.PositionEmbedding(8)(tn.Input(4))  # type: ignore[typednn-shape]
     assert nn.SinusoidalPositionEmbedding()(tn.Input(3, 5)).shape == Shape.of(3, 5)
     with pytest.raises(ShapeError, match=r"expects a \(sequence, features\) input, but receives \(2, 3, 5\)"):
-        nn.SinusoidalPositionEmbedding()(tn.Input(2, 3, 5))
+        nn.SinusoidalPositionEmbedding()(tn.Input(2, 3, 5))  # type: ignore[typednn-shape]
 
 
 @given(data=st.data())

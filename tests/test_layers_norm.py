@@ -6,6 +6,7 @@ convention: the rule accepts exactly what the lowering runs, and gives its shape
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,17 +93,17 @@ def test_an_unknown_epsilon_is_not_shown() -> None:
 @pytest.mark.parametrize(
     ("make", "message"),
     [
-        (lambda: nn.GroupNorm(0), "GroupNorm(groups=0): groups must be a positive int, but is 0"),
-        (lambda: nn.GroupNorm(-2), "GroupNorm(groups=-2): groups must be a positive int, but is -2"),
-        (lambda: nn.GroupNorm(True), "GroupNorm(groups=True): groups must be a positive int, but is True"),
+        (lambda: nn.GroupNorm(0), "GroupNorm(groups=0): groups must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.GroupNorm(-2), "GroupNorm(groups=-2): groups must be a positive int, but is -2"),  # type: ignore[typednn-param]
+        (lambda: nn.GroupNorm(True), "GroupNorm(groups=True): groups must be a positive int, but is True"),  # type: ignore[typednn-param]
         (lambda: nn.GroupNorm(2.0), "GroupNorm(groups=2.0): groups must be a positive int, but is 2.0"),  # type: ignore[arg-type]
         (
-            lambda: nn.LayerNorm(epsilon=-1e-6),
+            lambda: nn.LayerNorm(epsilon=-1e-6),  # type: ignore[typednn-param]
             "LayerNorm(epsilon=-1e-06): epsilon must be a number >= 0, but is -1e-06",
         ),
         (lambda: nn.RMSNorm(epsilon=float("nan")), "RMSNorm(epsilon=nan): epsilon must be a number >= 0, but is nan"),
         (lambda: nn.RMSNorm(epsilon=float("inf")), "epsilon must be a number >= 0, but is inf"),
-        (lambda: nn.LayerNorm(epsilon=True), "LayerNorm(epsilon=True): epsilon must be a number >= 0, but is True"),
+        (lambda: nn.LayerNorm(epsilon=True), "LayerNorm(epsilon=True): epsilon must be a number >= 0, but is True"),  # type: ignore[typednn-param]
         (lambda: nn.GroupNorm(2, epsilon="small"), "epsilon must be a number >= 0, but is 'small'"),  # type: ignore[arg-type]
     ],
 )
@@ -114,7 +115,7 @@ def test_invalid_hyperparameters_fail_at_construction(make: Any, message: str) -
 
 def test_epsilon_has_a_hint_and_zero_is_allowed() -> None:
     with pytest.raises(HyperparameterError) as info:
-        nn.LayerNorm(epsilon=-1)
+        nn.LayerNorm(epsilon=-1)  # type: ignore[typednn-param]
     assert info.value.hint == "epsilon is added to the variance before its square root; e.g. epsilon=1e-6"
     assert nn.LayerNorm(epsilon=0).params.epsilon == 0
 
@@ -129,10 +130,10 @@ def test_layers_compose_and_fail_where_the_block_is_written() -> None:
     block = nn.Conv2D(8, kernel=3) >> nn.GroupNorm(4) >> nn.relu >> nn.Flatten() >> nn.Dense(16) >> nn.LayerNorm()
     assert block(tn.Input(6, 6, 3)).shape == Shape.of(16)
     with pytest.raises(ShapeError, match=r"GroupNorm\(groups=3\) expects a channel count divisible by 3"):
-        nn.Dense(8) >> nn.GroupNorm(3)
+        nn.Dense(8) >> nn.GroupNorm(3)  # type: ignore[typednn-shape]
     named = nn.GroupNorm(4, name="norm")
     with pytest.raises(ShapeError, match=r"^norm: GroupNorm\(groups=4\) expects"):
-        named(tn.Input(4, 6))
+        named(tn.Input(4, 6))  # type: ignore[typednn-shape]
 
 
 def test_kinds_and_default_names() -> None:
@@ -159,7 +160,7 @@ def test_rule_is_jax_eval_shape(kind: str, data: st.DataObject) -> None:
 
 # ---------------------------------------------------------------------------- parameters and numbers
 
-FLAX = {
+FLAX: dict[str, Callable[..., nnx.Module]] = {
     "layer_norm": lambda n, **o: nnx.LayerNorm(n, rngs=nnx.Rngs(0), **o),
     "rms_norm": lambda n, **o: nnx.RMSNorm(n, rngs=nnx.Rngs(0), **o),
     "group_norm": lambda n, groups, **o: nnx.GroupNorm(n, num_groups=groups, rngs=nnx.Rngs(0), **o),
@@ -307,7 +308,7 @@ def test_a_model_computes_what_the_flax_model_computes_the_same_way() -> None:
     x = jax.random.normal(jax.random.key(3), (4, 6, 6, 3))
     got = jax.jit(typed.lowered.apply)(params, x)
     np.testing.assert_allclose(got, jax.jit(flax_forward)(state, x), rtol=1e-6, atol=1e-6)
-    batch = jax.ShapeDtypeStruct((4, 6, 6, 3), jnp.float32)
+    batch = jax.ShapeDtypeStruct((4, 6, 6, 3), jnp.float32)  # type: ignore[no-untyped-call]
     typed_text = jax.jit(typed.lowered.apply).lower(params, batch).as_text()
     flax_text = jax.jit(flax_forward).lower(state, batch).as_text()
     assert operations(typed_text) == operations(flax_text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jax
 import jax.numpy as jnp
@@ -84,15 +84,15 @@ def test_the_input_must_be_a_sequence_of_feature_vectors(dims: tuple[int, ...]) 
 @pytest.mark.parametrize(
     ("build", "message"),
     [
-        (lambda: nn.LSTM(0), "LSTM(units=0): units must be a positive int, but is 0"),
-        (lambda: nn.GRU(-2), "GRU(units=-2): units must be a positive int, but is -2"),
-        (lambda: nn.LSTM(3, reverse=1), "LSTM(units=3, reverse=1): reverse must be True or False, but is 1"),
-        (lambda: nn.GRU(3, return_sequences="no"), "return_sequences must be True or False, but is 'no'"),
+        (lambda: nn.LSTM(0), "LSTM(units=0): units must be a positive int, but is 0"),  # type: ignore[typednn-param]
+        (lambda: nn.GRU(-2), "GRU(units=-2): units must be a positive int, but is -2"),  # type: ignore[typednn-param]
+        (lambda: nn.LSTM(3, reverse=1), "LSTM(units=3, reverse=1): reverse must be True or False, but is 1"),  # type: ignore[arg-type]
+        (lambda: nn.GRU(3, return_sequences="no"), "return_sequences must be True or False, but is 'no'"),  # type: ignore[arg-type]
         (
-            lambda: nn.Bidirectional(nn.LSTM(4), merge="max"),
+            lambda: nn.Bidirectional(nn.LSTM(4), merge="max"),  # type: ignore[arg-type]
             "Bidirectional(wrapped=LSTM(units=4), merge='max'): merge must be 'concat' or 'sum' or 'mean' or 'mul'",
         ),
-        (lambda: nn.Bidirectional(nn.Dense(4)), "wrapped must be an LSTM or a GRU, but is Dense(4)"),
+        (lambda: nn.Bidirectional(nn.Dense(4)), "wrapped must be an LSTM or a GRU, but is Dense(4)"),  # type: ignore[arg-type]
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(build: Any, message: str) -> None:
@@ -118,10 +118,10 @@ def test_the_layers_in_a_model() -> None:
         for direction in ("forward", "backward")
         for name, shape in (("input_kernel", (6, 12)), ("recurrent_kernel", (4, 12)), ("bias", (12,)))
     }
-    xs = jax.ShapeDtypeStruct((2, 12, 5), jnp.float32)
+    xs = jax.ShapeDtypeStruct((2, 12, 5), jnp.float32)  # type: ignore[no-untyped-call]
     assert jax.eval_shape(model.lowered.apply, params, xs).shape == (2, 2)
     with pytest.raises(ShapeError, match=r"rnn: LSTM\(units=4\) expects a \(sequence, features\) input"):
-        x >> nn.Flatten() >> nn.LSTM(4, name="rnn")
+        x >> nn.Flatten() >> nn.LSTM(4, name="rnn")  # type: ignore[typednn-shape]
 
 
 def test_a_named_sequence_length_runs_at_any_length() -> None:
@@ -134,7 +134,7 @@ def test_a_named_sequence_length_runs_at_any_length() -> None:
     model = tn.Model(x, y)
     params = jax.eval_shape(model.init, jax.random.key(0))
     for length in (1, 5, 9):
-        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 3), jnp.float32))
+        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 3), jnp.float32))  # type: ignore[no-untyped-call]
         assert out.shape == (2, length, 2)
 
 
@@ -161,7 +161,16 @@ def test_the_rule_is_what_jax_computes(data: st.DataObject) -> None:
 # ---------------------------------------------------------------------------- lowering vs Flax
 
 FEATURES, LENGTH, BATCH, UNITS = 5, 7, 3, 4
-CELLS = {"lstm": (nn.LSTM, nnx.OptimizedLSTMCell), "gru": (nn.GRU, nnx.GRUCell)}
+CELLS: dict[str, tuple[type[nn.LSTM[Any]] | type[nn.GRU[Any]], type[nnx.OptimizedLSTMCell] | type[nnx.GRUCell]]] = {
+    "lstm": (nn.LSTM, nnx.OptimizedLSTMCell),
+    "gru": (nn.GRU, nnx.GRUCell),
+}
+
+
+def set_param(param: nnx.Param[jax.Array] | None, value: jax.Array) -> None:
+    """Set a flax parameter that the module was built with (flax types each as optional)."""
+    assert param is not None
+    param.set_value(value)
 
 
 def twins(kind: str, reverse: bool) -> tuple[Any, dict[str, jax.Array], Any]:
@@ -174,7 +183,7 @@ def twins(kind: str, reverse: bool) -> tuple[Any, dict[str, jax.Array], Any]:
     cell.dense_i.kernel.set_value(params["input_kernel"])
     cell.dense_h.kernel.set_value(params["recurrent_kernel"])
     # The one bias sits where Flax puts it: on the recurrent projection for the LSTM, the input one for the GRU.
-    (cell.dense_h if kind == "lstm" else cell.dense_i).bias.set_value(params["bias"])
+    set_param((cell.dense_h if kind == "lstm" else cell.dense_i).bias, params["bias"])
     return cls, params, nnx.RNN(cell, reverse=reverse, keep_order=True, return_carry=True)
 
 
@@ -201,7 +210,7 @@ def test_the_lowering_is_one_scan_not_a_python_loop() -> None:
 
 
 @pytest.mark.parametrize("merge", ["concat", "sum", "mean", "mul"])
-def test_bidirectional_is_a_forward_and_a_reversed_copy_merged(merge: str) -> None:
+def test_bidirectional_is_a_forward_and_a_reversed_copy_merged(merge: Literal["concat", "sum", "mean", "mul"]) -> None:
     layer = nn.Bidirectional(nn.GRU(UNITS), merge=merge)
     params = layer.init(jax.random.key(0), Shape.of(LENGTH, FEATURES))
     params = {name: a + 0.1 for name, a in params.items()}  # nonzero biases
@@ -226,7 +235,7 @@ def test_bidirectional_is_a_forward_and_a_reversed_copy_merged(merge: str) -> No
         for direction in ("forward", "backward"):
             cell = nnx.GRUCell(FEATURES, UNITS, rngs=nnx.Rngs(0))
             cell.dense_i.kernel.set_value(params[f"{direction}_input_kernel"])
-            cell.dense_i.bias.set_value(params[f"{direction}_bias"])
+            set_param(cell.dense_i.bias, params[f"{direction}_bias"])
             cell.dense_h.kernel.set_value(params[f"{direction}_recurrent_kernel"])
             cells.append(cell)
         flax = nnx.Bidirectional(nnx.RNN(cells[0]), nnx.RNN(cells[1]))  # backward: reversed, order kept

@@ -30,9 +30,9 @@ def test_global_avg_pool1d_rule_is_jax(data: st.DataObject) -> None:
 
 def test_block_errors_name_the_block() -> None:
     with pytest.raises(ShapeError, match=r"TransformerEncoderBlock\(heads=3, mlp_features=8\) expects .* by heads"):
-        nn.TransformerEncoderBlock(3, 8)(tn.Input(4, 8))
+        nn.TransformerEncoderBlock(3, 8)(tn.Input(4, 8))  # type: ignore[typednn-shape]
     with pytest.raises(tn.HyperparameterError, match=r"TransformerEncoderBlock\(.*\): dropout_rate must be in"):
-        nn.TransformerEncoderBlock(2, 8, dropout_rate=1.0)
+        nn.TransformerEncoderBlock(2, 8, dropout_rate=1.0)  # type: ignore[typednn-param]
     assert nn.TransformerEncoderBlock(2, 8).output_shape(Shape.anything()).open
 
 
@@ -46,12 +46,15 @@ def test_block_equals_flax_parts() -> None:
     attention = nnx.MultiHeadAttention(2, 8, decode=False, rngs=rngs)
     mlp_in, mlp_out = nnx.Linear(8, 16, rngs=rngs), nnx.Linear(16, 8, rngs=rngs)
     for norm, name in ((norm1, "norm1"), (norm2, "norm2")):
+        assert norm.scale is not None and norm.bias is not None  # flax types both as optional
         norm.scale[...], norm.bias[...] = params[f"{name}_scale"], params[f"{name}_bias"]
     for part in ("query", "key", "value", "out"):
         module = getattr(attention, part)
         module.kernel[...] = params[f"attention_{part}_kernel"].reshape(module.kernel.shape)
+        assert module.bias is not None
         module.bias[...] = params[f"attention_{part}_bias"].reshape(module.bias.shape)
     for linear, name in ((mlp_in, "mlp_in"), (mlp_out, "mlp_out")):
+        assert linear.bias is not None
         linear.kernel[...], linear.bias[...] = params[f"{name}_kernel"], params[f"{name}_bias"]
     mask = nnx.make_causal_mask(jnp.ones((3, 5)))
     h = x + attention(norm1(x), mask=mask)
@@ -86,4 +89,4 @@ def test_residual_runs_the_shortcut() -> None:
     with pytest.raises(
         ShapeError, match=r"Add expects inputs of equal shape, but receives \(8, 8, 16\) and \(8, 8, 4\)"
     ):
-        nn.residual(x, nn.Conv2D(16, kernel=3, padding="same"))
+        nn.residual(x, nn.Conv2D(16, kernel=3, padding="same"))  # type: ignore[typednn-shape]

@@ -68,9 +68,9 @@ class FlaxCNN(nnx.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         x = jax.nn.relu(self.conv1(x))  # (14, 14, 8)
-        x = nnx.max_pool(x, (2, 2), strides=(2, 2))  # (7, 7, 8)
+        x = nnx.max_pool(x, (2, 2), strides=(2, 2))  # type: ignore[no-untyped-call]  # (7, 7, 8)
         x = self.conv2(x)  # (4, 4, 16)
-        x = nnx.avg_pool(x, (2, 2), strides=(2, 2))  # (2, 2, 16)
+        x = nnx.avg_pool(x, (2, 2), strides=(2, 2))  # type: ignore[no-untyped-call]  # (2, 2, 16)
         x = x.reshape((x.shape[0], -1))
         return self.linear(x)
 
@@ -183,7 +183,7 @@ def operations(text: str) -> list[str]:
 
 
 def test_the_jitted_program_is_the_flax_program(twins: Twins) -> None:
-    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)
+    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)  # type: ignore[no-untyped-call]
     typed = jax.jit(twins.typed.lowered.apply).lower(twins.params, batch).as_text()
     flax = jax.jit(twins.flax_forward).lower(twins.state, batch).as_text()
     typed_ops, flax_ops = operations(typed), operations(flax)
@@ -197,7 +197,7 @@ def test_the_jitted_program_is_the_flax_program(twins: Twins) -> None:
 def test_the_program_comparison_notices_a_difference() -> None:
     # The comparison is not vacuous: SAME padding where the twin has VALID shows up.
     twins = Twins("cnn")
-    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)
+    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)  # type: ignore[no-untyped-call]
     x = tn.Input(16, 16, 3)
     other = tn.Model(x, x >> nn.Conv2D(8, kernel=3, padding="same"))
     conv_only = nnx.Conv(3, 8, kernel_size=(3, 3), padding="VALID", rngs=nnx.Rngs(0))
@@ -254,7 +254,7 @@ def test_a_wrong_input_shape_fails_before_compiling() -> None:
     assert info.value.hint == "the first axis is the batch; the others must match tn.Input"
     # Raised while tracing, so before anything is lowered or compiled.
     with pytest.raises(tn.ShapeError):
-        jax.jit(model.lowered.apply).trace(params, jax.ShapeDtypeStruct((2, 28, 28), jnp.float32))
+        jax.jit(model.lowered.apply).trace(params, jax.ShapeDtypeStruct((2, 28, 28), jnp.float32))  # type: ignore[no-untyped-call]
     with pytest.raises(tn.ShapeError, match=r"receives an array of shape \(784,\)"):
         model.apply(params, jnp.ones((784,)))
 
@@ -302,7 +302,7 @@ def test_parameters_need_fixed_sizes() -> None:
 def test_reshape_infers_at_most_one_axis() -> None:
     # A named Dim is inferred from the data just as -1 is: one of them per Reshape.
     with pytest.raises(tn.HyperparameterError, match=r"at most one axis may be inferred"):
-        nn.Reshape(Seq, -1)
+        nn.Reshape(Seq, -1)  # type: ignore[typednn-param]
     x = tn.Input(Seq, 4)
     model = tn.Model(x, x >> nn.Reshape(Seq, 2, 2))
     assert model.apply({}, jnp.ones((2, 5, 4))).shape == (2, 5, 2, 2)
@@ -311,7 +311,7 @@ def test_reshape_infers_at_most_one_axis() -> None:
 def test_reshape_keeps_a_named_dim_only_when_it_can_prove_it() -> None:
     x = tn.Input(Seq, 8)
     try:
-        y = x >> nn.Reshape(Seq, 2, 2)
+        y = x >> nn.Reshape(Seq, 2, 2)  # type: ignore[typednn-shape]
     except tn.ShapeError:
         return  # rejecting it is a fine answer
     assert tn.Model(x, y).apply({}, jnp.ones((1, 3, 8))).shape == (1, 3, 2, 2)

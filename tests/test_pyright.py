@@ -218,7 +218,7 @@ def test_mypy_with_plugin_checks_readme(checked: tuple[list[Snippet], Path]) -> 
     files = write(found, tmp / "plugin")
     errors = readme_errors(files, run_mypy([*EXAMPLES, *files], tmp / "plugin", plugin=True))
     wanted = {line: message for snippet in found for line, message in snippet.errors().items()}
-    problems = {}
+    problems: dict[Path | int, list[str]] = {}
     for line, start in wanted.items():
         messages = errors.pop(line, [])
         if not any(" ".join(m.split()).startswith(" ".join(start.split())) for m in messages):

@@ -11,7 +11,7 @@ Nothing is computed: shapes go through `jax.eval_shape` on `jax.ShapeDtypeStruct
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import event, given, settings
@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from typednn import HyperparameterError, ShapeError, nn
 from typednn._shapes import ACTIVATIONS, UNKNOWN, Shape, Symbol, Unknown
-from typednn.testing import Case, Dims, check_case, images, int_or_pair, layers, lowered_shape, shapes
+from typednn.layers._registry import KINDS
+from typednn.testing import CASES, Case, Dims, check_case, images, int_or_pair, layers, lowered_shape, shapes
 from typednn.testing._case import BATCH, CANNOT_RUN, KEY
 from typednn.testing._sizes import compatible, size, small
 
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 SEQ = Symbol("tests.Seq")
+PADDINGS: tuple[Literal["valid", "same"], ...] = ("valid", "same")
 
 
 def check(
@@ -105,6 +107,43 @@ def test_concatenate(data: st.DataObject) -> None:
     check_case(data.draw(layers("concat")), data)
 
 
+# ---------------------------------------------------------------------------- every kind
+
+# Registered kinds with no strategy in `typednn.testing.CASES`, and why. Only a layer from
+# outside typednn belongs here: its author checks it with `check_layer(Layer, params_strategy)`.
+WITHOUT_CASES = {
+    "swiglu": "examples/swiglu.py (registered by conftest.py); test_testing.py checks it with a params strategy",
+}
+
+
+def test_every_layer_kind_has_a_property_test() -> None:
+    """A kind without a strategy in `CASES` has no test of its rule against `jax.eval_shape`.
+
+    Each strategy runs through `check_case` in test_testing.py (`check_layer` on every
+    built-in kind) and, for the families, in this module and tests/test_layers_*.py.
+    """
+    missing = sorted(set(KINDS) - set(CASES) - set(WITHOUT_CASES))
+    assert not missing, (
+        f"no property test against jax.eval_shape for the layer kind(s) {missing}: add a strategy in"
+        " typednn/testing/_cases_*.py and its line in typednn/testing/_kinds.py"
+    )
+    builtin = sorted(kind for kind in WITHOUT_CASES if KINDS[kind].layer.__module__.startswith("typednn."))
+    assert not builtin, f"typednn's own kind(s) {builtin} must have a strategy, not an exemption"
+    stale = sorted(kind for kind in WITHOUT_CASES if kind in CASES or kind not in KINDS)
+    assert not stale, f"exempted kind(s) {stale} have a strategy now, or are no kind: drop the exemption"
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+@settings(max_examples=10)  # draws only: no JAX
+@given(data=st.data())
+def test_a_kind_s_cases_build_that_kind(kind: str, data: st.DataObject) -> None:
+    """A strategy filed under a kind draws layers of that kind (`relu` gives ReLUs, not any activation)."""
+    layer = data.draw(CASES[kind], label="case").layer
+    assert type(layer) is KINDS[kind].layer, f"CASES[{kind!r}] drew {layer!r}, not a {KINDS[kind].layer.__name__}"
+    values = layer.params.values()
+    assert all(values[name] == value for name, value in KINDS[kind].fixed.items()), (kind, layer)
+
+
 # ---------------------------------------------------------------------------- symbols
 
 
@@ -112,7 +151,7 @@ def test_concatenate(data: st.DataObject) -> None:
 def test_window_rules_keep_a_symbol_only_where_every_size_is_kept(data: st.DataObject) -> None:
     kernel = data.draw(int_or_pair(small), label="kernel")
     stride = data.draw(int_or_pair(st.integers(1, 2)), label="stride")
-    padding = data.draw(st.sampled_from(["valid", "same"]), label="padding")
+    padding = data.draw(st.sampled_from(PADDINGS), label="padding")
     layer = data.draw(
         st.sampled_from(
             [
@@ -188,37 +227,37 @@ def at(size: Any, bound: int) -> Any:
 @pytest.mark.parametrize(
     "make",
     [
-        pytest.param(lambda: nn.Dense(0), id="dense-out-0"),
-        pytest.param(lambda: nn.Dense(3, 0), id="dense-in-out-0"),
-        pytest.param(lambda: nn.Dense(-1, 3), id="dense-in-negative"),
-        pytest.param(lambda: nn.Dense(True), id="dense-bool"),
-        pytest.param(lambda: nn.Dense(2.5), id="dense-float"),
-        pytest.param(lambda: nn.Conv2D(0, kernel=3), id="conv-filters-0"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=0), id="conv-kernel-0"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=(3,)), id="conv-kernel-1-tuple"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=(3, 3, 3)), id="conv-kernel-3-tuple"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=(3, 0)), id="conv-kernel-pair-0"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=3, stride=0), id="conv-stride-0"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=3, dilation=(1, 0)), id="conv-dilation-0"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=3, groups=0), id="conv-groups-0"),
-        pytest.param(lambda: nn.Conv2D(3, kernel=3, groups=2), id="conv-filters-not-divisible"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=3, padding="SAME"), id="conv-padding-upper"),
-        pytest.param(lambda: nn.MaxPool2D(0), id="maxpool-window-0"),
-        pytest.param(lambda: nn.AvgPool2D(2, stride=0), id="avgpool-stride-0"),
-        pytest.param(lambda: nn.MaxPool2D(2, padding="full"), id="maxpool-padding"),
-        pytest.param(lambda: nn.Dropout(1.0), id="dropout-1"),
-        pytest.param(lambda: nn.Dropout(-0.1), id="dropout-negative"),
-        pytest.param(lambda: nn.Activation("swish"), id="activation-unknown"),
-        pytest.param(lambda: nn.Reshape(-1, -1), id="reshape-two-free"),
-        pytest.param(lambda: nn.MaxPool2D((2, 2, 2)), id="maxpool-window-3-tuple"),
-        pytest.param(lambda: nn.AvgPool2D(2, stride=(1, 2, 3)), id="avgpool-stride-3-tuple"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=3, in_channels=5, groups=2), id="conv-in-channels-not-divisible"),
+        pytest.param(lambda: nn.Dense(0), id="dense-out-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Dense(3, 0), id="dense-in-out-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Dense(-1, 3), id="dense-in-negative"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Dense(True), id="dense-bool"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Dense(2.5), id="dense-float"),  # type: ignore[call-overload]
+        pytest.param(lambda: nn.Conv2D(0, kernel=3), id="conv-filters-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=0), id="conv-kernel-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=(3,)), id="conv-kernel-1-tuple"),  # type: ignore[arg-type]
+        pytest.param(lambda: nn.Conv2D(4, kernel=(3, 3, 3)), id="conv-kernel-3-tuple"),  # type: ignore[arg-type]
+        pytest.param(lambda: nn.Conv2D(4, kernel=(3, 0)), id="conv-kernel-pair-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, stride=0), id="conv-stride-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, dilation=(1, 0)), id="conv-dilation-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, groups=0), id="conv-groups-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(3, kernel=3, groups=2), id="conv-filters-not-divisible"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, padding="SAME"), id="conv-padding-upper"),  # type: ignore[arg-type]
+        pytest.param(lambda: nn.MaxPool2D(0), id="maxpool-window-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.AvgPool2D(2, stride=0), id="avgpool-stride-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.MaxPool2D(2, padding="full"), id="maxpool-padding"),  # type: ignore[arg-type]
+        pytest.param(lambda: nn.Dropout(1.0), id="dropout-1"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Dropout(-0.1), id="dropout-negative"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Activation("swish"), id="activation-unknown"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Reshape(-1, -1), id="reshape-two-free"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.MaxPool2D((2, 2, 2)), id="maxpool-window-3-tuple"),  # type: ignore[arg-type]
+        pytest.param(lambda: nn.AvgPool2D(2, stride=(1, 2, 3)), id="avgpool-stride-3-tuple"),  # type: ignore[arg-type]
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, in_channels=5, groups=2), id="conv-in-channels-not-divisible"),  # type: ignore[typednn-param]
         pytest.param(
             lambda: nn.Concatenate(axis=1.5),  # type: ignore[arg-type]
             id="concat-axis-float",
         ),
-        pytest.param(lambda: nn.Reshape(0), id="reshape-0"),
-        pytest.param(lambda: nn.Conv2D(4, kernel=3, in_channels=0), id="conv-in-channels-0"),
+        pytest.param(lambda: nn.Reshape(0), id="reshape-0"),  # type: ignore[typednn-param]
+        pytest.param(lambda: nn.Conv2D(4, kernel=3, in_channels=0), id="conv-in-channels-0"),  # type: ignore[typednn-param]
     ],
 )
 def test_invalid_hyperparameters_fail_at_construction(make: Any) -> None:

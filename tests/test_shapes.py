@@ -320,7 +320,7 @@ def test_single_input_layers_reject_several_inputs() -> None:
             "Conv2D(3, kernel=3, groups=2): filters (3) must be divisible by groups (2)",
         ),
         (
-            lambda: Conv2DParams(filters=4, kernel=(3,)),
+            lambda: Conv2DParams(filters=4, kernel=(3,)),  # type: ignore[arg-type]
             "Conv2D(4, kernel=(3,)): kernel must be an int or a pair of ints, but is (3,)",
         ),
         (

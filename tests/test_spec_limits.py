@@ -188,18 +188,18 @@ def test_an_input_size_past_the_bound_is_refused(tmp_path: Path) -> None:
 
 def test_the_bounds_are_the_python_apis_too() -> None:
     with pytest.raises(HyperparameterError, match=r"units must be at most 2,147,483,647 \(2\*\*31 - 1\)"):
-        nn.LSTM(2**31)
+        nn.LSTM(2**31)  # type: ignore[typednn-param]
     with pytest.raises(HyperparameterError, match=r"stride must be at most"):
         nn.MaxPool2D(2, stride=10**20)
     nn.Dense(MAX_SIZE)  # the bound itself is a size
     with pytest.raises(tn.TypednnError, match=r"every size must be at most"):
-        tn.Input(2**31)
+        tn.Input(2**31)  # type: ignore[typednn-param]
 
 
 def test_an_axis_a_rule_makes_past_the_bound_is_refused() -> None:
     x = tn.Input(2**20, 2**20, 4)
     with pytest.raises(ShapeError, match=r"Flatten\(\) expects an input it maps to axes of at most 2,147,483,647"):
-        x >> nn.Flatten()
+        x >> nn.Flatten()  # type: ignore[typednn-shape]
 
 
 def test_a_huge_top_k_is_refused_at_its_metric(tmp_path: Path) -> None:

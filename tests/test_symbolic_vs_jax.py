@@ -10,7 +10,7 @@ see computed inputs too (`Seq * 2 + 1` bound to 3 is 7), as they do after other 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import event, given
 from hypothesis import strategies as st
@@ -22,6 +22,7 @@ from typednn.testing import Dims, lowered_shape
 from typednn.testing import layers as cases_of
 
 SEQ = Symbol("tests.Seq")
+PADDINGS: tuple[Literal["valid", "same"], ...] = ("valid", "same")
 AnyLayer = nn.Layer[*tuple[Any, ...]]
 
 KINDS = (
@@ -97,7 +98,7 @@ def test_computed_sizes_are_what_the_lowering_gives(data: st.DataObject) -> None
 def windows(draw: st.DrawFn, channels: int) -> AnyLayer:
     """A layer sliding a window along a sequence of `channels` channels: a convolution or a pool."""
     stride = draw(st.sampled_from([1, 1, 1, 2, 3]), label="stride")
-    padding = draw(st.sampled_from(["valid", "same"]), label="padding")
+    padding = draw(st.sampled_from(PADDINGS), label="padding")
     if draw(st.booleans(), label="convolution"):
         kernel, dilation = draw(st.integers(1, 4), label="kernel"), draw(st.integers(1, 2), label="dilation")
         return nn.Conv1D(channels, kernel=kernel, stride=stride, padding=padding, dilation=dilation)
