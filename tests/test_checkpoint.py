@@ -23,9 +23,9 @@ import orbax.checkpoint
 import pytest
 
 from typednn._errors import TypednnError
-from typednn.train._checkpoint import CheckpointError, CheckpointStore
 from typednn.train._checkpoint_manifest import MANIFEST
 from typednn.train._checkpoint_orbax import OrbaxInfoFilter as _OrbaxInfoFilter
+from typednn.train._checkpoint_store import CheckpointError, CheckpointStore
 
 
 @jax.jit
@@ -371,7 +371,7 @@ def test_orbax_info_logs_are_dropped_and_its_warnings_kept(
 _SAVER = """
 import sys
 import numpy as np
-from typednn.train._checkpoint import CheckpointStore
+from typednn.train._checkpoint_store import CheckpointStore
 
 store = CheckpointStore(sys.argv[1], keep=3, keep_best=1)
 latest = store.latest()

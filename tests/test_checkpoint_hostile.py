@@ -29,8 +29,8 @@ import typednn as tn
 from typednn import nn
 from typednn.train import CheckpointError
 from typednn.train import _checkpoint_manifest as manifest_module
-from typednn.train._checkpoint import CheckpointStore
 from typednn.train._checkpoint_manifest import MANIFEST
+from typednn.train._checkpoint_store import CheckpointStore
 
 ROOT = Path(__file__).resolve().parents[1]
 NEWEST, OLDER = "step_00000010", "step_00000005"

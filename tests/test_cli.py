@@ -164,7 +164,7 @@ def test_predict_refuses_inputs_of_another_shape(iris: Path, tmp_path: Path) -> 
     model_dir = tmp_path / "model"
     x = tn.Input(4)
     model = tn.Model(x, x >> nn.Dense(3))
-    model.save(model_dir, model.init(jax.random.key(0)))
+    tn.save(model, model.init(jax.random.key(0)), model_dir)
     np.save(tmp_path / "wide.npy", np.zeros((2, 5), np.float32))
     done = typednn("predict", "--model", str(model_dir), str(tmp_path / "wide.npy"))
     assert done.returncode == 1

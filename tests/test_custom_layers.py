@@ -109,7 +109,7 @@ def test_spec_validation_export_and_codegen_pick_it_up(tmp_path: Path) -> None:
     # Export and load: the same numbers.
     built = model()
     params = built.init(jax.random.key(0))
-    built.save(tmp_path / "saved", params)
+    tn.save(built, params, tmp_path / "saved")
     loaded, loaded_params = tn.load(tmp_path / "saved")
     x = jnp.arange(12.0).reshape(2, 6)
     np.testing.assert_array_equal(loaded.apply(loaded_params, x), built.apply(params, x))

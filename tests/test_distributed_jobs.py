@@ -17,7 +17,7 @@ import pytest
 from safetensors.numpy import load_file
 
 from typednn.distributed._launch import free_port
-from typednn.train._checkpoint import CheckpointStore
+from typednn.train._checkpoint_store import CheckpointStore
 
 pytestmark = pytest.mark.slow
 

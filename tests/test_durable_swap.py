@@ -13,7 +13,7 @@ import typednn as tn
 from typednn import _files, nn
 from typednn._files import clear, recover, staging_path, swap_directory, trash_path
 from typednn.export import load
-from typednn.train._checkpoint import CheckpointStore
+from typednn.train._checkpoint_store import CheckpointStore
 
 
 def _folder(path: Path, text: str) -> Path:
@@ -128,7 +128,7 @@ def _save(target: Path) -> None:
     import jax  # noqa: PLC0415 - only the export tests need it
 
     model = _model()
-    model.save(target, model.init(jax.random.key(0)))
+    tn.save(model, model.init(jax.random.key(0)), target)
 
 
 def test_an_export_uses_the_shared_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,7 +180,7 @@ def test_a_checkpoint_is_replaced_through_the_shared_swap(tmp_path: Path, monkey
         seen.append(new.name)
         real(new, final, ours=ours)
 
-    monkeypatch.setattr("typednn.train._checkpoint.swap_directory", spy)
+    monkeypatch.setattr("typednn.train._checkpoint_store.swap_directory", spy)
     store.save(1, _state(2), {"run": "second"})
     assert seen == ["step_00000001.typednn-tmp"] and os.listdir(tmp_path) == ["step_00000001"]
     assert store.restore(1, _state())[1] == {"run": "second"}

@@ -68,7 +68,7 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             layer: {key: jnp.asarray(rng.standard_normal(s.shape).astype(np.float32)) for key, s in arrays.items()}
             for layer, arrays in model.param_shapes().items()
         }
-        model.save(root / name, params)
+        tn.save(model, params, root / name)
         found[name] = root / name
     return found
 

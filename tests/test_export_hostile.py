@@ -47,7 +47,7 @@ def params_of(model: AnyModel, dtype: Any = np.float32) -> dict[str, Any]:
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
     model = mlp()
-    model.save(tmp_path / "mlp", params_of(model))
+    tn.save(model, params_of(model), tmp_path / "mlp")
     return tmp_path / "mlp"
 
 
@@ -222,7 +222,7 @@ def test_save_never_deletes_a_folder_it_did_not_write(debris: str, saved: Path) 
     (folder / "thesis.tex").write_text("years of work")
     model = mlp()
     with pytest.raises(tn.TypednnError, match="holds something typednn did not write"):
-        model.save(saved, params_of(model))
+        tn.save(model, params_of(model), saved)
     assert (folder / "thesis.tex").read_text() == "years of work"
     load(saved)  # the export is intact
 
@@ -234,7 +234,7 @@ def test_save_never_deletes_through_a_symlinked_debris_name(saved: Path, tmp_pat
     (saved.parent / ".mlp.typednn-new").symlink_to(victim)
     model = mlp()
     with pytest.raises(tn.TypednnError, match="holds something typednn did not write"):
-        model.save(saved, params_of(model))
+        tn.save(model, params_of(model), saved)
     assert (victim / "spec.json").read_text() == "{}"
 
 
@@ -244,13 +244,13 @@ def test_save_refuses_to_replace_an_export_holding_a_folder_or_a_symlink(saved: 
     (saved / "weights.safetensors" / "data").write_text("mine")
     model = mlp()
     with pytest.raises(tn.TypednnError, match=r"holds weights\.safetensors, so it is not a typednn export"):
-        model.save(saved, params_of(model))
+        tn.save(model, params_of(model), saved)
     assert (saved / "weights.safetensors" / "data").read_text() == "mine"
     spec = saved / "spec.json"
     spec.unlink()
     spec.symlink_to("/dev/zero")
     with pytest.raises(tn.TypednnError, match="refusing to replace it"):
-        model.save(saved, params_of(model))
+        tn.save(model, params_of(model), saved)
 
 
 # ---------------------------------------------------------------------------- a real process

@@ -161,15 +161,6 @@ def test_save_and_load_are_symmetric(tmp_path: Path) -> None:
     assert bits(loaded.apply(loaded_params, x)) == bits(model.apply(params, x))
 
 
-def test_model_save_writes_what_tn_save_writes(tmp_path: Path) -> None:
-    model = mlp()
-    params = model.init(jax.random.key(4))
-    tn.save(model, params, tmp_path / "function")
-    model.save(tmp_path / "method", params)
-    for name in ("spec.json", "weights.safetensors"):
-        assert (tmp_path / "function" / name).read_bytes() == (tmp_path / "method" / name).read_bytes()
-
-
 def test_save_with_the_arguments_of_model_save_says_the_order(tmp_path: Path) -> None:
     model = mlp()
     params = model.init(jax.random.key(0))

@@ -196,7 +196,7 @@ def test_spec_export_and_codegen_keep_the_dtype(tmp_path: Path) -> None:
     model = tn.spec.read(path).model
     assert model.inputs.shape == tokens(8)
     params = model.init(KEY)
-    model.save(tmp_path / "saved", params)
+    tn.save(model, params, tmp_path / "saved")
     loaded, loaded_params = tn.load(tmp_path / "saved")
     ids = jnp.asarray(token_data(4)[0])
     np.testing.assert_array_equal(loaded.apply(loaded_params, ids), model.apply(params, ids))

@@ -328,7 +328,7 @@ def test_export_writes_the_wrapped_layer_as_a_nested_entry_and_reads_it_back(tmp
     ]
     assert graph_to_dict(graph_from_dict(json.loads(json.dumps(written)), source="export.json").graph) == written
     params = model.init(jax.random.key(0))
-    model.save(tmp_path / "saved", params)
+    tn.save(model, params, tmp_path / "saved")
     loaded, loaded_params = load(tmp_path / "saved")
     xs = jax.random.normal(jax.random.key(1), (2, 12, 5))
     np.testing.assert_array_equal(loaded.lowered.apply(loaded_params, xs), model.lowered.apply(params, xs))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from typing import Any, Generic, TypeVar
 
 import jax
@@ -69,12 +68,6 @@ class Model(Generic[In, Out]):
         """
         result: jax.Array = self._apply(params, x, key=key, training=training)
         return result
-
-    def save(self, directory: str | os.PathLike[str], params: Params) -> None:
-        """Export the model, as `tn.save(model, params, directory)` does (see `typednn.export.save`)."""
-        from .export import save  # noqa: PLC0415 - typednn.export builds on this module
-
-        save(self, params, directory)
 
     def param_shapes(self) -> dict[str, dict[str, jax.ShapeDtypeStruct]]:
         """The shape and dtype of each parameter `init` makes, without making them."""

@@ -116,7 +116,7 @@ def read(path: Path) -> Document:
     if document.get("format") != FORMAT:
         raise TypednnError(
             f"{path}: not a typednn export: its format is {show(document.get('format'))}, not {FORMAT!r}",
-            hint="load files written by model.save",
+            hint="load files written by tn.save",
         )
     if document.get("version") != VERSION:
         raise TypednnError(

@@ -36,7 +36,7 @@ def read(path: Path, *, what: str, missing: str, limit: int = DOCUMENT_LIMIT) ->
             deeply, or holds a number Python cannot read or a key twice in one object.
     """
     if not path.exists() and not path.is_symlink():
-        raise TypednnError(f"{path}: {missing}", hint="pass the directory that model.save wrote")
+        raise TypednnError(f"{path}: {missing}", hint="pass the directory that tn.save wrote")
     return loads(read_regular(path, what=what, limit=limit), source=str(path))
 
 

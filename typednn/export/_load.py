@@ -15,7 +15,7 @@ from ._graph_json import graph_from_dict
 
 
 def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
-    """The model and parameters that `model.save(directory, params)` wrote.
+    """The model and parameters that `tn.save(model, params, directory)` wrote.
 
     Nothing in the files is executed: spec.json is JSON, and the weights are read with
     safetensors. Everything is checked: the JSON, the format and version, every layer's
@@ -43,7 +43,7 @@ def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
         >>> model = tn.Model(x, x >> nn.Dense(8) >> nn.relu >> nn.Dense(3))
         >>> params = model.init(jax.random.key(0))
         >>> with tempfile.TemporaryDirectory() as folder:
-        ...     model.save(f"{folder}/mlp", params)
+        ...     tn.save(model, params, f"{folder}/mlp")
         ...     again, loaded = load(f"{folder}/mlp")
         >>> again
         Model((4,) -> (3,))
@@ -55,7 +55,7 @@ def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
     if not target.is_dir():
         raise TypednnError(
             f"{target}: no such directory" if not os.path.lexists(target) else f"{target}: not a directory",
-            hint="pass the directory that model.save wrote",
+            hint="pass the directory that tn.save wrote",
         )
     spec_path = target / _document.SPEC_FILE
     document = _document.read(spec_path)

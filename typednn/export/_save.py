@@ -46,7 +46,7 @@ def save(model: Model[Any, Any], params: Params, directory: str | os.PathLike[st
         >>> load(f"{folder}/mlp")[0]
         Model((4,) -> (3,))
     """
-    if isinstance(params, (str, os.PathLike)):  # the argument order of Model.save, the other way round
+    if isinstance(params, (str, os.PathLike)):  # the order of the former Model.save(directory, params)
         raise TypednnError(
             f"save takes the parameters second and the directory third, but receives {os.fspath(params)!r} as params",
             hint="call tn.save(model, params, directory)",

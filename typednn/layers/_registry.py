@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
@@ -99,23 +99,6 @@ class _Kinds(Mapping[str, Kind]):
 
 KINDS: Mapping[str, Kind] = _Kinds()
 """Every kind by name."""
-
-
-class _OwnLayers(Collection["type[AnyLayer]"]):
-    """typednn's own layer classes, one per kind: a view of the table, which they fill themselves."""
-
-    def __iter__(self) -> Iterator[type[AnyLayer]]:
-        return (kind.layer for kind in _OWN.values())
-
-    def __len__(self) -> int:
-        return len(_OWN)
-
-    def __contains__(self, cls: object) -> bool:
-        return any(kind.layer is cls for kind in _OWN.values())
-
-
-LAYER_CLASSES: Collection[type[AnyLayer]] = _OwnLayers()
-"""The layer classes of typednn that a spec file can name: derived from `KINDS`, not a list to edit."""
 
 
 def layer_defined(cls: type[AnyLayer]) -> None:

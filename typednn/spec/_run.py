@@ -33,7 +33,7 @@ from ..data._schema import Schema
 from ..data._sources import SOURCES
 from ..distributed import barrier, is_chief
 from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, Trainer, _losses
-from ..train._checkpointing import Checkpoint
+from ..train._checkpoint_callback import Checkpoint
 from ..train._progress import Verbose
 from ._load import Spec, check_data, in_spec
 from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TEST_METRICS, claimed, disk_full, examine

@@ -40,7 +40,7 @@ from ..layers import Input
 from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
-from ..train._checkpointing import Checkpoint
+from ..train._checkpoint_callback import Checkpoint
 from ..train._trainer import SEED_LIMIT
 from ._errors import located
 from ._tagged import Kinds

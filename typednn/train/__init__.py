@@ -3,8 +3,8 @@
 from ._callback import Callback as Callback
 from ._callback import Run as Run
 from ._callback import Steps as Steps
-from ._checkpoint import CheckpointError as CheckpointError
-from ._checkpointing import Checkpoint as Checkpoint
+from ._checkpoint_callback import Checkpoint as Checkpoint
+from ._checkpoint_store import CheckpointError as CheckpointError
 from ._early_stopping import EarlyStopping as EarlyStopping
 from ._history import History as History
 from ._inference import evaluate as evaluate

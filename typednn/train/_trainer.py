@@ -20,7 +20,7 @@ from ..distributed import Placement, barrier, collective_failures, data_mesh, is
 from ..export import save
 from ..lower import Params
 from ._callback import Callback, Run, Steps
-from ._checkpointing import Checkpoint
+from ._checkpoint_callback import Checkpoint
 from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
 from ._history import History
 from ._inference import Loss, MetricStates, as_dataset, check_data, evaluate_feed, metrics_of, output_shape, predict_as

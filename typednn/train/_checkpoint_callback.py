@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from .._errors import TypednnError
 from .._reading import excerpt
 from ._callback import Callback, Run
-from ._checkpoint import CheckpointError, CheckpointStore
 from ._checkpoint_manifest import MANIFEST
+from ._checkpoint_store import CheckpointError, CheckpointStore
 from ._early_stopping import Mode, Monitor
 
 if TYPE_CHECKING:
