@@ -3,7 +3,7 @@
 `SwiGLU(units)` maps the last axis to `units` features as `silu(x @ gate) * (x @ up)`.
 A layer is three things, and this file states each once:
 
-1. hyperparameters and one shape rule (`SwiGLUParams`), free of JAX: the mypy plugin
+1. hyperparameters and one shape rule (`SwiGLUHyper`), free of JAX: the mypy plugin
    imports this module and runs the rule at check time;
 2. a typed constructor (`SwiGLU.__init__`), whose arguments the plugin reads;
 3. a lowering (`init` and `apply`) on JAX arrays with the batch axis first.
@@ -28,7 +28,7 @@ from typednn.layers import P, ParamTree, concrete
 
 
 @dataclass(frozen=True, kw_only=True)
-class SwiGLUParams(tn.Params):
+class SwiGLUHyper(tn.Hyper):
     """The hyperparameters and the shape rule: (..., features) -> (..., units)."""
 
     layer: ClassVar[str] = "SwiGLU"  # the name in messages
@@ -56,16 +56,16 @@ class SwiGLU(tn.Layer[*P]):
         (10, 16)
     """
 
-    params_type = SwiGLUParams
+    hyper_type = SwiGLUHyper
     kind = "swiglu"
-    params: SwiGLUParams
+    hyper: SwiGLUHyper
 
     def __init__(self, units: int, *, name: str | None = None) -> None:
-        super().__init__(SwiGLUParams(units=units), name=name)
+        super().__init__(SwiGLUHyper(units=units), name=name)
 
     def init(self, key: jax.Array, *inputs: tn.Shape) -> ParamTree:
         (x,) = inputs
-        shape = (concrete(x.last, f"{self!r}: the input features"), concrete(self.params.units, f"{self!r}: units"))
+        shape = (concrete(x.last, f"{self!r}: the input features"), concrete(self.hyper.units, f"{self!r}: units"))
         gate, up = jax.random.split(key)
         initializer = jax.nn.initializers.lecun_normal()
         return {"gate": initializer(gate, shape, jnp.float32), "up": initializer(up, shape, jnp.float32)}
@@ -81,7 +81,7 @@ Tokens = tn.Tensor[L[16], L[32]]
 def build_model() -> tn.Model[Tokens, tn.Tensor[L[4]]]:
     """A feed-forward block with the custom layer; mypy follows its shapes like any other's."""
     x = tn.Input(16, 32)
-    g: tn.Tensor[L[16], L[64]] = SwiGLU(64)(x)  # checked by the plugin, through SwiGLUParams.rule
+    g: tn.Tensor[L[16], L[64]] = SwiGLU(64)(x)  # checked by the plugin, through SwiGLUHyper.rule
     h = g >> nn.Dense(32) >> nn.LayerNorm()
     y = h >> nn.Flatten() >> nn.Dense(4)
     return tn.Model(x, y, name="swiglu")

@@ -8,7 +8,7 @@ the new kind must be found in spec files, exports, codegen and the property test
 nothing else edited.
 
 The mypy plugin needs no registration at all: it finds a layer by its class (a subclass
-of `tn.Layer` whose `params_type` names a `tn.Params` dataclass), loads that dataclass
+of `tn.Layer` whose `hyper_type` names a `tn.Hyper` dataclass), loads that dataclass
 without JAX and runs its rule. `test_the_plugin_checks_the_new_layer` runs mypy on the
 same two files as plain modules to show it.
 """
@@ -46,7 +46,7 @@ import typednn as tn
 
 
 @dataclass(frozen=True, kw_only=True)
-class TileParams(tn.Params):
+class TileHyper(tn.Hyper):
     """Repeats the last axis `times` times: (..., n) -> (..., n * times)."""
 
     layer: ClassVar[str] = "Tile"
@@ -72,24 +72,24 @@ import jax.numpy as jnp
 import typednn as tn
 from typednn.layers import P, ParamTree, concrete
 
-from {rule} import TileParams
+from {rule} import TileHyper
 
 
 class Tile(tn.Layer[*P]):
     """Repeats the last axis `times` times."""
 
-    params_type = TileParams
+    hyper_type = TileHyper
     kind = "tile"
-    params: TileParams
+    hyper: TileHyper
 
     def __init__(self, times: int, *, name: str | None = None) -> None:
-        super().__init__(TileParams(times=times), name=name)
+        super().__init__(TileHyper(times=times), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
         if x.ndim < 2:  # a scalar per example: jnp.tile would tile the batch axis
             raise ValueError(f"Tile needs an axis to tile, not shape {{x.shape}}")
-        return jnp.tile(x, (1,) * (x.ndim - 1) + (concrete(self.params.times, "times"),))
+        return jnp.tile(x, (1,) * (x.ndim - 1) + (concrete(self.hyper.times, "times"),))
 '''
 
 SPEC = """\
@@ -134,7 +134,7 @@ def test_defining_the_class_makes_it_a_kind(tile: Any) -> None:
     assert KINDS["tile"].main_option() == "times"
     assert tile(2).default_name() == "tile"
     assert list(KINDS).count("tile") == 1 and len(KINDS) == len(list(KINDS))
-    assert KINDS["tile"].layer is tile  # last: `is` narrows the Any to type[Layer], whose __init__ takes Params
+    assert KINDS["tile"].layer is tile  # last: `is` narrows the Any to type[Layer], whose __init__ takes Hyper
 
 
 def test_spec_files_name_it(tile: Any, tmp_path: Path) -> None:
@@ -143,7 +143,7 @@ def test_spec_files_name_it(tile: Any, tmp_path: Path) -> None:
     spec = tn.spec.read(path)
     assert repr(spec.model.outputs.shape) == "(4,)"
     first = spec.model.graph.layers()[0]
-    assert isinstance(first, tile) and first.params.times == 2
+    assert isinstance(first, tile) and first.hyper.times == 2
     assert "tile" in str(tn.spec.json_schema()["$defs"]["Layers"])
     # The new rule's shape error, at the entry's line.
     path.write_text(SPEC.replace("input: [3]", "input: []"))
@@ -182,7 +182,7 @@ def test_the_property_tests_see_it(tile: Any) -> None:
     with pytest.raises(tn.TypednnError, match="no strategy for the layer kind 'tile'"):
         layers("tile")
     # and its rule holds against jax.eval_shape of its lowering.
-    check_layer(tile, st.builds(vars(sys.modules["typednn._shapes._tile"])["TileParams"], times=st.integers(1, 3)))
+    check_layer(tile, st.builds(vars(sys.modules["typednn._shapes._tile"])["TileHyper"], times=st.integers(1, 3)))
 
 
 def test_a_layer_outside_the_package_is_a_kind_only_once_registered(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,8 +14,8 @@ from typednn.layers._binding import bind_call, forms
 def test_dense_binds_a_named_units_after_a_positional_size() -> None:
     # mypy reads this as the second overload, `Dense(in_features, units)`; so does the run time.
     dense = nn.Dense(784, units=128)
-    assert dense.params.in_features == 784
-    assert dense.params.units == 128
+    assert dense.hyper.in_features == 784
+    assert dense.hyper.units == 128
     assert repr(dense) == "Dense(784 -> 128)"
 
 
@@ -32,12 +32,12 @@ def test_dense_binds_a_named_units_after_a_positional_size() -> None:
 def test_dense_forms_bind_as_the_overloads_say(
     args: tuple[Any, ...], kwargs: dict[str, Any], in_features: int | None, units: int
 ) -> None:
-    params = nn.Dense(*args, **kwargs).params
-    assert (params.in_features, params.units, params.use_bias) == (in_features, units, True)
+    hyper = nn.Dense(*args, **kwargs).hyper
+    assert (hyper.in_features, hyper.units, hyper.use_bias) == (in_features, units, True)
 
 
 def test_dense_keyword_options_keep_their_defaults_in_one_place() -> None:
-    assert nn.Dense(10, use_bias=False).params.use_bias is False
+    assert nn.Dense(10, use_bias=False).hyper.use_bias is False
     assert nn.Dense(784, 10, name="head").name == "head"
     assert nn.Dense(10).name is None
 

@@ -461,7 +461,7 @@ def test_every_constructor_takes_its_hyperparameters_by_name(kind: str) -> None:
     # What codegen relies on: each field of the kind's hyperparameters is a parameter
     # of its layer's constructor (a keyword, or `*shape` for Reshape).
     cls = KINDS[kind].layer
-    fields = {field.name for field in dataclasses.fields(cls.params_type)}
+    fields = {field.name for field in dataclasses.fields(cls.hyper_type)}
     accepted = {name for signature in _signatures(cls) for name in signature.parameters}
     assert fields <= accepted, f"{cls.__name__}() lacks {fields - accepted}"
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import typednn as tn
-from examples.swiglu import SwiGLU, SwiGLUParams  # importable: conftest.py puts the root on the path
+from examples.swiglu import SwiGLU, SwiGLUHyper  # importable: conftest.py puts the root on the path
 from typednn import nn
 from typednn.layers import _registry
 from typednn.layers._registry import KINDS, kind_of, register_layer
@@ -63,33 +63,33 @@ def test_registering_the_same_class_again_is_allowed() -> None:
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class _Nothing(tn.Params):
+class _Nothing(tn.Hyper):
     layer: ClassVar[str] = "Nothing"
 
     def rule(self, *inputs: tn.Shape) -> tn.Shape:
         return inputs[0]
 
 
-def _layer_class(kind: object, params: object = _Nothing) -> type[tn.Layer]:
-    namespace: dict[str, object] = {"params_type": params}
+def _layer_class(kind: object, hyper: object = _Nothing) -> type[tn.Layer]:
+    namespace: dict[str, object] = {"hyper_type": hyper}
     if kind is not None:
         namespace["kind"] = kind
     return type("Nothing", (tn.Layer,), namespace)
 
 
 @pytest.mark.parametrize(
-    ("kind", "params", "words"),
+    ("kind", "hyper", "words"),
     [
         (None, _Nothing, "needs its own `kind`"),
         ("Not Snake", _Nothing, "snake_case name, not 'Not Snake'"),
         ("dense", _Nothing, "the kind 'dense' is already typednn.layers._dense.Dense's"),
         ("swiglu", _Nothing, "already examples.swiglu.SwiGLU's"),
-        ("nothing", int, "`params_type` must be a `typednn.Params` dataclass"),
+        ("nothing", int, "`hyper_type` must be a `typednn.Hyper` dataclass"),
     ],
 )
-def test_registration_errors(kind: object, params: object, words: str) -> None:
+def test_registration_errors(kind: object, hyper: object, words: str) -> None:
     with pytest.raises(tn.TypednnError) as caught:
-        register_layer(_layer_class(kind, params))
+        register_layer(_layer_class(kind, hyper))
     assert words in caught.value.message
     assert caught.value.hint
 
@@ -143,7 +143,7 @@ def test_the_rule_is_checked_against_the_lowering() -> None:
         assert out.shape[1:] == tuple(layer(x).shape.dims)
     with pytest.raises(tn.HyperparameterError, match=r"SwiGLU\(0\): units must be a positive int"):
         SwiGLU(0)  # type: ignore[typednn-param]
-    assert SwiGLUParams(units=3).output_shape(tn.Shape.of(5, 2)) == tn.Shape.of(5, 3)
+    assert SwiGLUHyper(units=3).output_shape(tn.Shape.of(5, 2)) == tn.Shape.of(5, 3)
 
 
 def typednn(*args: str) -> subprocess.CompletedProcess[str]:

@@ -92,7 +92,7 @@ def test_layers_that_keep_the_shape() -> None:
     x = tn.Input(Seq, 16)
     for layer in (nn.relu, nn.gelu, nn.tanh, nn.sigmoid, nn.softmax, nn.Dropout(0.2), nn.Activation("elu")):
         assert layer(x).shape == x.shape
-    assert nn.relu.params.function == "relu"
+    assert nn.relu.hyper.function == "relu"
     assert nn.Dropout(0.2).stochastic
     assert not nn.relu.stochastic
 
@@ -107,11 +107,11 @@ def test_layer_repr_reads_as_written() -> None:
 
 
 def test_dense_forms() -> None:
-    assert nn.Dense(10).params.in_features is None
-    assert nn.Dense(784, 10).params.in_features == 784
-    assert nn.Dense(in_features=784, units=10).params.in_features == 784
-    assert nn.Dense(units=10).params.in_features is None
-    assert nn.Dense(10, use_bias=False).params.use_bias is False
+    assert nn.Dense(10).hyper.in_features is None
+    assert nn.Dense(784, 10).hyper.in_features == 784
+    assert nn.Dense(in_features=784, units=10).hyper.in_features == 784
+    assert nn.Dense(units=10).hyper.in_features is None
+    assert nn.Dense(10, use_bias=False).hyper.use_bias is False
     with pytest.raises(tn.HyperparameterError, match="Dense needs units"):
         nn.Dense(in_features=784)  # type: ignore[call-overload]
 

@@ -1,7 +1,7 @@
 """Conv1D, MaxPool1D and AvgPool1D: their rules, the rules against JAX, the lowering against Flax.
 
 The 1-D layers share the N-axis rules and lowerings of Conv2D and the 2-D pools
-(`_shapes/_window.py`'s `WindowParams`); these tests pin the 1-D face of them: NLC
+(`_shapes/_window.py`'s `WindowHyper`); these tests pin the 1-D face of them: NLC
 inputs, int-only per-axis hyperparameters, messages naming the length.
 """
 
@@ -24,10 +24,10 @@ import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
 from typednn._shapes import (
     UNKNOWN,
-    AvgPool1DParams,
-    Conv1DParams,
-    MaxPool1DParams,
-    Params,
+    AvgPool1DHyper,
+    Conv1DHyper,
+    Hyper,
+    MaxPool1DHyper,
     Shape,
 )
 from typednn._shapes._dims import plus
@@ -36,9 +36,9 @@ from typednn.spec import read
 from typednn.testing import check_case, layers
 
 
-def rejection(params: Params, *inputs: Shape) -> ShapeError:
+def rejection(hyper: Hyper, *inputs: Shape) -> ShapeError:
     with pytest.raises(ShapeError) as caught:
-        params.output_shape(*inputs)
+        hyper.output_shape(*inputs)
     return caught.value
 
 
@@ -46,61 +46,61 @@ def rejection(params: Params, *inputs: Shape) -> ShapeError:
 
 
 def test_conv1d_rule() -> None:
-    assert Conv1DParams(filters=16, kernel=3).output_shape(Shape.of(100, 8)) == Shape.of(98, 16)
-    assert Conv1DParams(filters=16, kernel=5, stride=2).output_shape(Shape.of(100, 8)) == Shape.of(48, 16)
-    assert Conv1DParams(filters=4, kernel=3, dilation=4).output_shape(Shape.of(100, 8)) == Shape.of(92, 4)
-    assert Conv1DParams(filters=4, kernel=3, stride=3, padding="same").output_shape(Shape.of(100, 8)) == Shape.of(34, 4)
-    assert Conv1DParams(filters=4, kernel=5).output_shape(Shape.of(5, 1)) == Shape.of(1, 4)
-    assert Conv1DParams(filters=UNKNOWN, kernel=3).output_shape(Shape.of(5, 1)) == Shape.of(3, UNKNOWN)
+    assert Conv1DHyper(filters=16, kernel=3).output_shape(Shape.of(100, 8)) == Shape.of(98, 16)
+    assert Conv1DHyper(filters=16, kernel=5, stride=2).output_shape(Shape.of(100, 8)) == Shape.of(48, 16)
+    assert Conv1DHyper(filters=4, kernel=3, dilation=4).output_shape(Shape.of(100, 8)) == Shape.of(92, 4)
+    assert Conv1DHyper(filters=4, kernel=3, stride=3, padding="same").output_shape(Shape.of(100, 8)) == Shape.of(34, 4)
+    assert Conv1DHyper(filters=4, kernel=5).output_shape(Shape.of(5, 1)) == Shape.of(1, 4)
+    assert Conv1DHyper(filters=UNKNOWN, kernel=3).output_shape(Shape.of(5, 1)) == Shape.of(3, UNKNOWN)
     # A block composed before it is applied: an open shape gives an unknown length.
-    assert Conv1DParams(filters=4, kernel=3).output_shape(Shape.anything()) == Shape.of(UNKNOWN, 4)
+    assert Conv1DHyper(filters=4, kernel=3).output_shape(Shape.anything()) == Shape.of(UNKNOWN, 4)
 
 
 def test_conv1d_rejections_name_the_layer_the_length_and_the_input() -> None:
-    error = rejection(Conv1DParams(filters=8, kernel=7), Shape.of(5, 1))
+    error = rejection(Conv1DHyper(filters=8, kernel=7), Shape.of(5, 1))
     assert str(error).startswith("Conv1D(8, kernel=7) expects a length of at least 7, but receives (5, 1)")
     assert error.hint == "use padding='same', a smaller kernel, or less downsampling before this layer"
-    error = rejection(Conv1DParams(filters=8, kernel=3, dilation=4), Shape.of(8, 1))
+    error = rejection(Conv1DHyper(filters=8, kernel=3, dilation=4), Shape.of(8, 1))
     assert "Conv1D(8, kernel=3, dilation=4) expects a length of at least 9, but receives (8, 1)" in str(error)
-    error = rejection(Conv1DParams(filters=8, kernel=3), Shape.of(28, 28, 1))
+    error = rejection(Conv1DHyper(filters=8, kernel=3), Shape.of(28, 28, 1))
     assert "Conv1D(8, kernel=3) expects a (length, channels) input, but receives (28, 28, 1)" in str(error)
     assert error.hint == "Conv1D takes NLC sequences"
-    error = rejection(Conv1DParams(filters=8, kernel=3, in_channels=3), Shape.of(10, 4))
+    error = rejection(Conv1DHyper(filters=8, kernel=3, in_channels=3), Shape.of(10, 4))
     assert "expects 3 input channels, but receives (10, 4)" in str(error)
-    error = rejection(Conv1DParams(filters=6, kernel=3, groups=3), Shape.of(10, 4))
+    error = rejection(Conv1DHyper(filters=6, kernel=3, groups=3), Shape.of(10, 4))
     assert "expects input channels divisible by groups=3, but receives (10, 4)" in str(error)
 
 
 def test_pool1d_rule() -> None:
-    assert MaxPool1DParams(window=4).output_shape(Shape.of(100, 16)) == Shape.of(25, 16)
-    assert MaxPool1DParams(window=3).output_shape(Shape.of(100, 16)) == Shape.of(33, 16)
-    assert AvgPool1DParams(window=3, stride=1).output_shape(Shape.of(10, 2)) == Shape.of(8, 2)
-    assert AvgPool1DParams(window=3, stride=2, padding="same").output_shape(Shape.of(7, 2)) == Shape.of(4, 2)
-    assert MaxPool1DParams(window=2).strides() == (2,)
-    assert MaxPool1DParams(window=2, stride=1).strides() == (1,)
-    error = rejection(MaxPool1DParams(window=4), Shape.of(2, 8))
+    assert MaxPool1DHyper(window=4).output_shape(Shape.of(100, 16)) == Shape.of(25, 16)
+    assert MaxPool1DHyper(window=3).output_shape(Shape.of(100, 16)) == Shape.of(33, 16)
+    assert AvgPool1DHyper(window=3, stride=1).output_shape(Shape.of(10, 2)) == Shape.of(8, 2)
+    assert AvgPool1DHyper(window=3, stride=2, padding="same").output_shape(Shape.of(7, 2)) == Shape.of(4, 2)
+    assert MaxPool1DHyper(window=2).strides() == (2,)
+    assert MaxPool1DHyper(window=2, stride=1).strides() == (1,)
+    error = rejection(MaxPool1DHyper(window=4), Shape.of(2, 8))
     assert str(error).startswith("MaxPool1D(window=4) expects a length of at least 4, but receives (2, 8)")
     assert error.hint == "remove a pooling layer or use padding='same'"
-    error = rejection(AvgPool1DParams(window=2), Shape.of(8, 8, 3))
+    error = rejection(AvgPool1DHyper(window=2), Shape.of(8, 8, 3))
     assert "AvgPool1D(window=2) expects a (length, channels) input, but receives (8, 8, 3)" in str(error)
 
 
 @pytest.mark.parametrize(
-    ("params", "length"),
+    ("hyper", "length"),
     [
-        (Conv1DParams(filters=4, kernel=3, padding="same"), SEQ),
-        (Conv1DParams(filters=4, kernel=1), SEQ),
-        (Conv1DParams(filters=4, kernel=1, dilation=3), SEQ),
-        (AvgPool1DParams(window=3, stride=1, padding="same"), SEQ),
-        (MaxPool1DParams(window=1), SEQ),
-        (Conv1DParams(filters=4, kernel=3), plus(SEQ, -2)),
-        (MaxPool1DParams(window=2, stride=1), plus(SEQ, -1)),
-        (Conv1DParams(filters=4, kernel=3, stride=2, padding="same"), UNKNOWN),
-        (MaxPool1DParams(window=2), UNKNOWN),
+        (Conv1DHyper(filters=4, kernel=3, padding="same"), SEQ),
+        (Conv1DHyper(filters=4, kernel=1), SEQ),
+        (Conv1DHyper(filters=4, kernel=1, dilation=3), SEQ),
+        (AvgPool1DHyper(window=3, stride=1, padding="same"), SEQ),
+        (MaxPool1DHyper(window=1), SEQ),
+        (Conv1DHyper(filters=4, kernel=3), plus(SEQ, -2)),
+        (MaxPool1DHyper(window=2, stride=1), plus(SEQ, -1)),
+        (Conv1DHyper(filters=4, kernel=3, stride=2, padding="same"), UNKNOWN),
+        (MaxPool1DHyper(window=2), UNKNOWN),
     ],
 )
-def test_a_named_length_survives_only_where_it_provably_stays(params: Params, length: object) -> None:
-    assert params.output_shape(Shape.of(SEQ, 4)).dims[0] == length
+def test_a_named_length_survives_only_where_it_provably_stays(hyper: Hyper, length: object) -> None:
+    assert hyper.output_shape(Shape.of(SEQ, 4)).dims[0] == length
 
 
 @pytest.mark.parametrize(

@@ -24,14 +24,14 @@ import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
 from typednn._shapes import (
     UNKNOWN,
-    GlobalAvgPool2DParams,
-    GlobalMaxPool2DParams,
-    Params,
+    GlobalAvgPool2DHyper,
+    GlobalMaxPool2DHyper,
+    Hyper,
     Shape,
     Symbol,
     Unknown,
-    UpSampling2DParams,
-    ZeroPadding2DParams,
+    UpSampling2DHyper,
+    ZeroPadding2DHyper,
 )
 from typednn._shapes._dims import plus, times
 from typednn.layers._registry import KINDS, kind_of
@@ -41,9 +41,9 @@ from typednn.testing import check_case, layers
 TIME = Symbol("tests.Time")
 
 
-def rejection(params: Params, *inputs: Shape) -> ShapeError:
+def rejection(hyper: Hyper, *inputs: Shape) -> ShapeError:
     with pytest.raises(ShapeError) as info:
-        params.output_shape(*inputs)
+        hyper.output_shape(*inputs)
     return info.value
 
 
@@ -51,72 +51,72 @@ def rejection(params: Params, *inputs: Shape) -> ShapeError:
 
 
 def test_global_pooling_keeps_the_channels() -> None:
-    assert GlobalAvgPool2DParams().output_shape(Shape.of(7, 7, 512)) == Shape.of(512)
-    assert GlobalMaxPool2DParams().output_shape(Shape.of(1, 3, 2)) == Shape.of(2)
+    assert GlobalAvgPool2DHyper().output_shape(Shape.of(7, 7, 512)) == Shape.of(512)
+    assert GlobalMaxPool2DHyper().output_shape(Shape.of(1, 3, 2)) == Shape.of(2)
     # Any height and width reduce: named or unknown spatial axes are fine, a named channel axis stays.
-    assert GlobalAvgPool2DParams().output_shape(Shape.of(SEQ, TIME, 8)) == Shape.of(8)
-    assert GlobalMaxPool2DParams().output_shape(Shape.of(4, 4, SEQ)) == Shape.of(SEQ)
-    assert GlobalMaxPool2DParams().output_shape(Shape.anything()) == Shape.of(UNKNOWN)
-    assert GlobalAvgPool2DParams().output_shape(Shape((3,), open=True)) == Shape.of(3)
+    assert GlobalAvgPool2DHyper().output_shape(Shape.of(SEQ, TIME, 8)) == Shape.of(8)
+    assert GlobalMaxPool2DHyper().output_shape(Shape.of(4, 4, SEQ)) == Shape.of(SEQ)
+    assert GlobalMaxPool2DHyper().output_shape(Shape.anything()) == Shape.of(UNKNOWN)
+    assert GlobalAvgPool2DHyper().output_shape(Shape((3,), open=True)) == Shape.of(3)
 
 
 def test_global_pooling_messages() -> None:
-    error = rejection(GlobalAvgPool2DParams(), Shape.of(10, 64))
+    error = rejection(GlobalAvgPool2DHyper(), Shape.of(10, 64))
     assert error.message == "GlobalAvgPool2D() expects a (height, width, channels) input, but receives (10, 64)"
     assert error.hint == "GlobalAvgPool2D takes NHWC images"
     # An open shape is rejected only when it has more than three axes for sure.
-    error = rejection(GlobalMaxPool2DParams(), Shape((1, 2, 3, 4), open=True))
+    error = rejection(GlobalMaxPool2DHyper(), Shape((1, 2, 3, 4), open=True))
     assert (
         error.message == "GlobalMaxPool2D() expects a (height, width, channels) input, but receives (..., 1, 2, 3, 4)"
     )
-    assert rejection(GlobalMaxPool2DParams(), Shape.of(8, 8, 3, 1)).actual == "(8, 8, 3, 1)"
+    assert rejection(GlobalMaxPool2DHyper(), Shape.of(8, 8, 3, 1)).actual == "(8, 8, 3, 1)"
 
 
 def test_up_sampling_multiplies_height_and_width() -> None:
-    assert UpSampling2DParams(size=2).output_shape(Shape.of(7, 7, 16)) == Shape.of(14, 14, 16)
-    assert UpSampling2DParams(size=(2, 3)).output_shape(Shape.of(7, 5, 16)) == Shape.of(14, 15, 16)
-    assert UpSampling2DParams(size=1).output_shape(Shape.of(7, 5, 16)) == Shape.of(7, 5, 16)
-    assert UpSampling2DParams(size=(3, 1)).output_shape(Shape((5, 2), open=True)) == Shape.of(UNKNOWN, 5, 2)
-    error = rejection(UpSampling2DParams(size=2), Shape.of(28, 28))
+    assert UpSampling2DHyper(size=2).output_shape(Shape.of(7, 7, 16)) == Shape.of(14, 14, 16)
+    assert UpSampling2DHyper(size=(2, 3)).output_shape(Shape.of(7, 5, 16)) == Shape.of(14, 15, 16)
+    assert UpSampling2DHyper(size=1).output_shape(Shape.of(7, 5, 16)) == Shape.of(7, 5, 16)
+    assert UpSampling2DHyper(size=(3, 1)).output_shape(Shape((5, 2), open=True)) == Shape.of(UNKNOWN, 5, 2)
+    error = rejection(UpSampling2DHyper(size=2), Shape.of(28, 28))
     assert error.message == "UpSampling2D(size=2) expects a (height, width, channels) input, but receives (28, 28)"
     assert error.hint == "UpSampling2D takes NHWC images"
 
 
 def test_zero_padding_adds_rows_and_columns() -> None:
     image = Shape.of(28, 28, 1)
-    assert ZeroPadding2DParams(padding=1).output_shape(image) == Shape.of(30, 30, 1)
-    assert ZeroPadding2DParams(padding=0).output_shape(image) == image
-    assert ZeroPadding2DParams(padding=(1, 2)).output_shape(image) == Shape.of(30, 32, 1)
-    assert ZeroPadding2DParams(padding=((0, 1), (2, 3))).output_shape(image) == Shape.of(29, 33, 1)
-    assert ZeroPadding2DParams(padding=((0, 1), (2, 3))).pads() == ((0, 1), (2, 3))
-    assert ZeroPadding2DParams(padding=(1, 2)).pads() == ((1, 1), (2, 2))
-    error = rejection(ZeroPadding2DParams(padding=(1, 2)), Shape.of(784))
+    assert ZeroPadding2DHyper(padding=1).output_shape(image) == Shape.of(30, 30, 1)
+    assert ZeroPadding2DHyper(padding=0).output_shape(image) == image
+    assert ZeroPadding2DHyper(padding=(1, 2)).output_shape(image) == Shape.of(30, 32, 1)
+    assert ZeroPadding2DHyper(padding=((0, 1), (2, 3))).output_shape(image) == Shape.of(29, 33, 1)
+    assert ZeroPadding2DHyper(padding=((0, 1), (2, 3))).pads() == ((0, 1), (2, 3))
+    assert ZeroPadding2DHyper(padding=(1, 2)).pads() == ((1, 1), (2, 2))
+    error = rejection(ZeroPadding2DHyper(padding=(1, 2)), Shape.of(784))
     assert (
         error.message == "ZeroPadding2D(padding=(1, 2)) expects a (height, width, channels) input, but receives (784,)"
     )
 
 
 @pytest.mark.parametrize(
-    ("params", "height", "width"),
+    ("hyper", "height", "width"),
     [
         # The size provably stays what it is: the symbol survives; growing it gives Time * 2, Time + 2.
-        (UpSampling2DParams(size=1), SEQ, TIME),
-        (UpSampling2DParams(size=(1, 2)), SEQ, times(TIME, 2)),
-        (ZeroPadding2DParams(padding=0), SEQ, TIME),
-        (ZeroPadding2DParams(padding=(0, 1)), SEQ, plus(TIME, 2)),
-        (ZeroPadding2DParams(padding=((0, 0), (1, 0))), SEQ, plus(TIME, 1)),
+        (UpSampling2DHyper(size=1), SEQ, TIME),
+        (UpSampling2DHyper(size=(1, 2)), SEQ, times(TIME, 2)),
+        (ZeroPadding2DHyper(padding=0), SEQ, TIME),
+        (ZeroPadding2DHyper(padding=(0, 1)), SEQ, plus(TIME, 2)),
+        (ZeroPadding2DHyper(padding=((0, 0), (1, 0))), SEQ, plus(TIME, 1)),
         # Growing a named size gives a size computed from it: Seq * 2, Seq + 1.
-        (UpSampling2DParams(size=2), times(SEQ, 2), times(TIME, 2)),
-        (ZeroPadding2DParams(padding=((1, 0), (0, 0))), plus(SEQ, 1), TIME),
+        (UpSampling2DHyper(size=2), times(SEQ, 2), times(TIME, 2)),
+        (ZeroPadding2DHyper(padding=((1, 0), (0, 0))), plus(SEQ, 1), TIME),
         # A factor or padding from a runtime int: unknown, even on static sizes.
-        (UpSampling2DParams(size=(UNKNOWN, 1)), UNKNOWN, TIME),
-        (ZeroPadding2DParams(padding=((0, UNKNOWN), (0, 0))), UNKNOWN, TIME),
-        (ZeroPadding2DParams(padding=UNKNOWN), UNKNOWN, UNKNOWN),
+        (UpSampling2DHyper(size=(UNKNOWN, 1)), UNKNOWN, TIME),
+        (ZeroPadding2DHyper(padding=((0, UNKNOWN), (0, 0))), UNKNOWN, TIME),
+        (ZeroPadding2DHyper(padding=UNKNOWN), UNKNOWN, UNKNOWN),
     ],
 )
-def test_symbols_survive_only_where_the_size_is_kept(params: Params, height: Any, width: Any) -> None:
-    assert params.output_shape(Shape.of(SEQ, TIME, 4)) == Shape.of(height, width, 4)
-    static = params.output_shape(Shape.of(5, 6, 4))
+def test_symbols_survive_only_where_the_size_is_kept(hyper: Hyper, height: Any, width: Any) -> None:
+    assert hyper.output_shape(Shape.of(SEQ, TIME, 4)) == Shape.of(height, width, 4)
+    static = hyper.output_shape(Shape.of(5, 6, 4))
     assert all(isinstance(d, (int, Unknown)) for d in static.dims)
 
 
@@ -132,7 +132,7 @@ def test_symbols_survive_only_where_the_size_is_kept(params: Params, height: Any
             "UpSampling2D(size=(2, 2, 2)): size must be an int or a pair of ints, but is (2, 2, 2)",
         ),
         (
-            lambda: UpSampling2DParams(size=SEQ),  # type: ignore[arg-type]
+            lambda: UpSampling2DHyper(size=SEQ),  # type: ignore[arg-type]
             "UpSampling2D(size=Seq): size must be a positive int, but is Seq",
         ),
         (lambda: nn.ZeroPadding2D(-1), "ZeroPadding2D(padding=-1): padding must be made of ints >= 0, but is -1"),  # type: ignore[typednn-param]
@@ -283,7 +283,7 @@ def test_up_sampling_is_nearest_neighbour_resizing(size: int | tuple[int, int]) 
 @pytest.mark.parametrize("padding", [0, 2, (1, 0), ((0, 1), (2, 3))])
 def test_zero_padding_equals_lax_pad(padding: Any) -> None:
     x = images_batch((2, 4, 5, 3), seed=2)
-    (top, bottom), (left, right) = ZeroPadding2DParams(padding=padding).pads()
+    (top, bottom), (left, right) = ZeroPadding2DHyper(padding=padding).pads()
     assert isinstance(top, int) and isinstance(bottom, int) and isinstance(left, int) and isinstance(right, int)
     got = run(nn.ZeroPadding2D(padding), x)
     config = [(0, 0, 0), (top, bottom, 0), (left, right, 0), (0, 0, 0)]

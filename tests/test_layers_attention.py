@@ -23,18 +23,18 @@ from test_rules_vs_jax import KEY, SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, TypednnError, nn
-from typednn._shapes import UNKNOWN, MultiHeadAttentionParams, Shape
+from typednn._shapes import UNKNOWN, MultiHeadAttentionHyper, Shape
 from typednn.cli import main
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
 from typednn.testing import check_case, layers
 
-MHA = MultiHeadAttentionParams
+MHA = MultiHeadAttentionHyper
 
 
-def rejection(params: MultiHeadAttentionParams, *inputs: Shape) -> ShapeError:
+def rejection(hyper: MultiHeadAttentionHyper, *inputs: Shape) -> ShapeError:
     with pytest.raises(ShapeError) as caught:
-        params.output_shape(*inputs)
+        hyper.output_shape(*inputs)
     return caught.value
 
 

@@ -23,7 +23,7 @@ from test_rules_vs_jax import SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
-from typednn._shapes import UNKNOWN, BatchNormParams, Shape
+from typednn._shapes import UNKNOWN, BatchNormHyper, Shape
 from typednn.export import load
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
@@ -38,7 +38,7 @@ from typednn.testing import check_case, layers
     ids=repr,
 )
 def test_the_shape_stays(shape: Shape) -> None:
-    assert BatchNormParams().output_shape(shape) == shape
+    assert BatchNormHyper().output_shape(shape) == shape
 
 
 def test_an_input_without_axes_is_refused() -> None:
@@ -65,8 +65,8 @@ def test_invalid_hyperparameters_fail_at_construction(make: Any, message: str) -
 
 
 def test_defaults_are_keras_and_kind_is_batch_norm() -> None:
-    params = nn.BatchNorm().params
-    assert (params.momentum, params.epsilon, params.use_bias, params.use_scale) == (0.99, 1e-3, True, True)
+    hyper = nn.BatchNorm().hyper
+    assert (hyper.momentum, hyper.epsilon, hyper.use_bias, hyper.use_scale) == (0.99, 1e-3, True, True)
     kind = kind_of(nn.BatchNorm())
     assert kind is not None and kind.name == "batch_norm" and "batch_norm" in KINDS
     assert nn.BatchNorm().default_name() == "batch_norm"

@@ -22,7 +22,7 @@ from test_rules_vs_jax import CANNOT_RUN, SEQ, at, lowered_shape
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
-from typednn._shapes import UNKNOWN, Conv2DTransposeParams, DepthwiseConv2DParams, Params, Shape, Symbol, Unknown
+from typednn._shapes import UNKNOWN, Conv2DTransposeHyper, DepthwiseConv2DHyper, Hyper, Shape, Symbol, Unknown
 from typednn._shapes._conv_transpose import unslide
 from typednn._shapes._dims import plus, times
 from typednn.layers._registry import KINDS, kind_of
@@ -32,9 +32,9 @@ from typednn.testing import check_case, layers
 TIME = Symbol("tests.Time")
 
 
-def rejection(params: Params, *inputs: Shape) -> ShapeError:
+def rejection(hyper: Hyper, *inputs: Shape) -> ShapeError:
     with pytest.raises(ShapeError) as info:
-        params.output_shape(*inputs)
+        hyper.output_shape(*inputs)
     return info.value
 
 
@@ -43,64 +43,64 @@ def rejection(params: Params, *inputs: Shape) -> ShapeError:
 
 def test_conv_transpose_upsamples_as_lax_conv_transpose() -> None:
     image = Shape.of(7, 7, 32)
-    assert Conv2DTransposeParams(filters=16, kernel=3, stride=2).output_shape(image) == Shape.of(15, 15, 16)
-    assert Conv2DTransposeParams(filters=16, kernel=3, stride=2, padding="same").output_shape(image) == Shape.of(
+    assert Conv2DTransposeHyper(filters=16, kernel=3, stride=2).output_shape(image) == Shape.of(15, 15, 16)
+    assert Conv2DTransposeHyper(filters=16, kernel=3, stride=2, padding="same").output_shape(image) == Shape.of(
         14, 14, 16
     )
-    assert Conv2DTransposeParams(filters=4, kernel=3).output_shape(image) == Shape.of(9, 9, 4)
+    assert Conv2DTransposeHyper(filters=4, kernel=3).output_shape(image) == Shape.of(9, 9, 4)
     # A dilated kernel spans more: 2 * (3 - 1) + 1 = 5.
-    assert Conv2DTransposeParams(filters=4, kernel=3, dilation=2).output_shape(image) == Shape.of(11, 11, 4)
+    assert Conv2DTransposeHyper(filters=4, kernel=3, dilation=2).output_shape(image) == Shape.of(11, 11, 4)
     # A window shorter than the stride: JAX pads the output up to input * stride.
-    assert Conv2DTransposeParams(filters=4, kernel=(1, 2), stride=3).output_shape(image) == Shape.of(21, 21, 4)
-    assert Conv2DTransposeParams(filters=4, kernel=(3, 1), stride=(1, 2)).output_shape(image) == Shape.of(9, 14, 4)
+    assert Conv2DTransposeHyper(filters=4, kernel=(1, 2), stride=3).output_shape(image) == Shape.of(21, 21, 4)
+    assert Conv2DTransposeHyper(filters=4, kernel=(3, 1), stride=(1, 2)).output_shape(image) == Shape.of(9, 14, 4)
     assert unslide(1, 1, 1, "valid") == 1
 
 
 def test_depthwise_multiplies_the_channels() -> None:
     image = Shape.of(28, 28, 8)
-    assert DepthwiseConv2DParams(kernel=3).output_shape(image) == Shape.of(26, 26, 8)
-    assert DepthwiseConv2DParams(kernel=3, depth_multiplier=2).output_shape(image) == Shape.of(26, 26, 16)
-    assert DepthwiseConv2DParams(kernel=3, stride=2, padding="same").output_shape(image) == Shape.of(14, 14, 8)
-    assert DepthwiseConv2DParams(kernel=(3, 5), dilation=(1, 2)).output_shape(image) == Shape.of(26, 20, 8)
+    assert DepthwiseConv2DHyper(kernel=3).output_shape(image) == Shape.of(26, 26, 8)
+    assert DepthwiseConv2DHyper(kernel=3, depth_multiplier=2).output_shape(image) == Shape.of(26, 26, 16)
+    assert DepthwiseConv2DHyper(kernel=3, stride=2, padding="same").output_shape(image) == Shape.of(14, 14, 8)
+    assert DepthwiseConv2DHyper(kernel=(3, 5), dilation=(1, 2)).output_shape(image) == Shape.of(26, 20, 8)
 
 
 @pytest.mark.parametrize(
-    ("params", "height", "width", "channels"),
+    ("hyper", "height", "width", "channels"),
     [
         # The size provably stays what it is: the symbol survives.
-        (Conv2DTransposeParams(filters=4, kernel=3, padding="same"), SEQ, TIME, 4),
-        (Conv2DTransposeParams(filters=4, kernel=1), SEQ, TIME, 4),
-        (Conv2DTransposeParams(filters=4, kernel=(1, 3)), SEQ, plus(TIME, 2), 4),
-        (Conv2DTransposeParams(filters=4, kernel=3, stride=2, padding="same"), times(SEQ, 2), times(TIME, 2), 4),
-        (DepthwiseConv2DParams(kernel=3, padding="same"), SEQ, TIME, SEQ),
-        (DepthwiseConv2DParams(kernel=3, padding="same", depth_multiplier=2), SEQ, TIME, times(SEQ, 2)),
-        (DepthwiseConv2DParams(kernel=3), plus(SEQ, -2), plus(TIME, -2), SEQ),
+        (Conv2DTransposeHyper(filters=4, kernel=3, padding="same"), SEQ, TIME, 4),
+        (Conv2DTransposeHyper(filters=4, kernel=1), SEQ, TIME, 4),
+        (Conv2DTransposeHyper(filters=4, kernel=(1, 3)), SEQ, plus(TIME, 2), 4),
+        (Conv2DTransposeHyper(filters=4, kernel=3, stride=2, padding="same"), times(SEQ, 2), times(TIME, 2), 4),
+        (DepthwiseConv2DHyper(kernel=3, padding="same"), SEQ, TIME, SEQ),
+        (DepthwiseConv2DHyper(kernel=3, padding="same", depth_multiplier=2), SEQ, TIME, times(SEQ, 2)),
+        (DepthwiseConv2DHyper(kernel=3), plus(SEQ, -2), plus(TIME, -2), SEQ),
         # A stride that rounds depends on the size: unknown.
-        (DepthwiseConv2DParams(kernel=(1, 3), stride=(1, 2), padding="same"), SEQ, UNKNOWN, SEQ),
+        (DepthwiseConv2DHyper(kernel=(1, 3), stride=(1, 2), padding="same"), SEQ, UNKNOWN, SEQ),
     ],
 )
-def test_symbols_survive_only_where_the_size_is_kept(params: Params, height: Any, width: Any, channels: Any) -> None:
-    assert params.output_shape(Shape.of(SEQ, TIME, SEQ)) == Shape.of(height, width, channels)
+def test_symbols_survive_only_where_the_size_is_kept(hyper: Hyper, height: Any, width: Any, channels: Any) -> None:
+    assert hyper.output_shape(Shape.of(SEQ, TIME, SEQ)) == Shape.of(height, width, channels)
 
 
 def test_messages() -> None:
-    error = rejection(DepthwiseConv2DParams(kernel=3, dilation=2), Shape.of(4, 9, 3))
+    error = rejection(DepthwiseConv2DHyper(kernel=3, dilation=2), Shape.of(4, 9, 3))
     assert (
         error.message == "DepthwiseConv2D(kernel=3, dilation=2) expects a height of at least 5, but receives (4, 9, 3)"
     )
     assert error.hint == "use padding='same', a smaller kernel, or less downsampling before this layer"
-    error = rejection(DepthwiseConv2DParams(kernel=3), Shape.of(28, 28))
+    error = rejection(DepthwiseConv2DHyper(kernel=3), Shape.of(28, 28))
     assert error.message == "DepthwiseConv2D(kernel=3) expects a (height, width, channels) input, but receives (28, 28)"
     assert error.hint == "DepthwiseConv2D takes NHWC images"
-    error = rejection(Conv2DTransposeParams(filters=8, kernel=3, in_channels=4), Shape.of(7, 7, 3))
+    error = rejection(Conv2DTransposeHyper(filters=8, kernel=3, in_channels=4), Shape.of(7, 7, 3))
     assert (
         error.message == "Conv2DTranspose(8, kernel=3, in_channels=4) expects 4 input channels, but receives (7, 7, 3)"
     )
-    error = rejection(Conv2DTransposeParams(filters=8, kernel=3), Shape.of(7, 7, 3, 1))
+    error = rejection(Conv2DTransposeHyper(filters=8, kernel=3), Shape.of(7, 7, 3, 1))
     assert error.message == (
         "Conv2DTranspose(8, kernel=3) expects a (height, width, channels) input, but receives (7, 7, 3, 1)"
     )
-    error = rejection(DepthwiseConv2DParams(kernel=3, in_channels=4), Shape.of(7, 7, 3))
+    error = rejection(DepthwiseConv2DHyper(kernel=3, in_channels=4), Shape.of(7, 7, 3))
     assert error.message == "DepthwiseConv2D(kernel=3, in_channels=4) expects 4 input channels, but receives (7, 7, 3)"
 
 

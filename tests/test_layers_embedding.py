@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import typednn as tn
 from typednn import nn
-from typednn._shapes import UNKNOWN, EmbeddingParams, Shape, ShapeError
+from typednn._shapes import UNKNOWN, EmbeddingHyper, Shape, ShapeError
 from typednn.layers._embedding import sinusoids
 from typednn.testing import check_case, layers
 
@@ -37,16 +37,16 @@ def run(layer: Any, x: jax.Array, shape: Shape) -> jax.Array:
 
 
 def test_embedding_rule() -> None:
-    params = EmbeddingParams(vocab=100, features=8)
-    assert params.output_shape(tokens(5)) == Shape.of(5, 8)
-    assert params.output_shape(tokens(2, 3)) == Shape.of(2, 3, 8)
-    assert params.output_shape(tokens()) == Shape.of(8)
-    assert params.output_shape(Shape.anything()) == Shape((8,), open=True)
+    hyper = EmbeddingHyper(vocab=100, features=8)
+    assert hyper.output_shape(tokens(5)) == Shape.of(5, 8)
+    assert hyper.output_shape(tokens(2, 3)) == Shape.of(2, 3, 8)
+    assert hyper.output_shape(tokens()) == Shape.of(8)
+    assert hyper.output_shape(Shape.anything()) == Shape((8,), open=True)
     with pytest.raises(ShapeError, match=r"Embedding\(100, 8\) expects integer token ids .* float features \(5,\)"):
-        params.output_shape(Shape.of(5))
+        hyper.output_shape(Shape.of(5))
     with pytest.raises(tn.HyperparameterError, match="vocab must be a positive int"):
-        EmbeddingParams(vocab=0, features=8)
-    assert EmbeddingParams(vocab=UNKNOWN, features=4).output_shape(tokens(3)) == Shape.of(3, 4)
+        EmbeddingHyper(vocab=0, features=8)
+    assert EmbeddingHyper(vocab=UNKNOWN, features=4).output_shape(tokens(3)) == Shape.of(3, 4)
 
 
 def test_only_token_layers_take_tokens() -> None:

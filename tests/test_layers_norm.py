@@ -22,72 +22,70 @@ from test_rules_vs_jax import SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, nn
-from typednn._shapes import UNKNOWN, GroupNormParams, LayerNormParams, Params, RMSNormParams, Shape
+from typednn._shapes import UNKNOWN, GroupNormHyper, Hyper, LayerNormHyper, RMSNormHyper, Shape
 from typednn.layers._registry import KINDS, kind_of
 from typednn.spec import read
 from typednn.testing import check_case, layers
 
 
-def rejection(params: Params, *inputs: Shape) -> ShapeError:
+def rejection(hyper: Hyper, *inputs: Shape) -> ShapeError:
     with pytest.raises(ShapeError) as info:
-        params.output_shape(*inputs)
+        hyper.output_shape(*inputs)
     return info.value
 
 
 # ---------------------------------------------------------------------------- rules
 
-ALL = [LayerNormParams(), RMSNormParams(epsilon=1e-5), GroupNormParams(groups=2)]
+ALL = [LayerNormHyper(), RMSNormHyper(epsilon=1e-5), GroupNormHyper(groups=2)]
 
 
-@pytest.mark.parametrize("params", ALL, ids=repr)
+@pytest.mark.parametrize("hyper", ALL, ids=repr)
 @pytest.mark.parametrize(
     "shape",
     [Shape.of(8), Shape.of(128, 64), Shape.of(32, 32, 64), Shape.of(2, 3, 4, 6), Shape.of(SEQ, 16)],
     ids=repr,
 )
-def test_the_shape_stays(params: Params, shape: Shape) -> None:
-    assert params.output_shape(shape) == shape
+def test_the_shape_stays(hyper: Hyper, shape: Shape) -> None:
+    assert hyper.output_shape(shape) == shape
 
 
-@pytest.mark.parametrize("params", ALL, ids=repr)
-def test_less_known_shapes_stay_as_they_are(params: Params) -> None:
+@pytest.mark.parametrize("hyper", ALL, ids=repr)
+def test_less_known_shapes_stay_as_they_are(hyper: Hyper) -> None:
     # A named or unknown channel count cannot be checked here: no false positive (init needs it fixed).
     for shape in [Shape.of(4, SEQ), Shape.of(UNKNOWN), Shape.anything(), Shape((8,), open=True), Shape((SEQ, 8), True)]:
-        assert params.output_shape(shape) == shape
+        assert hyper.output_shape(shape) == shape
 
 
-@pytest.mark.parametrize(("params", "layer"), [(ALL[0], "LayerNorm()"), (ALL[1], "RMSNorm(epsilon=1e-05)")])
-def test_an_input_without_axes_is_refused(params: Params, layer: str) -> None:
-    error = rejection(params, Shape.of())
+@pytest.mark.parametrize(("hyper", "layer"), [(ALL[0], "LayerNorm()"), (ALL[1], "RMSNorm(epsilon=1e-05)")])
+def test_an_input_without_axes_is_refused(hyper: Hyper, layer: str) -> None:
+    error = rejection(hyper, Shape.of())
     assert error.message == f"{layer} expects at least one axis (the features), but receives ()"
     assert error.hint == "use Reshape to add a feature axis"
 
 
 def test_group_norm_needs_groups_that_divide_the_channels() -> None:
-    error = rejection(GroupNormParams(groups=4), Shape.of(32, 32, 6))
+    error = rejection(GroupNormHyper(groups=4), Shape.of(32, 32, 6))
     assert (
         error.message
         == "GroupNorm(groups=4) expects a channel count divisible by 4 (the groups), but receives (32, 32, 6)"
     )
     assert error.hint == "6 channels do not split into 4 equal groups; the groups must divide 6: 1, 2, 3, 6"
-    assert rejection(GroupNormParams(groups=3), Shape.of(100, 10)).actual == "(100, 10)"
-    assert rejection(GroupNormParams(groups=32), Shape.of(16)).message.startswith("GroupNorm(groups=32) expects")
-    assert rejection(GroupNormParams(groups=5), Shape((12,), open=True)).actual == "(..., 12)"
-    error = rejection(GroupNormParams(groups=2, epsilon=1e-5), Shape.of())
+    assert rejection(GroupNormHyper(groups=3), Shape.of(100, 10)).actual == "(100, 10)"
+    assert rejection(GroupNormHyper(groups=32), Shape.of(16)).message.startswith("GroupNorm(groups=32) expects")
+    assert rejection(GroupNormHyper(groups=5), Shape((12,), open=True)).actual == "(..., 12)"
+    error = rejection(GroupNormHyper(groups=2, epsilon=1e-5), Shape.of())
     assert (
         error.message == "GroupNorm(groups=2, epsilon=1e-05) expects at least one axis (the features), but receives ()"
     )
     # Groups from a runtime int cannot be checked: accepted.
-    assert GroupNormParams(groups=UNKNOWN).output_shape(Shape.of(4, 7)) == Shape.of(4, 7)
+    assert GroupNormHyper(groups=UNKNOWN).output_shape(Shape.of(4, 7)) == Shape.of(4, 7)
 
 
 def test_an_unknown_epsilon_is_not_shown() -> None:
     # Floats have no Literal type: through mypy every epsilon is unknown; messages show the layer plainly.
-    assert LayerNormParams(epsilon=UNKNOWN).describe() == "LayerNorm()"
-    assert (
-        GroupNormParams(groups=4, epsilon=UNKNOWN, use_bias=False).describe() == "GroupNorm(groups=4, use_bias=False)"
-    )
-    assert RMSNormParams(epsilon=1e-5).describe() == "RMSNorm(epsilon=1e-05)"
+    assert LayerNormHyper(epsilon=UNKNOWN).describe() == "LayerNorm()"
+    assert GroupNormHyper(groups=4, epsilon=UNKNOWN, use_bias=False).describe() == "GroupNorm(groups=4, use_bias=False)"
+    assert RMSNormHyper(epsilon=1e-5).describe() == "RMSNorm(epsilon=1e-05)"
 
 
 @pytest.mark.parametrize(
@@ -117,13 +115,13 @@ def test_epsilon_has_a_hint_and_zero_is_allowed() -> None:
     with pytest.raises(HyperparameterError) as info:
         nn.LayerNorm(epsilon=-1)  # type: ignore[typednn-param]
     assert info.value.hint == "epsilon is added to the variance before its square root; e.g. epsilon=1e-6"
-    assert nn.LayerNorm(epsilon=0).params.epsilon == 0
+    assert nn.LayerNorm(epsilon=0).hyper.epsilon == 0
 
 
 def test_defaults_are_flax_nnx_defaults() -> None:
-    assert LayerNormParams().epsilon == nnx.LayerNorm(4, rngs=nnx.Rngs(0)).epsilon == 1e-6
-    assert RMSNormParams().epsilon == nnx.RMSNorm(4, rngs=nnx.Rngs(0)).epsilon
-    assert GroupNormParams(groups=2).epsilon == nnx.GroupNorm(4, num_groups=2, rngs=nnx.Rngs(0)).epsilon
+    assert LayerNormHyper().epsilon == nnx.LayerNorm(4, rngs=nnx.Rngs(0)).epsilon == 1e-6
+    assert RMSNormHyper().epsilon == nnx.RMSNorm(4, rngs=nnx.Rngs(0)).epsilon
+    assert GroupNormHyper(groups=2).epsilon == nnx.GroupNorm(4, num_groups=2, rngs=nnx.Rngs(0)).epsilon
 
 
 def test_layers_compose_and_fail_where_the_block_is_written() -> None:

@@ -21,7 +21,7 @@ from test_rules_vs_jax import SEQ
 
 import typednn as tn
 from typednn import HyperparameterError, ShapeError, TypednnError, nn
-from typednn._shapes import UNKNOWN, BidirectionalParams, GRUParams, LSTMParams, Shape
+from typednn._shapes import UNKNOWN, BidirectionalHyper, GRUHyper, LSTMHyper, Shape
 from typednn.cli import main
 from typednn.export import load
 from typednn.export._graph_json import graph_from_dict, graph_to_dict
@@ -32,51 +32,51 @@ from typednn.spec._schema import json_schema
 from typednn.testing import check_case, layers
 
 
-def rejection(params: Any, *inputs: Shape) -> ShapeError:
+def rejection(hyper: Any, *inputs: Shape) -> ShapeError:
     with pytest.raises(ShapeError) as caught:
-        params.output_shape(*inputs)
+        hyper.output_shape(*inputs)
     return caught.value
 
 
 # ---------------------------------------------------------------------------- rules
 
 
-@pytest.mark.parametrize("params", [LSTMParams, GRUParams])
-def test_the_rule_gives_units_per_step_or_for_the_last_step(params: Any) -> None:
-    assert params(units=32).output_shape(Shape.of(10, 8)) == Shape.of(10, 32)
-    assert params(units=32, reverse=True).output_shape(Shape.of(10, 8)) == Shape.of(10, 32)
-    assert params(units=4, return_sequences=False).output_shape(Shape.of(10, 8)) == Shape.of(4)
+@pytest.mark.parametrize("hyper", [LSTMHyper, GRUHyper])
+def test_the_rule_gives_units_per_step_or_for_the_last_step(hyper: Any) -> None:
+    assert hyper(units=32).output_shape(Shape.of(10, 8)) == Shape.of(10, 32)
+    assert hyper(units=32, reverse=True).output_shape(Shape.of(10, 8)) == Shape.of(10, 32)
+    assert hyper(units=4, return_sequences=False).output_shape(Shape.of(10, 8)) == Shape.of(4)
     # A named sequence length flows through; a named feature axis is read, not kept.
-    assert params(units=3).output_shape(Shape.of(SEQ, 8)) == Shape.of(SEQ, 3)
-    assert params(units=3).output_shape(Shape.of(8, SEQ)) == Shape.of(8, 3)
+    assert hyper(units=3).output_shape(Shape.of(SEQ, 8)) == Shape.of(SEQ, 3)
+    assert hyper(units=3).output_shape(Shape.of(8, SEQ)) == Shape.of(8, 3)
     # Less knowledge never rejects.
-    assert params(units=3).output_shape(Shape.anything()) == Shape.of(UNKNOWN, 3)
-    assert params(units=3, return_sequences=UNKNOWN).output_shape(Shape.of(4, 5)) == Shape.anything()
-    assert params(units=UNKNOWN).output_shape(Shape.of(4, 5)) == Shape.of(4, UNKNOWN)
+    assert hyper(units=3).output_shape(Shape.anything()) == Shape.of(UNKNOWN, 3)
+    assert hyper(units=3, return_sequences=UNKNOWN).output_shape(Shape.of(4, 5)) == Shape.anything()
+    assert hyper(units=UNKNOWN).output_shape(Shape.of(4, 5)) == Shape.of(4, UNKNOWN)
 
 
 @pytest.mark.parametrize(("merge", "features"), [("concat", 128), ("sum", 64), ("mean", 64), ("mul", 64)])
 def test_bidirectional_merges_the_two_directions(merge: str, features: int) -> None:
-    bi = BidirectionalParams(wrapped=LSTMParams(units=64), merge=merge)
+    bi = BidirectionalHyper(wrapped=LSTMHyper(units=64), merge=merge)
     assert bi.output_shape(Shape.of(10, 8)) == Shape.of(10, features)
-    last = BidirectionalParams(wrapped=GRUParams(units=64, return_sequences=False), merge=merge)
+    last = BidirectionalHyper(wrapped=GRUHyper(units=64, return_sequences=False), merge=merge)
     assert last.output_shape(Shape.of(SEQ, 8)) == Shape.of(features)
-    assert BidirectionalParams(wrapped=UNKNOWN).output_shape(Shape.of(10, 8)) == Shape.anything()
-    assert BidirectionalParams(wrapped=LSTMParams(units=UNKNOWN)).output_shape(Shape.of(4, 2)) == Shape.of(4, UNKNOWN)
+    assert BidirectionalHyper(wrapped=UNKNOWN).output_shape(Shape.of(10, 8)) == Shape.anything()
+    assert BidirectionalHyper(wrapped=LSTMHyper(units=UNKNOWN)).output_shape(Shape.of(4, 2)) == Shape.of(4, UNKNOWN)
 
 
 @pytest.mark.parametrize("dims", [(), (64,), (4, 10, 64), (2, 3, 4, 5)])
 def test_the_input_must_be_a_sequence_of_feature_vectors(dims: tuple[int, ...]) -> None:
     hint = "a recurrent layer steps through the first axis; Reshape to (sequence, features) first"
-    for params, name in [
-        (LSTMParams(units=4), "LSTM(units=4)"),
-        (GRUParams(units=2, reverse=True), "GRU(units=2, reverse=True)"),
+    for hyper, name in [
+        (LSTMHyper(units=4), "LSTM(units=4)"),
+        (GRUHyper(units=2, reverse=True), "GRU(units=2, reverse=True)"),
         (
-            BidirectionalParams(wrapped=LSTMParams(units=4), merge="sum"),
+            BidirectionalHyper(wrapped=LSTMHyper(units=4), merge="sum"),
             "Bidirectional(wrapped=LSTM(units=4), merge='sum')",
         ),
     ]:
-        error = rejection(params, Shape.of(*dims))
+        error = rejection(hyper, Shape.of(*dims))
         assert str(error).startswith(f"{name} expects a (sequence, features) input, but receives {Shape.of(*dims)!r}")
         assert error.hint == hint
 
@@ -140,7 +140,7 @@ def test_a_named_sequence_length_runs_at_any_length() -> None:
 
 def test_kinds_build_the_layers_and_name_them() -> None:
     assert [KINDS[k].main_option() for k in ("lstm", "gru", "bidirectional")] == ["units", "units", "wrapped"]
-    layer = KINDS["bidirectional"].build({"wrapped": GRUParams(units=4), "merge": "mul"}, name=None)
+    layer = KINDS["bidirectional"].build({"wrapped": GRUHyper(units=4), "merge": "mul"}, name=None)
     assert isinstance(layer, nn.Bidirectional)
     assert repr(layer) == "Bidirectional(wrapped=GRU(units=4), merge='mul')"
     for built, kind, name in [(layer, "bidirectional", "bidirectional"), (nn.LSTM(3), "lstm", "lstm")]:

@@ -14,14 +14,14 @@ from typednn._mypy_import import load, sliced
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_the_swiglu_example_loads_its_params_without_jax() -> None:
+def test_the_swiglu_example_loads_its_hyperparameters_without_jax() -> None:
     script = (
         "import sys\nfrom pathlib import Path\nfrom typednn._mypy_import import load\n"
-        "m = load('swiglu_probe', Path('examples/swiglu.py'), {'SwiGLUParams'})\n"
-        "print(m.SwiGLUParams.__name__, 'jax' in sys.modules, 'SwiGLU' in m.__dict__)\n"
+        "m = load('swiglu_probe', Path('examples/swiglu.py'), {'SwiGLUHyper'})\n"
+        "print(m.SwiGLUHyper.__name__, 'jax' in sys.modules, 'SwiGLU' in m.__dict__)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False)
-    assert done.stdout.split() == ["SwiGLUParams", "False", "False"], done.stderr
+    assert done.stdout.split() == ["SwiGLUHyper", "False", "False"], done.stderr
 
 
 def test_a_slice_keeps_what_the_classes_use_and_statements_that_change_them() -> None:

@@ -110,9 +110,9 @@ def test_concatenate(data: st.DataObject) -> None:
 # ---------------------------------------------------------------------------- every kind
 
 # Registered kinds with no strategy in `typednn.testing.CASES`, and why. Only a layer from
-# outside typednn belongs here: its author checks it with `check_layer(Layer, params_strategy)`.
+# outside typednn belongs here: its author checks it with `check_layer(Layer, hyper_strategy)`.
 WITHOUT_CASES = {
-    "swiglu": "examples/swiglu.py (registered by conftest.py); test_testing.py checks it with a params strategy",
+    "swiglu": "examples/swiglu.py (registered by conftest.py); test_testing.py checks it with a hyper strategy",
 }
 
 
@@ -140,7 +140,7 @@ def test_a_kind_s_cases_build_that_kind(kind: str, data: st.DataObject) -> None:
     """A strategy filed under a kind draws layers of that kind (`relu` gives ReLUs, not any activation)."""
     layer = data.draw(CASES[kind], label="case").layer
     assert type(layer) is KINDS[kind].layer, f"CASES[{kind!r}] drew {layer!r}, not a {KINDS[kind].layer.__name__}"
-    values = layer.params.values()
+    values = layer.hyper.values()
     assert all(values[name] == value for name, value in KINDS[kind].fixed.items()), (kind, layer)
 
 

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import typednn as tn
-from examples.swiglu import SwiGLU, SwiGLUParams
+from examples.swiglu import SwiGLU, SwiGLUHyper
 from typednn import nn, zoo
 from typednn.layers import P, ParamTree, concrete
 from typednn.layers._registry import KINDS
@@ -58,25 +58,25 @@ def test_a_kind_s_cases_are_of_that_kind_and_accepted_ones_are_accepted() -> Non
 def test_layers_names_what_it_has() -> None:
     with pytest.raises(tn.TypednnError, match=r"no strategy for the layer kind examples\.swiglu\.SwiGLU") as caught:
         layers(SwiGLU)
-    assert "params_strategy" in (caught.value.hint or "")
+    assert "hyper_strategy" in (caught.value.hint or "")
 
 
 def test_check_layer_on_the_custom_layer_of_the_example() -> None:
-    check_layer(SwiGLU, st.builds(SwiGLUParams, units=st.integers(1, 8)), max_examples=20)
+    check_layer(SwiGLU, st.builds(SwiGLUHyper, units=st.integers(1, 8)), max_examples=20)
     check_layer(SwiGLU, st.builds(SwiGLU, st.integers(1, 8)), inputs=shapes(1, 3), max_examples=5)
 
 
 def test_check_layer_needs_hyperparameters_of_the_layer() -> None:
     with pytest.raises(tn.TypednnError, match="no strategy for the layer kind"):
         check_layer(SwiGLU)
-    with pytest.raises(tn.TypednnError, match="neither a SwiGLUParams nor a SwiGLU"):
-        check_layer(SwiGLU, st.just(nn.Dense(3).params), max_examples=1)
-    with pytest.raises(tn.TypednnError, match="`inputs=` is used with `params_strategy=`"):
+    with pytest.raises(tn.TypednnError, match="neither a SwiGLUHyper nor a SwiGLU"):
+        check_layer(SwiGLU, st.just(nn.Dense(3).hyper), max_examples=1)
+    with pytest.raises(tn.TypednnError, match="`inputs=` is used with `hyper_strategy=`"):
         check_layer(nn.Dense, inputs=shapes(1, 1))
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectParams(tn.Params):
+class ProjectHyper(tn.Hyper):
     layer: ClassVar[str] = "Project"
     units: tn.Size
     only_vectors: bool = False
@@ -91,12 +91,12 @@ class ProjectParams(tn.Params):
 class OffByOne(tn.Layer[*P]):
     """Its lowering gives one feature more than its rule says."""
 
-    params_type = ProjectParams
+    hyper_type = ProjectHyper
     kind = "off_by_one"
 
     def init(self, key: jax.Array, *inputs: tn.Shape) -> ParamTree:
         (x,) = inputs
-        units = concrete(self.params.values()["units"], "units")
+        units = concrete(self.hyper.values()["units"], "units")
         return {"kernel": jnp.zeros((concrete(x.last, "features"), units + 1))}
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
@@ -109,20 +109,20 @@ class Project(OffByOne[*P]):
 
     def init(self, key: jax.Array, *inputs: tn.Shape) -> ParamTree:
         (x,) = inputs
-        return {"kernel": jnp.zeros((concrete(x.last, "features"), concrete(self.params.values()["units"], "units")))}
+        return {"kernel": jnp.zeros((concrete(x.last, "features"), concrete(self.hyper.values()["units"], "units")))}
 
 
 def test_check_layer_finds_a_rule_that_is_not_the_lowering() -> None:
     with pytest.raises(AssertionError) as caught:
-        check_layer(OffByOne, st.builds(ProjectParams, units=st.integers(1, 4)), max_examples=20)
+        check_layer(OffByOne, st.builds(ProjectHyper, units=st.integers(1, 4)), max_examples=20)
     message = str(caught.value)
     assert "Project(units=1) (kind 'off_by_one'; hyperparameters: units=1, only_vectors=False)" in message
     assert "the rule gives (1,), but jax.eval_shape of the lowering gives (2,)" in message
 
 
 def test_check_layer_finds_a_rule_that_rejects_what_jax_runs() -> None:
-    check_layer(Project, st.builds(ProjectParams, units=st.integers(1, 4)), max_examples=10)
-    strict = st.builds(ProjectParams, units=st.integers(1, 4), only_vectors=st.just(True))
+    check_layer(Project, st.builds(ProjectHyper, units=st.integers(1, 4)), max_examples=10)
+    strict = st.builds(ProjectHyper, units=st.integers(1, 4), only_vectors=st.just(True))
     with pytest.raises(AssertionError, match=r"the rule rejects input\(s\) \(1, 1\), but the lowering runs them"):
         check_layer(Project, strict, inputs=shapes(1, 3), max_examples=30)
 
@@ -156,7 +156,7 @@ def test_check_model_finds_sizes_the_rules_reject() -> None:
 
 def test_check_model_finds_an_output_the_rules_do_not_give() -> None:
     x = tn.Input(5)
-    model = tn.Model(x, x >> OffByOne(ProjectParams(units=3)), name="wrong")
+    model = tn.Model(x, x >> OffByOne(ProjectHyper(units=3)), name="wrong")
     with pytest.raises(
         AssertionError,
         match=r"model 'wrong': .* model.apply gives an output of shape \(\d, 4\), but the rules give \(\d, 3\)",

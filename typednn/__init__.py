@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from ._shapes import UNKNOWN as UNKNOWN
     from ._shapes import Dim as Dim
     from ._shapes import Div as Div
+    from ._shapes import Hyper as Hyper
     from ._shapes import HyperparameterError as HyperparameterError
     from ._shapes import Minus as Minus
-    from ._shapes import Params as Params
     from ._shapes import Plus as Plus
     from ._shapes import Shape as Shape
     from ._shapes import ShapeError as ShapeError
@@ -66,7 +66,7 @@ _LAZY = {
     "Input": "typednn.layers",
     "Layer": "typednn.layers",
     "Model": "typednn._model",
-    "Params": "typednn._shapes",
+    "Hyper": "typednn._shapes",
     "Shape": "typednn._shapes",
     "Size": "typednn._shapes",
     "ShapeError": "typednn._shapes",

@@ -15,14 +15,14 @@ from mypy.types import Instance, Type, get_proper_type
 from ._errors import TypednnError
 from ._mypy_checker import type_context
 from ._mypy_convert import tensor_shapes
-from ._shapes import Params, Shape, ShapeError
+from ._shapes import Hyper, Shape, ShapeError
 from ._shapes._reuse import differ
 
 BLOCK = "typednn.layers._block.Block"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Declared(Params):
+class Declared(Hyper):
     """The rule of a layer known only by its declared type `nn.Block[In, Out]`: `In` in, `Out` out."""
 
     layer: ClassVar[str] = "Block"

@@ -32,7 +32,7 @@ from mypy.types import (
 )
 
 from ._mypy_import import load
-from ._shapes import UNKNOWN, Affine, HyperparameterError, Params, Shape, Size, Symbol, Unknown
+from ._shapes import UNKNOWN, Affine, Hyper, HyperparameterError, Shape, Size, Symbol, Unknown
 from ._shapes._arithmetic import OPERATIONS, combine, spelling
 
 TENSOR = "typednn.layers._tensor.Tensor"
@@ -40,7 +40,7 @@ TOKENS = "typednn.layers._tensor.Tokens"
 LAYER = "typednn.layers._base.Layer"
 SEQUENTIAL = "typednn.layers._base.Sequential"
 DIM = "typednn._shapes._dims.Dim"
-PARAMS = "typednn._shapes._params.Params"
+HYPER = "typednn._shapes._hyper.Hyper"
 CLASSES = "typednn.data._dataset.Classes"
 ARITHMETIC = {f"typednn._shapes._arithmetic.{name}": name for name in OPERATIONS}
 """The classes that spell a size computed from a named dim (`tn.Minus[Seq, L[4]]`), by full name."""
@@ -71,7 +71,7 @@ def value_of(typ: Type) -> Any:
     if isinstance(t, Instance) and t.type.has_base(DIM):
         return Symbol(t.type.fullname)  # a Dim stored in a layer's type arguments
     if isinstance(t, Instance) and t.type.has_base(LAYER):
-        found = layer_params(t)
+        found = layer_hyper(t)
         return UNKNOWN if found is None else found
     return UNKNOWN
 
@@ -202,20 +202,20 @@ def _tensor_type(shape: Shape, named: Callable[[str], Instance], lookup: Lookup)
     return Instance(info, args)
 
 
-_PARAMS_CLASSES: dict[TypeInfo, type[Params] | None] = {}
+_HYPER_CLASSES: dict[TypeInfo, type[Hyper] | None] = {}
 """Each layer class's hyperparameter class, found once per layer class and build."""
 
 
-def params_class(info: TypeInfo) -> type[Params] | None:
-    """The hyperparameter class a layer class names in `params_type`, imported (jax-free)."""
-    if info not in _PARAMS_CLASSES:
-        _PARAMS_CLASSES[info] = _find_params_class(info)
-    return _PARAMS_CLASSES[info]
+def hyper_class(info: TypeInfo) -> type[Hyper] | None:
+    """The hyperparameter class a layer class names in `hyper_type`, imported (jax-free)."""
+    if info not in _HYPER_CLASSES:
+        _HYPER_CLASSES[info] = _find_hyper_class(info)
+    return _HYPER_CLASSES[info]
 
 
-def _find_params_class(info: TypeInfo) -> type[Params] | None:
+def _find_hyper_class(info: TypeInfo) -> type[Hyper] | None:
     for base in info.mro:
-        node = base.names.get("params_type")
+        node = base.names.get("hyper_type")
         if node is None or not isinstance(node.node, Var) or node.node.type is None:
             continue
         typ = get_proper_type(node.node.type)
@@ -226,7 +226,7 @@ def _find_params_class(info: TypeInfo) -> type[Params] | None:
                 found = getattr(_import(module, name), name)
             except Exception:  # hyperparameters that fail to load: not checked, never a false positive
                 return None
-            return found if isinstance(found, type) and issubclass(found, Params) else None
+            return found if isinstance(found, type) and issubclass(found, Hyper) else None
     return None
 
 
@@ -237,7 +237,7 @@ _CHECKED: dict[str, MypyFile] = {}
 def remember_modules(modules: dict[str, MypyFile]) -> None:
     global _CHECKED  # noqa: PLW0603 - mypy hands the plugin its modules once per build
     _CHECKED = modules
-    for memo in (_PARAMS_CLASSES, _STORED, _SHAPES, _TYPES, _FIELDS):
+    for memo in (_HYPER_CLASSES, _STORED, _SHAPES, _TYPES, _FIELDS):
         memo.clear()  # a new build: classes may have been defined anew
 
 
@@ -246,44 +246,44 @@ def _import(module: str, name: str) -> ModuleType:
 
     A module of the user's code (`@tn.register_layer`) is loaded from the file that mypy
     checks under that name: mypy finds it by its own search path, which need not be
-    Python's. Only the statements that define its `tn.Params` classes run (`_mypy_import`):
+    Python's. Only the statements that define its `tn.Hyper` classes run (`_mypy_import`):
     the rest of such a module (the lowering) imports JAX, which a check need not pay for.
     """
     checked = _CHECKED.get(module)
     if module in sys.modules or module.startswith("typednn.") or checked is None or not checked.path.endswith(".py"):
         return importlib.import_module(module)
-    return load(module, Path(checked.path), {name, *_params_classes(checked)})
+    return load(module, Path(checked.path), {name, *_hyper_classes(checked)})
 
 
-def _params_classes(checked: MypyFile) -> set[str]:
-    """The names of the `tn.Params` classes a checked module defines at its top level."""
+def _hyper_classes(checked: MypyFile) -> set[str]:
+    """The names of the `tn.Hyper` classes a checked module defines at its top level."""
     return {
         name
         for name, symbol in checked.names.items()
         if isinstance(symbol.node, TypeInfo)
         and symbol.node.fullname == f"{checked.fullname}.{name}"
-        and symbol.node.has_base(PARAMS)
+        and symbol.node.has_base(HYPER)
     }
 
 
-def fields(params: type[Params]) -> list[str]:
+def fields(hyper: type[Hyper]) -> list[str]:
     """The names of a hyperparameter class's fields, in order (the layer type's arguments)."""
-    found = _FIELDS.get(params)
+    found = _FIELDS.get(hyper)
     if found is None:
-        found = _FIELDS[params] = [f.name for f in dataclasses.fields(params)]
+        found = _FIELDS[hyper] = [f.name for f in dataclasses.fields(hyper)]
     return found
 
 
-_FIELDS: dict[type[Params], list[str]] = {}
+_FIELDS: dict[type[Hyper], list[str]] = {}
 
 
-def layer_params(layer: Instance) -> Params | None:
+def layer_hyper(layer: Instance) -> Hyper | None:
     """The hyperparameters stored in a layer's type arguments (None when not stored)."""
     if layer in _STORED:  # mypy's types are compared by value: equal types hold equal hyperparameters
         return _STORED[layer]
-    cls = params_class(layer.type)
+    cls = hyper_class(layer.type)
     names = fields(cls) if cls else []
-    found: Params | None = None
+    found: Hyper | None = None
     if cls is not None and len(layer.args) == len(names) and not any(isinstance(a, UnpackType) for a in layer.args):
         try:
             found = cls(**{name: value_of(arg) for name, arg in zip(names, layer.args)})
@@ -295,7 +295,7 @@ def layer_params(layer: Instance) -> Params | None:
 
 
 MAX_STORED = 4096
-_STORED: dict[Instance, Params | None] = {}
+_STORED: dict[Instance, Hyper | None] = {}
 """Hyperparameters made from a layer type (validated once per build)."""
 
 

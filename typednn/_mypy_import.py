@@ -3,10 +3,10 @@
 The module that defines a custom layer (`examples/swiglu.py`) also holds its lowering, so
 it imports JAX, and so does `tn.Layer`: most of a second, paid by every check of a file
 that uses the layer, against milliseconds for its rule. The plugin needs only the
-module's `tn.Params` classes, so it runs the module's top-level statements that bind
+module's `tn.Hyper` classes, so it runs the module's top-level statements that bind
 them and, by name, what those use: every statement that binds a name they use (in
 source order, recursively), and a statement that binds nothing but uses a class or value
-of the module already kept (`SwiGLUParams.__doc__ += ...`). The layer class, its imports,
+of the module already kept (`SwiGLUHyper.__doc__ += ...`). The layer class, its imports,
 registration and example code do not run, the "free of side effects" the README asks of
 the module.
 

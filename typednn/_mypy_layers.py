@@ -14,8 +14,8 @@ from mypy.nodes import TypeInfo
 from mypy.types import Instance, ProperType
 
 from ._mypy_block import BLOCK, declared
-from ._mypy_convert import LAYER, layer_params, members
-from ._shapes import Params, Shape, compose
+from ._mypy_convert import LAYER, layer_hyper, members
+from ._shapes import Hyper, Shape, compose
 
 MAX_UNION_CASES = 64
 """Combinations of union members a call is tried with, at most (bounded time for any program)."""
@@ -41,9 +41,9 @@ def members_of(layer: ProperType) -> list[Instance] | None:
     return members(layer)
 
 
-def rule_of(layer: Instance) -> Params | None:
+def rule_of(layer: Instance) -> Hyper | None:
     """The rule a layer's type states: its stored hyperparameters, or the shapes its `Block` type declares."""
-    return declared(layer) or layer_params(layer)
+    return declared(layer) or layer_hyper(layer)
 
 
 def run_layer(layer: object, shapes: list[Shape]) -> Shape:
@@ -51,7 +51,7 @@ def run_layer(layer: object, shapes: list[Shape]) -> Shape:
     if not isinstance(layer, Instance):
         return Shape.anything()
     chain = [rule_of(member) for member in members_of(layer) or []]
-    known = [params for params in chain if params is not None]
+    known = [rule for rule in chain if rule is not None]
     if not known or len(known) < len(chain):
         return Shape.anything()
     return known[0].output_shape(*shapes) if len(known) == 1 else compose(known, shapes[0])

@@ -107,7 +107,7 @@ class Graph:
             assert layer is not None
             received = tuple(shapes[id(x)] for x in node.inputs)
             try:
-                shape = layer.params.output_shape(*received)
+                shape = layer.hyper.output_shape(*received)
             except ShapeError as error:
                 raise error.at(self.name(layer)) from None
             first = first_use.setdefault(id(layer), received)

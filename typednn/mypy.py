@@ -72,7 +72,7 @@ from ._mypy_convert import (
     TENSOR,
     TOKENS,
     fields,
-    params_class,
+    hyper_class,
     remember_modules,
     tensor_type,
     type_of,
@@ -87,8 +87,8 @@ from ._mypy_reuse import check_reused, forget_uses
 from ._shapes import (
     FEATURES,
     UNKNOWN,
-    AddParams,
-    ConcatenateParams,
+    AddHyper,
+    ConcatenateHyper,
     HyperparameterError,
     Shape,
     ShapeError,
@@ -246,7 +246,7 @@ MAX_BUILT = 4096
 
 def _build(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type | HyperparameterError:
     """The layer type a constructor call gives, or why its hyperparameters are invalid."""
-    cls = params_class(info)
+    cls = hyper_class(info)
     if cls is None:
         return ctx.default_return_type
     names = fields(cls)
@@ -264,15 +264,13 @@ def _build(plugin: TypednnPlugin, info: TypeInfo, ctx: FunctionContext) -> Type 
             found = [argument(value_of(t), e) for t, e in zip(types, args)]
             values[name] = tuple(found) if name in starred else found[0]
     try:
-        params = cls(**values)
+        hyper = cls(**values)
     except HyperparameterError as error:
         return error
     except TypeError:  # a required argument is missing: mypy reports that itself
         return ctx.default_return_type
     builtin = named(ctx)
-    return Instance(
-        info, [stored.get(name) or type_of(getattr(params, name), builtin, plugin.lookup) for name in names]
-    )
+    return Instance(info, [stored.get(name) or type_of(getattr(hyper, name), builtin, plugin.lookup) for name in names])
 
 
 def _is_layer(typ: Type) -> bool:
@@ -335,15 +333,15 @@ def _receiver(ctx: MethodContext) -> Type:
 
 def _add(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     tensors = [_receiver(ctx), *(t for group in ctx.arg_types for t in group)]
-    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: AddParams().output_shape(*shapes))
+    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: AddHyper().output_shape(*shapes))
 
 
 def _concat(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
     if not ctx.arg_types or any(kind == ARG_STAR for kind in ctx.arg_kinds[0]):
         return ctx.default_return_type
     axis = value_of(ctx.arg_types[1][0]) if len(ctx.arg_types) > 1 and ctx.arg_types[1] else -1
-    params = ConcatenateParams(axis=axis)
-    return apply_rule(ctx, plugin.lookup, ctx.arg_types[0], lambda shapes: params.output_shape(*shapes), layer=axis)
+    hyper = ConcatenateHyper(axis=axis)
+    return apply_rule(ctx, plugin.lookup, ctx.arg_types[0], lambda shapes: hyper.output_shape(*shapes), layer=axis)
 
 
 def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
@@ -356,7 +354,7 @@ def _residual(plugin: TypednnPlugin, ctx: FunctionContext) -> Type:
 
     def rule(shapes: list[Shape]) -> Shape:
         (x,) = shapes
-        return AddParams().output_shape(run_layer(block, [x]), x if side is None else run_layer(side, [x]))
+        return AddHyper().output_shape(run_layer(block, [x]), x if side is None else run_layer(side, [x]))
 
     return apply_rule(ctx, plugin.lookup, [given["x"]], rule, layer=(block, side))
 

@@ -13,7 +13,7 @@ from typednn.layers import P, ParamTree
 
 
 @dataclass(frozen=True, kw_only=True)
-class RepeatParams(tn.Params):
+class RepeatHyper(tn.Hyper):
     """Repeats the last axis `times` times: (..., n) -> (..., n * times)."""
 
     layer: ClassVar[str] = "Repeat"
@@ -32,16 +32,16 @@ class RepeatParams(tn.Params):
 
 @tn.register_layer
 class Repeat(tn.Layer[*P]):
-    params_type = RepeatParams
+    hyper_type = RepeatHyper
     kind = "repeat_features"
-    params: RepeatParams
+    hyper: RepeatHyper
 
     def __init__(self, times: int, *, name: str | None = None) -> None:
-        super().__init__(RepeatParams(times=times), name=name)
+        super().__init__(RepeatHyper(times=times), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        return jax.numpy.tile(x, (1,) * (x.ndim - 1) + (self.params.times,))
+        return jax.numpy.tile(x, (1,) * (x.ndim - 1) + (self.hyper.times,))
 
 
 x = tn.Input(5, 3)

@@ -7,15 +7,15 @@ from ._arithmetic import Div as Div
 from ._arithmetic import Minus as Minus
 from ._arithmetic import Plus as Plus
 from ._arithmetic import Times as Times
-from ._attention import MultiHeadAttentionParams as MultiHeadAttentionParams
+from ._attention import MultiHeadAttentionHyper as MultiHeadAttentionHyper
 from ._compose import compose as compose
-from ._conv import Conv1DParams as Conv1DParams
-from ._conv import Conv2DParams as Conv2DParams
-from ._conv import ConvParams as ConvParams
-from ._conv import DepthwiseConv2DParams as DepthwiseConv2DParams
-from ._conv_transpose import Conv2DTransposeParams as Conv2DTransposeParams
+from ._conv import Conv1DHyper as Conv1DHyper
+from ._conv import Conv2DHyper as Conv2DHyper
+from ._conv import ConvHyper as ConvHyper
+from ._conv import DepthwiseConv2DHyper as DepthwiseConv2DHyper
+from ._conv_transpose import Conv2DTransposeHyper as Conv2DTransposeHyper
 from ._data import check_fit as check_fit
-from ._dense import DenseParams as DenseParams
+from ._dense import DenseHyper as DenseHyper
 from ._dims import UNKNOWN as UNKNOWN
 from ._dims import Affine as Affine
 from ._dims import Dim as Dim
@@ -24,104 +24,104 @@ from ._dims import Size as Size
 from ._dims import Symbol as Symbol
 from ._dims import Unknown as Unknown
 from ._elementwise import ACTIVATIONS as ACTIVATIONS
-from ._elementwise import ActivationParams as ActivationParams
-from ._elementwise import DropoutParams as DropoutParams
-from ._embedding import EmbeddingParams as EmbeddingParams
-from ._embedding import PositionEmbeddingParams as PositionEmbeddingParams
-from ._embedding import SinusoidalPositionEmbeddingParams as SinusoidalPositionEmbeddingParams
+from ._elementwise import ActivationHyper as ActivationHyper
+from ._elementwise import DropoutHyper as DropoutHyper
+from ._embedding import EmbeddingHyper as EmbeddingHyper
+from ._embedding import PositionEmbeddingHyper as PositionEmbeddingHyper
+from ._embedding import SinusoidalPositionEmbeddingHyper as SinusoidalPositionEmbeddingHyper
 from ._errors import HyperparameterError as HyperparameterError
 from ._errors import ShapeError as ShapeError
-from ._global_pool import GlobalAvgPool1DParams as GlobalAvgPool1DParams
-from ._global_pool import GlobalAvgPool2DParams as GlobalAvgPool2DParams
-from ._global_pool import GlobalMaxPool2DParams as GlobalMaxPool2DParams
-from ._global_pool import GlobalPool2DParams as GlobalPool2DParams
+from ._global_pool import GlobalAvgPool1DHyper as GlobalAvgPool1DHyper
+from ._global_pool import GlobalAvgPool2DHyper as GlobalAvgPool2DHyper
+from ._global_pool import GlobalMaxPool2DHyper as GlobalMaxPool2DHyper
+from ._global_pool import GlobalPool2DHyper as GlobalPool2DHyper
+from ._hyper import Hyper as Hyper
 from ._input import FEATURES as FEATURES
 from ._input import TOKENS as TOKENS
 from ._input import Dtype as Dtype
 from ._input import input_shape as input_shape
-from ._merge import AddParams as AddParams
-from ._merge import ConcatenateParams as ConcatenateParams
-from ._norm import BatchNormParams as BatchNormParams
-from ._norm import GroupNormParams as GroupNormParams
-from ._norm import LayerNormParams as LayerNormParams
-from ._norm import NormParams as NormParams
-from ._norm import RMSNormParams as RMSNormParams
-from ._params import Params as Params
-from ._pool import AvgPool1DParams as AvgPool1DParams
-from ._pool import AvgPool2DParams as AvgPool2DParams
-from ._pool import MaxPool1DParams as MaxPool1DParams
-from ._pool import MaxPool2DParams as MaxPool2DParams
-from ._pool import Pool1DParams as Pool1DParams
-from ._pool import Pool2DParams as Pool2DParams
-from ._pool import PoolParams as PoolParams
+from ._merge import AddHyper as AddHyper
+from ._merge import ConcatenateHyper as ConcatenateHyper
+from ._norm import BatchNormHyper as BatchNormHyper
+from ._norm import GroupNormHyper as GroupNormHyper
+from ._norm import LayerNormHyper as LayerNormHyper
+from ._norm import NormHyper as NormHyper
+from ._norm import RMSNormHyper as RMSNormHyper
+from ._pool import AvgPool1DHyper as AvgPool1DHyper
+from ._pool import AvgPool2DHyper as AvgPool2DHyper
+from ._pool import MaxPool1DHyper as MaxPool1DHyper
+from ._pool import MaxPool2DHyper as MaxPool2DHyper
+from ._pool import Pool1DHyper as Pool1DHyper
+from ._pool import Pool2DHyper as Pool2DHyper
+from ._pool import PoolHyper as PoolHyper
 from ._recurrent import MERGES as MERGES
-from ._recurrent import BidirectionalParams as BidirectionalParams
-from ._recurrent import GRUParams as GRUParams
-from ._recurrent import LSTMParams as LSTMParams
-from ._recurrent import RecurrentParams as RecurrentParams
-from ._reshape import FlattenParams as FlattenParams
-from ._reshape import ReshapeParams as ReshapeParams
-from ._resize import UpSampling2DParams as UpSampling2DParams
-from ._resize import ZeroPadding2DParams as ZeroPadding2DParams
+from ._recurrent import BidirectionalHyper as BidirectionalHyper
+from ._recurrent import GRUHyper as GRUHyper
+from ._recurrent import LSTMHyper as LSTMHyper
+from ._recurrent import RecurrentHyper as RecurrentHyper
+from ._reshape import FlattenHyper as FlattenHyper
+from ._reshape import ReshapeHyper as ReshapeHyper
+from ._resize import UpSampling2DHyper as UpSampling2DHyper
+from ._resize import ZeroPadding2DHyper as ZeroPadding2DHyper
 from ._reuse import check_reuse as check_reuse
-from ._transformer import TransformerEncoderBlockParams as TransformerEncoderBlockParams
+from ._transformer import TransformerEncoderBlockHyper as TransformerEncoderBlockHyper
 
 __all__ = [
     "ACTIVATIONS",
     "MERGES",
     "UNKNOWN",
-    "ActivationParams",
+    "ActivationHyper",
     "Affine",
-    "AddParams",
-    "AvgPool1DParams",
-    "AvgPool2DParams",
-    "BatchNormParams",
-    "BidirectionalParams",
-    "ConcatenateParams",
-    "Conv1DParams",
-    "Conv2DParams",
-    "Conv2DTransposeParams",
-    "ConvParams",
-    "DenseParams",
-    "DepthwiseConv2DParams",
+    "AddHyper",
+    "AvgPool1DHyper",
+    "AvgPool2DHyper",
+    "BatchNormHyper",
+    "BidirectionalHyper",
+    "ConcatenateHyper",
+    "Conv1DHyper",
+    "Conv2DHyper",
+    "Conv2DTransposeHyper",
+    "ConvHyper",
+    "DenseHyper",
+    "DepthwiseConv2DHyper",
     "Div",
     "Dim",
-    "DropoutParams",
-    "EmbeddingParams",
-    "FlattenParams",
-    "GRUParams",
-    "GlobalAvgPool1DParams",
-    "GlobalAvgPool2DParams",
-    "GlobalMaxPool2DParams",
-    "GlobalPool2DParams",
-    "GroupNormParams",
+    "DropoutHyper",
+    "EmbeddingHyper",
+    "FlattenHyper",
+    "GRUHyper",
+    "GlobalAvgPool1DHyper",
+    "GlobalAvgPool2DHyper",
+    "GlobalMaxPool2DHyper",
+    "GlobalPool2DHyper",
+    "GroupNormHyper",
     "HyperparameterError",
-    "LSTMParams",
-    "LayerNormParams",
-    "MaxPool1DParams",
-    "MaxPool2DParams",
+    "LSTMHyper",
+    "LayerNormHyper",
+    "MaxPool1DHyper",
+    "MaxPool2DHyper",
     "Minus",
-    "MultiHeadAttentionParams",
-    "NormParams",
-    "Params",
+    "MultiHeadAttentionHyper",
+    "NormHyper",
+    "Hyper",
     "Plus",
-    "Pool1DParams",
-    "PositionEmbeddingParams",
-    "Pool2DParams",
-    "PoolParams",
-    "RMSNormParams",
-    "RecurrentParams",
-    "ReshapeParams",
+    "Pool1DHyper",
+    "PositionEmbeddingHyper",
+    "Pool2DHyper",
+    "PoolHyper",
+    "RMSNormHyper",
+    "RecurrentHyper",
+    "ReshapeHyper",
     "Shape",
     "ShapeError",
-    "SinusoidalPositionEmbeddingParams",
+    "SinusoidalPositionEmbeddingHyper",
     "Size",
     "Symbol",
     "Times",
     "Unknown",
-    "TransformerEncoderBlockParams",
-    "UpSampling2DParams",
-    "ZeroPadding2DParams",
+    "TransformerEncoderBlockHyper",
+    "UpSampling2DHyper",
+    "ZeroPadding2DHyper",
     "check_fit",
     "check_reuse",
     "compose",

@@ -7,11 +7,11 @@ from typing import ClassVar
 
 from ._dims import Shape, Size
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class MultiHeadAttentionParams(Params):
+class MultiHeadAttentionHyper(Hyper):
     """`MultiHeadAttention(heads, qkv_features=, out_features=, causal=, use_bias=, dropout_rate=)`.
 
     Each position of a (sequence, features) input attends to every position (to the
@@ -21,9 +21,9 @@ class MultiHeadAttentionParams(Params):
     passes through unchanged, a named `Dim` included.
 
     Example:
-        >>> MultiHeadAttentionParams(heads=8).output_shape(Shape.of(10, 64))
+        >>> MultiHeadAttentionHyper(heads=8).output_shape(Shape.of(10, 64))
         (10, 64)
-        >>> MultiHeadAttentionParams(heads=4, qkv_features=32, out_features=16).output_shape(Shape.of(10, 64))
+        >>> MultiHeadAttentionHyper(heads=4, qkv_features=32, out_features=16).output_shape(Shape.of(10, 64))
         (10, 16)
     """
 

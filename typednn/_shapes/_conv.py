@@ -7,14 +7,14 @@ from typing import ClassVar
 
 from ._dims import Shape, Size, product
 from ._errors import ShapeError
-from ._window import WindowParams
+from ._window import WindowHyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConvParams(WindowParams):
+class ConvHyper(WindowHyper):
     """The hyperparameters and rule of a convolution over any number of spatial axes.
 
-    `Conv1DParams` and `Conv2DParams` only name their axes and narrow the per-axis
+    `Conv1DHyper` and `Conv2DHyper` only name their axes and narrow the per-axis
     hyperparameters' types (an int, or an int or a pair).
     """
 
@@ -58,11 +58,11 @@ _LAYOUTS = {1: "NLC sequences", 2: "NHWC images"}
 
 
 @dataclass(frozen=True, kw_only=True)
-class Conv1DParams(ConvParams):
+class Conv1DHyper(ConvHyper):
     """`Conv1D(filters, kernel=, stride=, padding=, in_channels=, dilation=, groups=)`, NLC.
 
     Example:
-        >>> Conv1DParams(filters=16, kernel=5, stride=2).output_shape(Shape.of(100, 8))
+        >>> Conv1DHyper(filters=16, kernel=5, stride=2).output_shape(Shape.of(100, 8))
         (48, 16)
     """
 
@@ -74,11 +74,11 @@ class Conv1DParams(ConvParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Conv2DParams(ConvParams):
+class Conv2DHyper(ConvHyper):
     """`Conv2D(filters, kernel=, stride=, padding=, in_channels=, dilation=, groups=)`, NHWC.
 
     Example:
-        >>> Conv2DParams(filters=32, kernel=3).output_shape(Shape.of(28, 28, 1))
+        >>> Conv2DHyper(filters=32, kernel=3).output_shape(Shape.of(28, 28, 1))
         (26, 26, 32)
     """
 
@@ -90,7 +90,7 @@ class Conv2DParams(ConvParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DepthwiseConv2DParams(WindowParams):
+class DepthwiseConv2DHyper(WindowHyper):
     """`DepthwiseConv2D(kernel, depth_multiplier=, stride=, padding=, in_channels=, dilation=)`, NHWC.
 
     Each input channel is convolved on its own into `depth_multiplier` output channels: a
@@ -98,7 +98,7 @@ class DepthwiseConv2DParams(WindowParams):
     windowed rule's (`slide_axes`), the same as Conv2D's.
 
     Example:
-        >>> DepthwiseConv2DParams(kernel=3, depth_multiplier=2).output_shape(Shape.of(28, 28, 8))
+        >>> DepthwiseConv2DHyper(kernel=3, depth_multiplier=2).output_shape(Shape.of(28, 28, 8))
         (26, 26, 16)
     """
 

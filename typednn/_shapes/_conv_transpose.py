@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size, plus, times
-from ._window import WindowParams, span
+from ._window import WindowHyper, span
 
 
 def unslide(size: Size, window: Size, stride: Size, padding: object, dilation: Size = 1) -> Size:
@@ -31,16 +31,16 @@ def unslide(size: Size, window: Size, stride: Size, padding: object, dilation: S
 
 
 @dataclass(frozen=True, kw_only=True)
-class Conv2DTransposeParams(WindowParams):
+class Conv2DTransposeHyper(WindowHyper):
     """`Conv2DTranspose(filters, kernel=, stride=, padding=, in_channels=, dilation=)`, NHWC.
 
     The shapes of `flax.nnx.ConvTranspose` (``lax.conv_transpose``) with the same padding
     string: `same` multiplies height and width by the stride.
 
     Example:
-        >>> Conv2DTransposeParams(filters=16, kernel=3, stride=2).output_shape(Shape.of(7, 7, 32))
+        >>> Conv2DTransposeHyper(filters=16, kernel=3, stride=2).output_shape(Shape.of(7, 7, 32))
         (15, 15, 16)
-        >>> Conv2DTransposeParams(filters=16, kernel=3, stride=2, padding="same").output_shape(Shape.of(7, 7, 32))
+        >>> Conv2DTransposeHyper(filters=16, kernel=3, stride=2, padding="same").output_shape(Shape.of(7, 7, 32))
         (14, 14, 16)
     """
 

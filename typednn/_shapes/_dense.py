@@ -7,15 +7,15 @@ from typing import ClassVar
 
 from ._dims import Shape, Size, same_size
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class DenseParams(Params):
+class DenseHyper(Hyper):
     """`Dense(out)` or `Dense(in, out)`: maps the last axis from `in` to `out` features.
 
     Example:
-        >>> DenseParams(in_features=784, units=128).output_shape(Shape.of(784))
+        >>> DenseHyper(in_features=784, units=128).output_shape(Shape.of(784))
         (128,)
     """
 

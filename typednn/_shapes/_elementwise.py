@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape
-from ._params import Params
+from ._hyper import Hyper
 
 ACTIVATIONS = ("relu", "gelu", "tanh", "sigmoid", "softmax", "silu", "elu", "leaky_relu", "log_softmax", "softplus")
 
 
 @dataclass(frozen=True, kw_only=True)
-class ActivationParams(Params):
+class ActivationHyper(Hyper):
     """`Activation(function)`: a pointwise nonlinearity (softmax acts on the last axis)."""
 
     layer: ClassVar[str] = "Activation"
@@ -30,7 +30,7 @@ class ActivationParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class DropoutParams(Params):
+class DropoutHyper(Hyper):
     """`Dropout(rate)`: zeroes a fraction `rate` of the values while training."""
 
     layer: ClassVar[str] = "Dropout"

@@ -7,20 +7,20 @@ from typing import ClassVar
 
 from ._dims import Shape, Size
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 SEQUENCE = ("sequence", "features")
 """The axes of one sequence of feature vectors (the batch axis is implicit)."""
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmbeddingParams(Params):
+class EmbeddingHyper(Hyper):
     """`Embedding(vocab, features)`: token ids of any shape -> one feature vector per id.
 
     The ids must be below `vocab`; the Trainer checks the data (`tn.Tokens` input).
 
     Example:
-        >>> EmbeddingParams(vocab=1000, features=64).output_shape(Shape.of(128, tokens=True))
+        >>> EmbeddingHyper(vocab=1000, features=64).output_shape(Shape.of(128, tokens=True))
         (128, 64)
     """
 
@@ -41,13 +41,13 @@ class EmbeddingParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PositionEmbeddingParams(Params):
+class PositionEmbeddingHyper(Hyper):
     """`PositionEmbedding(max_length)`: adds a learned vector per position; the shape stays.
 
     Sequences may be shorter than `max_length` (the first positions are used).
 
     Example:
-        >>> PositionEmbeddingParams(max_length=512).output_shape(Shape.of(128, 64))
+        >>> PositionEmbeddingHyper(max_length=512).output_shape(Shape.of(128, 64))
         (128, 64)
     """
 
@@ -74,14 +74,14 @@ class PositionEmbeddingParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SinusoidalPositionEmbeddingParams(Params):
+class SinusoidalPositionEmbeddingHyper(Hyper):
     """`SinusoidalPositionEmbedding()`: adds the fixed sine/cosine position encoding.
 
     That is the encoding of "Attention Is All You Need": no parameters, and the
     shape stays.
 
     Example:
-        >>> SinusoidalPositionEmbeddingParams().output_shape(Shape.of(128, 64))
+        >>> SinusoidalPositionEmbeddingHyper().output_shape(Shape.of(128, 64))
         (128, 64)
     """
 

@@ -6,18 +6,18 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape
-from ._params import IMAGE, Params
+from ._hyper import IMAGE, Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlobalPool2DParams(Params):
+class GlobalPool2DHyper(Hyper):
     """`GlobalAvgPool2D()` and `GlobalMaxPool2D()`: (height, width, channels) to (channels,).
 
     Any height and width reduce to one value per channel, so a named `Dim` on either
     spatial axis is fine and a named channel axis is kept.
 
     Example:
-        >>> GlobalAvgPool2DParams().output_shape(Shape.of(7, 7, 512))
+        >>> GlobalAvgPool2DHyper().output_shape(Shape.of(7, 7, 512))
         (512,)
     """
 
@@ -30,21 +30,21 @@ class GlobalPool2DParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlobalAvgPool2DParams(GlobalPool2DParams):
+class GlobalAvgPool2DHyper(GlobalPool2DHyper):
     layer: ClassVar[str] = "GlobalAvgPool2D"
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlobalMaxPool2DParams(GlobalPool2DParams):
+class GlobalMaxPool2DHyper(GlobalPool2DHyper):
     layer: ClassVar[str] = "GlobalMaxPool2D"
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlobalAvgPool1DParams(Params):
+class GlobalAvgPool1DHyper(Hyper):
     """`GlobalAvgPool1D()`: (length, channels) to (channels,), the mean over the sequence.
 
     Example:
-        >>> GlobalAvgPool1DParams().output_shape(Shape.of(128, 64))
+        >>> GlobalAvgPool1DHyper().output_shape(Shape.of(128, 64))
         (64,)
     """
 

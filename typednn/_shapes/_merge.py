@@ -7,15 +7,15 @@ from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size, either, listed, plus, same_size
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class AddParams(Params):
+class AddHyper(Hyper):
     """`a + b`: elementwise sum of tensors of one shape (no broadcasting).
 
     Example:
-        >>> AddParams().output_shape(Shape.of(32, 32, 16), Shape.of(32, 32, 16))
+        >>> AddHyper().output_shape(Shape.of(32, 32, 16), Shape.of(32, 32, 16))
         (32, 32, 16)
     """
 
@@ -45,11 +45,11 @@ class AddParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ConcatenateParams(Params):
+class ConcatenateHyper(Hyper):
     """`concat(*tensors, axis=)`: tensors joined along one axis; the others must agree.
 
     Example:
-        >>> ConcatenateParams(axis=-1).output_shape(Shape.of(10, 300), Shape.of(10, 484))
+        >>> ConcatenateHyper(axis=-1).output_shape(Shape.of(10, 300), Shape.of(10, 484))
         (10, 784)
     """
 

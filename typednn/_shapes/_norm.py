@@ -8,11 +8,11 @@ from typing import ClassVar
 
 from ._dims import Shape, Size, Unknown
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class NormParams(Params):
+class NormHyper(Hyper):
     """The normalisations' shared checks: a non-negative epsilon and at least one axis.
 
     An input without axes (one number per example) would have its statistics taken over
@@ -50,11 +50,11 @@ class NormParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class LayerNormParams(NormParams):
+class LayerNormHyper(NormHyper):
     """`LayerNorm(epsilon=, use_bias=, use_scale=)`: normalised over the last axis, same shape.
 
     Example:
-        >>> LayerNormParams().output_shape(Shape.of(128, 64))
+        >>> LayerNormHyper().output_shape(Shape.of(128, 64))
         (128, 64)
     """
 
@@ -68,11 +68,11 @@ class LayerNormParams(NormParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RMSNormParams(NormParams):
+class RMSNormHyper(NormHyper):
     """`RMSNorm(epsilon=, use_scale=)`: divided by the root mean square of the last axis, same shape.
 
     Example:
-        >>> RMSNormParams(epsilon=1e-5).output_shape(Shape.of(16, 512))
+        >>> RMSNormHyper(epsilon=1e-5).output_shape(Shape.of(16, 512))
         (16, 512)
     """
 
@@ -85,7 +85,7 @@ class RMSNormParams(NormParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GroupNormParams(NormParams):
+class GroupNormHyper(NormHyper):
     """`GroupNorm(groups, epsilon=, use_bias=, use_scale=)`: the channels split into `groups`.
 
     Each group of channels is normalised over all the axes of an example (height, width
@@ -93,7 +93,7 @@ class GroupNormParams(NormParams):
     channels (the last axis) must split into equal groups.
 
     Example:
-        >>> GroupNormParams(groups=8).output_shape(Shape.of(32, 32, 64))
+        >>> GroupNormHyper(groups=8).output_shape(Shape.of(32, 32, 64))
         (32, 32, 64)
     """
 
@@ -123,14 +123,14 @@ class GroupNormParams(NormParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class BatchNormParams(NormParams):
+class BatchNormHyper(NormHyper):
     """`BatchNorm(momentum=, epsilon=, use_bias=, use_scale=)`: normalised over the batch, same shape.
 
     The statistics span every axis but the last (the batch, and height and width for
     NHWC or length for NLC); the defaults are Keras's (momentum 0.99, epsilon 1e-3).
 
     Example:
-        >>> BatchNormParams().output_shape(Shape.of(32, 32, 64))
+        >>> BatchNormHyper().output_shape(Shape.of(32, 32, 64))
         (32, 32, 64)
     """
 

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape, Size
-from ._window import PADDINGS, WindowParams
+from ._window import PADDINGS, WindowHyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class PoolParams(WindowParams):
+class PoolHyper(WindowHyper):
     """The hyperparameters and rule of a pool over any number of spatial axes.
 
-    `Pool1DParams` and `Pool2DParams` only name their axes and narrow the per-axis
+    `Pool1DHyper` and `Pool2DHyper` only name their axes and narrow the per-axis
     hyperparameters' types (an int, or an int or a pair).
     """
 
@@ -41,11 +41,11 @@ class PoolParams(WindowParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pool1DParams(PoolParams):
+class Pool1DHyper(PoolHyper):
     """`MaxPool1D(window, stride=window, padding="valid")` and its average twin, NLC.
 
     Example:
-        >>> MaxPool1DParams(window=4).output_shape(Shape.of(100, 16))
+        >>> MaxPool1DHyper(window=4).output_shape(Shape.of(100, 16))
         (25, 16)
     """
 
@@ -56,21 +56,21 @@ class Pool1DParams(PoolParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MaxPool1DParams(Pool1DParams):
+class MaxPool1DHyper(Pool1DHyper):
     layer: ClassVar[str] = "MaxPool1D"
 
 
 @dataclass(frozen=True, kw_only=True)
-class AvgPool1DParams(Pool1DParams):
+class AvgPool1DHyper(Pool1DHyper):
     layer: ClassVar[str] = "AvgPool1D"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Pool2DParams(PoolParams):
+class Pool2DHyper(PoolHyper):
     """`MaxPool2D(window, stride=window, padding="valid")` and its average twin, NHWC.
 
     Example:
-        >>> MaxPool2DParams(window=2).output_shape(Shape.of(26, 26, 32))
+        >>> MaxPool2DHyper(window=2).output_shape(Shape.of(26, 26, 32))
         (13, 13, 32)
     """
 
@@ -81,10 +81,10 @@ class Pool2DParams(PoolParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class MaxPool2DParams(Pool2DParams):
+class MaxPool2DHyper(Pool2DHyper):
     layer: ClassVar[str] = "MaxPool2D"
 
 
 @dataclass(frozen=True, kw_only=True)
-class AvgPool2DParams(Pool2DParams):
+class AvgPool2DHyper(Pool2DHyper):
     layer: ClassVar[str] = "AvgPool2D"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size, Unknown, is_known
-from ._params import Params
+from ._hyper import Hyper
 
 MERGES = ("concat", "sum", "mean", "mul")
 """How Bidirectional joins its two directions (Keras's `merge_mode`)."""
@@ -15,7 +15,7 @@ _SEQUENCE_HINT = "a recurrent layer steps through the first axis; Reshape to (se
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecurrentParams(Params):
+class RecurrentHyper(Hyper):
     """The hyperparameters every recurrent layer shares, and their one rule.
 
     A (sequence, features) input gives (sequence, units), or (units,) with
@@ -43,13 +43,13 @@ class RecurrentParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class LSTMParams(RecurrentParams):
+class LSTMHyper(RecurrentHyper):
     """`LSTM(units, return_sequences=, reverse=)`.
 
     Example:
-        >>> LSTMParams(units=32).output_shape(Shape.of(10, 8))
+        >>> LSTMHyper(units=32).output_shape(Shape.of(10, 8))
         (10, 32)
-        >>> LSTMParams(units=32, return_sequences=False).output_shape(Shape.of(10, 8))
+        >>> LSTMHyper(units=32, return_sequences=False).output_shape(Shape.of(10, 8))
         (32,)
     """
 
@@ -57,11 +57,11 @@ class LSTMParams(RecurrentParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GRUParams(RecurrentParams):
+class GRUHyper(RecurrentHyper):
     """`GRU(units, return_sequences=, reverse=)`.
 
     Example:
-        >>> GRUParams(units=16, reverse=True).output_shape(Shape.of(7, 3))
+        >>> GRUHyper(units=16, reverse=True).output_shape(Shape.of(7, 3))
         (7, 16)
     """
 
@@ -69,7 +69,7 @@ class GRUParams(RecurrentParams):
 
 
 @dataclass(frozen=True, kw_only=True)
-class BidirectionalParams(Params):
+class BidirectionalHyper(Hyper):
     """`Bidirectional(wrapped, merge=)`: a recurrent layer run forwards and backwards.
 
     The backward copy reads the sequence from its end (its outputs kept in input order)
@@ -78,9 +78,9 @@ class BidirectionalParams(Params):
     layer's hyperparameters (not the layer), so it is frozen data like any other.
 
     Example:
-        >>> BidirectionalParams(wrapped=LSTMParams(units=64)).output_shape(Shape.of(10, 8))
+        >>> BidirectionalHyper(wrapped=LSTMHyper(units=64)).output_shape(Shape.of(10, 8))
         (10, 128)
-        >>> BidirectionalParams(wrapped=GRUParams(units=4, return_sequences=False), merge="sum").output_shape(
+        >>> BidirectionalHyper(wrapped=GRUHyper(units=4, return_sequences=False), merge="sum").output_shape(
         ...     Shape.of(10, 8)
         ... )
         (4,)
@@ -88,11 +88,11 @@ class BidirectionalParams(Params):
 
     layer: ClassVar[str] = "Bidirectional"
     # `Unknown` only at check time, for a wrapped layer whose type does not state it.
-    wrapped: LSTMParams | GRUParams | Unknown
+    wrapped: LSTMHyper | GRUHyper | Unknown
     merge: str = "concat"
 
     def __post_init__(self) -> None:
-        if is_known(self.wrapped) and not isinstance(self.wrapped, RecurrentParams):
+        if is_known(self.wrapped) and not isinstance(self.wrapped, RecurrentHyper):
             raise self.fail(
                 f"wrapped must be an LSTM or a GRU, but is {_named(self.wrapped)}",
                 hint="Bidirectional runs a recurrent layer in both directions, e.g. nn.Bidirectional(nn.LSTM(64))",
@@ -111,4 +111,4 @@ class BidirectionalParams(Params):
 
 
 def _named(value: object) -> str:
-    return value.describe() if isinstance(value, Params) else repr(value)
+    return value.describe() if isinstance(value, Hyper) else repr(value)

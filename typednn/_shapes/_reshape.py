@@ -8,15 +8,15 @@ from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size, Symbol, exact_div, is_size, linear, product, too_large, too_large_message
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class FlattenParams(Params):
+class FlattenHyper(Hyper):
     """`Flatten()`: all axes of an example as one.
 
     Example:
-        >>> FlattenParams().output_shape(Shape.of(13, 13, 32))
+        >>> FlattenHyper().output_shape(Shape.of(13, 13, 32))
         (5408,)
     """
 
@@ -53,13 +53,13 @@ def show_count(count: Monomial) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class ReshapeParams(Params):
+class ReshapeHyper(Hyper):
     """`Reshape(*shape)`: the same number of elements on new axes.
 
     One axis may be inferred: either -1, or a named `Dim` whose size the data gives.
 
     Example:
-        >>> ReshapeParams(shape=(28, 28, 1)).output_shape(Shape.of(784))
+        >>> ReshapeHyper(shape=(28, 28, 1)).output_shape(Shape.of(784))
         (28, 28, 1)
     """
 

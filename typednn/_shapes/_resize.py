@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TypeAlias
 
 from ._dims import UNKNOWN, Shape, Size, Symbol, Unknown, plus, times, too_large, too_large_message
-from ._params import IMAGE, Params
+from ._hyper import IMAGE, Hyper
 
 Count: TypeAlias = int | Unknown
 """A whole number a hyperparameter states: an int, or unknown when it comes from a runtime int.
@@ -25,18 +25,18 @@ def _grow(size: Size, factor: Count = 1, extra: Count = 0) -> Size:
     return plus(times(size, factor), extra)
 
 
-def _image(params: Params, x: Shape) -> tuple[Size, ...]:
-    return params.layout(x, IMAGE, hint=f"{params.layer} takes NHWC images")
+def _image(hyper: Hyper, x: Shape) -> tuple[Size, ...]:
+    return hyper.layout(x, IMAGE, hint=f"{hyper.layer} takes NHWC images")
 
 
 @dataclass(frozen=True, kw_only=True)
-class UpSampling2DParams(Params):
+class UpSampling2DHyper(Hyper):
     """`UpSampling2D(size)`: each pixel repeated `size` times along height and width (nearest).
 
     A named height or width gives a size computed from it: `Seq` becomes `Seq * 2`.
 
     Example:
-        >>> UpSampling2DParams(size=(2, 3)).output_shape(Shape.of(7, 5, 16))
+        >>> UpSampling2DHyper(size=(2, 3)).output_shape(Shape.of(7, 5, 16))
         (14, 15, 16)
     """
 
@@ -61,14 +61,14 @@ class UpSampling2DParams(Params):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ZeroPadding2DParams(Params):
+class ZeroPadding2DHyper(Hyper):
     """`ZeroPadding2D(padding)`: rows and columns of zeros around each image.
 
     `padding` is an int (all four sides), a (height, width) pair (both sides of each
     axis), or ((top, bottom), (left, right)), as in Keras. Zero is allowed.
 
     Example:
-        >>> ZeroPadding2DParams(padding=((1, 2), (0, 3))).output_shape(Shape.of(28, 28, 1))
+        >>> ZeroPadding2DHyper(padding=((1, 2), (0, 3))).output_shape(Shape.of(28, 28, 1))
         (31, 31, 1)
     """
 

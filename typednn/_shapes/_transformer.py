@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._attention import MultiHeadAttentionParams
+from ._attention import MultiHeadAttentionHyper
 from ._dims import Shape, Size
 from ._errors import HyperparameterError, ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 
 @dataclass(frozen=True, kw_only=True)
-class TransformerEncoderBlockParams(Params):
+class TransformerEncoderBlockHyper(Hyper):
     """`TransformerEncoderBlock(heads, mlp_features, dropout_rate=, causal=, epsilon=)`.
 
     A pre-norm block, as in GPT-2 and ViT: `h = x + attention(norm(x))`, then
@@ -21,7 +21,7 @@ class TransformerEncoderBlockParams(Params):
     which this block applies (a mypy error when both are literals).
 
     Example:
-        >>> TransformerEncoderBlockParams(heads=4, mlp_features=128).output_shape(Shape.of(16, 64))
+        >>> TransformerEncoderBlockHyper(heads=4, mlp_features=128).output_shape(Shape.of(16, 64))
         (16, 64)
     """
 
@@ -39,9 +39,9 @@ class TransformerEncoderBlockParams(Params):
         except HyperparameterError as error:
             raise self.fail(error.message.partition(": ")[2], hint=error.hint) from None
 
-    def attention(self) -> MultiHeadAttentionParams:
+    def attention(self) -> MultiHeadAttentionHyper:
         """The block's attention: as many features out as in."""
-        return MultiHeadAttentionParams(heads=self.heads, causal=self.causal, dropout_rate=self.dropout_rate)
+        return MultiHeadAttentionHyper(heads=self.heads, causal=self.causal, dropout_rate=self.dropout_rate)
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size, ceil_div, floor_div, plus, same_size
 from ._errors import ShapeError
-from ._params import Params
+from ._hyper import Hyper
 
 PADDINGS = ("valid", "same")
 
@@ -44,7 +44,7 @@ def slide(size: Size, window: Size, stride: Size, padding: object, dilation: Siz
     return plus(floor_div(plus(size, -reach), stride), 1)
 
 
-class WindowParams(Params):
+class WindowHyper(Hyper):
     """The hyperparameters of a layer sliding a window over N spatial axes, then channels.
 
     Conv1D and Conv2D, and the pools, state their rules once for any number of axes;

@@ -35,7 +35,7 @@ def add_check(commands: Any) -> None:
             " Python files: run mypy with the typednn plugin and the recommended settings (strict,"
             " allow_redefinition). Exit 0 when every file is clean, 1 when one has errors."
             " Security: checking a spec file runs nothing from it; checking a Python file runs code of the"
-            " modules that define custom layers it uses (the statements that build their tn.Params classes,"
+            " modules that define custom layers it uses (the statements that build their tn.Hyper classes,"
             " or the whole module if those cannot be separated), as importing them would. Check only Python"
             " code you would run. See SECURITY.md."
         ),

@@ -108,7 +108,7 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
                     f"{name}: {type(layer).__name__} has no kind that a spec can name",
                     hint="the layers of typednn.nn can be written, and custom layers marked with @tn.register_layer",
                 )
-            kind_name, options = kind.name, encode_options(kind, layer.params)
+            kind_name, options = kind.name, encode_options(kind, layer.hyper)
         written.add(id(layer))
         if len(node.inputs) != 1 or node.inputs[0] is not previous:
             options["inputs"] = [names[id(t)] for t in node.inputs]

@@ -25,7 +25,7 @@ import pydantic
 from .._entries import expand
 from .._errors import TypednnError
 from .._reading import excerpt
-from .._shapes import Affine, HyperparameterError, Params, Size, Symbol, Unknown
+from .._shapes import Affine, Hyper, HyperparameterError, Size, Symbol, Unknown
 from .._words import did_you_mean, show
 from ..layers._registry import KINDS, Kind
 
@@ -51,7 +51,7 @@ def encode_size(size: Size) -> int | str:
     raise TypednnError(f"the size {size!r} cannot be written to a file", hint="use an int or a tn.Dim subclass")
 
 
-def encode_options(kind: Kind, params: Params) -> dict[str, Any]:
+def encode_options(kind: Kind, hyper: Hyper) -> dict[str, Any]:
     """The options an export writes for a layer, in field order.
 
     Those the kind states (an activation's function) and those at their default are left
@@ -59,26 +59,26 @@ def encode_options(kind: Kind, params: Params) -> dict[str, Any]:
     """
     options: dict[str, Any] = {}
     for field in kind.options():
-        value = getattr(params, field.name)
+        value = getattr(hyper, field.name)
         if field.default is dataclasses.MISSING or value != field.default:
-            options[field.name] = _encode(value, f"{params.describe()}: {field.name}")
+            options[field.name] = _encode(value, f"{hyper.describe()}: {field.name}")
     return options
 
 
-def params_kind(params: Params) -> Kind | None:
+def hyper_kind(hyper: Hyper) -> Kind | None:
     """The most specific kind whose layer these hyperparameters build (`lstm` for an LSTM's)."""
     matches = [
         kind
         for kind in KINDS.values()
-        if kind.layer.params_type is type(params)
-        and all(getattr(params, key) == value for key, value in kind.fixed.items())
+        if kind.layer.hyper_type is type(hyper)
+        and all(getattr(hyper, key) == value for key, value in kind.fixed.items())
     ]
     return max(matches, key=lambda kind: len(kind.fixed), default=None)
 
 
 def _encode(value: object, what: str) -> Any:
-    if isinstance(value, Params):
-        kind = params_kind(value)
+    if isinstance(value, Hyper):
+        kind = hyper_kind(value)
         if kind is None:
             raise TypednnError(f"{what} is {value.describe()}, which has no kind a file can name")
         options = encode_options(kind, value)
@@ -150,7 +150,7 @@ def layer_options_model(kind: Kind, *, wrapped: bool = False) -> type[pydantic.B
     """
     key = (kind.name, kind.layer, wrapped)
     if key not in _MODELS:
-        hints = typing.get_type_hints(kind.layer.params_type)
+        hints = typing.get_type_hints(kind.layer.hyper_type)
         fields: dict[str, Any] = {
             field.name: (_file_type(hints[field.name]), _default(field)) for field in kind.options()
         }
@@ -177,7 +177,7 @@ def _file_type(hint: Any) -> Any:
         return _SYMBOL_TYPE
     if hint is float:
         return Annotated[float, pydantic.WrapValidator(_keep_int)]
-    if isinstance(hint, type) and issubclass(hint, Params):
+    if isinstance(hint, type) and issubclass(hint, Hyper):
         return _wrapped_type((hint,))
     args = typing.get_args(hint)
     if typing.get_origin(hint) is tuple:
@@ -186,7 +186,7 @@ def _file_type(hint: Any) -> Any:
         return Annotated[types.GenericAlias(tuple, tuple(map(_file_type, args))), _TUPLE]
     members = _union_args(hint)
     if members is not None:
-        wrapped = tuple(arg for arg in members if isinstance(arg, type) and issubclass(arg, Params))
+        wrapped = tuple(arg for arg in members if isinstance(arg, type) and issubclass(arg, Hyper))
         kept = [_file_type(arg) for arg in members if arg not in _COMPUTED and arg not in wrapped]
         if wrapped:
             kept.append(_wrapped_type(wrapped))
@@ -214,29 +214,27 @@ def entry_type(options: Mapping[str, type[pydantic.BaseModel]], main: Mapping[st
 _ONE_KEY = pydantic.ConfigDict(extra="forbid", strict=True)
 
 
-def _wrapped_type(classes: tuple[type[Params], ...]) -> Any:
+def _wrapped_type(classes: tuple[type[Hyper], ...]) -> Any:
     """A field holding a wrapped layer's hyperparameters: an entry of a kind that builds them.
 
     The JSON Schema shows the entry's forms; validation is `_wrapped`'s, which reads the
     entry as the loader reads a list entry (its messages say where).
     """
-    kinds = {kind.name: kind for kind in KINDS.values() if kind.layer.params_type in classes}
+    kinds = {kind.name: kind for kind in KINDS.values() if kind.layer.hyper_type in classes}
     # One entry type per class, so the schema lists each class's kinds together.
     schemas = [
         entry_type(
             {
                 name: layer_options_model(kind, wrapped=True)
                 for name, kind in kinds.items()
-                if kind.layer.params_type is cls
+                if kind.layer.hyper_type is cls
             },
             {name: option for name, kind in kinds.items() if (option := kind.main_option())},
         )
         for cls in classes
     ]
 
-    def validate(
-        value: object, handler: pydantic.ValidatorFunctionWrapHandler, info: pydantic.ValidationInfo
-    ) -> Params:
+    def validate(value: object, handler: pydantic.ValidatorFunctionWrapHandler, info: pydantic.ValidationInfo) -> Hyper:
         locate = (info.context or {}).get("at")
         field = info.field_name or "wrapped"
         return _wrapped(value, kinds, locate(field) if locate else field)
@@ -244,7 +242,7 @@ def _wrapped_type(classes: tuple[type[Params], ...]) -> Any:
     return Annotated[typing.Union[tuple(schemas)], pydantic.WrapValidator(validate)]  # noqa: UP007 - built at run time
 
 
-def _wrapped(value: object, kinds: Mapping[str, Kind], where: str) -> Params:
+def _wrapped(value: object, kinds: Mapping[str, Kind], where: str) -> Hyper:
     """A wrapped layer's hyperparameters from its one-key entry, validated as its own entry is."""
     name, given = expand(
         value,
@@ -256,7 +254,7 @@ def _wrapped(value: object, kinds: Mapping[str, Kind], where: str) -> Params:
     kind = kinds[name]
     decoded = decode_options(kind, given, where=where, wrapped=True)
     try:
-        return kind.layer.params_type(**kind.fixed, **decoded)
+        return kind.layer.hyper_type(**kind.fixed, **decoded)
     except HyperparameterError as error:
         raise HyperparameterError(f"{where}: {error.message}", hint=error.hint) from None
 
@@ -307,7 +305,7 @@ def _invalid(
 ) -> HyperparameterError:
     """The first problem pydantic found, in the file's order, as the loader words it."""
     wrong = {problem["loc"][0] for problem in error.errors() if problem["type"] != "missing" and problem["loc"]}
-    hints = typing.get_type_hints(kind.layer.params_type)
+    hints = typing.get_type_hints(kind.layer.hyper_type)
     for option, value in given.items():
         if option in wrong:
             symbolic = _mentions(hints[option], Symbol)
@@ -344,7 +342,7 @@ def _describe(hint: Any) -> str:
         return "[" + ", ".join(map(_describe, args)) + "]"
     if hint is Symbol:
         return "Dim name"
-    if isinstance(hint, type) and issubclass(hint, Params):
-        return " | ".join(f"{{{kind.name}: ...}}" for kind in KINDS.values() if kind.layer.params_type is hint)
+    if isinstance(hint, type) and issubclass(hint, Hyper):
+        return " | ".join(f"{{{kind.name}: ...}}" for kind in KINDS.values() if kind.layer.hyper_type is hint)
     # The unknown size only exists at check time: no file states it.
     return _WORDS.get(hint, "")

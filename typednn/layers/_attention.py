@@ -8,7 +8,7 @@ import numpy as np
 from jax import lax
 
 from .._errors import TypednnError
-from .._shapes import MultiHeadAttentionParams, Shape
+from .._shapes import MultiHeadAttentionHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import bias_init, concrete, kernel_init
 
@@ -46,23 +46,23 @@ class MultiHeadAttention(Layer[*P]):
         (10, 16)
     """
 
-    params_type = MultiHeadAttentionParams
+    hyper_type = MultiHeadAttentionHyper
     kind = "multi_head_attention"
-    params: MultiHeadAttentionParams
+    hyper: MultiHeadAttentionHyper
 
     def __init__(
         self,
         heads: int,
         *,
-        qkv_features: int | None = MultiHeadAttentionParams.default("qkv_features"),
-        out_features: int | None = MultiHeadAttentionParams.default("out_features"),
-        causal: bool = MultiHeadAttentionParams.default("causal"),
-        use_bias: bool = MultiHeadAttentionParams.default("use_bias"),
-        dropout_rate: float = MultiHeadAttentionParams.default("dropout_rate"),
+        qkv_features: int | None = MultiHeadAttentionHyper.default("qkv_features"),
+        out_features: int | None = MultiHeadAttentionHyper.default("out_features"),
+        causal: bool = MultiHeadAttentionHyper.default("causal"),
+        use_bias: bool = MultiHeadAttentionHyper.default("use_bias"),
+        dropout_rate: float = MultiHeadAttentionHyper.default("dropout_rate"),
         name: str | None = None,
     ) -> None:
         super().__init__(
-            MultiHeadAttentionParams(
+            MultiHeadAttentionHyper(
                 heads=heads,
                 qkv_features=qkv_features,
                 out_features=out_features,
@@ -75,11 +75,11 @@ class MultiHeadAttention(Layer[*P]):
 
     @property
     def stochastic(self) -> bool:
-        return self.params.dropout_rate > 0
+        return self.hyper.dropout_rate > 0
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
-        p = self.params
+        p = self.hyper
         features = concrete(x.last, f"{self!r}: the input features")
         heads = concrete(p.heads, f"{self!r}: heads")
         qkv = features if p.qkv_features is None else concrete(p.qkv_features, f"{self!r}: qkv_features")
@@ -105,9 +105,9 @@ class MultiHeadAttention(Layer[*P]):
         (x,) = xs
         batch, length, _ = x.shape  # (batch, sequence, features): another rank is not a sequence
         # The mask first, where a Flax caller makes it (before calling the module).
-        mask = _causal_mask(batch, length) if self.params.causal else None
+        mask = _causal_mask(batch, length) if self.hyper.causal else None
         query, key_, value = (_project_in(x, params, name) for name in ("query", "key", "value"))
-        rate = self.params.dropout_rate
+        rate = self.hyper.dropout_rate
         if rate == 0.0:
             # flax.nnx.dot_product_attention's path without dropout.
             attended = jax.nn.dot_product_attention(

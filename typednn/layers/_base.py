@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeAli
 
 from typing_extensions import TypeVarTuple, Unpack
 
-from .._shapes import Params, Shape, ShapeError, compose
+from .._shapes import Hyper, Shape, ShapeError, compose
 from .._words import given
 from ._names import check_name
 from ._registry import layer_defined
@@ -27,7 +27,7 @@ Padding: TypeAlias = Literal["valid", "same"]
 class Layer(Generic[*P]):
     """A layer: validated hyperparameters, one shape rule, one lowering.
 
-    Subclasses set `params_type` to their hyperparameter dataclass (whose `rule` is the
+    Subclasses set `hyper_type` to their hyperparameter dataclass (whose `rule` is the
     shape arithmetic, stated once), set `kind` to their name in spec files and exports,
     and implement `init` and `apply`. A layer of typednn that sets `kind` registers
     itself as that kind when its class is defined (`__init_subclass__`, into
@@ -35,11 +35,11 @@ class Layer(Generic[*P]):
     `@tn.register_layer`.
 
     Args:
-        params: The validated hyperparameters.
+        hyper: The validated hyperparameters.
         name: The layer's name in the model (a default is derived from the class).
     """
 
-    params_type: ClassVar[type[Params]]
+    hyper_type: ClassVar[type[Hyper]]
     kind: ClassVar[str]
     # Whether XLA:CPU runs this layer's gradients far slower inside a loop body than
     # outside one (convolutions: jax-ml/jax#12868); the trainer then unrolls its steps.
@@ -54,28 +54,28 @@ class Layer(Generic[*P]):
         # cannot be left out of spec files, exports and codegen.
         layer_defined(cls)
 
-    def __init__(self, params: Params, *, name: str | None = None) -> None:
+    def __init__(self, hyper: Hyper, *, name: str | None = None) -> None:
         check_name(name)
-        self.params = params
+        self.hyper = hyper
         self.name = name
 
     @classmethod
-    def from_params(cls, params: Params, *, name: str | None = None) -> Self:
+    def from_hyper(cls, hyper: Hyper, *, name: str | None = None) -> Self:
         """The layer with these (already validated) hyperparameters, as a spec file builds it.
 
-        The constructors only turn their arguments into `params_type`; this skips them, so
+        The constructors only turn their arguments into `hyper_type`; this skips them, so
         every layer is built the same way from a spec.
 
         Example:
             >>> from typednn import nn
-            >>> from typednn._shapes import DenseParams
-            >>> nn.Dense.from_params(DenseParams(units=10), name="head")
+            >>> from typednn._shapes import DenseHyper
+            >>> nn.Dense.from_hyper(DenseHyper(units=10), name="head")
             Dense(10)
         """
-        if type(params) is not cls.params_type:
-            raise TypeError(f"{cls.__name__} takes {cls.params_type.__name__}, not {type(params).__name__}")
+        if type(hyper) is not cls.hyper_type:
+            raise TypeError(f"{cls.__name__} takes {cls.hyper_type.__name__}, not {type(hyper).__name__}")
         layer = cls.__new__(cls)
-        Layer.__init__(layer, params, name=name)
+        Layer.__init__(layer, hyper, name=name)
         return layer
 
     def __call__(self, *inputs: Tensor[*tuple[Any, ...]]) -> Tensor[*tuple[Any, ...]]:
@@ -103,7 +103,7 @@ class Layer(Generic[*P]):
 
     def rule(self, *inputs: Shape) -> Shape:
         """The output shape, by the hyperparameters' rule."""
-        return self.params.output_shape(*inputs)
+        return self.hyper.output_shape(*inputs)
 
     def __rshift__(self, other: Layer[*tuple[Any, ...]]) -> Sequential[*tuple[Any, ...]]:
         return Sequential(self, other)
@@ -163,7 +163,7 @@ class Layer(Generic[*P]):
         return False
 
     def __repr__(self) -> str:
-        return self.params.describe()
+        return self.hyper.describe()
 
 
 class Sequential(Layer[*P]):
@@ -196,7 +196,7 @@ class Sequential(Layer[*P]):
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        return compose([layer.params for layer in self.layers], x)
+        return compose([layer.hyper for layer in self.layers], x)
 
     def __repr__(self) -> str:
         return f"Sequential({', '.join(map(repr, self.layers))})"

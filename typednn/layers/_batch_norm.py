@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import BatchNormParams, Shape
+from .._shapes import BatchNormHyper, Shape
 from ._base import P, ParamTree
 from ._lowering import concrete
 from ._norm import _Norm, _normalize, _statistics
@@ -52,22 +52,22 @@ class BatchNorm(_Norm[*P]):
         (32, 32, 16)
     """
 
-    params_type = BatchNormParams
+    hyper_type = BatchNormHyper
     kind = "batch_norm"
-    params: BatchNormParams
+    hyper: BatchNormHyper
     state_names = ("mean", "var")
 
     def __init__(
         self,
         *,
-        momentum: float = BatchNormParams.default("momentum"),
-        epsilon: float = BatchNormParams.default("epsilon"),
-        use_bias: bool = BatchNormParams.default("use_bias"),
-        use_scale: bool = BatchNormParams.default("use_scale"),
+        momentum: float = BatchNormHyper.default("momentum"),
+        epsilon: float = BatchNormHyper.default("epsilon"),
+        use_bias: bool = BatchNormHyper.default("use_bias"),
+        use_scale: bool = BatchNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
         super().__init__(
-            BatchNormParams(momentum=momentum, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
+            BatchNormHyper(momentum=momentum, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
         )
 
     def init_state(self, *inputs: Shape) -> ParamTree:
@@ -91,7 +91,7 @@ class BatchNorm(_Norm[*P]):
         if not training:
             return _normalize(x, promoted["mean"], promoted["var"], params, reduced, self.epsilon), state
         mean, variance = _batch_statistics(x, reduced, mask)
-        momentum = float(self.params.values()["momentum"])
+        momentum = float(self.hyper.values()["momentum"])
         # The statistics take no gradient, as flax.nnx stops it on its BatchStat update.
         updated = {
             "mean": jax.lax.stop_gradient(momentum * promoted["mean"] + (1 - momentum) * mean),

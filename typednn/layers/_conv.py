@@ -7,7 +7,7 @@ from typing import ClassVar
 import jax
 from jax import lax
 
-from .._shapes import Conv1DParams, Conv2DParams, ConvParams, DepthwiseConv2DParams, Dim, Shape
+from .._shapes import Conv1DHyper, Conv2DHyper, ConvHyper, DepthwiseConv2DHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
 from ._tensor import size_of
@@ -16,13 +16,13 @@ from ._tensor import size_of
 class _Conv(Layer[*P]):
     """Parameters and lowering of a convolution over any number of spatial axes."""
 
-    params_type: ClassVar[type[ConvParams]]
+    hyper_type: ClassVar[type[ConvHyper]]
     slow_in_cpu_loops = True
-    params: ConvParams
+    hyper: ConvHyper
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
-        p = self.params
+        p = self.hyper
         channels = concrete(x.last, f"{self!r}: the input channels")
         filters = concrete(p.filters, f"{self!r}: filters")
         shape = (*ints(p.per_axis("kernel"), f"{self!r}: kernel"), channels // concrete(p.groups, "groups"), filters)
@@ -30,10 +30,10 @@ class _Conv(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        return convolve(self.params, params, x, groups=concrete(self.params.groups, "groups"))
+        return convolve(self.hyper, params, x, groups=concrete(self.hyper.groups, "groups"))
 
 
-def convolve(p: ConvParams | DepthwiseConv2DParams, params: ParamTree, x: jax.Array, *, groups: int) -> jax.Array:
+def convolve(p: ConvHyper | DepthwiseConv2DHyper, params: ParamTree, x: jax.Array, *, groups: int) -> jax.Array:
     """The same operations as flax.nnx.Conv, for any number of spatial axes and groups."""
     spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two
     y = lax.conv_general_dilated(
@@ -70,26 +70,26 @@ class Conv1D(_Conv[*P]):
         (48, 16)
     """
 
-    params_type = Conv1DParams
+    hyper_type = Conv1DHyper
     kind = "conv1d"
-    params: Conv1DParams
+    hyper: Conv1DHyper
 
     def __init__(
         self,
         filters: int,
         *,
         kernel: int,
-        stride: int = Conv1DParams.default("stride"),
-        padding: Padding = Conv1DParams.default("padding"),
-        in_channels: int | type[Dim] | None = Conv1DParams.default("in_channels"),
-        dilation: int = Conv1DParams.default("dilation"),
-        groups: int = Conv1DParams.default("groups"),
-        use_bias: bool = Conv1DParams.default("use_bias"),
+        stride: int = Conv1DHyper.default("stride"),
+        padding: Padding = Conv1DHyper.default("padding"),
+        in_channels: int | type[Dim] | None = Conv1DHyper.default("in_channels"),
+        dilation: int = Conv1DHyper.default("dilation"),
+        groups: int = Conv1DHyper.default("groups"),
+        use_bias: bool = Conv1DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
         channels = None if in_channels is None else size_of(in_channels)
         super().__init__(
-            Conv1DParams(
+            Conv1DHyper(
                 filters=filters,
                 kernel=kernel,
                 stride=stride,
@@ -124,26 +124,26 @@ class Conv2D(_Conv[*P]):
         (14, 14, 16)
     """
 
-    params_type = Conv2DParams
+    hyper_type = Conv2DHyper
     kind = "conv2d"
-    params: Conv2DParams
+    hyper: Conv2DHyper
 
     def __init__(
         self,
         filters: int,
         *,
         kernel: int | tuple[int, int],
-        stride: int | tuple[int, int] = Conv2DParams.default("stride"),
-        padding: Padding = Conv2DParams.default("padding"),
-        in_channels: int | type[Dim] | None = Conv2DParams.default("in_channels"),
-        dilation: int | tuple[int, int] = Conv2DParams.default("dilation"),
-        groups: int = Conv2DParams.default("groups"),
-        use_bias: bool = Conv2DParams.default("use_bias"),
+        stride: int | tuple[int, int] = Conv2DHyper.default("stride"),
+        padding: Padding = Conv2DHyper.default("padding"),
+        in_channels: int | type[Dim] | None = Conv2DHyper.default("in_channels"),
+        dilation: int | tuple[int, int] = Conv2DHyper.default("dilation"),
+        groups: int = Conv2DHyper.default("groups"),
+        use_bias: bool = Conv2DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
         channels = None if in_channels is None else size_of(in_channels)
         super().__init__(
-            Conv2DParams(
+            Conv2DHyper(
                 filters=filters,
                 kernel=kernel,
                 stride=stride,
@@ -181,26 +181,26 @@ class DepthwiseConv2D(Layer[*P]):
         (15, 15, 16)
     """
 
-    params_type = DepthwiseConv2DParams
+    hyper_type = DepthwiseConv2DHyper
     kind = "depthwise_conv2d"
     slow_in_cpu_loops = True
-    params: DepthwiseConv2DParams
+    hyper: DepthwiseConv2DHyper
 
     def __init__(
         self,
         kernel: int | tuple[int, int],
         *,
-        depth_multiplier: int = DepthwiseConv2DParams.default("depth_multiplier"),
-        stride: int | tuple[int, int] = DepthwiseConv2DParams.default("stride"),
-        padding: Padding = DepthwiseConv2DParams.default("padding"),
-        in_channels: int | type[Dim] | None = DepthwiseConv2DParams.default("in_channels"),
-        dilation: int | tuple[int, int] = DepthwiseConv2DParams.default("dilation"),
-        use_bias: bool = DepthwiseConv2DParams.default("use_bias"),
+        depth_multiplier: int = DepthwiseConv2DHyper.default("depth_multiplier"),
+        stride: int | tuple[int, int] = DepthwiseConv2DHyper.default("stride"),
+        padding: Padding = DepthwiseConv2DHyper.default("padding"),
+        in_channels: int | type[Dim] | None = DepthwiseConv2DHyper.default("in_channels"),
+        dilation: int | tuple[int, int] = DepthwiseConv2DHyper.default("dilation"),
+        use_bias: bool = DepthwiseConv2DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
         channels = None if in_channels is None else size_of(in_channels)
         super().__init__(
-            DepthwiseConv2DParams(
+            DepthwiseConv2DHyper(
                 kernel=kernel,
                 depth_multiplier=depth_multiplier,
                 stride=stride,
@@ -214,7 +214,7 @@ class DepthwiseConv2D(Layer[*P]):
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
-        p = self.params
+        p = self.hyper
         channels = concrete(x.last, f"{self!r}: the input channels")
         filters = channels * concrete(p.depth_multiplier, f"{self!r}: depth_multiplier")
         # One input channel per group: the kernel's input axis is 1, as in flax.nnx.Conv.
@@ -223,4 +223,4 @@ class DepthwiseConv2D(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        return convolve(self.params, params, x, groups=x.shape[-1])
+        return convolve(self.hyper, params, x, groups=x.shape[-1])

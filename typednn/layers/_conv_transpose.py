@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 from jax import lax
 
-from .._shapes import Conv2DTransposeParams, Dim, Shape
+from .._shapes import Conv2DTransposeHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
 from ._tensor import size_of
@@ -37,26 +37,26 @@ class Conv2DTranspose(Layer[*P]):
         (14, 14, 16)
     """
 
-    params_type = Conv2DTransposeParams
+    hyper_type = Conv2DTransposeHyper
     kind = "conv2d_transpose"
     slow_in_cpu_loops = True
-    params: Conv2DTransposeParams
+    hyper: Conv2DTransposeHyper
 
     def __init__(
         self,
         filters: int,
         *,
         kernel: int | tuple[int, int],
-        stride: int | tuple[int, int] = Conv2DTransposeParams.default("stride"),
-        padding: Padding = Conv2DTransposeParams.default("padding"),
-        in_channels: int | type[Dim] | None = Conv2DTransposeParams.default("in_channels"),
-        dilation: int | tuple[int, int] = Conv2DTransposeParams.default("dilation"),
-        use_bias: bool = Conv2DTransposeParams.default("use_bias"),
+        stride: int | tuple[int, int] = Conv2DTransposeHyper.default("stride"),
+        padding: Padding = Conv2DTransposeHyper.default("padding"),
+        in_channels: int | type[Dim] | None = Conv2DTransposeHyper.default("in_channels"),
+        dilation: int | tuple[int, int] = Conv2DTransposeHyper.default("dilation"),
+        use_bias: bool = Conv2DTransposeHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
         channels = None if in_channels is None else size_of(in_channels)
         super().__init__(
-            Conv2DTransposeParams(
+            Conv2DTransposeHyper(
                 filters=filters,
                 kernel=kernel,
                 stride=stride,
@@ -70,7 +70,7 @@ class Conv2DTranspose(Layer[*P]):
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
-        p = self.params
+        p = self.hyper
         channels = concrete(x.last, f"{self!r}: the input channels")
         filters = concrete(p.filters, f"{self!r}: filters")
         # (height, width, in, out), as flax.nnx.ConvTranspose with transpose_kernel=False.
@@ -80,7 +80,7 @@ class Conv2DTranspose(Layer[*P]):
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # The same operations as flax.nnx.ConvTranspose.
         (x,) = xs
-        p = self.params
+        p = self.hyper
         y = lax.conv_transpose(
             x,
             params["kernel"],

@@ -7,7 +7,7 @@ from typing import Any, overload
 import jax
 from jax import lax
 
-from .._shapes import DenseParams, Shape
+from .._shapes import DenseHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._binding import bind_call
 from ._lowering import add_bias, concrete, kernel_and_bias
@@ -34,9 +34,9 @@ class Dense(Layer[*P]):
         (128,)
     """
 
-    params_type = DenseParams
+    hyper_type = DenseHyper
     kind = "dense"
-    params: DenseParams
+    hyper: DenseHyper
 
     @overload
     def __init__(self, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
@@ -44,18 +44,18 @@ class Dense(Layer[*P]):
     def __init__(self, in_features: int, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Bound by the overloads above, as mypy binds the call, so `Dense(784, units=128)`
-        # is `Dense(784 -> 128)` to both; the defaults live in DenseParams.
+        # is `Dense(784 -> 128)` to both; the defaults live in DenseHyper.
         given = bind_call(
             Dense.__init__, args, kwargs, hint="e.g. Dense(128), or Dense(784, 128) to state the input size"
         )
         name = given.pop("name", None)
-        super().__init__(DenseParams(**given), name=name)
+        super().__init__(DenseHyper(**given), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
         n_in = concrete(x.last, f"{self!r}: the input features")
-        n_out = concrete(self.params.units, f"{self!r}: units")
-        return kernel_and_bias(key, (n_in, n_out), use_bias=self.params.use_bias)
+        n_out = concrete(self.hyper.units, f"{self!r}: units")
+        return kernel_and_bias(key, (n_in, n_out), use_bias=self.hyper.use_bias)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # The same operations as flax.nnx.Linear, so the compiled program is the same.

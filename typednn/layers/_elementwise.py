@@ -7,7 +7,7 @@ from collections.abc import Callable
 import jax
 
 from .._errors import TypednnError
-from .._shapes import ActivationParams, DropoutParams
+from .._shapes import ActivationHyper, DropoutHyper
 from ._base import Layer, P, ParamTree
 
 
@@ -20,19 +20,19 @@ class Activation(Layer[*P]):
         name: The layer's name in the model.
     """
 
-    params_type = ActivationParams
+    hyper_type = ActivationHyper
     kind = "activation"
-    params: ActivationParams
+    hyper: ActivationHyper
 
     def __init__(self, function: str, *, name: str | None = None) -> None:
-        super().__init__(ActivationParams(function=function), name=name)
+        super().__init__(ActivationHyper(function=function), name=name)
 
     def default_name(self) -> str:
-        return self.params.function
+        return self.hyper.function
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # Every name in _shapes.ACTIVATIONS (the one list) is a jax.nn function.
-        function: Callable[[jax.Array], jax.Array] = getattr(jax.nn, self.params.function)
+        function: Callable[[jax.Array], jax.Array] = getattr(jax.nn, self.hyper.function)
         return function(xs[0])
 
 
@@ -44,12 +44,12 @@ class Dropout(Layer[*P]):
         name: The layer's name in the model.
     """
 
-    params_type = DropoutParams
+    hyper_type = DropoutHyper
     kind = "dropout"
-    params: DropoutParams
+    hyper: DropoutHyper
 
     def __init__(self, rate: float, *, name: str | None = None) -> None:
-        super().__init__(DropoutParams(rate=rate), name=name)
+        super().__init__(DropoutHyper(rate=rate), name=name)
 
     @property
     def stochastic(self) -> bool:
@@ -57,7 +57,7 @@ class Dropout(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        rate = self.params.rate
+        rate = self.hyper.rate
         if not training or rate == 0:
             return x
         if key is None:

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from .._shapes import EmbeddingParams, PositionEmbeddingParams, Shape, SinusoidalPositionEmbeddingParams
+from .._shapes import EmbeddingHyper, PositionEmbeddingHyper, Shape, SinusoidalPositionEmbeddingHyper
 from ._base import Layer, P, ParamTree
 from ._lowering import concrete
 
@@ -39,15 +39,15 @@ class Embedding(Layer[*P]):
         (128, 64)
     """
 
-    params_type = EmbeddingParams
+    hyper_type = EmbeddingHyper
     kind = "embedding"
-    params: EmbeddingParams
+    hyper: EmbeddingHyper
 
     def __init__(self, vocab: int, features: int, *, name: str | None = None) -> None:
-        super().__init__(EmbeddingParams(vocab=vocab, features=features), name=name)
+        super().__init__(EmbeddingHyper(vocab=vocab, features=features), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
-        shape = (concrete(self.params.vocab, f"{self!r}: vocab"), concrete(self.params.features, f"{self!r}: features"))
+        shape = (concrete(self.hyper.vocab, f"{self!r}: vocab"), concrete(self.hyper.features, f"{self!r}: features"))
         return {"embedding": embedding_init(key, shape, jnp.float32)}
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
@@ -69,16 +69,16 @@ class PositionEmbedding(Layer[*P]):
         (128, 64)
     """
 
-    params_type = PositionEmbeddingParams
+    hyper_type = PositionEmbeddingHyper
     kind = "position_embedding"
-    params: PositionEmbeddingParams
+    hyper: PositionEmbeddingHyper
 
     def __init__(self, max_length: int, *, name: str | None = None) -> None:
-        super().__init__(PositionEmbeddingParams(max_length=max_length), name=name)
+        super().__init__(PositionEmbeddingHyper(max_length=max_length), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
-        length = concrete(self.params.max_length, f"{self!r}: max_length")
+        length = concrete(self.hyper.max_length, f"{self!r}: max_length")
         return {"embedding": position_init(key, (length, concrete(x.last, f"{self!r}: the features")), jnp.float32)}
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
@@ -103,7 +103,7 @@ def sinusoids(length: int, features: int, max_wavelength: int) -> np.ndarray:
     return table.astype(np.float32)
 
 
-_WAVELENGTH = SinusoidalPositionEmbeddingParams.default("max_wavelength")
+_WAVELENGTH = SinusoidalPositionEmbeddingHyper.default("max_wavelength")
 
 
 class SinusoidalPositionEmbedding(Layer[*P]):
@@ -120,14 +120,14 @@ class SinusoidalPositionEmbedding(Layer[*P]):
         (128, 64)
     """
 
-    params_type = SinusoidalPositionEmbeddingParams
+    hyper_type = SinusoidalPositionEmbeddingHyper
     kind = "sinusoidal_position_embedding"
-    params: SinusoidalPositionEmbeddingParams
+    hyper: SinusoidalPositionEmbeddingHyper
 
     def __init__(self, *, max_wavelength: int = _WAVELENGTH, name: str | None = None) -> None:
-        super().__init__(SinusoidalPositionEmbeddingParams(max_wavelength=max_wavelength), name=name)
+        super().__init__(SinusoidalPositionEmbeddingHyper(max_wavelength=max_wavelength), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        table = sinusoids(x.shape[-2], x.shape[-1], concrete(self.params.max_wavelength, "max_wavelength"))
+        table = sinusoids(x.shape[-2], x.shape[-1], concrete(self.hyper.max_wavelength, "max_wavelength"))
         return x + jnp.asarray(table[None], x.dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .._shapes import GlobalAvgPool1DParams, GlobalAvgPool2DParams, GlobalMaxPool2DParams
+from .._shapes import GlobalAvgPool1DHyper, GlobalAvgPool2DHyper, GlobalMaxPool2DHyper
 from ._base import Layer, P, ParamTree
 
 
@@ -25,11 +25,11 @@ class GlobalAvgPool2D(Layer[*P]):
         (512,)
     """
 
-    params_type = GlobalAvgPool2DParams
+    hyper_type = GlobalAvgPool2DHyper
     kind = "global_avg_pool2d"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(GlobalAvgPool2DParams(), name=name)
+        super().__init__(GlobalAvgPool2DHyper(), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # As Flax's ResNet and Keras's GlobalAveragePooling2D write it.
@@ -46,11 +46,11 @@ class GlobalMaxPool2D(Layer[*P]):
         (64,)
     """
 
-    params_type = GlobalMaxPool2DParams
+    hyper_type = GlobalMaxPool2DHyper
     kind = "global_max_pool2d"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(GlobalMaxPool2DParams(), name=name)
+        super().__init__(GlobalMaxPool2DHyper(), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return jnp.max(_spatial(xs[0]), axis=(1, 2))
@@ -66,11 +66,11 @@ class GlobalAvgPool1D(Layer[*P]):
         (64,)
     """
 
-    params_type = GlobalAvgPool1DParams
+    hyper_type = GlobalAvgPool1DHyper
     kind = "global_avg_pool1d"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(GlobalAvgPool1DParams(), name=name)
+        super().__init__(GlobalAvgPool1DHyper(), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs

@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .._shapes import AddParams, ConcatenateParams
+from .._shapes import AddHyper, ConcatenateHyper
 from ._base import Layer, P, ParamTree
 from ._tensor import Tensor
 
@@ -15,11 +15,11 @@ from ._tensor import Tensor
 class Add(Layer[*P]):
     """The elementwise sum of tensors of one shape; what `a + b` builds."""
 
-    params_type = AddParams
+    hyper_type = AddHyper
     kind = "add"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(AddParams(), name=name)
+        super().__init__(AddHyper(), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         total = xs[0]
@@ -31,21 +31,21 @@ class Add(Layer[*P]):
 class Concatenate(Layer[*P]):
     """Tensors joined along one axis (negative axes count from the end)."""
 
-    params_type = ConcatenateParams
+    hyper_type = ConcatenateHyper
     kind = "concat"
-    params: ConcatenateParams
+    hyper: ConcatenateHyper
 
-    def __init__(self, *, axis: int = ConcatenateParams.default("axis"), name: str | None = None) -> None:
-        super().__init__(ConcatenateParams(axis=axis), name=name)
+    def __init__(self, *, axis: int = ConcatenateHyper.default("axis"), name: str | None = None) -> None:
+        super().__init__(ConcatenateHyper(axis=axis), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        axis = self.params.axis
+        axis = self.hyper.axis
         # Axes count the example's axes; the batch axis comes first in the arrays.
         return jnp.concatenate(xs, axis=axis if axis < 0 else axis + 1)
 
 
 def concat(
-    *tensors: Tensor[*tuple[Any, ...]], axis: int = ConcatenateParams.default("axis")
+    *tensors: Tensor[*tuple[Any, ...]], axis: int = ConcatenateHyper.default("axis")
 ) -> Tensor[*tuple[Any, ...]]:
     """Join tensors along `axis`; every other axis must agree.
 

@@ -8,7 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import GroupNormParams, LayerNormParams, NormParams, RMSNormParams, Shape
+from .._shapes import GroupNormHyper, LayerNormHyper, NormHyper, RMSNormHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import concrete
 
@@ -59,12 +59,12 @@ def _normalize(
 class _Norm(Layer[*P]):
     """Parameters of the size of the last axis, named and initialised as flax.nnx's."""
 
-    params_type: ClassVar[type[NormParams]]
+    hyper_type: ClassVar[type[NormHyper]]
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
         features = (concrete(x.last, f"{self!r}: the features"),)
-        p = self.params.values()
+        p = self.hyper.values()
         params: ParamTree = {}
         if p.get("use_scale", False):
             params["scale"] = scale_init(key, features, jnp.float32)
@@ -82,7 +82,7 @@ class _Norm(Layer[*P]):
     @property
     def epsilon(self) -> float:
         # Always a number here: only the mypy plugin builds hyperparameters with unknowns.
-        return float(self.params.values()["epsilon"])
+        return float(self.hyper.values()["epsilon"])
 
 
 class LayerNorm(_Norm[*P]):
@@ -104,19 +104,19 @@ class LayerNorm(_Norm[*P]):
         (128, 64)
     """
 
-    params_type = LayerNormParams
+    hyper_type = LayerNormHyper
     kind = "layer_norm"
-    params: LayerNormParams
+    hyper: LayerNormHyper
 
     def __init__(
         self,
         *,
-        epsilon: float = LayerNormParams.default("epsilon"),
-        use_bias: bool = LayerNormParams.default("use_bias"),
-        use_scale: bool = LayerNormParams.default("use_scale"),
+        epsilon: float = LayerNormHyper.default("epsilon"),
+        use_bias: bool = LayerNormHyper.default("use_bias"),
+        use_scale: bool = LayerNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
-        super().__init__(LayerNormParams(epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name)
+        super().__init__(LayerNormHyper(epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         params, x = self.promoted(params, xs[0])
@@ -142,18 +142,18 @@ class RMSNorm(_Norm[*P]):
         (16, 512)
     """
 
-    params_type = RMSNormParams
+    hyper_type = RMSNormHyper
     kind = "rms_norm"
-    params: RMSNormParams
+    hyper: RMSNormHyper
 
     def __init__(
         self,
         *,
-        epsilon: float = RMSNormParams.default("epsilon"),
-        use_scale: bool = RMSNormParams.default("use_scale"),
+        epsilon: float = RMSNormHyper.default("epsilon"),
+        use_scale: bool = RMSNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
-        super().__init__(RMSNormParams(epsilon=epsilon, use_scale=use_scale), name=name)
+        super().__init__(RMSNormHyper(epsilon=epsilon, use_scale=use_scale), name=name)
 
     def default_name(self) -> str:
         return "rms_norm"  # not "rmsnorm", which the class name's capitals would give
@@ -188,26 +188,26 @@ class GroupNorm(_Norm[*P]):
         (32, 32, 64)
     """
 
-    params_type = GroupNormParams
+    hyper_type = GroupNormHyper
     kind = "group_norm"
-    params: GroupNormParams
+    hyper: GroupNormHyper
 
     def __init__(
         self,
         groups: int,
         *,
-        epsilon: float = GroupNormParams.default("epsilon"),
-        use_bias: bool = GroupNormParams.default("use_bias"),
-        use_scale: bool = GroupNormParams.default("use_scale"),
+        epsilon: float = GroupNormHyper.default("epsilon"),
+        use_bias: bool = GroupNormHyper.default("use_bias"),
+        use_scale: bool = GroupNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
         super().__init__(
-            GroupNormParams(groups=groups, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
+            GroupNormHyper(groups=groups, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
         )
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         params, x = self.promoted(params, xs[0])
-        groups = concrete(self.params.groups, f"{self!r}: groups")
+        groups = concrete(self.hyper.groups, f"{self!r}: groups")
         # (batch, ..., channels) -> (batch, ..., groups, channels / groups); reshape refuses
         # a channel count that the groups do not divide.
         grouped = x.reshape((*x.shape[:-1], groups, x.shape[-1] // groups))

@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import AvgPool1DParams, AvgPool2DParams, MaxPool1DParams, MaxPool2DParams, PoolParams
+from .._shapes import AvgPool1DHyper, AvgPool2DHyper, MaxPool1DHyper, MaxPool2DHyper, PoolHyper
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import ints
 
@@ -18,12 +18,12 @@ from ._lowering import ints
 class _Pool(Layer[*P]):
     """The lowering of a pool over any number of spatial axes."""
 
-    params_type: ClassVar[type[PoolParams]]
-    params: PoolParams
+    hyper_type: ClassVar[type[PoolHyper]]
+    hyper: PoolHyper
 
     def pool(self, x: jax.Array, init: float, reduce: Callable[[Any, Any], Any]) -> jax.Array:
         # lax.reduce_window with flax.nnx.max_pool's and avg_pool's arguments.
-        p = self.params
+        p = self.hyper
         window = (1, *ints(p.per_axis("window"), "window"), 1)
         strides = (1, *ints(p.strides(), "stride"), 1)
         pooled: jax.Array = lax.reduce_window(x, init, reduce, window, strides, p.padding.upper())
@@ -34,7 +34,7 @@ class _Pool(Layer[*P]):
 
     def mean(self, x: jax.Array) -> jax.Array:
         # flax's avg_pool counts padding in the window (count_include_pad=True).
-        return self.pool(x, 0.0, lax.add) / math.prod(ints(self.params.per_axis("window"), "window"))
+        return self.pool(x, 0.0, lax.add) / math.prod(ints(self.hyper.per_axis("window"), "window"))
 
 
 class _Pool1D(_Pool[*P]):
@@ -42,11 +42,11 @@ class _Pool1D(_Pool[*P]):
         self,
         window: int,
         *,
-        stride: int | None = MaxPool1DParams.default("stride"),
-        padding: Padding = MaxPool1DParams.default("padding"),
+        stride: int | None = MaxPool1DHyper.default("stride"),
+        padding: Padding = MaxPool1DHyper.default("padding"),
         name: str | None = None,
     ) -> None:
-        super().__init__(self.params_type(window=window, stride=stride, padding=padding), name=name)
+        super().__init__(self.hyper_type(window=window, stride=stride, padding=padding), name=name)
 
 
 class _Pool2D(_Pool[*P]):
@@ -54,11 +54,11 @@ class _Pool2D(_Pool[*P]):
         self,
         window: int | tuple[int, int],
         *,
-        stride: int | tuple[int, int] | None = MaxPool2DParams.default("stride"),
-        padding: Padding = MaxPool2DParams.default("padding"),
+        stride: int | tuple[int, int] | None = MaxPool2DHyper.default("stride"),
+        padding: Padding = MaxPool2DHyper.default("padding"),
         name: str | None = None,
     ) -> None:
-        super().__init__(self.params_type(window=window, stride=stride, padding=padding), name=name)
+        super().__init__(self.hyper_type(window=window, stride=stride, padding=padding), name=name)
 
 
 class MaxPool1D(_Pool1D[*P]):
@@ -71,7 +71,7 @@ class MaxPool1D(_Pool1D[*P]):
         (25, 16)
     """
 
-    params_type = MaxPool1DParams
+    hyper_type = MaxPool1DHyper
     kind = "max_pool1d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
@@ -88,7 +88,7 @@ class AvgPool1D(_Pool1D[*P]):
         (10, 4)
     """
 
-    params_type = AvgPool1DParams
+    hyper_type = AvgPool1DHyper
     kind = "avg_pool1d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
@@ -105,7 +105,7 @@ class MaxPool2D(_Pool2D[*P]):
         (13, 13, 32)
     """
 
-    params_type = MaxPool2DParams
+    hyper_type = MaxPool2DHyper
     kind = "max_pool2d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
@@ -122,7 +122,7 @@ class AvgPool2D(_Pool2D[*P]):
         (7, 7, 3)
     """
 
-    params_type = AvgPool2DParams
+    hyper_type = AvgPool2DHyper
     kind = "avg_pool2d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:

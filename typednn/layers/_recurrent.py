@@ -10,7 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import BidirectionalParams, GRUParams, LSTMParams, RecurrentParams, Shape
+from .._shapes import BidirectionalHyper, GRUHyper, LSTMHyper, RecurrentHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import bias_init, concrete, kernel_init
 
@@ -37,24 +37,24 @@ class _Recurrent(Layer[*P]):
     which kernel the bias belongs to (as in Flax, so the numbers match), and the cell.
     """
 
-    params_type: ClassVar[type[RecurrentParams]]
-    params: RecurrentParams
+    hyper_type: ClassVar[type[RecurrentHyper]]
+    hyper: RecurrentHyper
     gates: ClassVar[int]
 
     def __init__(
         self,
         units: int,
         *,
-        return_sequences: bool = RecurrentParams.default("return_sequences"),
-        reverse: bool = RecurrentParams.default("reverse"),
+        return_sequences: bool = RecurrentHyper.default("return_sequences"),
+        reverse: bool = RecurrentHyper.default("reverse"),
         name: str | None = None,
     ) -> None:
-        super().__init__(self.params_type(units=units, return_sequences=return_sequences, reverse=reverse), name=name)
+        super().__init__(self.hyper_type(units=units, return_sequences=return_sequences, reverse=reverse), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
         features = concrete(x.last, f"{self!r}: the input features")
-        units = concrete(self.params.units, f"{self!r}: units")
+        units = concrete(self.hyper.units, f"{self!r}: units")
         input_key, recurrent_key = jax.random.split(key)
         width = self.gates * units
         return {
@@ -73,15 +73,15 @@ class _Recurrent(Layer[*P]):
         (x,) = xs
         # (batch, sequence, features): as flax.nnx.RNN, flip the sequence to run backwards,
         # scan over time-major steps, and flip the outputs back (keep_order=True).
-        if self.params.reverse:
+        if self.hyper.reverse:
             x = jnp.flip(x, axis=1)
         carry, ys = lax.scan(self.cell(params), self.initial_carry(x.shape[0], jnp.float32), jnp.moveaxis(x, 1, 0))
-        if not self.params.return_sequences:
+        if not self.hyper.return_sequences:
             # The last step's output (the first position's when reversed, as Keras's go_backwards).
             last: jax.Array = carry[1] if isinstance(carry, tuple) else carry
             return last
         ys = jnp.moveaxis(ys, 0, 1)
-        return jnp.flip(ys, axis=1) if self.params.reverse else ys
+        return jnp.flip(ys, axis=1) if self.hyper.reverse else ys
 
 
 class LSTM(_Recurrent[*P]):
@@ -110,13 +110,13 @@ class LSTM(_Recurrent[*P]):
         (32,)
     """
 
-    params_type = LSTMParams
+    hyper_type = LSTMHyper
     kind = "lstm"
-    params: LSTMParams
+    hyper: LSTMHyper
     gates = 4
 
     def initial_carry(self, batch: int, dtype: Any) -> Carry:
-        units = concrete(self.params.units, f"{self!r}: units")
+        units = concrete(self.hyper.units, f"{self!r}: units")
         return jnp.zeros((batch, units), dtype), jnp.zeros((batch, units), dtype)
 
     def cell(self, params: ParamTree) -> Cell:
@@ -155,13 +155,13 @@ class GRU(_Recurrent[*P]):
         (7, 16)
     """
 
-    params_type = GRUParams
+    hyper_type = GRUHyper
     kind = "gru"
-    params: GRUParams
+    hyper: GRUHyper
     gates = 3
 
     def initial_carry(self, batch: int, dtype: Any) -> Carry:
-        return jnp.zeros((batch, concrete(self.params.units, f"{self!r}: units")), dtype)
+        return jnp.zeros((batch, concrete(self.hyper.units, f"{self!r}: units")), dtype)
 
     def cell(self, params: ParamTree) -> Cell:
         def step(h: Carry, x: jax.Array) -> tuple[Carry, jax.Array]:
@@ -176,7 +176,7 @@ class GRU(_Recurrent[*P]):
         return step
 
 
-_BY_PARAMS: dict[type[RecurrentParams], type[_Recurrent[*tuple[Any, ...]]]] = {LSTMParams: LSTM, GRUParams: GRU}
+_BY_PARAMS: dict[type[RecurrentHyper], type[_Recurrent[*tuple[Any, ...]]]] = {LSTMHyper: LSTM, GRUHyper: GRU}
 DIRECTIONS = ("forward", "backward")
 
 
@@ -203,27 +203,27 @@ class Bidirectional(Layer[*P]):
         (64,)
     """
 
-    params_type = BidirectionalParams
+    hyper_type = BidirectionalHyper
     kind = "bidirectional"
-    params: BidirectionalParams
+    hyper: BidirectionalHyper
 
     def __init__(
         self,
         wrapped: LSTM[*tuple[Any, ...]] | GRU[*tuple[Any, ...]],
         *,
-        merge: Merge = BidirectionalParams.default("merge"),
+        merge: Merge = BidirectionalHyper.default("merge"),
         name: str | None = None,
     ) -> None:
-        super().__init__(BidirectionalParams(wrapped=wrapped.params, merge=merge), name=name)
+        super().__init__(BidirectionalHyper(wrapped=wrapped.hyper, merge=merge), name=name)
 
     def directions(self) -> tuple[_Recurrent[*tuple[Any, ...]], _Recurrent[*tuple[Any, ...]]]:
         """The forward layer and its backward copy (the same hyperparameters, reading the other way)."""
-        wrapped = self.params.wrapped
-        if not isinstance(wrapped, RecurrentParams):  # only the mypy plugin builds an unknown one
+        wrapped = self.hyper.wrapped
+        if not isinstance(wrapped, RecurrentHyper):  # only the mypy plugin builds an unknown one
             raise TypeError(f"{self!r} wraps no recurrent layer")
         cls = _BY_PARAMS[type(wrapped)]
         backward = dataclasses.replace(wrapped, reverse=not wrapped.reverse)
-        return cls.from_params(wrapped), cls.from_params(backward)
+        return cls.from_hyper(wrapped), cls.from_hyper(backward)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         params: ParamTree = {}
@@ -241,7 +241,7 @@ class Bidirectional(Layer[*P]):
             )
             for direction, layer in zip(DIRECTIONS, self.directions())
         )
-        merge = self.params.merge
+        merge = self.hyper.merge
         if merge == "concat":
             return jnp.concatenate([forward, backward], axis=-1)
         if merge == "sum":

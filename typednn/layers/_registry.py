@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from .._errors import TypednnError
-from .._shapes import ACTIVATIONS, ActivationParams, Params
+from .._shapes import ACTIVATIONS, ActivationHyper, Hyper
 
 if TYPE_CHECKING:
     # Only a type: `_base` imports this module, to register each layer class it defines.
@@ -51,7 +51,7 @@ class Kind:
 
     def options(self) -> tuple[dataclasses.Field[Any], ...]:
         """The hyperparameters a spec may give, in field order."""
-        return tuple(f for f in dataclasses.fields(self.layer.params_type) if f.name not in self.fixed)
+        return tuple(f for f in dataclasses.fields(self.layer.hyper_type) if f.name not in self.fixed)
 
     def main_option(self) -> str | None:
         """The option that `{kind: value}` gives: the first one without a default."""
@@ -63,7 +63,7 @@ class Kind:
         Raises:
             HyperparameterError: if the hyperparameters' validation rejects them.
         """
-        return self.layer.from_params(self.layer.params_type(**self.fixed, **options), name=name)
+        return self.layer.from_hyper(self.layer.hyper_type(**self.fixed, **options), name=name)
 
 
 _OWN: dict[str, Kind] = {}
@@ -120,7 +120,7 @@ def layer_defined(cls: type[AnyLayer]) -> None:
     ordered = sorted(_OWN.items())
     _OWN.clear()
     _OWN.update(ordered)
-    if issubclass(cls.params_type, ActivationParams):
+    if issubclass(cls.hyper_type, ActivationHyper):
         _FUNCTIONS.update({f: Kind(f, cls, MappingProxyType({"function": f})) for f in ACTIVATIONS})
 
 
@@ -128,7 +128,7 @@ def register_layer(cls: LayerClass) -> LayerClass:
     """Make a custom layer class a kind of spec files, exports and codegen.
 
     Use it as a class decorator (`@tn.register_layer`). The class states its `kind` (the name spec files
-    use) and its `params_type`, a frozen `Params` dataclass whose `rule` gives the
+    use) and its `hyper_type`, a frozen `Hyper` dataclass whose `rule` gives the
     output shape; the mypy plugin and graph validation need nothing more. Registering
     the same class again (a module imported twice) is allowed.
 
@@ -138,7 +138,7 @@ def register_layer(cls: LayerClass) -> LayerClass:
     Example (`examples/swiglu.py` is a complete one)::
 
         @dataclass(frozen=True, kw_only=True)
-        class ScaleParams(tn.Params):
+        class ScaleHyper(tn.Hyper):
             layer = "Scale"
             factor: int
 
@@ -147,7 +147,7 @@ def register_layer(cls: LayerClass) -> LayerClass:
 
         @tn.register_layer
         class Scale(tn.Layer[*P]):
-            params_type = ScaleParams
+            hyper_type = ScaleHyper
             kind = "scale"
             ...
     """
@@ -157,7 +157,7 @@ def register_layer(cls: LayerClass) -> LayerClass:
 
 
 def _checked(cls: type[AnyLayer]) -> Kind:
-    """The kind `cls` states, checked: a snake_case name, a `Params` dataclass, not another class's kind."""
+    """The kind `cls` states, checked: a snake_case name, a `Hyper` dataclass, not another class's kind."""
     where = _full_name(cls)
     kind = vars(cls).get("kind")
     if not isinstance(kind, str) or not _KIND_NAME.match(kind):
@@ -165,11 +165,11 @@ def _checked(cls: type[AnyLayer]) -> Kind:
             f"{where}: a registered layer needs its own `kind`, a snake_case name, not {kind!r}",
             hint='set e.g. `kind = "swiglu"` in the class body: spec files name the layer by it',
         )
-    params = getattr(cls, "params_type", None)
-    if not (isinstance(params, type) and issubclass(params, Params) and dataclasses.is_dataclass(params)):
+    hyper = getattr(cls, "hyper_type", None)
+    if not (isinstance(hyper, type) and issubclass(hyper, Hyper) and dataclasses.is_dataclass(hyper)):
         raise TypednnError(
-            f"{where}: `params_type` must be a `typednn.Params` dataclass, not {params!r}",
-            hint="declare the hyperparameters as `@dataclass(frozen=True, kw_only=True) class ...(tn.Params)`",
+            f"{where}: `hyper_type` must be a `typednn.Hyper` dataclass, not {hyper!r}",
+            hint="declare the hyperparameters as `@dataclass(frozen=True, kw_only=True) class ...(tn.Hyper)`",
         )
     taken = KINDS.get(kind)
     # The same class again (a module imported twice) replaces itself.
@@ -196,7 +196,7 @@ def kind_of(layer: AnyLayer) -> Kind | None:
         >>> kind_of(nn.relu).name, kind_of(nn.Dense(10)).name
         ('relu', 'dense')
     """
-    values = layer.params.values()
+    values = layer.hyper.values()
     matches = [
         kind
         for kind in KINDS.values()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .._shapes import Dim, FlattenParams, ReshapeParams
+from .._shapes import Dim, FlattenHyper, ReshapeHyper
 from ._base import Layer, P, ParamTree
 from ._tensor import size_of
 
@@ -20,11 +20,11 @@ class Flatten(Layer[*P]):
         (5408,)
     """
 
-    params_type = FlattenParams
+    hyper_type = FlattenHyper
     kind = "flatten"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(FlattenParams(), name=name)
+        super().__init__(FlattenHyper(), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
@@ -41,16 +41,16 @@ class Reshape(Layer[*P]):
         (28, 28, 1)
     """
 
-    params_type = ReshapeParams
+    hyper_type = ReshapeHyper
     kind = "reshape"
-    params: ReshapeParams
+    hyper: ReshapeHyper
 
     def __init__(self, *shape: int | type[Dim], name: str | None = None) -> None:
         sizes = tuple(size_of(d) for d in shape)
-        super().__init__(ReshapeParams(shape=sizes), name=name)
+        super().__init__(ReshapeHyper(shape=sizes), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
         # Symbolic axes take their size from the data: let the one free axis absorb them.
-        dims = [d if isinstance(d, int) else -1 for d in self.params.shape]
+        dims = [d if isinstance(d, int) else -1 for d in self.hyper.shape]
         return jnp.reshape(x, (x.shape[0], *dims))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from .._shapes import UpSampling2DParams, ZeroPadding2DParams
+from .._shapes import UpSampling2DHyper, ZeroPadding2DHyper
 from ._base import Layer, P, ParamTree
 from ._lowering import ints
 
@@ -26,18 +26,18 @@ class UpSampling2D(Layer[*P]):
         (14, 15, 16)
     """
 
-    params_type = UpSampling2DParams
+    hyper_type = UpSampling2DHyper
     kind = "up_sampling2d"
-    params: UpSampling2DParams
+    hyper: UpSampling2DHyper
 
     def __init__(self, size: int | tuple[int, int], *, name: str | None = None) -> None:
-        super().__init__(UpSampling2DParams(size=size), name=name)
+        super().__init__(UpSampling2DHyper(size=size), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # jnp.repeat per spatial axis, as Keras's UpSampling2D (nearest) and Flax users write it.
         (x,) = xs
         _batch, _height, _width, _channels = x.shape  # NHWC: repeat would take any rank
-        along_height, along_width = ints(self.params.factors(), "size")
+        along_height, along_width = ints(self.hyper.factors(), "size")
         return jnp.repeat(jnp.repeat(x, along_height, axis=1), along_width, axis=2)
 
 
@@ -58,17 +58,17 @@ class ZeroPadding2D(Layer[*P]):
         (29, 33, 1)
     """
 
-    params_type = ZeroPadding2DParams
+    hyper_type = ZeroPadding2DHyper
     kind = "zero_padding2d"
-    params: ZeroPadding2DParams
+    hyper: ZeroPadding2DHyper
 
     def __init__(
         self, padding: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]], *, name: str | None = None
     ) -> None:
-        super().__init__(ZeroPadding2DParams(padding=padding), name=name)
+        super().__init__(ZeroPadding2DHyper(padding=padding), name=name)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        height, width = self.params.pads()
+        height, width = self.hyper.pads()
         # jnp.pad refuses an array of another rank than the four pairs given.
         return jnp.pad(x, ((0, 0), ints(height, "padding"), ints(width, "padding"), (0, 0)))

@@ -95,7 +95,7 @@ class Tokens(Tensor[*Dims]):
 def size_of(value: int | type[Dim]) -> Size:
     """A size as the rules see it: a `tn.Dim` subclass becomes its `Symbol`.
 
-    Validation is the business of whoever takes the size (`Params`, `Input`).
+    Validation is the business of whoever takes the size (`Hyper`, `Input`).
     """
     return Symbol.of(value) if isinstance(value, type) and issubclass(value, Dim) else value
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import jax
 
-from .._shapes import DenseParams, LayerNormParams, Shape, Size, TransformerEncoderBlockParams
+from .._shapes import DenseHyper, LayerNormHyper, Shape, Size, TransformerEncoderBlockHyper
 from ._attention import MultiHeadAttention
 from ._base import Layer, P, ParamTree
 from ._dense import Dense
@@ -38,45 +38,45 @@ class TransformerEncoderBlock(Layer[*P]):
         (16, 64)
     """
 
-    params_type = TransformerEncoderBlockParams
+    hyper_type = TransformerEncoderBlockHyper
     kind = "transformer_encoder_block"
-    params: TransformerEncoderBlockParams
+    hyper: TransformerEncoderBlockHyper
 
     def __init__(
         self,
         heads: int,
         mlp_features: int,
         *,
-        dropout_rate: float = TransformerEncoderBlockParams.default("dropout_rate"),
-        causal: bool = TransformerEncoderBlockParams.default("causal"),
-        epsilon: float = TransformerEncoderBlockParams.default("epsilon"),
+        dropout_rate: float = TransformerEncoderBlockHyper.default("dropout_rate"),
+        causal: bool = TransformerEncoderBlockHyper.default("causal"),
+        epsilon: float = TransformerEncoderBlockHyper.default("epsilon"),
         name: str | None = None,
     ) -> None:
-        params = TransformerEncoderBlockParams(
+        hyper = TransformerEncoderBlockHyper(
             heads=heads, mlp_features=mlp_features, dropout_rate=dropout_rate, causal=causal, epsilon=epsilon
         )
-        super().__init__(params, name=name)
+        super().__init__(hyper, name=name)
 
     def _parts(self, features: Size) -> dict[str, AnyLayer]:
         """The block's layers by the prefix of their parameters, for inputs of `features` features."""
-        p = self.params
-        norm = LayerNormParams(epsilon=p.epsilon)
+        p = self.hyper
+        norm = LayerNormHyper(epsilon=p.epsilon)
         return {
-            "norm1": LayerNorm.from_params(norm),
-            "attention": MultiHeadAttention.from_params(p.attention()),
-            "norm2": LayerNorm.from_params(norm),
-            "mlp_in": Dense.from_params(DenseParams(units=p.mlp_features)),
-            "mlp_out": Dense.from_params(DenseParams(units=features)),
+            "norm1": LayerNorm.from_hyper(norm),
+            "attention": MultiHeadAttention.from_hyper(p.attention()),
+            "norm2": LayerNorm.from_hyper(norm),
+            "mlp_in": Dense.from_hyper(DenseHyper(units=p.mlp_features)),
+            "mlp_out": Dense.from_hyper(DenseHyper(units=features)),
         }
 
     @property
     def stochastic(self) -> bool:
-        return self.params.dropout_rate != 0
+        return self.hyper.dropout_rate != 0
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
         parts = self._parts(x.last)
-        hidden = x.with_last(self.params.mlp_features)
+        hidden = x.with_last(self.hyper.mlp_features)
         shapes = {"norm1": x, "attention": x, "norm2": x, "mlp_in": x, "mlp_out": hidden}
         keys = dict(zip(parts, jax.random.split(key, len(parts))))
         return {
@@ -89,7 +89,7 @@ class TransformerEncoderBlock(Layer[*P]):
         (x,) = xs
         parts = self._parts(x.shape[-1])
         keys = list(jax.random.split(key, 3)) if key is not None else [None] * 3
-        dropout = Dropout(self.params.dropout_rate)
+        dropout = Dropout(self.hyper.dropout_rate)
 
         def run(name: str, h: jax.Array, part_key: jax.Array | None = None) -> jax.Array:
             own = {k[len(name) + 1 :]: v for k, v in params.items() if k.startswith(f"{name}_")}

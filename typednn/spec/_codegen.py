@@ -21,7 +21,7 @@ from typing import Any
 from .. import nn
 from .._errors import TypednnError
 from .._model import Model
-from .._shapes import Params, Shape, Symbol
+from .._shapes import Hyper, Shape, Symbol
 from ..export._graph_json import graph_to_dict
 from ..graph import AnyLayer, AnyTensor, Graph
 from ..layers import Node, Tensor
@@ -224,10 +224,10 @@ class _Writer:
         else:  # a custom layer (export has refused unregistered ones): imported from its module
             hint = "define a custom layer at the top level of a module that the code can import"
             callee = self._import(f"{cls.__module__}.{cls.__qualname__}", f"{where}: {cls.__qualname__}", hint)
-        values = layer.params.values()
+        values = layer.hyper.values()
         given = {
             field.name: values[field.name]
-            for field in dataclasses.fields(layer.params)
+            for field in dataclasses.fields(layer.hyper)
             if field.default is dataclasses.MISSING or values[field.name] != field.default
         }
         if named:
@@ -247,7 +247,7 @@ class _Writer:
     # --- values and types -------------------------------------------------------------
 
     def _literal(self, value: object) -> str:
-        if isinstance(value, Params):  # a wrapped layer: `nn.Bidirectional(nn.LSTM(64))`
+        if isinstance(value, Hyper):  # a wrapped layer: `nn.Bidirectional(nn.LSTM(64))`
             return self._constructor(wrapped_layer(value), named=False, within="a wrapped layer").flat()
         if isinstance(value, Symbol):
             return self._dim(value)
@@ -318,7 +318,7 @@ def _rebuild(graph: Graph, unnamed: set[int]) -> Graph:
             copies[id(layer)] = getattr(nn, ready[len("nn.") :])
         else:
             name = None if id(layer) in unnamed else graph.name(layer)
-            copies[id(layer)] = type(layer).from_params(layer.params, name=name)
+            copies[id(layer)] = type(layer).from_hyper(layer.hyper, name=name)
     (x,) = graph.inputs
     tensors: dict[int, AnyTensor] = {id(x): Tensor(Node(None, ()), x.shape)}
     for node, tensor in graph.nodes():
@@ -333,7 +333,7 @@ def _ready_made(layer: AnyLayer) -> str | None:
         return None
     for attribute in nn.__all__:
         value = getattr(nn, attribute)
-        if type(value) is type(layer) and value.name is None and value.params == layer.params:
+        if type(value) is type(layer) and value.name is None and value.hyper == layer.hyper:
             return f"nn.{attribute}"
     return None
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .._errors import TypednnError
-from .._shapes import Dim, HyperparameterError, Params, Symbol
-from ..export._options import params_kind
+from .._shapes import Dim, Hyper, HyperparameterError, Symbol
+from ..export._options import hyper_kind
 from ..graph import AnyLayer
 
 
@@ -50,12 +50,12 @@ def arguments(signature: inspect.Signature, given: dict[str, Any]) -> tuple[list
     return positional, by_name
 
 
-def wrapped_layer(params: Params) -> AnyLayer:
+def wrapped_layer(hyper: Hyper) -> AnyLayer:
     """The layer that a wrapper's hyperparameter field stands for, to write its constructor."""
-    kind = params_kind(params)
+    kind = hyper_kind(hyper)
     if kind is None:
-        raise TypednnError(f"{params.describe()} has no kind, so the code cannot build it")
-    return kind.layer.from_params(params)
+        raise TypednnError(f"{hyper.describe()} has no kind, so the code cannot build it")
+    return kind.layer.from_hyper(hyper)
 
 
 def check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, Any], where: str) -> None:
@@ -67,7 +67,7 @@ def check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, An
         if isinstance(value, Symbol):  # a stand-in class with the dim's full name
             module, _, name = value.fullname.rpartition(".")
             return type(name, (Dim,), {"__module__": module, "__qualname__": name})
-        return wrapped_layer(value) if isinstance(value, Params) else value
+        return wrapped_layer(value) if isinstance(value, Hyper) else value
 
     cls = type(layer)
     call = f"{cls.__name__}({', '.join([*map(repr, positional), *(f'{k}={v!r}' for k, v in by_name.items())])})"
@@ -78,7 +78,7 @@ def check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, An
             f"{where}: the code would call {call}, which fails: {error}",
             hint="a spec can give this value, but the Python constructor does not take it",
         ) from None
-    if rebuilt.params != layer.params:
+    if rebuilt.hyper != layer.hyper:
         raise TypednnError(
             f"{where}: the code would call {call}, which builds {rebuilt!r} instead",
             hint="a layer's constructor must take each hyperparameter under its field name",

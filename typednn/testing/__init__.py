@@ -6,7 +6,7 @@ the test-time judge, for your own models and layers, from plain pytest functions
 
 - `check_model(model)`: `model.apply` gives the output shape the types promise, for
   batches of any size and any size of each named dim (`inputs(model)` draws them).
-- `check_layer(Layer, params_strategy)`: a custom layer's rule equals `jax.eval_shape`
+- `check_layer(Layer, hyper_strategy)`: a custom layer's rule equals `jax.eval_shape`
   of its lowering, and rejects exactly what JAX cannot run.
 - `layers(kind)` / `CASES`: a strategy of valid hyperparameters and input shapes for
   every built-in layer kind.

@@ -87,7 +87,7 @@ def lowered_shape(
         >>> lowered_shape(nn.Conv2D(8, kernel=3), ((10, 10, 1),))
         (13, 8, 8, 8)
     """
-    tokens = layer.params.takes_tokens
+    tokens = layer.hyper.takes_tokens
     init_shapes = tuple(Shape.of(*d, tokens=tokens) for d in (inputs if param_inputs is None else param_inputs))
     params = jax.eval_shape(lambda key: layer.init(key, *init_shapes) | layer.init_state(*init_shapes), KEY)
     dtype = jnp.int32 if tokens else jnp.float32
@@ -99,7 +99,7 @@ def lowered_shape(
 def describe(layer: AnyLayer) -> str:
     """The layer as written, its kind and every hyperparameter: what a failure names."""
     kind = vars(type(layer)).get("kind", type(layer).__name__)
-    values = ", ".join(f"{name}={value!r}" for name, value in layer.params.values().items())
+    values = ", ".join(f"{name}={value!r}" for name, value in layer.hyper.values().items())
     return f"{layer!r} (kind {kind!r}; hyperparameters: {values or 'none'})"
 
 
@@ -119,7 +119,7 @@ def check_case(case: Case, data: st.DataObject | None = None) -> Shape | None:
             rule and the lowering disagree.
     """
     layer = case.layer
-    tokens = layer.params.takes_tokens
+    tokens = layer.hyper.takes_tokens
     shapes_in = tuple(Shape.of(*d, tokens=tokens) for d in case.inputs)
     shown = ", ".join(map(repr, shapes_in))
     # The batch axis must never pass for an example axis, whatever sizes a user draws.
@@ -128,7 +128,7 @@ def check_case(case: Case, data: st.DataObject | None = None) -> Shape | None:
         rule = layer.output_shape(*shapes_in)
     except ShapeError as error:
         _event("rejected")
-        assert layer.params.describe() in str(error), (
+        assert layer.hyper.describe() in str(error), (
             f"{describe(layer)}: the rule's ShapeError should name the layer, but says: {error}"
         )
         try:
@@ -145,7 +145,7 @@ def check_case(case: Case, data: st.DataObject | None = None) -> Shape | None:
         )
         return None
     _event("accepted")
-    assert layer.params.output_shape(*shapes_in) == rule, f"{describe(layer)}: the layer's rule is not its params' rule"
+    assert layer.hyper.output_shape(*shapes_in) == rule, f"{describe(layer)}: the layer's rule is not its hyper's rule"
     assert not rule.open and all(isinstance(d, int) and d > 0 for d in rule.dims), (
         f"{describe(layer)}: for input(s) {shown} the rule gives {rule!r}; every output size must be a positive int"
     )

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from .._errors import TypednnError
-from .._shapes import Params
+from .._shapes import Hyper
 from ..layers import Layer
 from ._case import AnyLayer, Case, check_case
 from ._kinds import layers
@@ -20,7 +20,7 @@ Inputs: TypeAlias = Dims | tuple[Dims, ...]
 
 def check_layer(
     layer: type[AnyLayer] | str,
-    params_strategy: st.SearchStrategy[Params | AnyLayer] | None = None,
+    hyper_strategy: st.SearchStrategy[Hyper | AnyLayer] | None = None,
     *,
     inputs: st.SearchStrategy[Inputs] | None = None,
     max_examples: int = 50,
@@ -43,10 +43,10 @@ def check_layer(
     Args:
         layer: The layer class (a custom one, or a built-in such as `nn.Conv2D`), or a
             built-in kind as spec files name it (``"conv2d"``).
-        params_strategy: A strategy of its hyperparameters (its `params_type`), or of
-            layers, e.g. ``st.builds(SwiGLUParams, units=st.integers(1, 8))``. Needed for
+        hyper_strategy: A strategy of its hyperparameters (its `hyper_type`), or of
+            layers, e.g. ``st.builds(SwiGLUHyper, units=st.integers(1, 8))``. Needed for
             a custom layer; a built-in one has its own (see `layers`).
-        inputs: With `params_strategy`, a strategy of the input dims (no batch axis):
+        inputs: With `hyper_strategy`, a strategy of the input dims (no batch axis):
             one input's (e.g. ``shapes(1, 3)``), or a tuple of them for a layer with
             several inputs. By default, shapes of rank 0 to 4 (several inputs mostly
             share one shape).
@@ -55,30 +55,30 @@ def check_layer(
     Raises:
         AssertionError: naming the layer, its hyperparameters and the shapes, when the
             rule and the lowering disagree (after hypothesis has shrunk the case).
-        TypednnError: for a custom layer without `params_strategy`, or a strategy that
+        TypednnError: for a custom layer without `hyper_strategy`, or a strategy that
             gives another layer's hyperparameters.
 
     Example:
         >>> from hypothesis import strategies as st
         >>> from typednn import nn
-        >>> from typednn._shapes import DenseParams
+        >>> from typednn._shapes import DenseHyper
         >>> check_layer(nn.Dense, max_examples=5)
-        >>> check_layer(nn.Dense, st.builds(DenseParams, units=st.integers(1, 8)), max_examples=5)
+        >>> check_layer(nn.Dense, st.builds(DenseHyper, units=st.integers(1, 8)), max_examples=5)
     """
-    if params_strategy is None:
+    if hyper_strategy is None:
         if inputs is not None:
             raise TypednnError(
-                "check_layer: `inputs=` is used with `params_strategy=`",
+                "check_layer: `inputs=` is used with `hyper_strategy=`",
                 hint="a built-in layer's own strategy draws its inputs too; pass both to choose them",
             )
         cases = layers(layer)
     elif isinstance(layer, str):
         raise TypednnError(
-            f"check_layer: with `params_strategy=`, pass the layer class, not the kind {layer!r}",
-            hint="e.g. check_layer(SwiGLU, st.builds(SwiGLUParams, units=st.integers(1, 8)))",
+            f"check_layer: with `hyper_strategy=`, pass the layer class, not the kind {layer!r}",
+            hint="e.g. check_layer(SwiGLU, st.builds(SwiGLUHyper, units=st.integers(1, 8)))",
         )
     else:
-        cases = _cases(layer, params_strategy, inputs if inputs is not None else _default_inputs(layer))
+        cases = _cases(layer, hyper_strategy, inputs if inputs is not None else _default_inputs(layer))
 
     # One failure, as one AssertionError: what a user's test reports (not an ExceptionGroup).
     @settings(max_examples=max_examples, deadline=None, report_multiple_bugs=False)
@@ -91,18 +91,18 @@ def check_layer(
 
 @st.composite
 def _cases(
-    draw: st.DrawFn, cls: type[AnyLayer], params: st.SearchStrategy[Any], inputs: st.SearchStrategy[Inputs]
+    draw: st.DrawFn, cls: type[AnyLayer], hyper: st.SearchStrategy[Any], inputs: st.SearchStrategy[Inputs]
 ) -> Case:
-    drawn = draw(params, label="hyperparameters")
+    drawn = draw(hyper, label="hyperparameters")
     if isinstance(drawn, Layer) and isinstance(drawn, cls):
         layer = drawn
-    elif type(drawn) is cls.params_type:
-        layer = cls.from_params(drawn)
+    elif type(drawn) is cls.hyper_type:
+        layer = cls.from_hyper(drawn)
     else:
         raise TypednnError(
-            f"check_layer({cls.__qualname__}): params_strategy gave {drawn!r}, which is neither"
-            f" a {cls.params_type.__qualname__} nor a {cls.__qualname__}",
-            hint=f"draw the hyperparameters with st.builds({cls.params_type.__qualname__}, ...)",
+            f"check_layer({cls.__qualname__}): hyper_strategy gave {drawn!r}, which is neither"
+            f" a {cls.hyper_type.__qualname__} nor a {cls.__qualname__}",
+            hint=f"draw the hyperparameters with st.builds({cls.hyper_type.__qualname__}, ...)",
         )
     dims = draw(inputs, label="inputs")
     # One input's dims are ints; several inputs' are a tuple of tuples. `()` is one rank-0 input.
@@ -112,7 +112,7 @@ def _cases(
 
 
 def _default_inputs(cls: type[AnyLayer]) -> st.SearchStrategy[Inputs]:
-    arity = cls.params_type.arity
+    arity = cls.hyper_type.arity
     if arity == 1:
         return shapes(0, 4)
     return _related(st.just(arity) if arity is not None else st.integers(2, 3))

@@ -136,7 +136,7 @@ def _rule_outputs(graph: Graph, shapes_in: tuple[Shape, ...]) -> tuple[Shape, ..
     for node, tensor in graph.nodes():
         assert node.layer is not None
         try:
-            shapes[id(tensor)] = node.layer.params.output_shape(*(shapes[id(x)] for x in node.inputs))
+            shapes[id(tensor)] = node.layer.hyper.output_shape(*(shapes[id(x)] for x in node.inputs))
         except ShapeError as error:
             raise error.at(graph.name(node.layer)) from None
     return tuple(shapes[id(t)] for t in graph.outputs)

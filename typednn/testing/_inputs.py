@@ -99,9 +99,9 @@ def _vocab(model: Model[Any, Any], x: Tensor[*tuple[Any, ...]]) -> int:
         vocab
         for node, _ in model.graph.nodes()
         if node.layer is not None
-        and node.layer.params.takes_tokens
+        and node.layer.hyper.takes_tokens
         and any(t is x for t in node.inputs)
-        and isinstance(vocab := getattr(node.layer.params, "vocab", None), int)
+        and isinstance(vocab := getattr(node.layer.hyper, "vocab", None), int)
     ]
     # A layer that takes ids but states no vocab (a custom one) surely takes id 0.
     return min(vocabs, default=1)

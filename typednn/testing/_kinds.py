@@ -105,7 +105,7 @@ def layers(kind: str | type[AnyLayer], *, accepted: bool = False) -> st.SearchSt
 
     Raises:
         TypednnError: for a kind with no strategy here (a custom layer: give
-            `check_layer` a `params_strategy`).
+            `check_layer` a `hyper_strategy`).
 
     Example:
         >>> from hypothesis import find
@@ -120,13 +120,13 @@ def layers(kind: str | type[AnyLayer], *, accepted: bool = False) -> st.SearchSt
         what = repr(kind) if isinstance(kind, str) else f"{kind.__module__}.{kind.__qualname__}"
         raise TypednnError(
             f"typednn.testing has no strategy for the layer kind {what}; it has {', '.join(sorted(_CASES))}",
-            hint="for a custom layer, call check_layer(Layer, params_strategy=st.builds(LayerParams, ...))",
+            hint="for a custom layer, call check_layer(Layer, hyper_strategy=st.builds(LayerHyper, ...))",
         )
     return strategy.filter(_accepts) if accepted else strategy
 
 
 def _accepts(case: Case) -> bool:
-    tokens = case.layer.params.takes_tokens
+    tokens = case.layer.hyper.takes_tokens
     try:
         case.layer.output_shape(*(Shape.of(*dims, tokens=tokens) for dims in case.inputs))
     except ShapeError:

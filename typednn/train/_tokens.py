@@ -50,5 +50,5 @@ def check_token_ids(model: Model[Any, Any], features: Any, *, what: str = "data"
 
 def vocab_of(layer: Any) -> Any:
     """The vocab of a layer that takes token ids (its `vocab` hyperparameter), else None."""
-    params = layer.params
+    params = layer.hyper
     return getattr(params, "vocab", None) if params.takes_tokens else None

@@ -1,4 +1,4 @@
-"""Every hyperparameter that bad_params.py gets wrong, given a valid value."""
+"""Every hyperparameter that bad_hyper.py gets wrong, given a valid value."""
 
 from typing import Final, assert_type
 from typing import Literal as L

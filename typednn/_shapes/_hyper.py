@@ -15,7 +15,7 @@ IMAGE = ("height", "width", "channels")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Params:
+class Hyper:
     """Hyperparameters of one layer, validated once at construction, and its shape rule.
 
     A layer family subclasses this as a frozen keyword-only dataclass whose fields are
@@ -43,8 +43,8 @@ class Params:
         """The input's axes, when it has one per name; else a `ShapeError` naming the layout.
 
         Example:
-            >>> from typednn._shapes import DropoutParams
-            >>> DropoutParams(rate=0.5).layout(Shape.of(4, 3), ("sequence", "features"))
+            >>> from typednn._shapes import DropoutHyper
+            >>> DropoutHyper(rate=0.5).layout(Shape.of(4, 3), ("sequence", "features"))
             (4, 3)
         """
         found = x.ranked(len(names))
@@ -151,11 +151,11 @@ class Params:
 
 _TOO_LARGE_HINT = "JAX indexes an axis with 32-bit ints; a size this large cannot run"
 
-_FLOAT_FIELDS: dict[type[Params], frozenset[str]] = {}
+_FLOAT_FIELDS: dict[type[Hyper], frozenset[str]] = {}
 """Per class: resolving type hints is slow, and the plugin describes layers often."""
 
 
-def _float_fields(cls: type[Params]) -> frozenset[str]:
+def _float_fields(cls: type[Hyper]) -> frozenset[str]:
     found = _FLOAT_FIELDS.get(cls)
     if found is None:
         hints = typing.get_type_hints(cls)
@@ -165,7 +165,7 @@ def _float_fields(cls: type[Params]) -> frozenset[str]:
 
 
 def _show(value: object) -> str:
-    if isinstance(value, Params):  # a wrapped layer's hyperparameters, e.g. Bidirectional's
+    if isinstance(value, Hyper):  # a wrapped layer's hyperparameters, e.g. Bidirectional's
         return value.describe()
     if isinstance(value, tuple):
         return "(" + ", ".join(_show(v) for v in value) + ("," if len(value) == 1 else "") + ")"
