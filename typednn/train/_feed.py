@@ -62,7 +62,7 @@ def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True)
     Long chunks amortise the dispatch; short ones let the progress bar and the NaN check
     see results sooner. A short remainder chunk compiles once more, so epochs up to 64
     steps run in one dispatch. Without `loops_ok` (convolutions on CPU, see
-    `_steps.scan`) chunks are unrolled, so they are kept to 8 steps to bound the
+    `_inference.scan`) chunks are unrolled, so they are kept to 8 steps to bound the
     compile time.
     """
     if requested is not None:
