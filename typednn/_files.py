@@ -6,6 +6,7 @@ moment never leaves a half-written file under its final name.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import stat
@@ -14,6 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ._errors import TypednnError
+
+WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+"""Why a write fails that a user can fix: no space, over quota, read-only, no permission."""
+NO_SPACE_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 def fsync_dir(folder: Path) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import TypednnError
-from .._files import write_atomic
+from .._files import WRITE_ERRNOS, write_atomic
 from .._memory import require as require_memory
 from .._model import Model
 from .._reading import SPEC_LIMIT, read_regular, size
@@ -36,7 +36,7 @@ from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPl
 from ..train._checkpoint_callback import Checkpoint
 from ..train._progress import Verbose
 from ._load import Spec, check_data, in_spec
-from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TEST_METRICS, claimed, disk_full, examine
+from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TEST_METRICS, claimed, examine
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
@@ -161,7 +161,7 @@ def train(
             barrier("typednn-run-prepared")
             return _train(spec, parts, directory, resume=resume, verbose=verbose, mesh=mesh, shard_params=shard_params)
     except OSError as error:
-        if not disk_full(error):
+        if error.errno not in WRITE_ERRNOS:
             raise
         model = size(spec.model.count_params() * 4)
         raise TypednnError(

@@ -14,7 +14,6 @@ The kernel drops the lock when the process dies, however it dies.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import shutil
@@ -170,8 +169,3 @@ def _remove(path: Path) -> None:
             path.unlink()
     except FileNotFoundError:
         pass
-
-
-def disk_full(error: OSError) -> bool:
-    """Whether writing failed for lack of space or permission, which the user can fix."""
-    return error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)

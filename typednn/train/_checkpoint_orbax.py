@@ -10,7 +10,6 @@ part of such an exception that tells a user what happened and which file it was.
 from __future__ import annotations
 
 import contextlib
-import errno
 import gc
 import logging
 import os
@@ -24,11 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._errors import TypednnError
+from .._files import NO_SPACE_ERRNOS, WRITE_ERRNOS
 from .._reading import excerpt, size
 
-_WRITE_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
-"""Why a write fails that a user can fix: no space, over quota, read-only, no permission."""
-_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 _TENSORSTORE_ERRNO = re.compile(r"os_error_code='(\d+)'")
 _TENSORSTORE_STATUS = re.compile(r"[A-Z][A-Z_]+: ")
 _SPEC_SUFFIX = re.compile(r"\s*\[tensorstore_spec.*$")
@@ -205,7 +202,7 @@ class WriteFailure:
         with contextlib.suppress(OSError):  # the disk's free space is a courtesy
             sizes += f"; {size(shutil.disk_usage(fallback if fallback.exists() else fallback.parent).free)} free"
         keep = "; the checkpoints written before are kept for resuming"
-        if self.code in _NO_SPACE:
+        if self.code in NO_SPACE_ERRNOS:
             hint = f"free some space on that disk, or write the run to another disk (--out){keep}"
         else:
             hint = f"make {fallback} writable, or write the run elsewhere (--out){keep}"
@@ -217,11 +214,11 @@ class WriteFailure:
 def write_failure(error: BaseException) -> WriteFailure | None:
     """The fixable write failure behind `error` (an OSError, or orbax's or TensorStore's report of one), if any."""
     for link in _chain(error):
-        if isinstance(link, OSError) and link.errno in _WRITE_ERRNOS:
+        if isinstance(link, OSError) and link.errno in WRITE_ERRNOS:
             return WriteFailure(link.errno, None if link.filename is None else str(link.filename))
         text = str(link)
         match = _TENSORSTORE_ERRNO.search(text)
-        if match and int(match.group(1)) in _WRITE_ERRNOS:
+        if match and int(match.group(1)) in WRITE_ERRNOS:
             paths = _QUOTED_PATH.findall(text)
             return WriteFailure(int(match.group(1)), paths[-1] if paths else None)
     return None
