@@ -22,8 +22,8 @@ import examples.swiglu  # noqa: E402, F401
 
 # As equinox does: a rank mismatch that numpy would silently broadcast is an error in tests.
 # (jax leaves `config.update` unannotated, hence the ignores.)
-jax.config.update("jax_numpy_rank_promotion", "raise")  # type: ignore[no-untyped-call]
-jax.config.update("jax_enable_x64", False)  # type: ignore[no-untyped-call]
+jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_enable_x64", False)
 
 # No deadline: the first example of a test pays for JAX's tracing caches.
 settings.register_profile("ci", deadline=None, max_examples=60)

@@ -59,11 +59,11 @@ def test_a_mesh_without_a_data_axis_is_refused() -> None:
 
 def test_state_is_replicated_unless_sharded_and_large() -> None:
     mesh = data_mesh()
-    assert Placement(mesh).state_sharding((128, 64)).spec == jax.sharding.PartitionSpec()  # type: ignore[no-untyped-call]
+    assert Placement(mesh).state_sharding((128, 64)).spec == jax.sharding.PartitionSpec()
     sharded = Placement(mesh, shard_params=True)
-    assert sharded.state_sharding((64, 128)).spec == jax.sharding.PartitionSpec(None, DATA)  # type: ignore[no-untyped-call]  # the larger axis
-    assert sharded.state_sharding((128, 64)).spec == jax.sharding.PartitionSpec(DATA, None)  # type: ignore[no-untyped-call]
-    assert sharded.state_sharding((10,)).spec == jax.sharding.PartitionSpec()  # type: ignore[no-untyped-call]  # small: replicated
+    assert sharded.state_sharding((64, 128)).spec == jax.sharding.PartitionSpec(None, DATA)  # the larger axis
+    assert sharded.state_sharding((128, 64)).spec == jax.sharding.PartitionSpec(DATA, None)
+    assert sharded.state_sharding((10,)).spec == jax.sharding.PartitionSpec()  # small: replicated
 
 
 def test_one_process_holds_every_column_of_a_batch() -> None:

@@ -272,7 +272,7 @@ def test_conv1d_computes_what_flax_nnx_conv_computes(options: dict[str, Any]) ->
     np.testing.assert_allclose(typed, flax(x), rtol=1e-6, atol=1e-6)
     # The jitted programs are the same program, attributes included.
     graphdef, state = nnx.split(flax)
-    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)  # type: ignore[no-untyped-call]
+    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)
     ours = jax.jit(lambda p, v: layer.apply(p, v, key=None, training=False)).lower(params, spec).as_text()
     theirs = jax.jit(lambda s, v: nnx.merge(graphdef, s)(v)).lower(state, spec).as_text()
     assert canonical_stablehlo(ours) == canonical_stablehlo(theirs)

@@ -327,7 +327,7 @@ def test_a_model_computes_what_the_flax_model_computes_the_same_way() -> None:
 
     x = images_batch((4, 8, 8, 3), seed=3)
     np.testing.assert_allclose(typed.apply(params, x), jax.jit(flax_forward)(state, x), rtol=1e-6, atol=1e-6)
-    batch = jax.ShapeDtypeStruct((4, 8, 8, 3), jnp.float32)  # type: ignore[no-untyped-call]
+    batch = jax.ShapeDtypeStruct((4, 8, 8, 3), jnp.float32)
     typed_text = jax.jit(typed.lowered.apply).lower(params, batch).as_text()
     flax_text = jax.jit(flax_forward).lower(state, batch).as_text()
     assert any(op.startswith("stablehlo.pad") for op in operations(typed_text))

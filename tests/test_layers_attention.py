@@ -118,7 +118,7 @@ def test_the_layer_in_a_model() -> None:
         "value_kernel": (16, 2, 4),
         "out_kernel": (2, 4, 6),
     }
-    xs = jax.ShapeDtypeStruct((2, 12, 16), jnp.float32)  # type: ignore[no-untyped-call]
+    xs = jax.ShapeDtypeStruct((2, 12, 16), jnp.float32)
     assert jax.eval_shape(model.lowered.apply, params, xs).shape == (2, 3)
     training = jax.eval_shape(lambda p, v, k: model.lowered.apply(p, v, key=k, training=True), params, xs, KEY)
     assert training.shape == (2, 3)
@@ -136,7 +136,7 @@ def test_a_named_sequence_length_runs_at_any_length() -> None:
     model = tn.Model(x, y)
     params = jax.eval_shape(model.init, jax.random.key(0))
     for length in (1, 5, 9):
-        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 8), jnp.float32))  # type: ignore[no-untyped-call]
+        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 8), jnp.float32))
         assert out.shape == (2, length, 3)
 
 
@@ -244,7 +244,7 @@ def test_the_layer_computes_what_flax_nnx_multi_head_attention_computes(options:
     x = jax.random.normal(jax.random.key(3), (BATCH, LENGTH, FEATURES))
     np.testing.assert_allclose(ours(params, x), theirs(state, x), rtol=1e-6, atol=1e-6)
     # The jitted programs are the same program, the causal mask's construction included.
-    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)  # type: ignore[no-untyped-call]
+    spec = jax.ShapeDtypeStruct(x.shape, jnp.float32)
     ours_text, theirs_text = ours.lower(params, spec).as_text(), theirs.lower(state, spec).as_text()
     assert canonical_stablehlo(ours_text) == canonical_stablehlo(theirs_text)
 

@@ -306,7 +306,7 @@ def test_a_model_computes_what_the_flax_model_computes_the_same_way() -> None:
     x = jax.random.normal(jax.random.key(3), (4, 6, 6, 3))
     got = jax.jit(typed.lowered.apply)(params, x)
     np.testing.assert_allclose(got, jax.jit(flax_forward)(state, x), rtol=1e-6, atol=1e-6)
-    batch = jax.ShapeDtypeStruct((4, 6, 6, 3), jnp.float32)  # type: ignore[no-untyped-call]
+    batch = jax.ShapeDtypeStruct((4, 6, 6, 3), jnp.float32)
     typed_text = jax.jit(typed.lowered.apply).lower(params, batch).as_text()
     flax_text = jax.jit(flax_forward).lower(state, batch).as_text()
     assert operations(typed_text) == operations(flax_text)

@@ -118,7 +118,7 @@ def test_the_layers_in_a_model() -> None:
         for direction in ("forward", "backward")
         for name, shape in (("input_kernel", (6, 12)), ("recurrent_kernel", (4, 12)), ("bias", (12,)))
     }
-    xs = jax.ShapeDtypeStruct((2, 12, 5), jnp.float32)  # type: ignore[no-untyped-call]
+    xs = jax.ShapeDtypeStruct((2, 12, 5), jnp.float32)
     assert jax.eval_shape(model.lowered.apply, params, xs).shape == (2, 2)
     with pytest.raises(ShapeError, match=r"rnn: LSTM\(units=4\) expects a \(sequence, features\) input"):
         x >> nn.Flatten() >> nn.LSTM(4, name="rnn")  # type: ignore[typednn-shape]
@@ -134,7 +134,7 @@ def test_a_named_sequence_length_runs_at_any_length() -> None:
     model = tn.Model(x, y)
     params = jax.eval_shape(model.init, jax.random.key(0))
     for length in (1, 5, 9):
-        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 3), jnp.float32))  # type: ignore[no-untyped-call]
+        out = jax.eval_shape(model.lowered.apply, params, jax.ShapeDtypeStruct((2, length, 3), jnp.float32))
         assert out.shape == (2, length, 2)
 
 

@@ -183,7 +183,7 @@ def operations(text: str) -> list[str]:
 
 
 def test_the_jitted_program_is_the_flax_program(twins: Twins) -> None:
-    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)  # type: ignore[no-untyped-call]
+    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)
     typed = jax.jit(twins.typed.lowered.apply).lower(twins.params, batch).as_text()
     flax = jax.jit(twins.flax_forward).lower(twins.state, batch).as_text()
     typed_ops, flax_ops = operations(typed), operations(flax)
@@ -197,7 +197,7 @@ def test_the_jitted_program_is_the_flax_program(twins: Twins) -> None:
 def test_the_program_comparison_notices_a_difference() -> None:
     # The comparison is not vacuous: SAME padding where the twin has VALID shows up.
     twins = Twins("cnn")
-    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)  # type: ignore[no-untyped-call]
+    batch = jax.ShapeDtypeStruct((4, *twins.example), jnp.float32)
     x = tn.Input(16, 16, 3)
     other = tn.Model(x, x >> nn.Conv2D(8, kernel=3, padding="same"))
     conv_only = nnx.Conv(3, 8, kernel_size=(3, 3), padding="VALID", rngs=nnx.Rngs(0))
@@ -254,7 +254,7 @@ def test_a_wrong_input_shape_fails_before_compiling() -> None:
     assert info.value.hint == "the first axis is the batch; the others must match tn.Input"
     # Raised while tracing, so before anything is lowered or compiled.
     with pytest.raises(tn.ShapeError):
-        jax.jit(model.lowered.apply).trace(params, jax.ShapeDtypeStruct((2, 28, 28), jnp.float32))  # type: ignore[no-untyped-call]
+        jax.jit(model.lowered.apply).trace(params, jax.ShapeDtypeStruct((2, 28, 28), jnp.float32))
     with pytest.raises(tn.ShapeError, match=r"receives an array of shape \(784,\)"):
         model.apply(params, jnp.ones((784,)))
 

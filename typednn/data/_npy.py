@@ -103,7 +103,7 @@ def read_data(file: IO[bytes], header: Header, where: str) -> Array:
         raise TypednnError(f"{where}: {size(header.nbytes)} of data do not fit in memory") from None
     view, done = flat.view(np.uint8).data, 0
     while done < header.nbytes:
-        got = file.readinto(view[done : done + _READ_BLOCK])  # type: ignore[attr-defined]
+        got = file.readinto(view[done : done + _READ_BLOCK])  # type: ignore[attr-defined]  # files and zip members have it; typing.IO omits it
         if not got:
             raise not_npy(where, f"the data ends after {size(done)} of {size(header.nbytes)}")
         done += got

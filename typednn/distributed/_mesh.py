@@ -37,11 +37,11 @@ Array = np.ndarray[Any, Any]
 
 
 def _spec(*axes: str | None) -> PartitionSpec:
-    return PartitionSpec(*axes)  # type: ignore[no-untyped-call]  # jax leaves it unannotated
+    return PartitionSpec(*axes)
 
 
 def _constrain(x: jax.Array, sharding: NamedSharding) -> jax.Array:
-    constrained: jax.Array = jax.lax.with_sharding_constraint(x, sharding)  # type: ignore[no-untyped-call]
+    constrained: jax.Array = jax.lax.with_sharding_constraint(x, sharding)
     return constrained
 
 
@@ -165,7 +165,7 @@ class Placement:
         """A chunk's arrays, `(steps, batch, ...)`, from this process's columns of them."""
         shape = (local.shape[0], batch_size, *local.shape[2:])
         # jax leaves it unannotated.
-        batch: jax.Array = jax.make_array_from_process_local_data(self.batches, local, shape)  # type: ignore[no-untyped-call]
+        batch: jax.Array = jax.make_array_from_process_local_data(self.batches, local, shape)
         return batch
 
     def gather(self, tree: Any) -> Any:

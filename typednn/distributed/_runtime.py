@@ -76,7 +76,7 @@ def initialize(
             hint="number the processes 0, 1, ... N-1; process 0 runs the coordinator",
         )
     # CPU collectives need gloo; the setting is ignored by GPU and TPU backends.
-    jax.config.update("jax_cpu_collectives_implementation", "gloo")  # type: ignore[no-untyped-call]
+    jax.config.update("jax_cpu_collectives_implementation", "gloo")
     joined = threading.Event()
     watchdog = threading.Thread(
         target=_stop_unless_joined, args=(joined, join_timeout, where, coordinator), daemon=True

@@ -78,7 +78,7 @@ def decode(data: bytes, *, source: str) -> dict[str, np.ndarray[Any, Any]]:
             its shape.
     """
     try:
-        views = safetensors.deserialize(data)  # type: ignore[no-untyped-call] # safetensors' Rust core is untyped
+        views = safetensors.deserialize(data)
     except safetensors.SafetensorError as error:
         # Its messages may quote a tensor name from the file: cut to a line's length.
         text = str(error) if len(str(error)) <= _DETAIL else str(error)[: _DETAIL - 3] + "..."

@@ -91,7 +91,7 @@ def lowered_shape(
     init_shapes = tuple(Shape.of(*d, tokens=tokens) for d in (inputs if param_inputs is None else param_inputs))
     params = jax.eval_shape(lambda key: layer.init(key, *init_shapes) | layer.init_state(*init_shapes), KEY)
     dtype = jnp.int32 if tokens else jnp.float32
-    arrays = [jax.ShapeDtypeStruct((batch, *d), dtype) for d in inputs]  # type: ignore[no-untyped-call]
+    arrays = [jax.ShapeDtypeStruct((batch, *d), dtype) for d in inputs]
     out = jax.eval_shape(lambda p, key, *xs: layer.apply(p, *xs, key=key, training=training), params, KEY, *arrays)
     return tuple(out.shape)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -107,7 +107,7 @@ def _cases(
     dims = draw(inputs, label="inputs")
     # One input's dims are ints; several inputs' are a tuple of tuples. `()` is one rank-0 input.
     several = bool(dims) and all(isinstance(d, tuple) for d in dims)
-    shapes_in: tuple[Dims, ...] = dims if several else (dims,)  # type: ignore[assignment]
+    shapes_in = cast("tuple[Dims, ...]", dims) if several else (cast(Dims, dims),)
     return Case(layer, shapes_in, training=draw(st.booleans(), label="training"))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .._errors import TypednnError
 from .._reading import excerpt
@@ -134,7 +134,7 @@ class Checkpoint(Callback):
             problem = "meta.history is not a list of {metric: number} objects"
         if problem is not None:
             raise self.store.damaged(step, f"{manifest}: {problem}")
-        return history  # type: ignore[return-value] # checked just above
+        return cast("list[dict[str, float]]", history)  # checked just above
 
     def _resume_hint(self, step: int, good: int | None) -> str:
         if good is None:

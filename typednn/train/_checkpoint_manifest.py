@@ -165,7 +165,8 @@ def recorded_metric(folder: pathlib.Path, metric: str) -> float | None:
     """A metric from the meta in a checkpoint's manifest (unverified), or None if absent, not finite or unreadable."""
     try:
         manifest = _loads(_read_file(folder / MANIFEST, where=str(folder)), where=str(folder))
-        value = manifest["meta"]["metrics"][metric]  # type: ignore[index]
+        unverified: Any = manifest  # any shape at all: every failure below means "absent"
+        value = unverified["meta"]["metrics"][metric]
     except (TypednnError, KeyError, TypeError, IndexError):
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):

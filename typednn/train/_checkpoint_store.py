@@ -429,7 +429,7 @@ def _abstract(leaf: Any, default: jax.sharding.Sharding) -> jax.ShapeDtypeStruct
     if not isinstance(sharding, jax.sharding.Sharding):
         sharding = default
     # jax leaves ShapeDtypeStruct.__init__ unannotated.
-    return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=sharding)  # type: ignore[no-untyped-call]
+    return jax.ShapeDtypeStruct(leaf.shape, leaf.dtype, sharding=sharding)
 
 
 def _to_trash(folder: pathlib.Path) -> pathlib.Path:

@@ -197,11 +197,11 @@ def check_applies(
     if classes is not None and takes is not None and loss is not softmax_cross_entropy:
         # Traced, a single class would pass: (batch, 1) scores broadcast against (batch,) ids.
         raise TypednnError(f"{name} takes {takes}, but the data's targets are {holds}", hint=hint)
-    outputs = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)  # type: ignore[no-untyped-call]
+    outputs = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)
     if classes is not None:
-        targets = jax.ShapeDtypeStruct((batch,), jnp.int32)  # type: ignore[no-untyped-call]
+        targets = jax.ShapeDtypeStruct((batch,), jnp.int32)
     else:
-        targets = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)  # type: ignore[no-untyped-call]
+        targets = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)
     try:
         jax.eval_shape(loss, outputs, targets)  # a loss of the wrong shape is the trainer's to name
     except (TypeError, ValueError, IndexError) as error:
