@@ -93,7 +93,11 @@ def targets(target: str) -> tuple[list[Path], str]:
 
 def write_config(folder: Path, name: str) -> Path:
     """A mypy config file for `name` ("plugin" or "no-plugin")."""
-    lines = ["[mypy]", "strict = True", "allow_redefinition = True", f"mypy_path = {ROOT / 'stubs'}"]
+    # The corpus's files import each other by top-level name, as in a user's folder; in the
+    # package `tests` mypy would name them `tests.typecheck.*` without a base of their own.
+    corpus = ROOT / "tests" / "typecheck"
+    lines = ["[mypy]", "strict = True", "allow_redefinition = True", "explicit_package_bases = True"]
+    lines.append(f"mypy_path = {ROOT / 'stubs'}, {corpus}")
     if name == "plugin":
         lines.append("plugins = typednn.mypy")
     path = folder / f"{name}.ini"

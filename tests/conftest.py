@@ -13,7 +13,7 @@ from hypothesis import settings
 
 import typednn as tn
 
-collect_ignore = ["checking_pkg"]  # imported only under typeguard's hook, by test_checking.py
+collect_ignore = ["checking_pkg"]  # imported only under typeguard's hook, by checking/test_typeguard.py
 
 # The example spec files use the custom layer of examples/swiglu.py: registered for every test,
 # as `typednn --import examples/swiglu.py` registers it for the command.

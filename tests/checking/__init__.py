@@ -1,0 +1,1 @@
+"""Tests of typednn.checking (run-time checks) and the mypy plugin (typednn.mypy, typednn._mypy_*), pyright."""

@@ -1,0 +1,1 @@
+"""Tests of typednn.cli: the `typednn` command."""

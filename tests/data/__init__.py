@@ -1,0 +1,1 @@
+"""Tests of typednn.data: data sources, schemas, datasets."""

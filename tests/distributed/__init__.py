@@ -1,0 +1,1 @@
+"""Tests of typednn.distributed: meshes and multi-process jobs."""

@@ -1,0 +1,1 @@
+"""Tests of typednn.export: saving and loading models."""

@@ -1,0 +1,1 @@
+"""Tests of typednn.layers: the layer families, wiring, binding, custom layers."""

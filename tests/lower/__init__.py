@@ -1,0 +1,1 @@
+"""Tests of typednn.lower: graphs lowered to Flax."""

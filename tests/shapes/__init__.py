@@ -1,0 +1,1 @@
+"""Tests of typednn._shapes: the shape rules, size arithmetic, rules against JAX."""

@@ -1,0 +1,1 @@
+"""Tests of typednn.spec: spec files, runs, codegen."""

@@ -1,0 +1,1 @@
+"""Tests of typednn.testing: the helpers users test their layers with."""

@@ -1,0 +1,1 @@
+"""Tests of typednn.train: the Trainer, callbacks, checkpoints, losses, metrics, logs, inference."""
