@@ -27,7 +27,7 @@ from .._errors import TypednnError
 from .._reading import excerpt
 from .._shapes import Affine, Hyper, HyperparameterError, Size, Symbol, Unknown
 from .._words import did_you_mean, show
-from ..layers._registry import KINDS, Kind
+from ..layers._registry import KINDS, Kind, kind_of
 
 # A Dim's full name is `module.QualName` (`module.f.<locals>.Seq` for a local class): at
 # least one dot, so `"same"` or `"abc"` where a size belongs is a type error, not an axis.
@@ -65,20 +65,9 @@ def encode_options(kind: Kind, hyper: Hyper) -> dict[str, Any]:
     return options
 
 
-def hyper_kind(hyper: Hyper) -> Kind | None:
-    """The most specific kind whose layer these hyperparameters build (`lstm` for an LSTM's)."""
-    matches = [
-        kind
-        for kind in KINDS.values()
-        if kind.layer.hyper_type is type(hyper)
-        and all(getattr(hyper, key) == value for key, value in kind.fixed.items())
-    ]
-    return max(matches, key=lambda kind: len(kind.fixed), default=None)
-
-
 def _encode(value: object, what: str) -> Any:
     if isinstance(value, Hyper):
-        kind = hyper_kind(value)
+        kind = kind_of(value)
         if kind is None:
             raise TypednnError(f"{what} is {value.describe()}, which has no kind a file can name")
         options = encode_options(kind, value)

@@ -61,17 +61,7 @@ class MultiHeadAttention(Layer[*P]):
         dropout_rate: float = MultiHeadAttentionHyper.default("dropout_rate"),
         name: str | None = None,
     ) -> None:
-        super().__init__(
-            MultiHeadAttentionHyper(
-                heads=heads,
-                qkv_features=qkv_features,
-                out_features=out_features,
-                causal=causal,
-                use_bias=use_bias,
-                dropout_rate=dropout_rate,
-            ),
-            name=name,
-        )
+        self._init_from(locals())
 
     @property
     def stochastic(self) -> bool:

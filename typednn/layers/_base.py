@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Self, TypeAlias
 
 from typing_extensions import TypeVarTuple, Unpack
@@ -11,7 +12,7 @@ from .._shapes import Hyper, Shape, ShapeError, compose
 from .._words import given
 from ._names import check_name
 from ._registry import layer_defined
-from ._tensor import Node, Tensor
+from ._tensor import Node, Tensor, size_of
 
 if TYPE_CHECKING:
     import jax
@@ -58,6 +59,17 @@ class Layer(Generic[*P]):
         check_name(name)
         self.hyper = hyper
         self.name = name
+
+    def _init_from(self, arguments: Mapping[str, Any]) -> None:
+        """Initialise from the arguments of a subclass's constructor (its `locals()`).
+
+        Every argument but `name` is the hyperparameter of `hyper_type` with its name, so a
+        constructor states each one once, in its typed signature (whose defaults read the
+        dataclass's: `XHyper.default("stride")`); a `tn.Dim` becomes its symbol here, and a
+        layer argument its hyperparameters (Bidirectional's layer).
+        """
+        hyper = {key: _hyperparameter(value) for key, value in arguments.items() if key not in ("self", "name")}
+        Layer.__init__(self, self.hyper_type(**hyper), name=arguments.get("name"))
 
     @classmethod
     def from_hyper(cls, hyper: Hyper, *, name: str | None = None) -> Self:
@@ -164,6 +176,14 @@ class Layer(Generic[*P]):
 
     def __repr__(self) -> str:
         return self.hyper.describe()
+
+
+def _hyperparameter(value: object) -> object:
+    if isinstance(value, Layer):
+        return value.hyper
+    if isinstance(value, tuple):
+        return tuple(size_of(item) for item in value)
+    return size_of(value)
 
 
 class Sequential(Layer[*P]):

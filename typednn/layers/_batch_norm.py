@@ -66,9 +66,7 @@ class BatchNorm(_Norm[*P]):
         use_scale: bool = BatchNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
-        super().__init__(
-            BatchNormHyper(momentum=momentum, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
-        )
+        self._init_from(locals())
 
     def init_state(self, *inputs: Shape) -> ParamTree:
         (x,) = inputs

@@ -10,7 +10,6 @@ from jax import lax
 from .._shapes import Conv1DHyper, Conv2DHyper, ConvHyper, DepthwiseConv2DHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
-from ._tensor import size_of
 
 
 class _Conv(Layer[*P]):
@@ -87,20 +86,7 @@ class Conv1D(_Conv[*P]):
         use_bias: bool = Conv1DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
-        channels = None if in_channels is None else size_of(in_channels)
-        super().__init__(
-            Conv1DHyper(
-                filters=filters,
-                kernel=kernel,
-                stride=stride,
-                padding=padding,
-                in_channels=channels,
-                dilation=dilation,
-                groups=groups,
-                use_bias=use_bias,
-            ),
-            name=name,
-        )
+        self._init_from(locals())
 
 
 class Conv2D(_Conv[*P]):
@@ -141,20 +127,7 @@ class Conv2D(_Conv[*P]):
         use_bias: bool = Conv2DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
-        channels = None if in_channels is None else size_of(in_channels)
-        super().__init__(
-            Conv2DHyper(
-                filters=filters,
-                kernel=kernel,
-                stride=stride,
-                padding=padding,
-                in_channels=channels,
-                dilation=dilation,
-                groups=groups,
-                use_bias=use_bias,
-            ),
-            name=name,
-        )
+        self._init_from(locals())
 
 
 class DepthwiseConv2D(Layer[*P]):
@@ -198,19 +171,7 @@ class DepthwiseConv2D(Layer[*P]):
         use_bias: bool = DepthwiseConv2DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
-        channels = None if in_channels is None else size_of(in_channels)
-        super().__init__(
-            DepthwiseConv2DHyper(
-                kernel=kernel,
-                depth_multiplier=depth_multiplier,
-                stride=stride,
-                padding=padding,
-                in_channels=channels,
-                dilation=dilation,
-                use_bias=use_bias,
-            ),
-            name=name,
-        )
+        self._init_from(locals())
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs

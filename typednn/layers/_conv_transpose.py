@@ -8,7 +8,6 @@ from jax import lax
 from .._shapes import Conv2DTransposeHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
-from ._tensor import size_of
 
 
 class Conv2DTranspose(Layer[*P]):
@@ -54,19 +53,7 @@ class Conv2DTranspose(Layer[*P]):
         use_bias: bool = Conv2DTransposeHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
-        channels = None if in_channels is None else size_of(in_channels)
-        super().__init__(
-            Conv2DTransposeHyper(
-                filters=filters,
-                kernel=kernel,
-                stride=stride,
-                padding=padding,
-                in_channels=channels,
-                dilation=dilation,
-                use_bias=use_bias,
-            ),
-            name=name,
-        )
+        self._init_from(locals())
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs

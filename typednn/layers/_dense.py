@@ -45,11 +45,9 @@ class Dense(Layer[*P]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Bound by the overloads above, as mypy binds the call, so `Dense(784, units=128)`
         # is `Dense(784 -> 128)` to both; the defaults live in DenseHyper.
-        given = bind_call(
-            Dense.__init__, args, kwargs, hint="e.g. Dense(128), or Dense(784, 128) to state the input size"
+        self._init_from(
+            bind_call(Dense.__init__, args, kwargs, hint="e.g. Dense(128), or Dense(784, 128) to state the input size")
         )
-        name = given.pop("name", None)
-        super().__init__(DenseHyper(**given), name=name)
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs

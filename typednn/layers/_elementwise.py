@@ -25,7 +25,7 @@ class Activation(Layer[*P]):
     hyper: ActivationHyper
 
     def __init__(self, function: str, *, name: str | None = None) -> None:
-        super().__init__(ActivationHyper(function=function), name=name)
+        self._init_from(locals())
 
     def default_name(self) -> str:
         return self.hyper.function
@@ -49,7 +49,7 @@ class Dropout(Layer[*P]):
     hyper: DropoutHyper
 
     def __init__(self, rate: float, *, name: str | None = None) -> None:
-        super().__init__(DropoutHyper(rate=rate), name=name)
+        self._init_from(locals())
 
     @property
     def stochastic(self) -> bool:

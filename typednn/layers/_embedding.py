@@ -44,7 +44,7 @@ class Embedding(Layer[*P]):
     hyper: EmbeddingHyper
 
     def __init__(self, vocab: int, features: int, *, name: str | None = None) -> None:
-        super().__init__(EmbeddingHyper(vocab=vocab, features=features), name=name)
+        self._init_from(locals())
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         shape = (concrete(self.hyper.vocab, f"{self!r}: vocab"), concrete(self.hyper.features, f"{self!r}: features"))
@@ -74,7 +74,7 @@ class PositionEmbedding(Layer[*P]):
     hyper: PositionEmbeddingHyper
 
     def __init__(self, max_length: int, *, name: str | None = None) -> None:
-        super().__init__(PositionEmbeddingHyper(max_length=max_length), name=name)
+        self._init_from(locals())
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
@@ -125,7 +125,7 @@ class SinusoidalPositionEmbedding(Layer[*P]):
     hyper: SinusoidalPositionEmbeddingHyper
 
     def __init__(self, *, max_wavelength: int = _WAVELENGTH, name: str | None = None) -> None:
-        super().__init__(SinusoidalPositionEmbeddingHyper(max_wavelength=max_wavelength), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs

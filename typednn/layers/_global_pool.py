@@ -29,7 +29,7 @@ class GlobalAvgPool2D(Layer[*P]):
     kind = "global_avg_pool2d"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(GlobalAvgPool2DHyper(), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # As Flax's ResNet and Keras's GlobalAveragePooling2D write it.
@@ -50,7 +50,7 @@ class GlobalMaxPool2D(Layer[*P]):
     kind = "global_max_pool2d"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(GlobalMaxPool2DHyper(), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return jnp.max(_spatial(xs[0]), axis=(1, 2))
@@ -70,7 +70,7 @@ class GlobalAvgPool1D(Layer[*P]):
     kind = "global_avg_pool1d"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(GlobalAvgPool1DHyper(), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs

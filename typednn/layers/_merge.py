@@ -19,7 +19,7 @@ class Add(Layer[*P]):
     kind = "add"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(AddHyper(), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         total = xs[0]
@@ -36,7 +36,7 @@ class Concatenate(Layer[*P]):
     hyper: ConcatenateHyper
 
     def __init__(self, *, axis: int = ConcatenateHyper.default("axis"), name: str | None = None) -> None:
-        super().__init__(ConcatenateHyper(axis=axis), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         axis = self.hyper.axis

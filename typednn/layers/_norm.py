@@ -116,7 +116,7 @@ class LayerNorm(_Norm[*P]):
         use_scale: bool = LayerNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
-        super().__init__(LayerNormHyper(epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         params, x = self.promoted(params, xs[0])
@@ -153,7 +153,7 @@ class RMSNorm(_Norm[*P]):
         use_scale: bool = RMSNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
-        super().__init__(RMSNormHyper(epsilon=epsilon, use_scale=use_scale), name=name)
+        self._init_from(locals())
 
     def default_name(self) -> str:
         return "rms_norm"  # not "rmsnorm", which the class name's capitals would give
@@ -201,9 +201,7 @@ class GroupNorm(_Norm[*P]):
         use_scale: bool = GroupNormHyper.default("use_scale"),
         name: str | None = None,
     ) -> None:
-        super().__init__(
-            GroupNormHyper(groups=groups, epsilon=epsilon, use_bias=use_bias, use_scale=use_scale), name=name
-        )
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         params, x = self.promoted(params, xs[0])

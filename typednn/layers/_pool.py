@@ -46,7 +46,7 @@ class _Pool1D(_Pool[*P]):
         padding: Padding = MaxPool1DHyper.default("padding"),
         name: str | None = None,
     ) -> None:
-        super().__init__(self.hyper_type(window=window, stride=stride, padding=padding), name=name)
+        self._init_from(locals())
 
 
 class _Pool2D(_Pool[*P]):
@@ -58,7 +58,7 @@ class _Pool2D(_Pool[*P]):
         padding: Padding = MaxPool2DHyper.default("padding"),
         name: str | None = None,
     ) -> None:
-        super().__init__(self.hyper_type(window=window, stride=stride, padding=padding), name=name)
+        self._init_from(locals())
 
 
 class MaxPool1D(_Pool1D[*P]):

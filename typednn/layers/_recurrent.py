@@ -49,7 +49,7 @@ class _Recurrent(Layer[*P]):
         reverse: bool = RecurrentHyper.default("reverse"),
         name: str | None = None,
     ) -> None:
-        super().__init__(self.hyper_type(units=units, return_sequences=return_sequences, reverse=reverse), name=name)
+        self._init_from(locals())
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         (x,) = inputs
@@ -214,7 +214,7 @@ class Bidirectional(Layer[*P]):
         merge: Merge = BidirectionalHyper.default("merge"),
         name: str | None = None,
     ) -> None:
-        super().__init__(BidirectionalHyper(wrapped=wrapped.hyper, merge=merge), name=name)
+        self._init_from(locals())
 
     def directions(self) -> tuple[_Recurrent[*tuple[Any, ...]], _Recurrent[*tuple[Any, ...]]]:
         """The forward layer and its backward copy (the same hyperparameters, reading the other way)."""

@@ -185,21 +185,25 @@ def _full_name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def kind_of(layer: AnyLayer) -> Kind | None:
-    """The most specific kind that builds `layer` (`relu` rather than `activation`).
+def kind_of(built: AnyLayer | Hyper) -> Kind | None:
+    """The most specific kind that builds a layer, or a layer with these hyperparameters.
 
-    Returns None for a layer class that is no kind (a subclass of one too, unless it
-    states a kind of its own: it may compute something else).
+    `relu` rather than `activation`; `lstm` for an LSTM's hyperparameters. A layer is
+    matched by its class: None for a class that is no kind (a subclass of one too, unless
+    it states a kind of its own: it may compute something else). Hyperparameters, which
+    an export nests inside others (Bidirectional's layer), by their type.
 
     Example:
         >>> from typednn import nn
-        >>> kind_of(nn.relu).name, kind_of(nn.Dense(10)).name
-        ('relu', 'dense')
+        >>> kind_of(nn.relu).name, kind_of(nn.Dense(10)).name, kind_of(nn.LSTM(8).hyper).name
+        ('relu', 'dense', 'lstm')
     """
-    values = layer.hyper.values()
-    matches = [
-        kind
-        for kind in KINDS.values()
-        if kind.layer is type(layer) and all(values[key] == value for key, value in kind.fixed.items())
-    ]
+    if isinstance(built, Hyper):
+        hyper = built
+        matches_class = [kind for kind in KINDS.values() if kind.layer.hyper_type is type(built)]
+    else:
+        hyper = built.hyper
+        matches_class = [kind for kind in KINDS.values() if kind.layer is type(built)]
+    values = hyper.values()
+    matches = [kind for kind in matches_class if all(values[key] == value for key, value in kind.fixed.items())]
     return max(matches, key=lambda kind: len(kind.fixed), default=None)

@@ -7,7 +7,6 @@ import jax.numpy as jnp
 
 from .._shapes import Dim, FlattenHyper, ReshapeHyper
 from ._base import Layer, P, ParamTree
-from ._tensor import size_of
 
 
 class Flatten(Layer[*P]):
@@ -24,7 +23,7 @@ class Flatten(Layer[*P]):
     kind = "flatten"
 
     def __init__(self, *, name: str | None = None) -> None:
-        super().__init__(FlattenHyper(), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
@@ -46,8 +45,7 @@ class Reshape(Layer[*P]):
     hyper: ReshapeHyper
 
     def __init__(self, *shape: int | type[Dim], name: str | None = None) -> None:
-        sizes = tuple(size_of(d) for d in shape)
-        super().__init__(ReshapeHyper(shape=sizes), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs

@@ -31,7 +31,7 @@ class UpSampling2D(Layer[*P]):
     hyper: UpSampling2DHyper
 
     def __init__(self, size: int | tuple[int, int], *, name: str | None = None) -> None:
-        super().__init__(UpSampling2DHyper(size=size), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # jnp.repeat per spatial axis, as Keras's UpSampling2D (nearest) and Flax users write it.
@@ -65,7 +65,7 @@ class ZeroPadding2D(Layer[*P]):
     def __init__(
         self, padding: int | tuple[int, int] | tuple[tuple[int, int], tuple[int, int]], *, name: str | None = None
     ) -> None:
-        super().__init__(ZeroPadding2DHyper(padding=padding), name=name)
+        self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs

@@ -92,8 +92,12 @@ class Tokens(Tensor[*Dims]):
         return f"Tokens{self.shape!r}"
 
 
-def size_of(value: int | type[Dim]) -> Size:
-    """A size as the rules see it: a `tn.Dim` subclass becomes its `Symbol`.
+@overload
+def size_of(value: int | type[Dim]) -> Size: ...
+@overload
+def size_of(value: object) -> object: ...
+def size_of(value: object) -> object:
+    """A size as the rules see it: a `tn.Dim` subclass becomes its `Symbol`; anything else is itself.
 
     Validation is the business of whoever takes the size (`Hyper`, `Input`).
     """

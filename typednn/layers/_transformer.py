@@ -52,10 +52,7 @@ class TransformerEncoderBlock(Layer[*P]):
         epsilon: float = TransformerEncoderBlockHyper.default("epsilon"),
         name: str | None = None,
     ) -> None:
-        hyper = TransformerEncoderBlockHyper(
-            heads=heads, mlp_features=mlp_features, dropout_rate=dropout_rate, causal=causal, epsilon=epsilon
-        )
-        super().__init__(hyper, name=name)
+        self._init_from(locals())
 
     def _parts(self, features: Size) -> dict[str, AnyLayer]:
         """The block's layers by the prefix of their parameters, for inputs of `features` features."""

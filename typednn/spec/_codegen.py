@@ -232,15 +232,15 @@ class _Writer:
         }
         if named:
             given["name"] = self.graph.name(layer)
-        found = (arguments(signature, given) for signature in signatures(cls))
-        taken = next((found_ for found_ in found if found_ is not None), None)
-        if taken is None:
+        found = ((signature, arguments(signature, given)) for signature in signatures(cls))
+        signature, taken = next(((s, found_) for s, found_ in found if found_ is not None), (None, None))
+        if signature is None or taken is None:
             raise TypednnError(
                 f"{where}: no signature of {cls.__name__}() takes {', '.join(given) or 'no arguments'}",
                 hint="a layer's constructor must take each hyperparameter under its field name",
             )
         positional, by_name = taken
-        check_rebuilds(layer, positional, by_name, where)
+        check_rebuilds(layer, signature, positional, by_name, where)
         items = [*map(self._literal, positional), *(f"{key}={self._literal(v)}" for key, v in by_name.items())]
         return Call(callee, tuple(items))
 

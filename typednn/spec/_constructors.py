@@ -9,8 +9,8 @@ from typing import Any
 
 from .._errors import TypednnError
 from .._shapes import Dim, Hyper, HyperparameterError, Symbol
-from ..export._options import hyper_kind
 from ..graph import AnyLayer
+from ..layers._registry import kind_of
 
 
 def signatures(cls: type[AnyLayer]) -> list[inspect.Signature]:
@@ -52,14 +52,21 @@ def arguments(signature: inspect.Signature, given: dict[str, Any]) -> tuple[list
 
 def wrapped_layer(hyper: Hyper) -> AnyLayer:
     """The layer that a wrapper's hyperparameter field stands for, to write its constructor."""
-    kind = hyper_kind(hyper)
+    kind = kind_of(hyper)
     if kind is None:
         raise TypednnError(f"{hyper.describe()} has no kind, so the code cannot build it")
     return kind.layer.from_hyper(hyper)
 
 
-def check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, Any], where: str) -> None:
-    """Build the layer from the values the code passes, so a call that differs is caught here."""
+def check_rebuilds(
+    layer: AnyLayer, signature: inspect.Signature, positional: list[Any], by_name: dict[str, Any], where: str
+) -> None:
+    """Build the layer from the values the code passes, so a call that differs is caught here.
+
+    A named dim goes only where the signature's type takes one (`in_channels: int |
+    type[Dim]`): the constructors turn any `tn.Dim` into its symbol, but mypy checks the
+    code against the types.
+    """
 
     def real(value: Any) -> Any:
         if isinstance(value, tuple):
@@ -71,15 +78,21 @@ def check_rebuilds(layer: AnyLayer, positional: list[Any], by_name: dict[str, An
 
     cls = type(layer)
     call = f"{cls.__name__}({', '.join([*map(repr, positional), *(f'{k}={v!r}' for k, v in by_name.items())])})"
+    refused = "a spec can give this value, but the Python constructor does not take it"
+    for name, value in signature.bind(None, *positional, **by_name).arguments.items():
+        annotation = signature.parameters[name].annotation
+        if _has_symbol(value) and "Dim" not in str(annotation):
+            raise TypednnError(f"{where}: the code would call {call}, but {name} is typed {annotation}", hint=refused)
     try:
         rebuilt = cls(*map(real, positional), **{key: real(value) for key, value in by_name.items()})
     except (HyperparameterError, TypeError) as error:
-        raise TypednnError(
-            f"{where}: the code would call {call}, which fails: {error}",
-            hint="a spec can give this value, but the Python constructor does not take it",
-        ) from None
+        raise TypednnError(f"{where}: the code would call {call}, which fails: {error}", hint=refused) from None
     if rebuilt.hyper != layer.hyper:
         raise TypednnError(
             f"{where}: the code would call {call}, which builds {rebuilt!r} instead",
             hint="a layer's constructor must take each hyperparameter under its field name",
         )
+
+
+def _has_symbol(value: object) -> bool:
+    return isinstance(value, Symbol) or (isinstance(value, tuple) and any(map(_has_symbol, value)))
