@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias, cast
-
-from hypothesis import given, settings
+from hypothesis import find, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import FailedHealthCheck, NoSuchExample, Unsatisfiable
 
 from .._errors import TypednnError
 from .._shapes import Hyper
-from ..layers import Layer
-from ._case import AnyLayer, Case, check_case
+from ._case import AnyLayer, check_case
+from ._derived import Inputs, accepts, derived_cases
 from ._kinds import layers
-from ._sizes import Dims, mutated, shapes
-
-Inputs: TypeAlias = Dims | tuple[Dims, ...]
-"""One input's dims, or a tuple of them for a layer with several inputs."""
 
 
 def check_layer(
@@ -44,19 +39,21 @@ def check_layer(
         layer: The layer class (a custom one, or a built-in such as `nn.Conv2D`), or a
             built-in kind as spec files name it (``"conv2d"``).
         hyper_strategy: A strategy of its hyperparameters (its `hyper_type`), or of
-            layers, e.g. ``st.builds(SwiGLUHyper, units=st.integers(1, 8))``. Needed for
-            a custom layer; a built-in one has its own (see `layers`).
+            layers, e.g. ``st.builds(SwiGLUHyper, units=st.integers(1, 8))``. By default
+            a built-in kind's own (see `layers`), or one drawn from the field types of
+            `hyper_type` (sizes 1 to 5, booleans, a `Literal`'s choices...).
         inputs: With `hyper_strategy`, a strategy of the input dims (no batch axis):
             one input's (e.g. ``shapes(1, 3)``), or a tuple of them for a layer with
             several inputs. By default, shapes of rank 0 to 4 (several inputs mostly
-            share one shape).
+            share one shape), mostly ones the rule accepts.
         max_examples: How many cases hypothesis tries.
 
     Raises:
         AssertionError: naming the layer, its hyperparameters and the shapes, when the
-            rule and the lowering disagree (after hypothesis has shrunk the case).
-        TypednnError: for a custom layer without `hyper_strategy`, or a strategy that
-            gives another layer's hyperparameters.
+            rule and the lowering disagree (after hypothesis has shrunk the case); or
+            when the rule accepted no case drawn, so nothing was compared.
+        TypednnError: for hyperparameters whose types say too little to draw them
+            without `hyper_strategy`, or a strategy that gives another layer's.
 
     Example:
         >>> from hypothesis import strategies as st
@@ -78,49 +75,31 @@ def check_layer(
             hint="e.g. check_layer(SwiGLU, st.builds(SwiGLUHyper, units=st.integers(1, 8)))",
         )
     else:
-        cases = _cases(layer, hyper_strategy, inputs if inputs is not None else _default_inputs(layer))
+        cases = derived_cases(layer, hyper=hyper_strategy, inputs=inputs)
+
+    accepted = False
 
     # One failure, as one AssertionError: what a user's test reports (not an ExceptionGroup).
     @settings(max_examples=max_examples, deadline=None, report_multiple_bugs=False)
     @given(data=st.data())
     def rule_is_the_lowering(data: st.DataObject) -> None:
-        check_case(data.draw(cases, label="case"), data)
+        nonlocal accepted
+        accepted |= check_case(data.draw(cases, label="case"), data) is not None
 
-    rule_is_the_lowering()
-
-
-@st.composite
-def _cases(
-    draw: st.DrawFn, cls: type[AnyLayer], hyper: st.SearchStrategy[Any], inputs: st.SearchStrategy[Inputs]
-) -> Case:
-    drawn = draw(hyper, label="hyperparameters")
-    if isinstance(drawn, Layer) and isinstance(drawn, cls):
-        layer = drawn
-    elif type(drawn) is cls.hyper_type:
-        layer = cls.from_hyper(drawn)
-    else:
-        raise TypednnError(
-            f"check_layer({cls.__qualname__}): hyper_strategy gave {drawn!r}, which is neither"
-            f" a {cls.hyper_type.__qualname__} nor a {cls.__qualname__}",
-            hint=f"draw the hyperparameters with st.builds({cls.hyper_type.__qualname__}, ...)",
-        )
-    dims = draw(inputs, label="inputs")
-    # One input's dims are ints; several inputs' are a tuple of tuples. `()` is one rank-0 input.
-    several = bool(dims) and all(isinstance(d, tuple) for d in dims)
-    shapes_in = cast("tuple[Dims, ...]", dims) if several else (cast(Dims, dims),)
-    return Case(layer, shapes_in, training=draw(st.booleans(), label="training"))
-
-
-def _default_inputs(cls: type[AnyLayer]) -> st.SearchStrategy[Inputs]:
-    arity = cls.hyper_type.arity
-    if arity == 1:
-        return shapes(0, 4)
-    return _related(st.just(arity) if arity is not None else st.integers(2, 3))
-
-
-@st.composite
-def _related(draw: st.DrawFn, count: st.SearchStrategy[int]) -> tuple[Dims, ...]:
-    """Several inputs, mostly of one shape: what merges and other multi-input layers take."""
-    base = draw(shapes(0, 3), label="base")
-    n = draw(count, label="inputs")
-    return tuple(draw(mutated(base)) if draw(st.integers(0, 2)) == 0 else base for _ in range(n))
+    try:
+        rule_is_the_lowering()
+    except (Unsatisfiable, FailedHealthCheck):
+        if accepted:
+            raise
+        # Derived cases draw only accepted inputs, and found none: said below.
+    # Rejections alone compare nothing with JAX's shapes: a run that drew no accepted
+    # input (few examples of a strategy that also draws rejected ones) looks for one.
+    if not accepted:
+        try:
+            check_case(find(cases, accepts, settings=settings(max_examples=200, database=None)))
+        except (NoSuchExample, Unsatisfiable, FailedHealthCheck):
+            raise AssertionError(
+                f"check_layer({getattr(layer, '__qualname__', layer)}): the rule rejected the inputs of every"
+                " case drawn, so none was compared with the lowering; pass `inputs=` (and `hyper_strategy=`)"
+                " that the layer takes"
+            ) from None

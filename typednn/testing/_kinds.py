@@ -1,15 +1,17 @@
-"""The case strategy of every built-in layer kind, and `layers()` to look one up."""
+"""The case strategy of every built-in layer kind, and `layers()` to look one up (or derive one)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import cast
 
 from hypothesis import strategies as st
 
 from .. import nn
 from .._errors import TypednnError
-from .._shapes import ACTIVATIONS, Shape, ShapeError
+from .._shapes import ACTIVATIONS
+from ..layers._registry import KINDS
 from ._case import AnyLayer, Case
 from ._cases_basic import (
     activation_cases,
@@ -45,6 +47,7 @@ from ._cases_windows import (
     up_sampling2d_cases,
     zero_padding2d_cases,
 )
+from ._derived import accepts, derived_cases
 
 _CASES: dict[str, st.SearchStrategy[Case]] = {
     "dense": dense_cases(),
@@ -92,11 +95,14 @@ its input(s): mostly shapes the layer takes and, on purpose, some it does not.
 
 
 def layers(kind: str | type[AnyLayer], *, accepted: bool = False) -> st.SearchStrategy[Case]:
-    """The `Case`s of one built-in layer kind: a layer with valid hyperparameters and input shapes.
+    """The `Case`s of one layer kind: a layer with valid hyperparameters and input shapes.
+
+    A built-in kind has its strategy in `CASES`; any other layer class, and a kind that
+    has none there, gets cases drawn from its hyperparameters' field types.
 
     Args:
         kind: The kind as spec files write it (``"conv2d"``, ``"relu"``), or the layer
-            class (`nn.Conv2D`).
+            class (`nn.Conv2D`, a custom one).
         accepted: Only cases whose input shapes the layer's rule accepts (by default
             some are drawn that it must reject, to test the rejection too).
 
@@ -104,31 +110,27 @@ def layers(kind: str | type[AnyLayer], *, accepted: bool = False) -> st.SearchSt
         A hypothesis strategy of `Case`s.
 
     Raises:
-        TypednnError: for a kind with no strategy here (a custom layer: give
-            `check_layer` a `hyper_strategy`).
+        TypednnError: for a name that is no kind, or hyperparameters whose types say
+            too little to draw them (give `check_layer` a `hyper_strategy`).
 
     Example:
         >>> from hypothesis import find
-        >>> from typednn import nn
+        >>> from typednn import Shape, nn
         >>> case = find(layers(nn.Dense, accepted=True), lambda case: case.inputs == ((3, 5),))
         >>> case.layer.output_shape(*(Shape.of(*dims) for dims in case.inputs))
         (3, 1)
     """
-    name = kind if isinstance(kind, str) else vars(kind).get("kind")
-    strategy = _CASES.get(name) if isinstance(name, str) else None
-    if strategy is None:
-        what = repr(kind) if isinstance(kind, str) else f"{kind.__module__}.{kind.__qualname__}"
-        raise TypednnError(
-            f"typednn.testing has no strategy for the layer kind {what}; it has {', '.join(sorted(_CASES))}",
-            hint="for a custom layer, call check_layer(Layer, hyper_strategy=st.builds(LayerHyper, ...))",
-        )
-    return strategy.filter(_accepts) if accepted else strategy
-
-
-def _accepts(case: Case) -> bool:
-    tokens = case.layer.hyper.takes_tokens
-    try:
-        case.layer.output_shape(*(Shape.of(*dims, tokens=tokens) for dims in case.inputs))
-    except ShapeError:
-        return False
-    return True
+    if isinstance(kind, str):
+        strategy = _CASES.get(kind)
+        if strategy is None and kind in KINDS:
+            strategy = derived_cases(KINDS[kind].layer, fixed=KINDS[kind].fixed, accepted=True)
+        if strategy is None:
+            raise TypednnError(
+                f"typednn.testing has no layer kind {kind!r}; it has {', '.join(sorted(KINDS))}",
+                hint="pass the layer class, or register a custom layer with @tn.register_layer",
+            )
+    else:
+        name = vars(kind).get("kind")
+        own = isinstance(name, str) and name in _CASES and KINDS[name].layer is kind
+        strategy = _CASES[cast(str, name)] if own else derived_cases(kind, accepted=True)
+    return strategy.filter(accepts) if accepted else strategy
