@@ -3,35 +3,49 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Generic, TypeVar
+from collections.abc import Mapping
+from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 import jax
-import numpy as np
 from jax.typing import ArrayLike
 
-from ._memory import estimate
-from .graph import Graph
+from ._errors import TypednnError
+from ._summary import summary
+from ._words import given
+from .graph import AnyTensor, Graph
 from .layers import Tensor
 from .lower import Params, lower
 
-In = TypeVar("In", bound=Tensor[*tuple[Any, ...]])
-Out = TypeVar("Out", bound=Tensor[*tuple[Any, ...]])
+In = TypeVar("In", bound=Tensor[*tuple[Any, ...]] | tuple[Tensor[*tuple[Any, ...]], ...])
+Out = TypeVar("Out", bound=Tensor[*tuple[Any, ...]] | tuple[Tensor[*tuple[Any, ...]], ...])
+
+Batch: TypeAlias = ArrayLike | tuple[ArrayLike, ...] | list[ArrayLike] | Mapping[str, ArrayLike]
+"""What `Model.apply` takes: one array per input, by position or by the input's name."""
 
 
 class Model(Generic[In, Out]):
-    """A model from an input tensor to an output tensor, validated when built.
+    """A model from its input tensors to its output tensors, validated when built.
 
     Its type, `Model[Tensor[L[28], L[28], L[1]], Tensor[L[10]]]`, spells what goes in
-    and what comes out; `tn.Trainer` uses it to check the data at check time.
+    and what comes out; `tn.Trainer` uses it to check the data at check time. A model
+    with several inputs or outputs (Keras's functional API) takes and gives tuples:
+    `tn.Model((image, meta), (label, box))` is a `Model[tuple[Tensor[...], Tensor[...]],
+    tuple[Tensor[...], Tensor[...]]]`.
 
     Args:
-        inputs: The tensor made by `tn.Input`.
-        outputs: The tensor the model computes from it.
+        inputs: The tensor made by `tn.Input`, or a tuple of them.
+        outputs: The tensor the model computes from them, or a tuple of them.
         name: The model's name in summaries and errors.
+
+    Attributes:
+        input_names: Each input's name (`tn.Input(..., name=)`, else `input`, `input_1`...).
+        output_names: Each output's name: the name of the layer that computes it.
 
     Raises:
         ShapeError: if a layer's rule rejects what it receives (sizes from runtime ints
             are checked here, before any JAX tracing).
+        TypednnError: for inputs that are not `tn.Input` tensors, an output computed from
+            an input that is not listed, or a name given twice.
 
     Example:
         >>> import jax, jax.numpy as jnp
@@ -48,7 +62,9 @@ class Model(Generic[In, Out]):
         self.inputs = inputs
         self.outputs = outputs
         self.name = name
-        self.graph = Graph((inputs,), (outputs,))
+        self.graph = Graph(_tensors(inputs, "inputs"), _tensors(outputs, "outputs"))
+        self.input_names = self.graph.input_names
+        self.output_names = self.graph.output_names
         self.graph.validate()
         self.lowered = lower(self.graph)
         self._apply = jax.jit(self.lowered.apply, static_argnames=("training",))
@@ -57,17 +73,70 @@ class Model(Generic[In, Out]):
         """Fresh parameters: a dict from layer name to that layer's arrays."""
         return self.lowered.init(key)
 
-    def apply(self, params: Params, x: ArrayLike, *, key: jax.Array | None = None, training: bool = False) -> jax.Array:
-        """The outputs for a batch `x` of shape `(batch, *input_dims)`, jit-compiled.
+    @overload
+    def apply(
+        self: Model[Any, Tensor[*tuple[Any, ...]]],
+        params: Params,
+        x: Batch,
+        *,
+        key: jax.Array | None = ...,
+        training: bool = ...,
+    ) -> jax.Array: ...
+    @overload
+    def apply(
+        self, params: Params, x: Batch, *, key: jax.Array | None = ..., training: bool = ...
+    ) -> tuple[jax.Array, ...]: ...
+    def apply(self, params: Params, x: Batch, *, key: jax.Array | None = None, training: bool = False) -> Any:
+        """The outputs for a batch, jit-compiled: one array, or a tuple of them for several outputs.
 
         Args:
             params: From `init` (or training).
-            x: The input batch.
+            x: The input batch, of shape `(batch, *input_dims)`; for several inputs, a
+                tuple of such arrays in the order of `inputs`, or a dict by input name.
             key: Randomness for stochastic layers (Dropout) while training.
             training: Whether stochastic layers are active.
         """
-        result: jax.Array = self._apply(params, x, key=key, training=training)
-        return result
+        return self._apply(params, *self.arrays(x), key=key, training=training)
+
+    def arrays(self, x: Batch) -> tuple[ArrayLike, ...]:
+        """One array per input, in the order of `inputs`, from a batch as `apply` takes it.
+
+        Raises:
+            TypednnError: for a batch with another number of arrays, or a dict whose keys
+                are not the input names.
+        """
+        names = self.input_names
+        if isinstance(x, Mapping):
+            if set(x) != set(names):
+                raise TypednnError(
+                    f"{self!r} takes arrays for the inputs {', '.join(map(repr, names))},"
+                    f" but the dict has {', '.join(map(repr, x)) or 'no keys'}",
+                    hint="key the dict by the inputs' names (tn.Input(..., name=))",
+                )
+            return tuple(x[name] for name in names)
+        # One input takes any array-like, a nested list too; several take one per input.
+        arrays: tuple[Any, ...] = tuple(x) if isinstance(x, (tuple, list)) and len(names) > 1 else (x,)
+        if len(arrays) != len(names):
+            raise TypednnError(
+                f"{self!r} takes {len(names)} input arrays ({', '.join(names)}), but is given {len(arrays)}",
+                hint="pass a tuple with one array per input, in order, or a dict by input name",
+            )
+        return arrays
+
+    def one_to_one(self, what: str) -> tuple[AnyTensor, AnyTensor]:
+        """The input and the output tensor of a model with one of each, for `what`, which needs that.
+
+        Raises:
+            TypednnError: naming `what`, for a model with several inputs or outputs.
+        """
+        if len(self.graph.inputs) == len(self.graph.outputs) == 1:
+            return self.graph.inputs[0], self.graph.outputs[0]
+        raise TypednnError(
+            f"{what} takes a model with one input and one output, not {self!r}"
+            f" ({len(self.graph.inputs)} inputs: {', '.join(self.input_names)};"
+            f" {len(self.graph.outputs)} outputs: {', '.join(self.output_names)})",
+            hint="model.apply runs it on a tuple (or dict) of arrays; training several inputs and outputs is to come",
+        )
 
     def param_shapes(self) -> dict[str, dict[str, jax.ShapeDtypeStruct]]:
         """The shape and dtype of each parameter `init` makes, without making them."""
@@ -92,38 +161,30 @@ class Model(Generic[In, Out]):
     def summary(self, *, batch_size: int | None = None) -> str:
         """A Keras-style table: each layer, its output shape and parameter count.
 
+        A model that is not a chain (several inputs or outputs, merges, shared layers)
+        also gets Keras's "Connected to" column: what each layer takes.
+
         Args:
             batch_size: Add the memory the model takes, from its shapes: the parameters',
                 the activations' per example and at this batch size, and training's.
         """
-        shapes = self.param_shapes()
-        rows = [("Input", "input", repr(self.inputs.shape), 0)]
-        counted: set[str] = set()  # a layer applied twice shares its parameters: count them once
-        for node, tensor in self.graph.nodes():
-            assert node.layer is not None
-            name = self.graph.name(node.layer)
-            arrays = {} if name in counted else shapes.get(name, {})
-            counted.add(name)
-            count = sum(int(np.prod(a.shape)) for a in arrays.values())
-            rows.append((repr(node.layer), name, repr(tensor.shape), count))
-        widths = [max(len(str(r[i])) for r in rows) for i in range(4)]
-        header = ("Layer", "Name", "Output shape", "Params")
-        widths = [max(w, len(h)) for w, h in zip(widths, header)]
+        return summary(self, batch_size=batch_size)
 
-        def line(row: tuple[Any, ...]) -> str:
-            return "  ".join(str(v).ljust(w) if i < 3 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths)))
-
-        total = sum(r[3] for r in rows)
-        rule = "-" * len(line(header))
-        body = [line(r) for r in rows]
-        footer = [f"Total params: {total:,}"]
-        if self.lowered.has_state:  # Keras's split, shown only where there is something to split
-            names = self.lowered.state_names
-            fixed = sum(math.prod(shapes[layer][n].shape) for layer in names for n in names[layer])
-            footer += [f"Trainable params: {total - fixed:,}", f"Non-trainable params: {fixed:,}"]
-        if batch_size is not None:
-            footer += estimate(self).lines(batch_size)
-        return "\n".join([f"Model {self.name!r}", line(header), rule, *body, rule, *footer])
+    def signature(self) -> str:
+        """The input shapes and the output shapes: `(8, 8, 3), (5,) -> (10,), (4,)`."""
+        shown = [", ".join(repr(t.shape) for t in tensors) for tensors in (self.graph.inputs, self.graph.outputs)]
+        return f"{shown[0]} -> {shown[1]}"
 
     def __repr__(self) -> str:
-        return f"Model({self.inputs.shape!r} -> {self.outputs.shape!r})"
+        return f"Model({self.signature()})"
+
+
+def _tensors(value: object, what: str) -> tuple[AnyTensor, ...]:
+    """The tensors of `Model(inputs, outputs)`'s argument: one tensor, or a tuple (or list) of them."""
+    items = tuple(value) if isinstance(value, (tuple, list)) else (value,)
+    if not items or not all(isinstance(item, Tensor) for item in items):
+        raise TypednnError(
+            f"tn.Model takes a tensor or a tuple of tensors as its {what}, not {given(value)}",
+            hint="e.g. tn.Model(x, y), or tn.Model((image, meta), (label, box)) for several",
+        )
+    return items

@@ -19,9 +19,13 @@ class Graph:
         inputs: The model's input tensors (made by `tn.Input`).
         outputs: The tensors the model returns.
 
+    Attributes:
+        input_names: Each input's name (`tn.Input(..., name=)`, else `input`, `input_1`...).
+        output_names: Each output's name: the name of the layer that computes it.
+
     Raises:
-        TypednnError: if an output depends on an input that is not listed, or two
-            layers share a name.
+        TypednnError: if an input is not a `tn.Input` or is listed twice, an output
+            depends on an input that is not listed, or two layers or inputs share a name.
     """
 
     def __init__(self, inputs: tuple[AnyTensor, ...], outputs: tuple[AnyTensor, ...]) -> None:
@@ -31,7 +35,15 @@ class Graph:
         seen: set[int] = set()
         for output in outputs:
             self._visit(output, seen)
+        for tensor in inputs:
+            if tensor.node.layer is not None:
+                raise TypednnError(
+                    f"a model input must be a tn.Input, but one is the output of {tensor.node.layer!r}",
+                    hint="list the tn.Input tensors the outputs are computed from",
+                )
         given = {id(t) for t in inputs}
+        if len(given) < len(inputs):
+            raise TypednnError("the model's inputs list one tensor twice", hint="list each tn.Input once")
         for tensor in self.order:
             if tensor.node.layer is None and id(tensor) not in given:
                 raise TypednnError(
@@ -39,6 +51,8 @@ class Graph:
                     hint="pass every tn.Input the outputs are computed from to tn.Model",
                 )
         self.names = self._name_layers()
+        self.input_names = self._name_inputs()
+        self.output_names = self._name_outputs()
 
     def _visit(self, tensor: AnyTensor, seen: set[int]) -> None:
         # Iterative depth-first post-order, so deep models do not hit the recursion limit.
@@ -56,11 +70,19 @@ class Graph:
 
     def _name_layers(self) -> dict[int, str]:
         names: dict[int, str] = {}
-        taken: set[str] = set()
+        inputs = [t.node.name for t in self.inputs if t.node.name is not None]
+        for name in inputs:
+            if inputs.count(name) > 1:
+                raise TypednnError(f"two inputs are named {name!r}", hint="give each input its own name")
+        taken: set[str] = set(inputs)
         counts: dict[str, int] = {}
         for layer in self.layers():
             if layer.name is not None:
                 if layer.name in taken:
+                    if layer.name in inputs:
+                        raise TypednnError(
+                            f"an input and a layer are named {layer.name!r}", hint="give each its own name"
+                        )
                     raise TypednnError(f"two layers are named {layer.name!r}", hint="give each layer its own name")
                 names[id(layer)] = layer.name
                 taken.add(layer.name)
@@ -77,6 +99,36 @@ class Graph:
             names[id(layer)] = candidate
             taken.add(candidate)
         return names
+
+    def _name_inputs(self) -> tuple[str, ...]:
+        """Each input's name: its own (`tn.Input(..., name=)`), else `input`, `input_1`..."""
+        taken = set(self.names.values()) | {t.node.name for t in self.inputs if t.node.name is not None}
+        names = []
+        for tensor in self.inputs:
+            name = tensor.node.name
+            if name is None:
+                name = next(n for i in range(len(taken) + 1) if (n := _numbered("input", i)) not in taken)
+                taken.add(name)
+            names.append(name)
+        return tuple(names)
+
+    def _name_outputs(self) -> tuple[str, ...]:
+        """Each output's name: the layer that computes it (Keras's), numbered when a layer gives two."""
+        names: list[str] = []
+        for tensor in self.outputs:
+            layer = tensor.node.layer
+            if layer is None:
+                raise TypednnError(
+                    f"an output of the model is its input {self.input_names[self._input_index(tensor)]!r} itself",
+                    hint="a model's outputs are computed by layers",
+                )
+            base = self.name(layer)
+            name = next(n for i in range(len(names) + 1) if (n := _numbered(base, i)) not in names)
+            names.append(name)
+        return tuple(names)
+
+    def _input_index(self, tensor: AnyTensor) -> int:
+        return next(i for i, t in enumerate(self.inputs) if t is tensor)
 
     def layers(self) -> list[AnyLayer]:
         """Each layer once, in run order (a layer applied twice shares its parameters)."""
@@ -114,3 +166,7 @@ class Graph:
             if layer.has_params:
                 check_reuse(repr(layer), first, received, where=self.name(layer))
             shapes[id(tensor)] = shape
+
+
+def _numbered(base: str, count: int) -> str:
+    return base if count == 0 else f"{base}_{count}"

@@ -82,7 +82,7 @@ def check_spec(path: Path, *, allow_pickle: bool) -> bool:
         print(error, file=sys.stderr)
         return False
     params = sum(int(a.size) for arrays in model.param_shapes().values() for a in arrays.values())
-    print(f"{path}: ok: {spec.name} {model.inputs.shape!r} -> {model.outputs.shape!r}, {params:,} parameters{data}")
+    print(f"{path}: ok: {spec.name} {model.signature()}, {params:,} parameters{data}")
     print(f"  {'; '.join(memory)}")
     return True
 

@@ -165,7 +165,8 @@ def _predict(args: argparse.Namespace) -> int:
     from ..train import predict  # noqa: PLC0415
 
     model, params = load(args.model)
-    inputs = read_inputs(args.input, shape=model.inputs.shape)
+    x, _ = model.one_to_one("typednn predict")
+    inputs = read_inputs(args.input, shape=x.shape)
     flat = np.asarray(predict(model, params, inputs, batch_size=_BATCH)).reshape(-1, _outputs(model))
     buffer = io.StringIO()
     if args.classes:

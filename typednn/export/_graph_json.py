@@ -14,6 +14,10 @@ This is the `model` section of an export's spec.json, and the format spec files 
 - `input` lists one example's sizes (the batch axis is implicit): ints, or a named
   `tn.Dim`'s full name (`"myproject.dims.Seq"`). `dtype: int32` makes the input token
   ids (`tn.Tokens`, for an embedding); the default, `float32`, is features.
+- A model with several inputs names them in `inputs` instead, a mapping from each
+  input's name to its sizes, or to `{shape: [...], dtype: int32}` for token ids:
+  `{"inputs": {"image": [32, 32, 3], "meta": [8]}, ...}`; its layers then say which
+  they take (`inputs: [image]`), the first one always.
 - Each entry of `layers` is one `{kind: options}` pair. The kinds are `KINDS` of
   `layers/_registry.py` (`dense`, `conv2d`..., and each activation by its function:
   `relu`...); the options are the fields of the layer's hyperparameter dataclass, plus:
@@ -25,7 +29,9 @@ This is the `model` section of an export's spec.json, and the format spec files 
   `name` names this application's output. An export writes a parameter-free layer
   applied twice (`nn.relu` is one shared layer) as two layers instead, which computes
   the same and reads better.
-- The last entry's output is the model's output; every other entry's output must be used.
+- The last entry's output is the model's output, unless `outputs` lists the names of
+  the entries whose outputs are (`"outputs": ["label", "box"]`, in order); every other
+  entry's output must be used.
 - Spec files may be terser: a bare kind (`"flatten"`), one value for the kind's first
   required option (`{"dense": 10}`), and no names (the model then names the layers).
 """
@@ -33,7 +39,7 @@ This is the `model` section of an export's spec.json, and the format spec files 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from .._entries import expand
 from .._errors import TypednnError
@@ -43,6 +49,7 @@ from .._shapes import FEATURES, TOKENS, HyperparameterError, ShapeError, input_s
 from .._words import did_you_mean, no_unknown_keys, show
 from ..graph import AnyLayer, AnyTensor, Graph
 from ..layers import Node, Tensor, Tokens
+from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS, Kind, kind_of
 from ._options import decode_options, decode_size, encode_options, encode_size
 
@@ -59,7 +66,7 @@ or, for a spec file with positions, `spec.yaml:12:9`."""
 
 
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
-    """The model section for a graph from one input to one output.
+    """The model section for a graph: `input` for one input, `inputs` and `outputs` for several.
 
     Every entry gets its name, so loading gives the layers (and parameters) the same names.
 
@@ -73,24 +80,20 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         >>> graph_to_dict(tn.Model(x, x >> nn.Dense(3) >> nn.relu).graph)
         {'input': [4], 'layers': [{'dense': {'units': 3, 'name': 'dense'}}, {'relu': {'name': 'relu'}}]}
     """
-    if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise TypednnError(
-            f"only a model with one input and one output can be written, not {len(graph.inputs)} and"
-            f" {len(graph.outputs)}",
-        )
-    (x,) = graph.inputs
-    taken = {INPUT}
+    one = len(graph.inputs) == len(graph.outputs) == 1
+    input_names = (INPUT,) if one else graph.input_names
+    taken = set(input_names)
     for layer in graph.layers():
         name = graph.name(layer)
-        if name == INPUT:
+        if one and name == INPUT:
             raise TypednnError(
                 f"a layer is named {INPUT!r}, the name a spec gives the model input",
                 hint="give the layer another name",
             )
         taken.add(name)
-    names: dict[int, str] = {id(x): INPUT}
+    names: dict[int, str] = {id(x): name for x, name in zip(graph.inputs, input_names)}
     written: set[int] = set()
-    previous: AnyTensor = x
+    previous: AnyTensor | None = graph.inputs[0] if one else None
     entries: list[dict[str, Any]] = []
     for node, tensor in graph.nodes():
         layer = node.layer
@@ -116,8 +119,17 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         names[id(tensor)] = name
         previous = tensor
         entries.append({kind_name: options})
-    dtype = {"dtype": TOKENS} if x.shape.tokens else {}
-    return {"input": [encode_size(size) for size in x.shape.dims], **dtype, "layers": entries}
+    if one:
+        (x,) = graph.inputs
+        dtype = {"dtype": TOKENS} if x.shape.tokens else {}
+        return {"input": [encode_size(size) for size in x.shape.dims], **dtype, "layers": entries}
+    inputs = {name: _input_entry(x) for name, x in zip(input_names, graph.inputs)}
+    return {"inputs": inputs, "layers": entries, "outputs": [names[id(y)] for y in graph.outputs]}
+
+
+def _input_entry(x: AnyTensor) -> object:
+    sizes = [encode_size(size) for size in x.shape.dims]
+    return {"shape": sizes, "dtype": TOKENS} if x.shape.tokens else sizes
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -164,19 +176,18 @@ def graph_from_dict(
     at = locate or default_locator(source)
     if not isinstance(section, dict):
         raise TypednnError(f"{at(())}: must be a mapping with 'input' and 'layers', not {show(section)}")
-    no_unknown_keys(section, ("input", "dtype", "layers"), at(()))
-    for key in ("input", "layers"):
-        if key not in section:
-            raise TypednnError(f"{at(())}: {key!r} is missing", hint="a model has 'input' and 'layers'")
-    x = _input(section["input"], section.get("dtype", FEATURES), at)
+    no_unknown_keys(section, ("input", "dtype", "inputs", "layers", "outputs"), at(()))
+    given = _inputs(section, at)
+    if "layers" not in section:
+        raise TypednnError(f"{at(())}: 'layers' is missing", hint="a model has 'input' and 'layers'")
     layers = section["layers"]
     if not isinstance(layers, list) or not layers:
         raise TypednnError(f"{at(('layers',))}: must be a non-empty list of layers, not {show(layers)}")
-    outputs: dict[str, tuple[int, AnyTensor]] = {INPUT: (-1, x)}  # the entry and output of each name
+    outputs: dict[str, tuple[int, AnyTensor]] = {name: (-1, x) for name, x in given.items()}  # entry and output
     defined: dict[str, AnyLayer] = {}  # named layers, for `reuse`
     locations: dict[str, str] = {}
     used: set[int] = set()
-    previous: AnyTensor = x
+    previous: AnyTensor | None = next(iter(given.values())) if len(given) == 1 else None
     for index, entry in enumerate(layers):
         path: Path = ("layers", index)
         kind_name, options = _entry(entry, at(path))
@@ -188,7 +199,12 @@ def graph_from_dict(
             defined[entry_name] = layer
             locations[entry_name] = where
         used.update(outputs[source][0] for source in sources)
-        inputs = tuple(outputs[source][1] for source in sources) if sources else (previous,)
+        if not sources and previous is None:
+            raise TypednnError(
+                f"{where}: the model has the inputs {', '.join(map(repr, given))}: say which this layer takes",
+                hint=f"e.g. inputs: [{next(iter(given))}]",
+            )
+        inputs = tuple(outputs[source][1] for source in sources) if sources else (cast(AnyTensor, previous),)
         if not sources:
             used.add(index - 1)
         try:
@@ -197,36 +213,93 @@ def graph_from_dict(
             raise error.at(where) from None
         if entry_name is not None:
             outputs[entry_name] = (index, previous)
-    for index in range(len(layers) - 1):
+    assert previous is not None
+    results = _outputs(section.get("outputs"), outputs, previous, at)
+    named_outputs = section.get("outputs")
+    used.update(outputs[name][0] for name in named_outputs or ())
+    # Without `outputs`, the last entry's output is the model's.
+    for index in range(len(layers) - (named_outputs is None)):
         if index not in used:
             raise TypednnError(
                 f"{at(('layers', index))}: the output of this layer is never used",
-                hint="name it and list it in a later layer's `inputs`, or remove it",
+                hint="name it and list it in a later layer's `inputs` or in `outputs`, or remove it",
             )
+    xs = tuple(given.values())
     try:
-        return Model(x, previous, name=name)
+        return Model(xs[0] if len(xs) == 1 else xs, results[0] if len(results) == 1 else results, name=name)
     except ShapeError as error:
         # A shared layer applied to another shape than at its first use.
         raise error.at(locations.get(error.where or "", f"{source}: {error.where}")) from None
 
 
-def _input(value: object, dtype: object, at: Locator) -> AnyTensor:
+def _inputs(section: dict[str, Any], at: Locator) -> dict[str, AnyTensor]:
+    """The model's inputs by name: `input` (with `dtype`), or `inputs`."""
+    if ("input" in section) == ("inputs" in section):
+        raise TypednnError(
+            f"{at(())}: " + ("give 'input' or 'inputs', not both" if "input" in section else "'input' is missing"),
+            hint="a model has 'input' (one input) or 'inputs' (several, by name), and 'layers'",
+        )
+    if "input" in section:
+        return {INPUT: _input(section["input"], section.get("dtype", FEATURES), at, ("input",), ("dtype",))}
+    if "dtype" in section:
+        raise TypednnError(
+            f"{at(('dtype',))}: with 'inputs', each input states its dtype",
+            hint="e.g. inputs: {ids: {shape: [128], dtype: int32}}",
+        )
+    value = section["inputs"]
+    if not isinstance(value, dict) or not value:
+        raise TypednnError(
+            f"{at(('inputs',))}: must be a mapping from input names to their sizes, not {show(value)}",
+            hint="e.g. inputs: {image: [32, 32, 3], meta: [8]}",
+        )
+    inputs = {}
+    for name, entry in value.items():
+        where = ("inputs", name)
+        problem = name_problem(name) if isinstance(name, str) and name else "an input's name must be a non-empty string"
+        if problem is not None:
+            raise TypednnError(f"{at(where)}: {problem}", hint=NAME_HINT)
+        if isinstance(entry, dict):
+            no_unknown_keys(entry, ("shape", "dtype"), at(where))
+            sizes, dtype = entry.get("shape"), entry.get("dtype", FEATURES)
+            inputs[name] = _input(sizes, dtype, at, (*where, "shape"), (*where, "dtype"), name=name)
+        else:
+            inputs[name] = _input(entry, FEATURES, at, where, where, name=name)
+    return inputs
+
+
+def _outputs(
+    value: object, outputs: dict[str, tuple[int, AnyTensor]], last: AnyTensor, at: Locator
+) -> tuple[AnyTensor, ...]:
+    """The tensors `outputs` names, in order; by default the last entry's."""
+    if value is None:
+        return (last,)
+    names = _references(value, outputs, at(("outputs",)))
+    for name in names:
+        if outputs[name][0] < 0:
+            raise TypednnError(f"{at(('outputs',))}: {name!r} is an input; a model's outputs are layers' outputs")
+        if names.count(name) > 1:
+            raise TypednnError(f"{at(('outputs',))}: {name!r} is listed twice", hint="list each output once")
+    return tuple(outputs[name][1] for name in names)
+
+
+def _input(
+    value: object, dtype: object, at: Locator, sizes_at: Path, dtype_at: Path, *, name: str | None = None
+) -> AnyTensor:
     if not isinstance(value, list):
         raise TypednnError(
-            f"{at(('input',))}: must be a list of sizes, such as [28, 28, 1], not {show(value)}",
+            f"{at(sizes_at)}: must be a list of sizes, such as [28, 28, 1], not {show(value)}",
             hint="the batch axis is implicit",
         )
     if dtype not in (FEATURES, TOKENS):
         raise TypednnError(
-            f"{at(('dtype',))}: the input dtype is {FEATURES!r} (features) or {TOKENS!r} (token ids),"
-            f" not {show(dtype)}",
+            f"{at(dtype_at)}: the input dtype is {FEATURES!r} (features) or {TOKENS!r} (token ids), not {show(dtype)}",
             hint="token ids feed an embedding layer",
         )
     try:
         shape = input_shape(tuple(decode_size(size) for size in value), dtype=dtype)
     except TypednnError as error:
-        raise TypednnError(f"{at(('input',))}: {error.message}", hint=error.hint) from None
-    return (Tokens if shape.tokens else Tensor)(Node(None, ()), shape)
+        raise TypednnError(f"{at(sizes_at)}: {error.message}", hint=error.hint) from None
+    return (Tokens if shape.tokens else Tensor)(Node(None, (), name), shape)
 
 
 def _entry(entry: object, where: str) -> tuple[str, dict[str, object]]:
@@ -249,7 +322,7 @@ def _name(value: object, outputs: dict[str, Any], where: str) -> str | None:
     if value in outputs:
         raise TypednnError(
             f"{where}: the name {excerpt(value, length=60)} is already taken"
-            + (" by the model input" if value == INPUT else ""),
+            + (" by the model input" if outputs[value][0] < 0 else ""),
             hint="give each layer its own name",
         )
     return value
@@ -264,7 +337,7 @@ def _references(value: object, outputs: dict[str, Any], where: str) -> list[str]
         if reference not in outputs:
             raise TypednnError(
                 f"{where}: no earlier layer is named {excerpt(reference, length=60)}{did_you_mean(reference, outputs)}",
-                hint=f"`inputs` names the model input ({INPUT!r}) or layers above this one",
+                hint="`inputs` names the model's inputs or layers above this one",
             )
     return value
 

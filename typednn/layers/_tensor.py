@@ -8,6 +8,7 @@ from typing_extensions import TypeVarTuple
 
 from .._shapes import FEATURES, Dim, Dtype, Shape, ShapeError, Size, Symbol, input_shape
 from .._words import given
+from ._names import check_name
 
 if TYPE_CHECKING:
     from ._base import Layer
@@ -22,13 +23,20 @@ class Node:
     Attributes:
         layer: The layer applied, or None for a model input.
         inputs: The tensors the layer was applied to.
+        name: A model input's name, when it was given one (`tn.Input(8, name="meta")`).
     """
 
-    __slots__ = ("inputs", "layer")
+    __slots__ = ("inputs", "layer", "name")
 
-    def __init__(self, layer: Layer[*tuple[Any, ...]] | None, inputs: tuple[Tensor[*tuple[Any, ...]], ...]):
+    def __init__(
+        self,
+        layer: Layer[*tuple[Any, ...]] | None,
+        inputs: tuple[Tensor[*tuple[Any, ...]], ...],
+        name: str | None = None,
+    ):
         self.layer = layer
         self.inputs = inputs
+        self.name = name
 
 
 class Tensor(Generic[*Dims]):
@@ -105,10 +113,14 @@ def size_of(value: object) -> object:
 
 
 @overload
-def Input(*dims: int | type[Dim], dtype: Literal["float32"] = ...) -> Tensor[*tuple[Any, ...]]: ...
+def Input(
+    *dims: int | type[Dim], dtype: Literal["float32"] = ..., name: str | None = ...
+) -> Tensor[*tuple[Any, ...]]: ...
 @overload
-def Input(*dims: int | type[Dim], dtype: Literal["int32"]) -> Tokens[*tuple[Any, ...]]: ...
-def Input(*dims: int | type[Dim], dtype: Dtype = FEATURES) -> Tensor[*tuple[Any, ...]]:  # noqa: N802 - reads as a type, as in Keras
+def Input(*dims: int | type[Dim], dtype: Literal["int32"], name: str | None = ...) -> Tokens[*tuple[Any, ...]]: ...
+def Input(  # noqa: N802 - reads as a type, as in Keras
+    *dims: int | type[Dim], dtype: Dtype = FEATURES, name: str | None = None
+) -> Tensor[*tuple[Any, ...]]:
     """A model input: a symbolic tensor of one example's shape.
 
     Args:
@@ -116,6 +128,8 @@ def Input(*dims: int | type[Dim], dtype: Dtype = FEATURES) -> Tensor[*tuple[Any,
             size varies with the data. The batch axis is implicit.
         dtype: ``"float32"`` for features, ``"int32"`` for token ids (a `Tokens`
             tensor, for `nn.Embedding`).
+        name: The input's name, for a model with several inputs: its key in a dict of
+            arrays, in summaries and in exports (by default ``input``, ``input_1``...).
 
     Returns:
         A `Tensor` of that shape. Under the mypy plugin, `Input(28, 28, 1)` has type
@@ -129,5 +143,6 @@ def Input(*dims: int | type[Dim], dtype: Dtype = FEATURES) -> Tensor[*tuple[Any,
         >>> tn.Input(28, 28, 1)
         Tensor(28, 28, 1)
     """
+    check_name(name)
     shape = input_shape(tuple(size_of(d) for d in dims), dtype=dtype)
-    return (Tokens if shape.tokens else Tensor)(Node(None, ()), shape)
+    return (Tokens if shape.tokens else Tensor)(Node(None, (), name), shape)

@@ -159,14 +159,14 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
     kind, options = spec.source()
     where = spec.where("data", "source")
     schema = in_spec(where, lambda: SOURCES[kind].schema(options, root=spec.path.parent, allow_pickle=allow_pickle))
-    model = spec.model
+    x, y = spec.model.one_to_one(f"{where}: a data section")
     bound = Bindings()  # a named dim has one size in the features and the targets
     try:
-        check_features(model.inputs.shape, schema.feature_shape, bound=bound)
+        check_features(x.shape, schema.feature_shape, bound=bound)
     except ShapeError as error:
         raise error.at(f"{spec.where('model', 'input')} (data: {schema})") from None
     try:
-        check_targets(model.outputs.shape, schema.target_shape, schema.classes, bound=bound)
+        check_targets(y.shape, schema.target_shape, schema.classes, bound=bound)
     except ShapeError as error:
         last = len(spec.document.value["model"]["layers"]) - 1
         raise error.at(f"{spec.where('model', 'layers', last)} (data: {schema})") from None

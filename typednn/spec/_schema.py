@@ -3,7 +3,7 @@
 A spec file has four keys::
 
     name: digits-cnn            # optional; default: the file's stem
-    model: {input: [...], layers: [...]}
+    model: {input: [...], layers: [...]}   (or inputs: {name: [...]}, layers, outputs: [names])
     data: {source: ..., split: {validation: 0.1, test: 0.2}, seed: 0}
     train: {epochs: 30, batch_size: 32, optimizer: adam, loss: ..., metrics: [...], ...}
 
@@ -178,14 +178,30 @@ Seed = Annotated[int, pydantic.Field(ge=0, le=SEED_LIMIT)]
 """A seed as a spec states it: an int from 0 to 2**63 - 1."""
 
 
-class ModelSection(pydantic.BaseModel):
+Sizes = list[int | DIM_NAME_TYPE]
+"""One example's sizes (the batch axis is implicit): ints, or a named dim's full name."""
+
+
+class InputOptions(pydantic.BaseModel):
     model_config = _STRICT
-    input: list[int | DIM_NAME_TYPE]
+    shape: Sizes
     dtype: Dtype = _default(Input, "dtype")
     """int32: the input is token ids, for an embedding layer."""
+
+
+class ModelSection(pydantic.BaseModel):
+    model_config = _STRICT
+    input: Sizes | None = None
+    """The sizes of the model's one input; a model with several gives `inputs`."""
+    dtype: Dtype = _default(Input, "dtype")
+    """int32: the input is token ids, for an embedding layer."""
+    inputs: dict[str, Sizes | InputOptions] | None = None
+    """Several inputs by name: `{image: [32, 32, 3], ids: {shape: [64], dtype: int32}}`."""
     layers: Annotated[
         list[Annotated[Any, pydantic.AfterValidator(_layer_entry)]], pydantic.WithJsonSchema({_REF: "Layers"})
     ]
+    outputs: list[str] | None = None
+    """The names of the layers whose outputs the model gives, in order (default: the last layer's)."""
 
 
 class DataSection(pydantic.BaseModel):

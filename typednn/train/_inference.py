@@ -276,6 +276,7 @@ def predict(model: Model[Any, Any], params: Params, inputs: Any, *, batch_size: 
 
 def predict_as(model: Model[Any, Any], params: Params, inputs: Any, batch_size: int, *, method: str) -> jax.Array:
     """`predict`, its errors naming `method` (`Trainer.predict` for the trainer's)."""
+    model.one_to_one(method)
     _check_batch_size(batch_size, method)
     if isinstance(inputs, Dataset):
         inputs = inputs.features
@@ -316,6 +317,7 @@ def check_data(model: Model[Any, Any], data: object, method: str, *, argument: s
             holds a token id outside the vocabulary (naming the row).
         ShapeError: if its shapes do not fit the model.
     """
+    model.one_to_one(method)
     dataset = as_dataset(data, method, argument)
     try:
         check_fit(

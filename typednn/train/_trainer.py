@@ -97,6 +97,7 @@ class Trainer(Generic[In, Out]):
         mesh: Mesh | None = None,
         shard_params: bool = False,
     ) -> None:
+        model.one_to_one("Trainer")
         self.model = model
         self.loss = loss
         self.optimizer = optimizer
