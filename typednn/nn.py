@@ -17,8 +17,11 @@ from .layers._batch_norm import BatchNorm as BatchNorm
 from .layers._block import Block as Block
 from .layers._conv import Conv1D as Conv1D
 from .layers._conv import Conv2D as Conv2D
+from .layers._conv import Conv3D as Conv3D
 from .layers._conv import DepthwiseConv2D as DepthwiseConv2D
 from .layers._conv_transpose import Conv2DTranspose as Conv2DTranspose
+from .layers._crop import Cropping1D as Cropping1D
+from .layers._crop import Cropping2D as Cropping2D
 from .layers._dense import Dense as Dense
 from .layers._elementwise import Activation as Activation
 from .layers._elementwise import Dropout as Dropout
@@ -27,6 +30,7 @@ from .layers._embedding import PositionEmbedding as PositionEmbedding
 from .layers._embedding import SinusoidalPositionEmbedding as SinusoidalPositionEmbedding
 from .layers._global_pool import GlobalAvgPool1D as GlobalAvgPool1D
 from .layers._global_pool import GlobalAvgPool2D as GlobalAvgPool2D
+from .layers._global_pool import GlobalMaxPool1D as GlobalMaxPool1D
 from .layers._global_pool import GlobalMaxPool2D as GlobalMaxPool2D
 from .layers._merge import Add as Add
 from .layers._merge import Concatenate as Concatenate
@@ -35,17 +39,23 @@ from .layers._merge import residual as residual
 from .layers._norm import GroupNorm as GroupNorm
 from .layers._norm import LayerNorm as LayerNorm
 from .layers._norm import RMSNorm as RMSNorm
+from .layers._permute import Permute as Permute
+from .layers._permute import RepeatVector as RepeatVector
 from .layers._pool import AvgPool1D as AvgPool1D
 from .layers._pool import AvgPool2D as AvgPool2D
+from .layers._pool import AvgPool3D as AvgPool3D
 from .layers._pool import MaxPool1D as MaxPool1D
 from .layers._pool import MaxPool2D as MaxPool2D
+from .layers._pool import MaxPool3D as MaxPool3D
 from .layers._recurrent import GRU as GRU
 from .layers._recurrent import LSTM as LSTM
 from .layers._recurrent import Bidirectional as Bidirectional
 from .layers._reshape import Flatten as Flatten
 from .layers._reshape import Reshape as Reshape
+from .layers._resize import Resizing as Resizing
 from .layers._resize import UpSampling2D as UpSampling2D
 from .layers._resize import ZeroPadding2D as ZeroPadding2D
+from .layers._time_distributed import TimeDistributed as TimeDistributed
 from .layers._transformer import TransformerEncoderBlock as TransformerEncoderBlock
 
 relu: Final = Activation("relu")

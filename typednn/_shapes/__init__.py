@@ -11,9 +11,12 @@ from ._attention import MultiHeadAttentionHyper as MultiHeadAttentionHyper
 from ._compose import compose as compose
 from ._conv import Conv1DHyper as Conv1DHyper
 from ._conv import Conv2DHyper as Conv2DHyper
+from ._conv import Conv3DHyper as Conv3DHyper
 from ._conv import ConvHyper as ConvHyper
 from ._conv import DepthwiseConv2DHyper as DepthwiseConv2DHyper
 from ._conv_transpose import Conv2DTransposeHyper as Conv2DTransposeHyper
+from ._crop import Cropping1DHyper as Cropping1DHyper
+from ._crop import Cropping2DHyper as Cropping2DHyper
 from ._data import check_fit as check_fit
 from ._dense import DenseHyper as DenseHyper
 from ._dims import UNKNOWN as UNKNOWN
@@ -33,7 +36,9 @@ from ._errors import HyperparameterError as HyperparameterError
 from ._errors import ShapeError as ShapeError
 from ._global_pool import GlobalAvgPool1DHyper as GlobalAvgPool1DHyper
 from ._global_pool import GlobalAvgPool2DHyper as GlobalAvgPool2DHyper
+from ._global_pool import GlobalMaxPool1DHyper as GlobalMaxPool1DHyper
 from ._global_pool import GlobalMaxPool2DHyper as GlobalMaxPool2DHyper
+from ._global_pool import GlobalPool1DHyper as GlobalPool1DHyper
 from ._global_pool import GlobalPool2DHyper as GlobalPool2DHyper
 from ._hyper import Hyper as Hyper
 from ._input import FEATURES as FEATURES
@@ -47,12 +52,17 @@ from ._norm import GroupNormHyper as GroupNormHyper
 from ._norm import LayerNormHyper as LayerNormHyper
 from ._norm import NormHyper as NormHyper
 from ._norm import RMSNormHyper as RMSNormHyper
+from ._permute import PermuteHyper as PermuteHyper
+from ._permute import RepeatVectorHyper as RepeatVectorHyper
 from ._pool import AvgPool1DHyper as AvgPool1DHyper
 from ._pool import AvgPool2DHyper as AvgPool2DHyper
+from ._pool import AvgPool3DHyper as AvgPool3DHyper
 from ._pool import MaxPool1DHyper as MaxPool1DHyper
 from ._pool import MaxPool2DHyper as MaxPool2DHyper
+from ._pool import MaxPool3DHyper as MaxPool3DHyper
 from ._pool import Pool1DHyper as Pool1DHyper
 from ._pool import Pool2DHyper as Pool2DHyper
+from ._pool import Pool3DHyper as Pool3DHyper
 from ._pool import PoolHyper as PoolHyper
 from ._recurrent import MERGES as MERGES
 from ._recurrent import BidirectionalHyper as BidirectionalHyper
@@ -61,13 +71,18 @@ from ._recurrent import LSTMHyper as LSTMHyper
 from ._recurrent import RecurrentHyper as RecurrentHyper
 from ._reshape import FlattenHyper as FlattenHyper
 from ._reshape import ReshapeHyper as ReshapeHyper
+from ._resize import INTERPOLATIONS as INTERPOLATIONS
+from ._resize import Interpolation as Interpolation
+from ._resize import ResizingHyper as ResizingHyper
 from ._resize import UpSampling2DHyper as UpSampling2DHyper
 from ._resize import ZeroPadding2DHyper as ZeroPadding2DHyper
 from ._reuse import check_reuse as check_reuse
+from ._time_distributed import TimeDistributedHyper as TimeDistributedHyper
 from ._transformer import TransformerEncoderBlockHyper as TransformerEncoderBlockHyper
 
 __all__ = [
     "ACTIVATIONS",
+    "INTERPOLATIONS",
     "MERGES",
     "UNKNOWN",
     "ActivationHyper",
@@ -75,13 +90,17 @@ __all__ = [
     "AddHyper",
     "AvgPool1DHyper",
     "AvgPool2DHyper",
+    "AvgPool3DHyper",
     "BatchNormHyper",
     "BidirectionalHyper",
     "ConcatenateHyper",
     "Conv1DHyper",
     "Conv2DHyper",
     "Conv2DTransposeHyper",
+    "Conv3DHyper",
     "ConvHyper",
+    "Cropping1DHyper",
+    "Cropping2DHyper",
     "DenseHyper",
     "DepthwiseConv2DHyper",
     "Div",
@@ -92,32 +111,41 @@ __all__ = [
     "GRUHyper",
     "GlobalAvgPool1DHyper",
     "GlobalAvgPool2DHyper",
+    "GlobalMaxPool1DHyper",
     "GlobalMaxPool2DHyper",
+    "GlobalPool1DHyper",
     "GlobalPool2DHyper",
     "GroupNormHyper",
     "HyperparameterError",
+    "Interpolation",
     "LSTMHyper",
     "LayerNormHyper",
     "MaxPool1DHyper",
     "MaxPool2DHyper",
+    "MaxPool3DHyper",
     "Minus",
     "MultiHeadAttentionHyper",
     "NormHyper",
+    "PermuteHyper",
     "Hyper",
     "Plus",
     "Pool1DHyper",
     "PositionEmbeddingHyper",
     "Pool2DHyper",
+    "Pool3DHyper",
     "PoolHyper",
     "RMSNormHyper",
     "RecurrentHyper",
+    "RepeatVectorHyper",
     "ReshapeHyper",
+    "ResizingHyper",
     "Shape",
     "ShapeError",
     "SinusoidalPositionEmbeddingHyper",
     "Size",
     "Symbol",
     "Times",
+    "TimeDistributedHyper",
     "Unknown",
     "TransformerEncoderBlockHyper",
     "UpSampling2DHyper",

@@ -1,4 +1,4 @@
-"""Conv1D, Conv2D and DepthwiseConv2D: convolutions over (length, channels) and (height, width, channels) inputs."""
+"""Conv1D, Conv2D, Conv3D and DepthwiseConv2D: convolutions over NLC, NHWC and NDHWC inputs."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ class ConvHyper(WindowHyper):
         return Shape.of(*out, self.filters)
 
 
-_LAYOUTS = {1: "NLC sequences", 2: "NHWC images"}
+_LAYOUTS = {1: "NLC sequences", 2: "NHWC images", 3: "NDHWC volumes (for NHWC images use Conv2D)"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,6 +87,22 @@ class Conv2DHyper(ConvHyper):
     kernel: Size | tuple[Size, Size]
     stride: Size | tuple[Size, Size] = 1
     dilation: Size | tuple[Size, Size] = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class Conv3DHyper(ConvHyper):
+    """`Conv3D(filters, kernel=, stride=, padding=, in_channels=, dilation=, groups=)`, NDHWC.
+
+    Example:
+        >>> Conv3DHyper(filters=8, kernel=3, stride=(1, 2, 2)).output_shape(Shape.of(16, 32, 32, 3))
+        (14, 15, 15, 8)
+    """
+
+    layer: ClassVar[str] = "Conv3D"
+    axes: ClassVar[tuple[str, ...]] = ("depth", "height", "width")
+    kernel: Size | tuple[Size, Size, Size]
+    stride: Size | tuple[Size, Size, Size] = 1
+    dilation: Size | tuple[Size, Size, Size] = 1
 
 
 @dataclass(frozen=True, kw_only=True)

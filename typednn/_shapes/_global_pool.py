@@ -1,4 +1,4 @@
-"""GlobalAvgPool2D and GlobalMaxPool2D: each channel reduced over the whole image."""
+"""GlobalAvgPool1D/2D and GlobalMaxPool1D/2D: each channel reduced over the whole sequence or image."""
 
 from __future__ import annotations
 
@@ -40,7 +40,27 @@ class GlobalMaxPool2DHyper(GlobalPool2DHyper):
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlobalAvgPool1DHyper(Hyper):
+class GlobalPool1DHyper(Hyper):
+    """`GlobalAvgPool1D()` and `GlobalMaxPool1D()`: (length, channels) to (channels,).
+
+    Any length reduces to one value per channel, so a named length is fine and a named
+    channel axis is kept.
+
+    Example:
+        >>> GlobalMaxPool1DHyper().output_shape(Shape.of(128, 64))
+        (64,)
+    """
+
+    layer: ClassVar[str] = "GlobalPool1D"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        _, channels = self.layout(x, ("length", "channels"), hint=f"{self.layer} takes NLC sequences")
+        return Shape.of(channels)
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalAvgPool1DHyper(GlobalPool1DHyper):
     """`GlobalAvgPool1D()`: (length, channels) to (channels,), the mean over the sequence.
 
     Example:
@@ -50,7 +70,14 @@ class GlobalAvgPool1DHyper(Hyper):
 
     layer: ClassVar[str] = "GlobalAvgPool1D"
 
-    def rule(self, *inputs: Shape) -> Shape:
-        (x,) = inputs
-        _, channels = self.layout(x, ("length", "channels"), hint="GlobalAvgPool1D takes NLC sequences")
-        return Shape.of(channels)
+
+@dataclass(frozen=True, kw_only=True)
+class GlobalMaxPool1DHyper(GlobalPool1DHyper):
+    """`GlobalMaxPool1D()`: (length, channels) to (channels,), the maximum over the sequence.
+
+    Example:
+        >>> GlobalMaxPool1DHyper().output_shape(Shape.of(100, 64))
+        (64,)
+    """
+
+    layer: ClassVar[str] = "GlobalMaxPool1D"

@@ -1,4 +1,4 @@
-"""MaxPool1D/2D and AvgPool1D/2D: a window reduced to one value, per channel."""
+"""MaxPool1D/2D/3D and AvgPool1D/2D/3D: a window reduced to one value, per channel."""
 
 from __future__ import annotations
 
@@ -88,3 +88,35 @@ class MaxPool2DHyper(Pool2DHyper):
 @dataclass(frozen=True, kw_only=True)
 class AvgPool2DHyper(Pool2DHyper):
     layer: ClassVar[str] = "AvgPool2D"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pool3DHyper(PoolHyper):
+    """`MaxPool3D(window, stride=window, padding="valid")` and its average twin, NDHWC.
+
+    Example:
+        >>> MaxPool3DHyper(window=(1, 2, 2)).output_shape(Shape.of(8, 32, 32, 16))
+        (8, 16, 16, 16)
+        >>> AvgPool3DHyper(window=2, stride=1, padding="same").output_shape(Shape.of(5, 5, 5, 3))
+        (5, 5, 5, 3)
+    """
+
+    layer: ClassVar[str] = "Pool3D"
+    axes: ClassVar[tuple[str, ...]] = ("depth", "height", "width")
+    window: Size | tuple[Size, Size, Size]
+    stride: Size | tuple[Size, Size, Size] | None = None
+
+    def spatial(self, x: Shape, *, hint: str | None = None) -> tuple[tuple[Size, ...], Size]:
+        # Volumes are easy to confuse with images and clips: say which layer takes which.
+        hint = hint or f"{self.layer} takes NDHWC volumes; pool images with {self.layer[:-2]}2D"
+        return super().spatial(x, hint=hint)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MaxPool3DHyper(Pool3DHyper):
+    layer: ClassVar[str] = "MaxPool3D"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AvgPool3DHyper(Pool3DHyper):
+    layer: ClassVar[str] = "AvgPool3D"

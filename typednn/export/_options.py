@@ -209,14 +209,14 @@ def _wrapped_type(classes: tuple[type[Hyper], ...]) -> Any:
     The JSON Schema shows the entry's forms; validation is `_wrapped`'s, which reads the
     entry as the loader reads a list entry (its messages say where).
     """
-    kinds = {kind.name: kind for kind in KINDS.values() if kind.layer.hyper_type in classes}
+    kinds = _wrappable(classes)
     # One entry type per class, so the schema lists each class's kinds together.
     schemas = [
         entry_type(
             {
                 name: layer_options_model(kind, wrapped=True)
                 for name, kind in kinds.items()
-                if kind.layer.hyper_type is cls
+                if issubclass(kind.layer.hyper_type, cls)
             },
             {name: option for name, kind in kinds.items() if (option := kind.main_option())},
         )
@@ -226,9 +226,33 @@ def _wrapped_type(classes: tuple[type[Hyper], ...]) -> Any:
     def validate(value: object, handler: pydantic.ValidatorFunctionWrapHandler, info: pydantic.ValidationInfo) -> Hyper:
         locate = (info.context or {}).get("at")
         field = info.field_name or "wrapped"
-        return _wrapped(value, kinds, locate(field) if locate else field)
+        # Looked up again: a field that holds any layer takes the kinds registered since.
+        return _wrapped(value, _wrappable(classes), locate(field) if locate else field)
 
     return Annotated[typing.Union[tuple(schemas)], pydantic.WrapValidator(validate)]  # noqa: UP007 - built at run time
+
+
+def _wrappable(classes: tuple[type[Hyper], ...]) -> dict[str, Kind]:
+    """The kinds a field of these hyperparameter classes holds: `Hyper` itself is any layer (TimeDistributed's).
+
+    A kind that itself holds any layer is left out: it would nest without end.
+    """
+    return {
+        kind.name: kind
+        for kind in KINDS.values()
+        if issubclass(kind.layer.hyper_type, classes) and not _holds_any_layer(kind.layer.hyper_type)
+    }
+
+
+_HOLDS_ANY_LAYER: dict[type[Hyper], bool] = {}
+"""Per class: resolving type hints is slow, and each wrapped entry asks."""
+
+
+def _holds_any_layer(hyper_type: type[Hyper]) -> bool:
+    if hyper_type not in _HOLDS_ANY_LAYER:
+        hints = typing.get_type_hints(hyper_type).values()
+        _HOLDS_ANY_LAYER[hyper_type] = any(Hyper in (hint, *typing.get_args(hint)) for hint in hints)
+    return _HOLDS_ANY_LAYER[hyper_type]
 
 
 def _wrapped(value: object, kinds: Mapping[str, Kind], where: str) -> Hyper:

@@ -1,4 +1,4 @@
-"""Conv1D, Conv2D and DepthwiseConv2D: convolutions on NLC sequences and NHWC images."""
+"""Conv1D, Conv2D, Conv3D and DepthwiseConv2D: convolutions on NLC sequences, NHWC images and NDHWC volumes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import ClassVar
 import jax
 from jax import lax
 
-from .._shapes import Conv1DHyper, Conv2DHyper, ConvHyper, DepthwiseConv2DHyper, Dim, Shape
+from .._shapes import Conv1DHyper, Conv2DHyper, Conv3DHyper, ConvHyper, DepthwiseConv2DHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
 
@@ -34,7 +34,7 @@ class _Conv(Layer[*P]):
 
 def convolve(p: ConvHyper | DepthwiseConv2DHyper, params: ParamTree, x: jax.Array, *, groups: int) -> jax.Array:
     """The same operations as flax.nnx.Conv, for any number of spatial axes and groups."""
-    spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two
+    spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two, NDHWC/DHWIO for three
     y = lax.conv_general_dilated(
         x,
         params["kernel"],
@@ -125,6 +125,49 @@ class Conv2D(_Conv[*P]):
         dilation: int | tuple[int, int] = Conv2DHyper.default("dilation"),
         groups: int = Conv2DHyper.default("groups"),
         use_bias: bool = Conv2DHyper.default("use_bias"),
+        name: str | None = None,
+    ) -> None:
+        self._init_from(locals())
+
+
+class Conv3D(_Conv[*P]):
+    """A 3-D convolution over (depth, height, width, channels) inputs: volumes, or video clips.
+
+    Keras's `Conv3D` (channels last), computed as `flax.nnx.Conv` with three kernel axes.
+
+    Args:
+        filters: The number of output channels.
+        kernel: The window size, an int or a (depth, height, width) triple.
+        stride: The step between windows, an int or a triple.
+        padding: ``"valid"`` (no padding) or ``"same"`` (output size = ceil(input / stride)).
+        in_channels: The number of input channels, when you want mypy to check it.
+        dilation: The spacing between kernel taps, an int or a triple.
+        groups: Split the channels into this many independent groups.
+        use_bias: Whether to add a learned bias.
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.Conv3D(8, kernel=3, stride=(1, 2, 2))(tn.Input(16, 32, 32, 3)).shape
+        (14, 15, 15, 8)
+    """
+
+    hyper_type = Conv3DHyper
+    kind = "conv3d"
+    hyper: Conv3DHyper
+
+    def __init__(
+        self,
+        filters: int,
+        *,
+        kernel: int | tuple[int, int, int],
+        stride: int | tuple[int, int, int] = Conv3DHyper.default("stride"),
+        padding: Padding = Conv3DHyper.default("padding"),
+        in_channels: int | type[Dim] | None = Conv3DHyper.default("in_channels"),
+        dilation: int | tuple[int, int, int] = Conv3DHyper.default("dilation"),
+        groups: int = Conv3DHyper.default("groups"),
+        use_bias: bool = Conv3DHyper.default("use_bias"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())

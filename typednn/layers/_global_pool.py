@@ -1,17 +1,22 @@
-"""GlobalAvgPool2D and GlobalMaxPool2D on NHWC images; GlobalAvgPool1D on NLC sequences."""
+"""GlobalAvgPool2D and GlobalMaxPool2D on NHWC images; GlobalAvgPool1D and GlobalMaxPool1D on NLC sequences."""
 
 from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
 
-from .._shapes import GlobalAvgPool1DHyper, GlobalAvgPool2DHyper, GlobalMaxPool2DHyper
+from .._shapes import GlobalAvgPool1DHyper, GlobalAvgPool2DHyper, GlobalMaxPool1DHyper, GlobalMaxPool2DHyper
 from ._base import Layer, P, ParamTree
 
 
 def _spatial(x: jax.Array) -> jax.Array:
     # A reduction over axes (1, 2) would also run on arrays of another rank; NHWC is the contract.
     _batch, _height, _width, _channels = x.shape
+    return x
+
+
+def _sequence(x: jax.Array) -> jax.Array:
+    _batch, _length, _channels = x.shape  # NLC is the contract, as for the images above
     return x
 
 
@@ -73,6 +78,26 @@ class GlobalAvgPool1D(Layer[*P]):
         self._init_from(locals())
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        (x,) = xs
-        _batch, _length, _channels = x.shape  # NLC is the contract
-        return jnp.mean(x, axis=1)
+        return jnp.mean(_sequence(xs[0]), axis=1)
+
+
+class GlobalMaxPool1D(Layer[*P]):
+    """The maximum of each channel over the sequence: (length, channels) to (channels,).
+
+    Keras's GlobalMaxPooling1D (channels last).
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.GlobalMaxPool1D()(tn.Input(128, 64)).shape
+        (64,)
+    """
+
+    hyper_type = GlobalMaxPool1DHyper
+    kind = "global_max_pool1d"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self._init_from(locals())
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return jnp.max(_sequence(xs[0]), axis=1)

@@ -1,4 +1,4 @@
-"""MaxPool1D/2D and AvgPool1D/2D on NLC sequences and NHWC images."""
+"""MaxPool1D/2D/3D and AvgPool1D/2D/3D on NLC sequences, NHWC images and NDHWC volumes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import AvgPool1DHyper, AvgPool2DHyper, MaxPool1DHyper, MaxPool2DHyper, PoolHyper
+from .._shapes import (
+    AvgPool1DHyper,
+    AvgPool2DHyper,
+    AvgPool3DHyper,
+    MaxPool1DHyper,
+    MaxPool2DHyper,
+    MaxPool3DHyper,
+    PoolHyper,
+)
 from ._base import Layer, P, Padding, ParamTree
 from ._lowering import ints
 
@@ -56,6 +64,18 @@ class _Pool2D(_Pool[*P]):
         *,
         stride: int | tuple[int, int] | None = MaxPool2DHyper.default("stride"),
         padding: Padding = MaxPool2DHyper.default("padding"),
+        name: str | None = None,
+    ) -> None:
+        self._init_from(locals())
+
+
+class _Pool3D(_Pool[*P]):
+    def __init__(
+        self,
+        window: int | tuple[int, int, int],
+        *,
+        stride: int | tuple[int, int, int] | None = MaxPool3DHyper.default("stride"),
+        padding: Padding = MaxPool3DHyper.default("padding"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
@@ -124,6 +144,54 @@ class AvgPool2D(_Pool2D[*P]):
 
     hyper_type = AvgPool2DHyper
     kind = "avg_pool2d"
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.mean(xs[0])
+
+
+class MaxPool3D(_Pool3D[*P]):
+    """The maximum of each (depth, height, width) window, per channel; the stride defaults to the window.
+
+    Args:
+        window: The window size, an int or a (depth, height, width) triple.
+        stride: The step between windows (default: the window).
+        padding: ``"valid"`` (no padding) or ``"same"`` (output size = ceil(input / stride)).
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.MaxPool3D((1, 2, 2))(tn.Input(8, 32, 32, 16)).shape
+        (8, 16, 16, 16)
+    """
+
+    hyper_type = MaxPool3DHyper
+    kind = "max_pool3d"
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.max(xs[0])
+
+
+class AvgPool3D(_Pool3D[*P]):
+    """The mean of each (depth, height, width) window, per channel; the stride defaults to the window.
+
+    As in flax, a ``"same"`` window that overhangs the input counts the padding as zeros.
+
+    Args:
+        window: The window size, an int or a (depth, height, width) triple.
+        stride: The step between windows (default: the window).
+        padding: ``"valid"`` (no padding) or ``"same"`` (output size = ceil(input / stride)).
+        name: The layer's name in the model.
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> nn.AvgPool3D(2)(tn.Input(4, 8, 8, 3)).shape
+        (2, 4, 4, 3)
+    """
+
+    hyper_type = AvgPool3DHyper
+    kind = "avg_pool3d"
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return self.mean(xs[0])

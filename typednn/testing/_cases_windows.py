@@ -11,6 +11,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from .. import nn
+from .._shapes import INTERPOLATIONS
 from ._case import Case
 from ._sizes import images, int_or_pair, sequences, size, small
 
@@ -132,7 +133,9 @@ def global_avg_pool1d_cases(draw: st.DrawFn) -> Case:
 
 @st.composite
 def up_sampling2d_cases(draw: st.DrawFn) -> Case:
-    return Case(nn.UpSampling2D(draw(int_or_pair(st.integers(1, 4)), label="size")), (draw(images(), label="x"),))
+    factor = draw(int_or_pair(st.integers(1, 4)), label="size")
+    interpolation = draw(st.sampled_from(INTERPOLATIONS), label="interpolation")
+    return Case(nn.UpSampling2D(factor, interpolation=interpolation), (draw(images(), label="x"),))
 
 
 @st.composite

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from .._errors import TypednnError
 from .._shapes import Hyper, Shape, ShapeError
+from ..layers._registry import KINDS, Kind
 from ._case import AnyLayer, Case
 from ._sizes import Dims, mutated, shapes, small
 
@@ -147,6 +148,21 @@ def _hyperparameters(hyper_type: type[Hyper], fixed: Mapping[str, Any]) -> st.Se
     return _built(hyper_type, st.fixed_dictionaries(fields))
 
 
+def _any_layer() -> list[Kind]:
+    """The kinds a field holding any layer may draw: those whose fields can be drawn, no such holder itself."""
+    drawable = []
+    for kind in KINDS.values():
+        hints = typing.get_type_hints(kind.layer.hyper_type).values()
+        if any(Hyper in (hint, *typing.get_args(hint)) for hint in hints):
+            continue  # it would draw without end
+        try:
+            _hyperparameters(kind.layer.hyper_type, kind.fixed)
+        except TypednnError:
+            continue
+        drawable.append(kind)
+    return drawable
+
+
 @st.composite
 def _built(draw: st.DrawFn, hyper_type: type[Hyper], fields: st.SearchStrategy[dict[str, Any]]) -> Hyper:
     try:
@@ -166,6 +182,8 @@ def _values(hint: Any) -> st.SearchStrategy[Any] | None:
         return st.floats(0.05, 0.95)
     if origin is Literal:
         return st.sampled_from(args)
+    if hint is Hyper:  # any layer's (TimeDistributed's): the kinds whose fields can be drawn
+        return st.sampled_from(_any_layer()).flatmap(lambda kind: _hyperparameters(kind.layer.hyper_type, kind.fixed))
     if isinstance(hint, type) and issubclass(hint, Hyper):  # a wrapped layer's (Bidirectional's)
         return _hyperparameters(hint, {})
     if origin in (typing.Union, types.UnionType):

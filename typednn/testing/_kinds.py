@@ -13,6 +13,14 @@ from .._errors import TypednnError
 from .._shapes import ACTIVATIONS
 from ..layers._registry import KINDS
 from ._case import AnyLayer, Case
+from ._cases_axes import (
+    cropping1d_cases,
+    cropping2d_cases,
+    global_max_pool1d_cases,
+    permute_cases,
+    repeat_vector_cases,
+    resizing_cases,
+)
 from ._cases_basic import (
     activation_cases,
     add_cases,
@@ -35,6 +43,7 @@ from ._cases_sequences import (
     sinusoidal_position_embedding_cases,
     transformer_encoder_block_cases,
 )
+from ._cases_volumes import conv3d_cases, pool3d_cases, time_distributed_cases
 from ._cases_windows import (
     conv1d_cases,
     conv2d_cases,
@@ -64,6 +73,16 @@ _CASES: dict[str, st.SearchStrategy[Case]] = {
     "global_max_pool2d": global_pool2d_cases(nn.GlobalMaxPool2D),
     "up_sampling2d": up_sampling2d_cases(),
     "zero_padding2d": zero_padding2d_cases(),
+    "global_max_pool1d": global_max_pool1d_cases(),
+    "cropping1d": cropping1d_cases(),
+    "cropping2d": cropping2d_cases(),
+    "resizing": resizing_cases(),
+    "permute": permute_cases(),
+    "repeat_vector": repeat_vector_cases(),
+    "conv3d": conv3d_cases(),
+    "max_pool3d": pool3d_cases(nn.MaxPool3D),
+    "avg_pool3d": pool3d_cases(nn.AvgPool3D),
+    "time_distributed": time_distributed_cases(),
     "flatten": flatten_cases(),
     "reshape": reshape_cases(),
     "dropout": dropout_cases(),
