@@ -10,7 +10,6 @@ from typing import Any
 
 import jax
 import numpy as np
-import optax
 import pytest
 
 import typednn as tn
@@ -205,6 +204,17 @@ def test_typednn_check_reads_a_spec_with_several_inputs(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_training_several_inputs_or_outputs_says_it_is_not_there_yet() -> None:
-    with pytest.raises(tn.TypednnError, match=r"Trainer takes a model with one input and one output, not Model\("):
-        tn.Trainer(two_heads(), loss=tn.losses.mean_squared_error, optimizer=optax.sgd(0.1))
+def test_a_command_for_one_input_says_so_for_several(tmp_path: Path) -> None:
+    model = two_heads()
+    tn.save(model, model.init(jax.random.key(0)), tmp_path / "two")
+    np.save(tmp_path / "x.npy", np.ones((2, 8, 8, 3), np.float32))
+    done = subprocess.run(
+        [sys.executable, "-m", "typednn", "predict", "--model", str(tmp_path / "two"), str(tmp_path / "x.npy")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "typednn predict takes a model with one input and one output, not Model(" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -135,7 +135,7 @@ class Model(Generic[In, Out]):
             f"{what} takes a model with one input and one output, not {self!r}"
             f" ({len(self.graph.inputs)} inputs: {', '.join(self.input_names)};"
             f" {len(self.graph.outputs)} outputs: {', '.join(self.output_names)})",
-            hint="model.apply runs it on a tuple (or dict) of arrays; training several inputs and outputs is to come",
+            hint="in Python, tn.Trainer and typednn.train.predict take it (a tuple or a dict of arrays per input)",
         )
 
     def param_shapes(self) -> dict[str, dict[str, jax.ShapeDtypeStruct]]:

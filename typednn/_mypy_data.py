@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from mypy.erasetype import erase_type
 from mypy.plugin import MethodContext, MethodSigContext
-from mypy.types import FunctionLike, Instance, ProperType, Type, get_proper_type
+from mypy.types import AnyType, FunctionLike, Instance, ProperType, TupleType, Type, get_proper_type
 
 from ._mypy_convert import CLASSES, DATASET, size_of, tensor_shapes
 from ._mypy_report import SHAPE, report
-from ._shapes import Shape, ShapeError, Size, check_fit
-from ._shapes._data import check_features
+from ._shapes import Shape, ShapeError, Size
+from ._shapes._data import check_features_all, check_fit_all
 
 TRAINER = "typednn.train._trainer.Trainer"
 TRAINER_DATA = {"fit": ("data", "validation"), "evaluate": ("data",), "predict": ("inputs",)}
@@ -24,44 +24,90 @@ def check_data(method: str, ctx: MethodContext) -> Type:
     trainer = get_proper_type(ctx.type)
     if not (isinstance(trainer, Instance) and len(trainer.args) >= 2):
         return ctx.default_return_type
-    model_in, model_out = (tensor_shapes(arg) for arg in trainer.args[:2])
-    if not (model_in and model_out and len(model_in) == len(model_out) == 1):
+    model_in, model_out = (_model_shapes(arg) for arg in trainer.args[:2])
+    if model_in is None or model_out is None:
         return ctx.default_return_type
     for name, types in zip(ctx.callee_arg_names, ctx.arg_types):
         if name not in TRAINER_DATA[method] or not types:
             continue
-        error = _misfit(model_in[0], model_out[0], get_proper_type(types[0]), f"Trainer.{method}")
+        error = _misfit(model_in, model_out, get_proper_type(types[0]), f"Trainer.{method}")
         if error is not None:
             report(ctx, error, SHAPE)
     return ctx.default_return_type
 
 
-def _misfit(model_in: Shape, model_out: Shape, data: ProperType, method: str) -> ShapeError | None:
-    """Why a `Dataset[Features, Target]` type does not fit the model, or None."""
+def _model_shapes(typ: Type) -> tuple[Shape, ...] | None:
+    """A model's input (output) shapes: one `Tensor`, or a tuple of them; None if any is not known.
+
+    A union (the model is one of several) is not checked, nor is `Any`: its count is not known.
+    """
+    t = get_proper_type(typ)
+    if isinstance(t, AnyType):
+        return None
+    shapes = []
+    for item in t.items if isinstance(t, TupleType) else [t]:
+        found = tensor_shapes(item)
+        if not found or len(found) != 1:
+            return None
+        shapes.append(found[0])
+    return tuple(shapes)
+
+
+def _misfit(
+    model_in: tuple[Shape, ...], model_out: tuple[Shape, ...], data: ProperType, method: str
+) -> ShapeError | None:
+    """Why a `Dataset[Features, Target]` type does not fit the model, or None.
+
+    Features and targets are a tensor (or `tn.Classes[N]`) each, or a tuple of them for a
+    model with several inputs or outputs. `Any` features fit any input; a union is not
+    checked. Targets that are `Any`, a union or no tensor are not checked.
+    """
     if not (isinstance(data, Instance) and data.type.fullname == DATASET and len(data.args) == 2):
         return None
-    features = tensor_shapes(data.args[0])
-    if not features or len(features) != 1:
+    features = _feature_shapes(data.args[0], len(model_in))
+    if features is None:
         return None
-    if method == "Trainer.predict":  # only the features are read
-        try:
-            check_features(model_in, features[0], method=method)
-        except ShapeError as error:
-            return error
-        return None
-    target = get_proper_type(data.args[1])
-    classes: Size | None = None
-    target_shape = None
-    if isinstance(target, Instance) and target.type.fullname == CLASSES and target.args:
-        classes = size_of(target.args[0])
-    else:
-        found = tensor_shapes(target)
-        target_shape = found[0] if found and len(found) == 1 else None
+    targets = None if method == "Trainer.predict" else _targets(data.args[1])  # predict reads only the features
     try:
-        check_fit(model_in, model_out, features[0], target_shape, classes, method=method)
+        if targets is None:
+            check_features_all(model_in, features, method=method)
+        else:
+            shapes, classes = targets
+            check_fit_all(model_in, model_out, features, shapes, classes, method=method)
     except ShapeError as error:
         return error
     return None
+
+
+def _feature_shapes(typ: Type, inputs: int) -> tuple[Shape, ...] | None:
+    """The shape of each feature array; `Any` for all the model's `inputs`; None where not known."""
+    t = get_proper_type(typ)
+    if isinstance(t, AnyType):
+        return tuple(Shape.anything() for _ in range(inputs))
+    return _model_shapes(t)
+
+
+def _targets(typ: Type) -> tuple[tuple[Shape | None, ...], tuple[Size | None, ...]] | None:
+    """The shape (or class count) of each target array; None when their count is not known."""
+    t = get_proper_type(typ)
+    if isinstance(t, AnyType):
+        return None
+    items = [get_proper_type(item) for item in (t.items if isinstance(t, TupleType) else [t])]
+    if not (isinstance(t, TupleType) or _classes(t) or tensor_shapes(t)):
+        return None  # no tensor at all: not known to be one target
+    shapes: list[Shape | None] = []
+    classes: list[Size | None] = []
+    for item in items:
+        counted = _classes(item)
+        found = None if counted else tensor_shapes(item)
+        shapes.append(found[0] if found and len(found) == 1 else None)
+        classes.append(size_of(counted.args[0]) if counted and counted.args else None)
+    return tuple(shapes), tuple(classes)
+
+
+def _classes(t: ProperType) -> Instance | None:
+    """`tn.Classes[N]`: targets that are class ids, N of them."""
+    return t if isinstance(t, Instance) and t.type.fullname == CLASSES else None
 
 
 def loosen_data(method: str, ctx: MethodSigContext) -> FunctionLike:

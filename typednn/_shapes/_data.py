@@ -172,6 +172,146 @@ def check_fit(
     check_targets(model_out, target, classes, method=method, bound=bound)
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One input or output of a model that has several, as messages name it."""
+
+    kind: str  # "input" or "output"
+    index: int
+    count: int
+    name: str | None
+
+    def __str__(self) -> str:
+        """`input 'meta' (2 of 2)`, or `input 2 of 2` when the name is not known (at check time)."""
+        if self.name is None:
+            return f"{self.kind} {self.index + 1} of {self.count}"
+        return f"{self.kind} {self.name!r} ({self.index + 1} of {self.count})"
+
+    @property
+    def short(self) -> str:
+        """`input 'meta'` or `input 2`: where a named dim took its size."""
+        return f"{self.kind} {self.name!r}" if self.name is not None else f"{self.kind} {self.index + 1}"
+
+
+def _parts(kind: str, count: int, names: tuple[str, ...] | None) -> list[_Part | None]:
+    """Each input's (output's) part for messages; None for a model's only one, as `check_fit` words it."""
+    if count == 1:
+        return [None]
+    return [_Part(kind, i, count, names[i] if names is not None and i < len(names) else None) for i in range(count)]
+
+
+def _check_count(kind: str, noun: str, count: int, given: int, names: tuple[str, ...] | None, method: str) -> None:
+    """A dataset gives one `noun` array (feature, target) per model `kind` (input, output)."""
+    if count == given:
+        return
+    listed = f" ({', '.join(map(repr, names))})" if names is not None and len(names) == count else ""
+    raise ShapeError(
+        method,
+        f"{noun}s for {_many(count, kind)}{listed}",
+        f"data with {_many(given, f'{noun} array')}",
+        hint=f"give one {noun} array per {kind} of the model: a tuple in its order, or a dict by {kind} name",
+    )
+
+
+def _many(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def check_fit_all(
+    model_in: tuple[Shape, ...],
+    model_out: tuple[Shape, ...],
+    features: tuple[Shape, ...],
+    targets: tuple[Shape | None, ...],
+    classes: tuple[Size | None, ...],
+    *,
+    method: str = FIT,
+    input_names: tuple[str, ...] | None = None,
+    output_names: tuple[str, ...] | None = None,
+    bound: Bindings | None = None,
+) -> None:
+    """Check data against a model with any number of inputs and outputs.
+
+    The counts first (one feature array per input, one target array per output), then
+    each input and output as `check_features` and `check_targets` do, one named dim
+    having one size across the whole dataset. A message names the input or output that
+    disagrees: by name when known (`input 'meta' (2 of 2)`), else by place
+    (`input 2 of 2`). With one input and one output it is `check_fit`, word for word.
+
+    Args:
+        model_in: The model's input shapes, in order.
+        model_out: The model's output shapes, in order.
+        features: The shape of one example's features in each feature array.
+        targets: The shape of one example's target in each target array; None where
+            the targets are class ids.
+        classes: The number of classes of each target array; None where it is a tensor.
+        method: The method that checks, as messages name it.
+        input_names: The model's input names (`tn.Input(..., name=)`), for messages.
+        output_names: The model's output names, for messages.
+        bound: The sizes of named dims met so far (they are bound here).
+
+    Raises:
+        ShapeError: naming the input or output that disagrees, or the counts.
+
+    Example:
+        >>> image, meta, label = Shape.of(32, 32, 3), Shape.of(8), Shape.of(10)
+        >>> check_fit_all((image, meta), (label,), (image, meta), (None,), (10,))
+        >>> names = ("image", "meta")
+        >>> try:
+        ...     check_fit_all((image, meta), (label,), (image, Shape.of(5)), (None,), (10,), input_names=names)
+        ... except ShapeError as error:
+        ...     print(error.expected)
+        ...     print(error.actual)
+        features of shape (8,) for input 'meta' (2 of 2)
+        data whose features have shape (5,)
+        >>> try:
+        ...     check_fit_all((image, meta), (label,), (image,), (None,), (10,))
+        ... except ShapeError as error:
+        ...     print(error.message)
+        Trainer.fit expects features for 2 inputs, but receives data with 1 feature array
+    """
+    _check_count("input", "feature", len(model_in), len(features), input_names, method)
+    _check_count("output", "target", len(model_out), len(targets), output_names, method)
+    bound = bound or Bindings()
+    check_features_all(model_in, features, method=method, input_names=input_names, bound=bound)
+    for shape, target, size, part in zip(
+        model_out, targets, classes, _parts("output", len(model_out), output_names), strict=True
+    ):
+        _check_targets(shape, target, size, method, bound, part)
+
+
+def check_features_all(
+    model_in: tuple[Shape, ...],
+    features: tuple[Shape, ...],
+    *,
+    method: str = FIT,
+    input_names: tuple[str, ...] | None = None,
+    bound: Bindings | None = None,
+) -> None:
+    """Check features alone against a model's inputs (`predict`), as `check_fit_all` does.
+
+    Args:
+        model_in: The model's input shapes, in order.
+        features: The shape of one example's features in each feature array.
+        method: The method that checks, as messages name it.
+        input_names: The model's input names, for messages.
+        bound: The sizes of named dims met so far (they are bound here).
+
+    Raises:
+        ShapeError: naming the input that disagrees, or the counts.
+
+    Example:
+        >>> try:
+        ...     check_features_all((Shape.of(4), Shape.of(8)), (Shape.of(4), Shape.of(4)), method="Trainer.predict")
+        ... except ShapeError as error:
+        ...     print(error.layer, "expects", error.expected)
+        Trainer.predict expects features of shape (8,) for input 2 of 2
+    """
+    _check_count("input", "feature", len(model_in), len(features), input_names, method)
+    bound = bound or Bindings()
+    for shape, given, part in zip(model_in, features, _parts("input", len(model_in), input_names), strict=True):
+        _check_features(shape, given, method, bound, part)
+
+
 def check_features(model_in: Shape, features: Shape, *, method: str = FIT, bound: Bindings | None = None) -> None:
     """Check the shape of one example's features against the model's input.
 
@@ -184,18 +324,24 @@ def check_features(model_in: Shape, features: Shape, *, method: str = FIT, bound
     Raises:
         ShapeError: if they differ.
     """
+    _check_features(model_in, features, method, bound or Bindings(), None)
+
+
+def _check_features(model_in: Shape, features: Shape, method: str, bound: Bindings, part: _Part | None) -> None:
+    """`check_features`; with several inputs, `part` says which input the messages are about."""
     if model_in.tokens and features.tokens is False:
         raise ShapeError(
             method,
-            f"token ids of shape {model_in!r} (the model's input is tn.Tokens)",
+            f"token ids of shape {model_in!r} "
+            + ("(the model's input is tn.Tokens)" if part is None else f"for {part}, which is tn.Tokens"),
             f"data whose features are floats of shape {features!r}",
             hint="token ids are integer arrays: give the data as int32",
         )
-    why = (bound or Bindings()).match(model_in, features, "features")
+    why = bound.match(model_in, features, "features" if part is None else f"features of {part.short}")
     if why is not None:
         raise ShapeError(
             method,
-            f"features of shape {model_in!r} (the model's input)",
+            f"features of shape {model_in!r} " + ("(the model's input)" if part is None else f"for {part}"),
             f"data whose features have shape {features!r}",
             hint=why or "reshape the data, or change the model's tn.Input",
         )
@@ -221,30 +367,42 @@ def check_targets(
     Raises:
         ShapeError: if they disagree.
     """
-    bound = bound or Bindings()
+    _check_targets(model_out, target, classes, method, bound or Bindings(), None)
+
+
+def _check_targets(
+    model_out: Shape, target: Shape | None, classes: Size | None, method: str, bound: Bindings, part: _Part | None
+) -> None:
+    """`check_targets`; with several outputs, `part` says which output the messages are about."""
+    # With several outputs, the messages say which output; with one, they read as ever.
+    of = "" if part is None else f" of {part.short}"
+    scorer = "a model that outputs one score per class" if part is None else "one score per class"
+    source = "" if part is None else f" from {part}"
+    got = "a model whose output has" if part is None else "an output of"
+    outputs = f"(the model outputs {model_out!r})" if part is None else f"for {part}, which outputs {model_out!r}"
     if classes is not None:
         scores = model_out.ranked(1)
         if scores is None:
             raise ShapeError(
                 method,
-                f"a model that outputs one score per class, (classes,), for data with {classes!r} classes",
-                f"a model whose output has shape {model_out!r}",
+                f"{scorer}, (classes,),{source} for data with {classes!r} classes",
+                f"{got} shape {model_out!r}",
                 hint="flatten or pool the output, then end with Dense(classes)",
             )
-        why = bound.size(scores[0], classes, "classes")
+        why = bound.size(scores[0], classes, "classes" + of)
         if why is not None:
             raise ShapeError(
                 method,
-                f"targets from {model_out.last!r} classes (the model outputs {model_out!r})",
+                f"targets from {model_out.last!r} classes {outputs}",
                 f"data with {classes!r} classes",
                 hint=why or "make the last layer output one score per class",
             )
     elif target is not None:
-        why = bound.match(model_out, target, "targets")
+        why = bound.match(model_out, target, "targets" + of)
         if why is not None:
             raise ShapeError(
                 method,
-                f"targets of shape {model_out!r} (the model's output)",
+                f"targets of shape {model_out!r} " + ("(the model's output)" if part is None else f"for {part}"),
                 f"data whose targets have shape {target!r}",
                 hint=why or None,
             )

@@ -13,7 +13,7 @@ from ._csv import csv as csv
 from ._dataset import Classes as Classes
 from ._dataset import Dataset as Dataset
 from ._dataset import Partition as Partition
-from ._dataset import from_arrays as from_arrays
+from ._from_arrays import from_arrays as from_arrays
 from ._images import images as images
 from ._inputs import read_inputs as read_inputs
 from ._jsonl import jsonl as jsonl

@@ -11,7 +11,6 @@ import numpy as np
 from .._errors import TypednnError
 from .._shapes import Shape
 from ._schema import Schema
-from ._targets import ClassesOption, typed_targets
 
 Features = TypeVar("Features")
 Target = TypeVar("Target")
@@ -48,94 +47,147 @@ class Dataset(Generic[Features, Target]):
     only the indices of its examples; `take` reads a batch from the file, which is how
     `Trainer` feeds it, so no part is ever copied whole into memory.
 
+    A model with several inputs or outputs takes a dataset of several feature or
+    target arrays: `Dataset[tuple[Tensor[...], Tensor[...]], tuple[Classes[...],
+    Tensor[...]]]`, made by `from_arrays` from tuples (or dicts) of arrays.
+
     Args:
-        features: An array of shape `(examples, *feature_dims)`.
+        features: An array of shape `(examples, *feature_dims)`, or a tuple of them.
         targets: Class ids of shape `(examples,)`, or an array of shape
-            `(examples, *target_dims)`.
-        classes: The number of classes when targets are class ids.
-        class_names: The name of each class id, when the data names them.
+            `(examples, *target_dims)`; or a tuple of them.
+        classes: The number of classes when targets are class ids (for several
+            targets, a tuple: one entry per target, None for values).
+        class_names: The name of each class id, when the data names them (for several
+            targets, a tuple of such tuples or None).
+        feature_names: For several feature arrays given by name (a dict), the names,
+            which a model's input names match.
+        target_names: Likewise for several targets and a model's output names.
     """
 
     def __init__(
         self,
-        features: Array,
-        targets: Array,
+        features: Array | tuple[Array, ...],
+        targets: Array | tuple[Array, ...],
         *,
-        classes: int | None,
-        class_names: Sequence[str] | None = None,
+        classes: int | tuple[int | None, ...] | None,
+        class_names: Sequence[str] | tuple[Sequence[str] | None, ...] | None = None,
+        feature_names: tuple[str, ...] | None = None,
+        target_names: tuple[str, ...] | None = None,
     ) -> None:
-        if len(features) != len(targets):
+        xs = features if isinstance(features, tuple) else (features,)
+        ys = targets if isinstance(targets, tuple) else (targets,)
+        several_y = isinstance(targets, tuple)
+        per_target = classes if isinstance(classes, tuple) else (classes,)
+        names_per_target = class_names if several_y and isinstance(class_names, tuple) else (class_names,)
+        if len(per_target) != len(ys) or len(names_per_target) != len(ys):
             raise TypednnError(
-                f"features and targets differ in length: {len(features)} examples vs {len(targets)} targets",
-                hint="give one target per example",
+                f"{len(ys)} target arrays, but classes for {len(per_target)}", hint="give classes per target"
             )
-        if class_names is not None and len(class_names) != classes:
-            raise TypednnError(f"{len(class_names)} class names for {classes} classes", hint="name every class once")
-        self._features = features
-        self._targets = targets
+        lengths = {len(a) for a in (*xs, *ys)}
+        if len(lengths) > 1:
+            raise TypednnError(
+                f"features and targets differ in length: {', '.join(str(len(a)) for a in xs)} examples vs"
+                f" {', '.join(str(len(a)) for a in ys)} targets",
+                hint="give one target per example, and as many examples in every array",
+            )
+        for count, names in zip(per_target, names_per_target):
+            if names is not None and len(names) != count:
+                raise TypednnError(f"{len(names)} class names for {count} classes", hint="name every class once")
+        self._features = xs
+        self._targets = ys
+        self._several = (isinstance(features, tuple), several_y)
         self._index: Array | None = None
-        self.classes = classes
-        self.class_names = None if class_names is None else tuple(class_names)
+        self.target_classes: tuple[int | None, ...] = per_target
+        """Each target's class count (None for values)."""
+        self.target_class_names = tuple(None if n is None else tuple(n) for n in names_per_target)
+        """Each target's class names, when the data names them."""
+        self.feature_names = feature_names
+        self.target_names = target_names
+        # The one target's, as a dataset for a one-output model has it; None for several.
+        self.classes = None if several_y else per_target[0]
+        self.class_names = None if several_y else self.target_class_names[0]
 
     @property
-    def features(self) -> Array:
-        """All features, `(examples, *feature_dims)`; gathered into memory for a subset of a file."""
-        return self._features if self._index is None else np.asarray(self._features[self._index])
+    def several(self) -> tuple[bool, bool]:
+        """Whether the features, and the targets, are several arrays (a tuple) rather than one."""
+        return self._several
 
     @property
-    def targets(self) -> Array:
-        """All targets; gathered into memory for a subset of a file."""
-        return self._targets if self._index is None else np.asarray(self._targets[self._index])
+    def features(self) -> Any:
+        """All features, `(examples, *feature_dims)` (a tuple for several); read into memory for a file's subset."""
+        return self._shaped(tuple(self._gather(a) for a in self._features), self._several[0])
+
+    @property
+    def targets(self) -> Any:
+        """All targets (a tuple for several); gathered into memory for a subset of a file."""
+        return self._shaped(tuple(self._gather(a) for a in self._targets), self._several[1])
+
+    def _gather(self, array: Array) -> Array:
+        return array if self._index is None else np.asarray(array[self._index])
+
+    @staticmethod
+    def _shaped(arrays: tuple[Array, ...], several: bool) -> Any:
+        return arrays if several else arrays[0]
+
+    @property
+    def feature_shapes(self) -> tuple[Shape, ...]:
+        """One example's shape in each feature array; integer features are token ids."""
+        return tuple(_shape_of(a, tokens=bool(np.issubdtype(a.dtype, np.integer))) for a in self._features)
+
+    @property
+    def target_shapes(self) -> tuple[Shape | None, ...]:
+        """The shape of one target in each target array, or None for class ids."""
+        return tuple(
+            None if classes is not None else _shape_of(a) for a, classes in zip(self._targets, self.target_classes)
+        )
 
     @property
     def feature_shape(self) -> Shape:
-        """One example's feature shape; integer features are token ids (`tn.Tokens`)."""
-        tokens = bool(np.issubdtype(self._features.dtype, np.integer))
-        return Shape(tuple(int(d) for d in self._features.shape[1:]), tokens=tokens)
+        """One example's feature shape (of the first array); integer features are token ids (`tn.Tokens`)."""
+        return self.feature_shapes[0]
 
     @property
     def target_shape(self) -> Shape | None:
-        """The shape of one target, or None for class ids."""
-        return None if self.classes is not None else Shape(tuple(int(d) for d in self._targets.shape[1:]))
+        """The shape of one target (of the first array), or None for class ids."""
+        return self.target_shapes[0]
 
     @property
     def file_backed(self) -> bool:
         """Whether the examples are read from a memory-mapped file rather than held in memory."""
-        return on_disk(self._features)
+        return any(on_disk(a) for a in self._features)
 
     @property
     def nbytes(self) -> int:
         """The size of the features and targets of these examples."""
-        rows = len(self)
-        features, targets = self._features, self._targets
-        per_example = features.itemsize * int(np.prod(features.shape[1:])) + targets.itemsize * int(
-            np.prod(targets.shape[1:])
-        )
-        return rows * per_example
+        return len(self) * sum(a.itemsize * int(np.prod(a.shape[1:])) for a in (*self._features, *self._targets))
 
     def __len__(self) -> int:
-        return len(self._features) if self._index is None else len(self._index)
+        return len(self._features[0]) if self._index is None else len(self._index)
 
     def schema(self, source: str = "data") -> Schema:
         """The schema of these examples, as a source names them.
 
         Example:
+            >>> from typednn.data import from_arrays
             >>> print(from_arrays(np.zeros((6, 4)), np.array([0, 1, 2, 0, 1, 2])).schema("six"))
             six: 6 examples of (4,), 3 classes
         """
         return Schema(source, self.feature_shape, self.classes, self.target_shape, len(self), self.class_names)
 
-    def take(self, index: Array) -> tuple[Array, Array]:
-        """The features and targets of the examples at `index` (any shape of indices).
+    def take(self, index: Array) -> tuple[Any, Any]:
+        """The features and targets of the examples at `index` (any shape of indices); tuples for several.
 
         Example:
+            >>> from typednn.data import from_arrays
             >>> data = from_arrays(np.arange(12.0).reshape(6, 2), np.arange(6) % 2)
             >>> x, y = data.take(np.array([[5, 0]]))
             >>> x.shape, y.tolist()
             ((1, 2, 2), [[1, 0]])
         """
         rows = index if self._index is None else self._index[index]
-        return np.asarray(self._features[rows]), np.asarray(self._targets[rows])
+        x = tuple(np.asarray(a[rows]) for a in self._features)
+        y = tuple(np.asarray(a[rows]) for a in self._targets)
+        return self._shaped(x, self._several[0]), self._shaped(y, self._several[1])
 
     def subset(self, index: Array) -> Dataset[Features, Target]:
         """The examples at `index` (indices, in that order, or a boolean mask).
@@ -146,12 +198,50 @@ class Dataset(Generic[Features, Target]):
         index = np.flatnonzero(index) if index.dtype == np.bool_ else index.astype(np.int64, copy=False)
         if not self.file_backed:
             x, y = self.take(index)
-            return Dataset(x, y, classes=self.classes, class_names=self.class_names)
-        part: Dataset[Features, Target] = Dataset(
-            self._features, self._targets, classes=self.classes, class_names=self.class_names
-        )
+            return self._like(x, y)
+        part = self._like(self._shaped(self._features, self._several[0]), self._shaped(self._targets, self._several[1]))
         part._index = index if self._index is None else self._index[index]
         return part
+
+    def in_order(self, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> Dataset[Features, Target]:
+        """This dataset with arrays given by name (a dict) in the order of a model's inputs and outputs.
+
+        Arrays given in order (a tuple) are taken as they are.
+
+        Raises:
+            TypednnError: when the names are not the model's, saying which are missing or extra.
+        """
+        xs, ys = self._features, self._targets
+        classes, class_names = self.target_classes, self.target_class_names
+        if self.feature_names is not None:
+            xs = _by_name(xs, self.feature_names, inputs, "features", "inputs")
+        if self.target_names is not None:
+            order = _order(self.target_names, outputs, "targets", "outputs")
+            ys = tuple(ys[i] for i in order)
+            classes, class_names = tuple(classes[i] for i in order), tuple(class_names[i] for i in order)
+        if xs is self._features and ys is self._targets:
+            return self
+        several_y = self._several[1]
+        part: Dataset[Features, Target] = Dataset(
+            self._shaped(xs, self._several[0]),
+            self._shaped(ys, several_y),
+            classes=classes if several_y else classes[0],
+            class_names=class_names if several_y else class_names[0],
+        )
+        part._index = self._index
+        return part
+
+    def _like(self, features: Any, targets: Any) -> Dataset[Features, Target]:
+        """A dataset of these arrays, with this one's classes and names."""
+        several = self._several[1]
+        return Dataset(
+            features,
+            targets,
+            classes=self.target_classes if several else self.classes,
+            class_names=self.target_class_names if several else self.class_names,
+            feature_names=self.feature_names,
+            target_names=self.target_names,
+        )
 
     def partition(
         self, *, validation: float = 0.0, test: float = 0.0, seed: int | None = 0
@@ -169,6 +259,7 @@ class Dataset(Generic[Features, Target]):
                 on, or a part would be empty.
 
         Example:
+            >>> from typednn.data import from_arrays
             >>> data = from_arrays(np.zeros((10, 2)), np.arange(10) % 2)
             >>> train, val, test = data.partition(validation=0.2, test=0.1, seed=0)
             >>> len(train), len(val), test is not None and len(test)
@@ -220,6 +311,7 @@ class Dataset(Generic[Features, Target]):
                 part is the last examples (as Keras's `validation_split`).
 
         Example:
+            >>> from typednn.data import from_arrays
             >>> data = from_arrays(np.zeros((10, 2), np.float32), np.arange(10) % 2)
             >>> train, test = data.split(0.2, seed=0)
             >>> len(train), len(test)
@@ -238,36 +330,35 @@ class Dataset(Generic[Features, Target]):
         return train, test
 
 
+def _by_name(
+    arrays: tuple[Array, ...], names: tuple[str, ...], wanted: tuple[str, ...], what: str, model_part: str
+) -> tuple[Array, ...]:
+    return tuple(arrays[i] for i in _order(names, wanted, what, model_part))
+
+
+def _order(names: tuple[str, ...], wanted: tuple[str, ...], what: str, model_part: str) -> list[int]:
+    """Where each wanted name is among `names`; an error naming what is missing and what is extra."""
+    if sorted(names) != sorted(wanted):
+        missing = [n for n in wanted if n not in names]
+        extra = [n for n in names if n not in wanted]
+        said = [f"no {what} for {', '.join(map(repr, missing))}"] if missing else []
+        said += [f"{', '.join(map(repr, extra))}, which the model does not have"] if extra else []
+        raise TypednnError(
+            f"the {what} are named {', '.join(map(repr, names))}, but the model's {model_part} are"
+            f" {', '.join(map(repr, wanted))}: {'; '.join(said)}",
+            hint=f"key the {what} by the names of the model's {model_part} (model.{model_part[:-1]}_names)",
+        )
+    return [names.index(name) for name in wanted]
+
+
+def _shape_of(array: Array, *, tokens: bool | None = None) -> Shape:
+    dims = tuple(int(d) for d in array.shape[1:])
+    return Shape(dims) if tokens is None else Shape(dims, tokens=tokens)
+
+
 class Partition(NamedTuple, Generic[Features, Target]):
     """The parts `Dataset.partition` gives: `train, validation, test = data.partition(...)`."""
 
     train: Dataset[Features, Target]
     validation: Dataset[Features, Target] | None
     test: Dataset[Features, Target] | None
-
-
-def from_arrays(features: Any, targets: Any, *, classes: ClassesOption = None) -> Dataset[Any, Any]:
-    """A dataset from NumPy or JAX arrays.
-
-    Args:
-        features: Shape `(examples, *feature_dims)`; stored as float32, or as int32 when
-            they are integers (token ids for a `tn.Tokens` model input; a float model
-            reads them as float32).
-        targets: Integer class ids of shape `(examples,)` (the class count is inferred
-            unless given), class names (a `str` array: sorted, they become ids), or
-            float targets of shape `(examples, *target_dims)`.
-        classes: The number of classes, or the class names in id order.
-
-    Raises:
-        TypednnError: if the lengths differ or a class id is out of range.
-
-    Example:
-        >>> import numpy as np
-        >>> data = from_arrays(np.zeros((6, 4), np.float32), np.array([0, 1, 2, 0, 1, 2]))
-        >>> len(data), data.classes
-        (6, 3)
-    """
-    x = np.asarray(features)
-    x = x.astype(np.int32 if np.issubdtype(x.dtype, np.integer) else np.float32, copy=False)
-    found = typed_targets(np.asarray(targets), classes=classes, where="targets")
-    return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)

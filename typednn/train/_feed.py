@@ -166,8 +166,9 @@ class Sharded(Prefetched):
             self._columns[batch_size] = self.placement.local_columns(batch_size)
         columns = self._columns[batch_size]
         features, targets = self.data.take(chunk.index[:, columns])
-        arrays = (features, targets, chunk.weights[:, columns])
-        return tuple(self.placement.global_batch(array, batch_size) for array in arrays)
+        arrays = (features, targets, chunk.weights[:, columns])  # features, targets: arrays or tuples
+        placed: tuple[Any, ...] = jax.tree.map(lambda array: self.placement.global_batch(array, batch_size), arrays)
+        return placed
 
 
 def feed_for(data: Dataset[Any, Any], device_limit: int | None, placement: Placement | None = None) -> Feed:

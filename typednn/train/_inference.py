@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, TypeVar, overload
 
 import jax
 import jax.numpy as jnp
@@ -19,37 +19,24 @@ import numpy as np
 from .._errors import TypednnError
 from .._model import Model
 from .._reading import excerpt
-from .._shapes import Shape, ShapeError, check_fit
-from .._shapes._data import Bindings, check_features
+from .._shapes import Shape, ShapeError
+from .._shapes._data import Bindings, check_features_all, check_fit_all
 from .._words import given
 from ..data import Dataset
 from ..distributed import Placement
+from ..layers import Tensor
 from ..lower import Params
 from ._feed import Feed, chunks, feed_for, steps_per_chunk
-from ._metrics import Metric, State, get, mean_init, mean_result, mean_update
+from ._heads import Heads, Loss, Metrics, MetricStates, heads_of
 from ._tokens import check_token_ids
 
-Loss = Callable[[jax.Array, jax.Array], jax.Array]
 Apply = Callable[..., Any]
-MetricStates = dict[str, State]
 C = TypeVar("C")
 X = TypeVar("X")
 Y = TypeVar("Y")
 
 PREDICT_STEPS = 32
 """Batches per dispatch of `predict`."""
-
-
-def mean_loss(loss: Loss, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """The loss of each example and their weighted mean."""
-    per_example = loss(outputs, targets)
-    if per_example.shape != weights.shape:
-        raise TypednnError(
-            f"the loss returned shape {per_example.shape}, "
-            f"but the trainer needs one value per example: {weights.shape}",
-            hint="return per-example losses, as optax's losses and tn.losses do; the trainer averages them",
-        )
-    return jnp.sum(per_example * weights) / jnp.maximum(jnp.sum(weights), 1.0), per_example
 
 
 def scan(body: Callable[[C, X], tuple[C, Y]], carry: C, xs: X, *, unroll: bool) -> tuple[C, Y]:
@@ -66,76 +53,49 @@ def scan(body: Callable[[C, X], tuple[C, Y]], carry: C, xs: X, *, unroll: bool) 
     return carry, stacked
 
 
-def output_shape(model: Model[Any, Any]) -> tuple[int, ...]:
-    """One example's output shape, a named dim counted 1 (metric states are sized from it)."""
-    return tuple(d if isinstance(d, int) else 1 for d in model.outputs.shape.dims)
-
-
 class Inference:
-    """The jitted evaluation of one model, loss and metrics (`Compiled` adds training).
+    """The jitted evaluation of one model and its heads (`Compiled` adds training).
 
     Args:
-        apply: The lowered model's `apply(params, x, key=, training=)`.
-        loss: Per-example loss.
-        metrics: Metrics computed beside the loss.
-        output_shape: One example's output shape (metric states are sized from it).
+        apply: The lowered model's `apply(params, *xs, key=, training=)`.
+        heads: Each output's loss, weight and metrics.
         placement: Batches split over a mesh's devices: what the host reads (the metric
             states) is replicated.
     """
 
-    def __init__(
-        self,
-        apply: Apply,
-        loss: Loss,
-        metrics: Sequence[Metric],
-        output_shape: tuple[int, ...],
-        *,
-        placement: Placement | None = None,
-    ) -> None:
+    def __init__(self, apply: Apply, heads: Heads, *, placement: Placement | None = None) -> None:
         self.apply = apply
-        self.loss = loss
-        self.metrics = tuple(metrics)
-        self.output_shape = output_shape
+        self.heads = heads
         self.placement = placement
         self.evaluate_on_device = jax.jit(self._evaluate_on_device)
         self.evaluate_fed = jax.jit(self._evaluate_fed)
 
     def init_metrics(self) -> MetricStates:
-        return {"loss": mean_init()} | {metric.name: metric.init(self.output_shape) for metric in self.metrics}
+        return self.heads.init_metrics()
 
     def results(self, states: MetricStates) -> dict[str, float]:
         """The metric values of host-side states (after `jax.device_get`)."""
-        values = {"loss": float(mean_result(states["loss"]))}
-        return values | {metric.name: float(metric.result(states[metric.name])) for metric in self.metrics}
+        return self.heads.results(states)
 
-    def _update_metrics(
-        self, states: MetricStates, outputs: jax.Array, targets: jax.Array, weights: jax.Array, per_example: jax.Array
-    ) -> MetricStates:
-        updated = {m.name: m.update(states[m.name], outputs, targets, weights) for m in self.metrics}
-        return {"loss": mean_update(states["loss"], per_example, weights)} | updated
-
-    def _evaluate_step(
-        self, params: Params, states: MetricStates, x: jax.Array, y: jax.Array, w: jax.Array
-    ) -> MetricStates:
-        outputs = self.apply(params, x)
-        _, per_example = mean_loss(self.loss, outputs, y, w)
-        return self._update_metrics(states, outputs, y, w, per_example)
+    def _evaluate_step(self, params: Params, states: MetricStates, x: Any, y: Any, w: jax.Array) -> MetricStates:
+        outputs = self.apply(params, *inputs(x))
+        _, losses = self.heads.loss(outputs, y, w)
+        return self.heads.update(states, outputs, y, w, losses)
 
     def _evaluate_on_device(
         self,
         params: Params,
         states: MetricStates,
-        features: jax.Array,
-        targets: jax.Array,
+        features: Any,
+        targets: Any,
         index: jax.Array,
         weights: jax.Array,
     ) -> MetricStates:
-        return self._evaluate_fed(params, states, features[index], targets[index], weights)
+        x, y = gather((features, targets), index)
+        return self._evaluate_fed(params, states, x, y, weights)
 
-    def _evaluate_fed(
-        self, params: Params, states: MetricStates, x: jax.Array, y: jax.Array, weights: jax.Array
-    ) -> MetricStates:
-        def body(states: MetricStates, xs: tuple[jax.Array, jax.Array, jax.Array]) -> tuple[MetricStates, None]:
+    def _evaluate_fed(self, params: Params, states: MetricStates, x: Any, y: Any, weights: jax.Array) -> MetricStates:
+        def body(states: MetricStates, xs: tuple[Any, Any, jax.Array]) -> tuple[MetricStates, None]:
             bx, by, w = xs
             return self._evaluate_step(params, states, bx, by, w), None
 
@@ -143,25 +103,25 @@ class Inference:
         return states if self.placement is None else self.placement.constrain_replicated(states)
 
 
-def _predict_chunk(apply: Apply, params: Params, x: jax.Array) -> jax.Array:
-    def body(carry: None, bx: jax.Array) -> tuple[None, jax.Array]:
-        return None, apply(params, bx)
+def inputs(x: Any) -> tuple[jax.Array, ...]:
+    """A batch's input arrays as `apply` takes them: one, or a tuple for several inputs."""
+    return tuple(x) if isinstance(x, tuple) else (x,)
 
-    outputs: jax.Array = scan(body, None, x, unroll=False)[1]
-    return outputs
+
+def gather(arrays: Any, index: jax.Array) -> Any:
+    """The batches at `index` of each array (features and targets may be tuples of arrays)."""
+    return jax.tree.map(lambda array: array[index], arrays)
+
+
+def _predict_chunk(apply: Apply, params: Params, xs: tuple[jax.Array, ...]) -> Any:
+    def body(carry: None, bx: tuple[jax.Array, ...]) -> tuple[None, Any]:
+        return None, apply(params, *bx)
+
+    return scan(body, None, xs, unroll=False)[1]
 
 
 # One program per model (its `lowered.apply` is the static argument), kept by jit's cache.
 _predict_chunk_jit = jax.jit(_predict_chunk, static_argnums=0)
-
-
-def metrics_of(names: Sequence[str | Metric]) -> tuple[Metric, ...]:
-    """Metrics from metrics or their names; the names distinct, and none `"loss"`."""
-    metrics = tuple(get(m) for m in names)
-    keys = [m.name for m in metrics]
-    if len(set(keys)) != len(keys) or "loss" in keys:
-        raise TypednnError(f"metric names must be distinct and not 'loss': {keys}")
-    return metrics
 
 
 def evaluate(
@@ -169,8 +129,9 @@ def evaluate(
     params: Params,
     data: Dataset[Any, Any],
     *,
-    loss: Loss,
-    metrics: Sequence[str | Metric] = (),
+    loss: Loss | Sequence[Loss] | Mapping[str, Loss],
+    metrics: Metrics | Sequence[Metrics] | Mapping[str, Metrics] = (),
+    loss_weights: Sequence[float] | Mapping[str, float] | None = None,
     batch_size: int = 256,
 ) -> dict[str, float]:
     """The loss and each metric of `model` with `params` over `data`, exact over a ragged last batch.
@@ -182,8 +143,11 @@ def evaluate(
         model: The model.
         params: Its parameters, from `model.init`, training or `tn.load`.
         data: The examples.
-        loss: The per-example loss, e.g. `tn.losses.softmax_cross_entropy`.
-        metrics: Metrics or their names (`"accuracy"`, `tn.metrics.TopKAccuracy(k=3)`).
+        loss: The per-example loss, e.g. `tn.losses.softmax_cross_entropy`; for a model
+            with several outputs, one per output (a list in order, or a dict by name).
+        metrics: Metrics or their names (`"accuracy"`, `tn.metrics.TopKAccuracy(k=3)`);
+            for several outputs, one list per output, or a dict by output name.
+        loss_weights: Each output's weight in the total loss (default 1 each).
         batch_size: Examples per compiled step.
 
     Returns:
@@ -206,8 +170,9 @@ def evaluate(
         >>> sorted(scores)
         ['accuracy', 'loss']
     """
+    heads = heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights, what="evaluate")
     checked = check_data(model, data, "evaluate")
-    programs = Inference(model.lowered.apply, loss, metrics_of(metrics), output_shape(model))
+    programs = Inference(model.lowered.apply, heads)
     feed = feed_for(checked, None, None)
     try:
         return evaluate_feed(programs, params, feed, len(checked), batch_size)
@@ -242,8 +207,17 @@ def evaluate_feed(
     return programs.results(jax.device_get(states))
 
 
-def predict(model: Model[Any, Any], params: Params, inputs: Any, *, batch_size: int = 256) -> jax.Array:
+@overload
+def predict(
+    model: Model[Any, Tensor[*tuple[Any, ...]]], params: Params, inputs: Any, *, batch_size: int = ...
+) -> jax.Array: ...
+@overload
+def predict(model: Model[Any, Any], params: Params, inputs: Any, *, batch_size: int = ...) -> tuple[jax.Array, ...]: ...
+def predict(model: Model[Any, Any], params: Params, inputs: Any, *, batch_size: int = 256) -> Any:
     """The outputs of `model` with `params` for an array of inputs, `(examples, *input_dims)`, or a dataset's features.
+
+    For a model with several inputs, `inputs` is a tuple of such arrays (or a dict by
+    input name), and for several outputs the result is a tuple of arrays.
 
     What `Trainer.predict` computes, without a trainer. The program is compiled once
     per model and batch size.
@@ -274,28 +248,49 @@ def predict(model: Model[Any, Any], params: Params, inputs: Any, *, batch_size: 
     return predict_as(model, params, inputs, batch_size, method="predict")
 
 
-def predict_as(model: Model[Any, Any], params: Params, inputs: Any, batch_size: int, *, method: str) -> jax.Array:
+def predict_as(model: Model[Any, Any], params: Params, inputs: Any, batch_size: int, *, method: str) -> Any:
     """`predict`, its errors naming `method` (`Trainer.predict` for the trainer's)."""
-    model.one_to_one(method)
     _check_batch_size(batch_size, method)
     if isinstance(inputs, Dataset):
-        inputs = inputs.features
-    x = np.asarray(inputs, dtype=np.int32 if model.inputs.shape.tokens else np.float32)
-    if x.ndim == 0:
+        names = inputs.feature_names
+        inputs = inputs.features if names is None else dict(zip(names, inputs.features))
+    tensors = model.graph.inputs
+    xs = tuple(
+        np.asarray(array, dtype=np.int32 if x.shape.tokens else np.float32)
+        for x, array in zip(tensors, model.arrays(inputs))
+    )
+    if any(x.ndim == 0 for x in xs):
         raise ShapeError(method, "an array of examples, (examples, *input_dims)", "a single number")
+    if len({len(x) for x in xs}) > 1:
+        raise TypednnError(
+            f"{method}: the inputs differ in length: "
+            + ", ".join(f"{name} {len(x)}" for name, x in zip(model.input_names, xs)),
+            hint="give every input as many examples",
+        )
     bound = Bindings()  # a named dim of the output has the size the inputs give it
-    check_features(model.inputs.shape, Shape(tuple(x.shape[1:]), tokens=None), method=method, bound=bound)
-    check_token_ids(model, x, what="inputs")
-    if len(x) == 0:
-        sizes = (bound.value(d) for d in model.outputs.shape.dims)
-        return jnp.zeros((0, *(n if isinstance(n, int) else 1 for n in sizes)), jnp.float32)
-    batch_size = min(batch_size, len(x))
+    check_features_all(
+        tuple(x.shape for x in tensors),
+        tuple(Shape(tuple(x.shape[1:]), tokens=None) for x in xs),
+        method=method,
+        input_names=model.input_names,
+        bound=bound,
+    )
+    for tensor, x, name in zip(tensors, xs, model.input_names):
+        check_token_ids(model, x, what="inputs" if len(xs) == 1 else f"input {name!r}", x=tensor)
+    several = len(model.graph.outputs) > 1
+    if len(xs[0]) == 0:
+        empty = tuple(
+            jnp.zeros((0, *(n if isinstance(n, int) else 1 for n in map(bound.value, y.shape.dims))), jnp.float32)
+            for y in model.graph.outputs
+        )
+        return empty if several else empty[0]
+    batch_size = min(batch_size, len(xs[0]))
     parts = [
-        _predict_chunk_jit(model.lowered.apply, params, jnp.asarray(x[chunk.index]))
-        for chunk in chunks(np.arange(len(x)), batch_size=batch_size, steps_per_chunk=PREDICT_STEPS)
+        _predict_chunk_jit(model.lowered.apply, params, tuple(jnp.asarray(x[chunk.index]) for x in xs))
+        for chunk in chunks(np.arange(len(xs[0])), batch_size=batch_size, steps_per_chunk=PREDICT_STEPS)
     ]
-    outputs = jnp.concatenate([p.reshape(-1, *p.shape[2:]) for p in parts])
-    return outputs[: len(x)]
+    outputs = jax.tree.map(lambda *p: jnp.concatenate([a.reshape(-1, *a.shape[2:]) for a in p])[: len(xs[0])], *parts)
+    return outputs
 
 
 def _check_batch_size(batch_size: int, method: str) -> None:
@@ -317,21 +312,27 @@ def check_data(model: Model[Any, Any], data: object, method: str, *, argument: s
             holds a token id outside the vocabulary (naming the row).
         ShapeError: if its shapes do not fit the model.
     """
-    model.one_to_one(method)
-    dataset = as_dataset(data, method, argument)
+    dataset = as_dataset(data, method, argument).in_order(model.input_names, model.output_names)
+    inputs, outputs = model.graph.inputs, model.graph.outputs
     try:
-        check_fit(
-            model.inputs.shape,
-            model.outputs.shape,
-            dataset.feature_shape,
-            dataset.target_shape,
-            dataset.classes,
+        check_fit_all(
+            tuple(x.shape for x in inputs),
+            tuple(y.shape for y in outputs),
+            dataset.feature_shapes,
+            dataset.target_shapes,
+            dataset.target_classes,
             method=method,
+            input_names=model.input_names,
+            output_names=model.output_names,
         )
     except ShapeError as error:
         raise (error if argument == "data" else error.at(f"{argument} data")) from None
-    if model.inputs.shape.tokens:  # `features` gathers a file-backed subset: only when needed
-        check_token_ids(model, dataset.features)
+    tokens = [i for i, x in enumerate(inputs) if x.shape.tokens]
+    if tokens:  # `features` gathers a file-backed subset: only when needed
+        features = dataset.features if len(inputs) > 1 else (dataset.features,)
+        for i in tokens:
+            what = "data" if len(inputs) == 1 else f"data (input {model.input_names[i]!r})"
+            check_token_ids(model, features[i], what=what, x=inputs[i])
     return dataset
 
 

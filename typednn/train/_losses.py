@@ -154,6 +154,7 @@ def check_applies(
     *,
     classes: int | None,
     target_shape: tuple[int, ...] | None,
+    output: str | None = None,
 ) -> None:
     """Refuse a loss that cannot take the data's targets, before anything compiles.
 
@@ -168,6 +169,7 @@ def check_applies(
         loss: The loss.
         classes: The number of classes when the targets are class ids, else None.
         target_shape: One target's shape when the targets are values.
+        output: The output's name, for a model with several (the message names it).
 
     Raises:
         TypednnError: saying what the loss takes and what the data holds.
@@ -193,6 +195,8 @@ def check_applies(
         return
     batch = max((*dims, 1)) + 1
     name = getattr(loss, "__name__", None) or repr(loss)
+    if output is not None:
+        name = f"the output {output!r}: {name}"
     takes = TAKES.get(loss)
     if classes is not None and takes is not None and loss is not softmax_cross_entropy:
         # Traced, a single class would pass: (batch, 1) scores broadcast against (batch,) ids.

@@ -8,7 +8,6 @@ device from the whole dataset when it is there, or read from arrays the host fee
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import jax
@@ -16,8 +15,8 @@ import optax
 
 from ..distributed import Placement
 from ..lower import Lowered, Params
-from ._inference import Inference, Loss, MetricStates, mean_loss, scan
-from ._metrics import Metric
+from ._heads import Heads, MetricStates
+from ._inference import Inference, gather, inputs, scan
 
 
 class Compiled(Inference):
@@ -31,10 +30,8 @@ class Compiled(Inference):
 
     Args:
         lowered: The lowered model.
-        loss: Per-example loss.
+        heads: Each output's loss, weight and metrics.
         optimizer: The optax transformation; its state is made from `lowered.split(params)[0]`.
-        metrics: Metrics computed while training and evaluating.
-        output_shape: One example's output shape (metric states are sized from it).
         unroll: Unroll each chunk of training steps into straight-line code (see `scan`;
             only gradients suffer in loops, so evaluation keeps its loop).
         placement: Batches split over a mesh's devices: each chunk's outputs keep the
@@ -44,15 +41,13 @@ class Compiled(Inference):
     def __init__(
         self,
         lowered: Lowered,
-        loss: Loss,
+        heads: Heads,
         optimizer: optax.GradientTransformation,
-        metrics: Sequence[Metric],
-        output_shape: tuple[int, ...],
         *,
         unroll: bool = False,
         placement: Placement | None = None,
     ) -> None:
-        super().__init__(lowered.apply, loss, metrics, output_shape, placement=placement)
+        super().__init__(lowered.apply, heads, placement=placement)
         self.lowered = lowered
         self.optimizer = optimizer
         self.unroll = unroll
@@ -72,8 +67,8 @@ class Compiled(Inference):
     def _train_step(
         self,
         carry: tuple[Params, Any, MetricStates],
-        x: jax.Array,
-        y: jax.Array,
+        x: Any,
+        y: Any,
         w: jax.Array,
         key: jax.Array,
         padded: bool,
@@ -83,18 +78,19 @@ class Compiled(Inference):
         params, opt_state, states = carry
         trainable, state = lowered.split(params)
 
-        def objective(p: Params) -> tuple[jax.Array, tuple[jax.Array, jax.Array, Params]]:
+        def objective(p: Params) -> tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params]]:
             # The padding of a ragged last batch stays out of the batch statistics.
             mask = w > 0 if padded else None
-            outputs, updated = lowered.apply_updating(lowered.merge(p, state), x, key=key, training=True, mask=mask)
-            mean, per_example = mean_loss(self.loss, outputs, y, w)
-            return mean, (outputs, per_example, updated)
+            merged = lowered.merge(p, state)
+            outputs, updated = lowered.apply_updating(merged, *inputs(x), key=key, training=True, mask=mask)
+            mean, losses = self.heads.loss(outputs, y, w)
+            return mean, (outputs, losses, updated)
 
-        (mean, (outputs, per_example, updated)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
+        (mean, (outputs, losses, updated)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
         updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
         trainable = optax.apply_updates(trainable, updates)
         params = lowered.merge(trainable, updated)
-        states = self._update_metrics(states, jax.lax.stop_gradient(outputs), y, w, per_example)
+        states = self.heads.update(states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses))
         return (params, opt_state, states), mean
 
     def _train_on_device(
@@ -102,8 +98,8 @@ class Compiled(Inference):
         params: Params,
         opt_state: Any,
         states: MetricStates,
-        features: jax.Array,
-        targets: jax.Array,
+        features: Any,
+        targets: Any,
         index: jax.Array,
         weights: jax.Array,
         steps: jax.Array,
@@ -111,7 +107,7 @@ class Compiled(Inference):
         padded: bool = False,
     ) -> tuple[Params, Any, MetricStates, jax.Array]:
         # Only the indices travel; the chunk's batches are gathered on device.
-        x, y = features[index], targets[index]
+        x, y = gather((features, targets), index)
         return self._train_fed(params, opt_state, states, x, y, weights, steps, key, padded)
 
     def _train_fed(
@@ -119,8 +115,8 @@ class Compiled(Inference):
         params: Params,
         opt_state: Any,
         states: MetricStates,
-        x: jax.Array,
-        y: jax.Array,
+        x: Any,
+        y: Any,
         weights: jax.Array,
         steps: jax.Array,
         key: jax.Array,
@@ -129,7 +125,7 @@ class Compiled(Inference):
         """`padded`: the chunk holds a ragged batch (see `padded`); a static argument."""
 
         def body(
-            carry: tuple[Params, Any, MetricStates], xs: tuple[jax.Array, jax.Array, jax.Array, jax.Array]
+            carry: tuple[Params, Any, MetricStates], xs: tuple[Any, Any, jax.Array, jax.Array]
         ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
             bx, by, w, step = xs
             return self._train_step(carry, bx, by, w, jax.random.fold_in(key, step), padded)

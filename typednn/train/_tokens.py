@@ -16,13 +16,19 @@ from .._model import Model
 _ROWS = 65_536  # rows per pass, so a memory-mapped dataset is read in bounded pieces
 
 
-def check_token_ids(model: Model[Any, Any], features: Any, *, what: str = "data") -> None:
-    """Raise if an id is negative or not below the vocab of a layer that reads the model input.
+def check_token_ids(model: Model[Any, Any], features: Any, *, what: str = "data", x: Any = None) -> None:
+    """Raise if an id is negative or not below the vocab of a layer that reads a model input.
+
+    Args:
+        model: The model.
+        features: The ids given for the input.
+        what: What the features are, for the message (`data`, `input 'ids'`).
+        x: The input tensor they are for (by default the model's one input).
 
     Raises:
         TypednnError: naming the first such row, the position in it, the id and the layer.
     """
-    x = model.inputs
+    x = model.graph.inputs[0] if x is None else x
     if not x.shape.tokens:
         return
     readers = [

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Final, Generic
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, Generic, overload
 
 import jax
 import numpy as np
@@ -18,14 +18,15 @@ from .._reading import excerpt
 from ..data import Dataset
 from ..distributed import Placement, barrier, collective_failures, data_mesh, is_chief, process_count
 from ..export import save
+from ..layers import Tensor
 from ..lower import Params
 from ._callback import Callback, Run, Steps
 from ._checkpoint_callback import Checkpoint
 from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
+from ._heads import Loss, Metrics, MetricStates, heads_of
 from ._history import History
-from ._inference import Loss, MetricStates, as_dataset, check_data, evaluate_feed, metrics_of, output_shape, predict_as
+from ._inference import as_dataset, check_data, evaluate_feed, predict_as
 from ._losses import check_applies
-from ._metrics import Metric
 from ._nan import TerminateOnNaN
 from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
@@ -45,10 +46,17 @@ class Trainer(Generic[In, Out]):
     Args:
         model: The model to train.
         loss: A pure function `(outputs, targets) -> per-example losses`, e.g.
-            `tn.losses.softmax_cross_entropy`.
+            `tn.losses.softmax_cross_entropy`. For a model with several outputs, one
+            loss for all, or one per output: a list in their order, or a dict by output
+            name (Keras's `compile(loss=...)`).
         optimizer: Any optax `GradientTransformation`. Wrap it in
             `optax.inject_hyperparams` to let callbacks change the learning rate.
-        metrics: Metrics or their names (`"accuracy"`, `"f1"`, `tn.metrics.TopKAccuracy(k=3)`).
+        metrics: Metrics or their names (`"accuracy"`, `"f1"`, `tn.metrics.TopKAccuracy(k=3)`);
+            for several outputs, a list per output or a dict by output name, reported
+            as `label_accuracy` (Keras's naming).
+        loss_weights: Each output's weight in the loss training minimizes, a list or a
+            dict by output name (default 1 each); the history's `loss` is that weighted
+            sum, and `label_loss`, `box_loss`... each output's own.
         seed: Seeds parameter initialisation, the order of examples and dropout.
         steps_per_dispatch: Optimizer steps per compiled dispatch (`lax.scan`); by
             default a whole epoch of up to 64 steps, else 32 (on CPU, models with
@@ -88,20 +96,22 @@ class Trainer(Generic[In, Out]):
         self,
         model: Model[In, Out],
         *,
-        loss: Loss,
+        loss: Loss | Sequence[Loss] | Mapping[str, Loss],
         optimizer: optax.GradientTransformation,
-        metrics: Sequence[str | Metric] = (),
+        metrics: Metrics | Sequence[Metrics] | Mapping[str, Metrics] = (),
+        loss_weights: Sequence[float] | Mapping[str, float] | None = None,
         seed: int = 0,
         steps_per_dispatch: int | None = None,
         device_data_limit: int | None = None,
         mesh: Mesh | None = None,
         shard_params: bool = False,
     ) -> None:
-        model.one_to_one("Trainer")
         self.model = model
+        self.heads = heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights)
         self.loss = loss
         self.optimizer = optimizer
-        self.metrics = metrics_of(metrics)
+        self.metrics = metrics
+        self.loss_weights = loss_weights
         if type(seed) is not int or not 0 <= seed <= SEED_LIMIT:
             raise TypednnError(
                 f"Trainer: seed must be an int from 0 to 2**63 - 1, not {excerpt(seed)}",
@@ -134,10 +144,8 @@ class Trainer(Generic[In, Out]):
     def _compile(self) -> Compiled:
         return Compiled(
             self.model.lowered,
-            self.loss,
+            self.heads,
             self.optimizer,
-            self.metrics,
-            output_shape(self.model),
             unroll=not self._loops_ok,
             placement=self._placement,
         )
@@ -168,8 +176,9 @@ class Trainer(Generic[In, Out]):
         """
         self._check(data, "Trainer.check")
 
-    def _check(self, data: object, method: str, *, argument: str = "data") -> None:
-        check_data(self.model, data, method, argument=argument)
+    def _check(self, data: object, method: str, *, argument: str = "data") -> Dataset[Any, Any]:
+        """`data`, checked, its arrays in the order of the model's inputs and outputs."""
+        return check_data(self.model, data, method, argument=argument)
 
     def fit(
         self,
@@ -226,12 +235,14 @@ class Trainer(Generic[In, Out]):
             self._placement.check_batch(batch_size)
         if isinstance(validation, float):
             data, validation = data.split(validation, seed=None)
-        self._check(data, "Trainer.fit")
+        data = self._check(data, "Trainer.fit")
         if validation is not None:
-            self._check(validation, "Trainer.fit", argument="validation")
+            validation = self._check(validation, "Trainer.fit", argument="validation")
         # Before compiling: a loss that cannot take the targets, a batch that cannot fit the device.
-        target = None if data.target_shape is None else tuple(d for d in data.target_shape.dims if isinstance(d, int))
-        check_applies(self.loss, classes=data.classes, target_shape=target)
+        for head, classes, shape in zip(self.heads.heads, data.target_classes, data.target_shapes):
+            target = None if shape is None else tuple(d for d in shape.dims if isinstance(d, int))
+            output = head.name if self.heads.several else None
+            check_applies(head.loss, classes=classes, target_shape=target, output=output)
         placement = self._placement
         devices, sharded = (1, False) if placement is None else (placement.devices, placement.shard_params)
         require_memory(self.model, self.optimizer, batch_size=batch_size, devices=devices, sharded=sharded)
@@ -374,7 +385,7 @@ class Trainer(Generic[In, Out]):
             ShapeError: if the data does not fit the model.
             DistributedError: in a multi-process job, when another process stops.
         """
-        self._check(data, "Trainer.evaluate")
+        data = self._check(data, "Trainer.evaluate")
         feed = feed_for(data, self.device_data_limit, self._placement)
         with collective_failures():
             try:
@@ -393,8 +404,15 @@ class Trainer(Generic[In, Out]):
             method="Trainer.evaluate",
         )
 
-    def predict(self, inputs: Any, *, batch_size: int = 256) -> jax.Array:
+    @overload
+    def predict(self: Trainer[Any, Tensor[*tuple[Any, ...]]], inputs: Any, *, batch_size: int = ...) -> jax.Array: ...
+    @overload
+    def predict(self, inputs: Any, *, batch_size: int = ...) -> tuple[jax.Array, ...]: ...
+    def predict(self, inputs: Any, *, batch_size: int = 256) -> Any:
         """The model's outputs for an array of inputs, `(examples, *input_dims)`, or a dataset's features.
+
+        For several inputs, a tuple of arrays (or a dict by input name); for several
+        outputs, a tuple of arrays.
 
         The same as `typednn.train.predict(trainer.model, trainer.host_params(), inputs)`.
 
