@@ -16,6 +16,8 @@ import typednn as tn
 from typednn import nn
 from typednn.export._graph_json import graph_from_dict
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def two_heads() -> tn.Model[Any, Any]:
     image = tn.Input(8, 8, 3, name="image")
@@ -204,17 +206,91 @@ def test_typednn_check_reads_a_spec_with_several_inputs(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_a_command_for_one_input_says_so_for_several(tmp_path: Path) -> None:
+def _predict(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "typednn", "predict", *args], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_typednn_predict_reads_a_file_per_input_and_writes_a_file_per_output(tmp_path: Path) -> None:
+    model = two_heads()
+    params = model.init(jax.random.key(0))
+    tn.save(model, params, tmp_path / "two")
+    np.save(tmp_path / "image.npy", BATCH[0])
+    np.save(tmp_path / "ids.npy", BATCH[1])
+    done = _predict(
+        "--model",
+        str(tmp_path / "two"),
+        str(tmp_path / "image.npy"),
+        str(tmp_path / "ids.npy"),
+        "-o",
+        str(tmp_path / "out"),
+    )
+    assert done.returncode == 0, done.stderr
+    label, box = model.apply(params, BATCH)
+    read = {
+        name: np.loadtxt(tmp_path / "out" / f"{name}.csv", delimiter=",", skiprows=1, ndmin=2)
+        for name in ("label", "box")
+    }
+    np.testing.assert_allclose(read["label"], label, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(read["box"], box, rtol=1e-6, atol=1e-6)
+    np.savez(tmp_path / "both.npz", image=BATCH[0], ids=BATCH[1])
+    done = _predict("--model", str(tmp_path / "two"), str(tmp_path / "both.npz"), "-o", str(tmp_path / "again"))
+    assert done.returncode == 0, done.stderr
+    np.testing.assert_allclose(
+        np.loadtxt(tmp_path / "again" / "box.csv", delimiter=",", skiprows=1, ndmin=2), box, rtol=1e-6, atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ((), "the model has 2 outputs (label, box): give -o DIR"),
+        (("-o", "{tmp}/out", "--classes"), "--classes takes a model with one output"),
+        (("-o", "{tmp}/taken"), "taken/label.csv: already there; typednn predict does not write over files"),
+        (("-o", "{tmp}/out", "--only-image"), "the model has 2 inputs (image, ids), but 1 input files are given"),
+    ],
+)
+def test_typednn_predict_refuses_what_it_cannot_write(tmp_path: Path, extra: tuple[str, ...], message: str) -> None:
     model = two_heads()
     tn.save(model, model.init(jax.random.key(0)), tmp_path / "two")
-    np.save(tmp_path / "x.npy", np.ones((2, 8, 8, 3), np.float32))
-    done = subprocess.run(
-        [sys.executable, "-m", "typednn", "predict", "--model", str(tmp_path / "two"), str(tmp_path / "x.npy")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    np.save(tmp_path / "image.npy", BATCH[0])
+    np.save(tmp_path / "ids.npy", BATCH[1])
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "label.csv").write_text("mine\n")
+    files = (
+        [str(tmp_path / "image.npy")]
+        if "--only-image" in extra
+        else [str(tmp_path / "image.npy"), str(tmp_path / "ids.npy")]
     )
-    assert done.returncode == 1, done.stderr
-    assert "typednn predict takes a model with one input and one output, not Model(" in done.stderr
+    args = [a.format(tmp=tmp_path) for a in extra if a != "--only-image"]
+    done = _predict("--model", str(tmp_path / "two"), *files, *args)
+    assert done.returncode in (1, 2), done.stderr
+    assert message in done.stderr
     assert "Traceback" not in done.stderr
+    assert (tmp_path / "taken" / "label.csv").read_text() == "mine\n"
+
+
+def test_codegen_writes_a_model_of_several_inputs_and_outputs(tmp_path: Path) -> None:
+    from typednn.spec import codegen  # noqa: PLC0415
+
+    model = two_heads()
+    source = codegen(model, function="two_heads")
+    assert (
+        "def two_heads() -> tn.Model[tuple[TwoHeadsImage, TwoHeadsIds], tuple[TwoHeadsLabel, TwoHeadsBox]]:" in source
+    )
+    assert '    image = tn.Input(8, 8, 3, name="image")' in source
+    assert "    return tn.Model((image, ids), (label, box))" in source
+    namespace: dict[str, Any] = {}
+    exec(compile(source, "generated.py", "exec"), namespace)
+    rebuilt = namespace["two_heads"]()
+    assert (rebuilt.input_names, rebuilt.output_names) == (model.input_names, model.output_names)
+    params = model.init(jax.random.key(3))
+    for a, b in zip(model.apply(params, BATCH), rebuilt.apply(params, BATCH)):
+        np.testing.assert_array_equal(a, b)
+    (tmp_path / "generated.py").write_text(source)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(ROOT / "mypy.ini"), str(tmp_path / "generated.py")],
+        capture_output=True, text=True, timeout=300, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout

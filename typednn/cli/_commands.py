@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -148,41 +149,77 @@ def add_predict(commands: Any) -> None:
         description=(
             "Run the model in DIR on INPUT: a CSV file (one example per row, a header of column names, every"
             " column a feature) or a .npy array (examples along the first axis). Writes CSV: one row per"
-            " example, one column per output (output_0, output_1, ...); with --classes, the class id with the"
-            " highest score instead."
+            " example, one column per output value (output_0, output_1, ...); with --classes, the class id with"
+            " the highest score instead. A model with several inputs takes one INPUT per input, in its order,"
+            " or one .npz archive with an array per input name; with several outputs, -o names a directory"
+            " that gets one CSV file per output (<output name>.csv)."
         ),
     )
-    command.add_argument("input", metavar="INPUT", type=existing, help="a .csv or .npy file of inputs")
+    command.add_argument("input", metavar="INPUT", type=existing, nargs="+", help="a .csv or .npy file of inputs")
     command.add_argument("--model", metavar="DIR", type=existing, required=True, help="an exported model directory")
-    command.add_argument("-o", "--output", metavar="FILE", type=Path, help="write the CSV here (default: stdout)")
+    command.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write the CSV here (default: stdout); a directory for several",
+    )
     command.add_argument("--classes", action="store_true", help="write the highest-scoring class id per example")
     command.set_defaults(run=_predict)
 
 
 def _predict(args: argparse.Namespace) -> int:
-    from ..data import read_inputs  # noqa: PLC0415
+    from ..data import read_input_arrays  # noqa: PLC0415
     from ..export import load  # noqa: PLC0415
     from ..train import predict  # noqa: PLC0415
 
     model, params = load(args.model)
-    x, _ = model.one_to_one("typednn predict")
-    inputs = read_inputs(args.input, shape=x.shape)
-    flat = np.asarray(predict(model, params, inputs, batch_size=_BATCH)).reshape(-1, _outputs(model))
-    buffer = io.StringIO()
-    if args.classes:
-        np.savetxt(buffer, flat.argmax(axis=1), fmt="%d", header="class", comments="")
-    else:
-        header = ",".join(f"output_{i}" for i in range(flat.shape[1]))
-        np.savetxt(buffer, flat, fmt="%.9g", delimiter=",", header=header, comments="")
-    _write(args.output, buffer.getvalue())
-    return 0
+    outputs = model.graph.outputs
+    if len(outputs) > 1 and args.output is None:
+        raise UsageError(f"the model has {len(outputs)} outputs ({', '.join(model.output_names)}): give -o DIR")
+    if len(outputs) > 1 and args.classes:
+        raise UsageError("--classes takes a model with one output; read the class scores from its CSV file")
+    shapes = [x.shape for x in model.graph.inputs]
+    inputs = read_input_arrays(args.input, model.input_names, shapes)
+    found = predict(model, params, inputs, batch_size=_BATCH)
+    results = found if isinstance(found, tuple) else (found,)
+    texts = []
+    for result in results:
+        array = np.asarray(result)
+        flat = array.reshape(len(array), -1)  # a named dim has the size the inputs gave it
+        buffer = io.StringIO()
+        if args.classes:
+            np.savetxt(buffer, flat.argmax(axis=1), fmt="%d", header="class", comments="")
+        else:
+            header = ",".join(f"output_{i}" for i in range(flat.shape[1]))
+            np.savetxt(buffer, flat, fmt="%.9g", delimiter=",", header=header, comments="")
+        texts.append(buffer.getvalue())
+    if len(texts) == 1:
+        return _write(args.output, texts[0])
+    return _write_each(args.output, dict(zip(model.output_names, texts)))
 
 
 _BATCH = 1024
 
 
-def _outputs(model: Any) -> int:
-    return int(np.prod(model.outputs.shape.dims))
+def _write_each(folder: Path, texts: dict[str, str]) -> int:
+    """One CSV file per output in `folder` (made if missing), never over a file already there."""
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"{folder}: not a directory; with several outputs, -o names a directory")
+    files = {name: folder / f"{name}.csv" for name in texts}
+    taken = [str(path) for path in files.values() if os.path.lexists(path)]
+    if taken:
+        raise TypednnError(
+            f"{', '.join(taken)}: already there; typednn predict does not write over files",
+            hint="give -o a new directory, or move the old results away",
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise TypednnError(f"{folder}: cannot make the directory: {error.strerror}") from None
+    for name, text in texts.items():
+        write_atomic(files[name], text.encode())
+    return 0
 
 
 def add_codegen(commands: Any) -> None:

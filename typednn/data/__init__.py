@@ -15,6 +15,7 @@ from ._dataset import Dataset as Dataset
 from ._dataset import Partition as Partition
 from ._from_arrays import from_arrays as from_arrays
 from ._images import images as images
+from ._inputs import read_input_arrays as read_input_arrays
 from ._inputs import read_inputs as read_inputs
 from ._jsonl import jsonl as jsonl
 from ._numpy import npy as npy
@@ -42,6 +43,7 @@ __all__ = [
     "npy",
     "npz",
     "pickle",
+    "read_input_arrays",
     "read_inputs",
     "schema",
 ]

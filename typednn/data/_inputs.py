@@ -13,9 +13,11 @@ from .._errors import TypednnError
 from .._shapes import Shape
 from ._csv_plan import plan
 from ._csv_read import read_arrays
-from ._npy import load_npy
+from ._npy import Archive, load_npy
 from ._numpy import numeric_features
 from ._paths import FilePath
+from ._show import names as show_names
+from ._show import suggest
 
 Array = np.ndarray[Any, Any]
 
@@ -75,3 +77,39 @@ def read_inputs(path: FilePath, *, shape: Shape | Sequence[int] | None = None) -
             hint="give one example per row, with as many values as the model's input",
         )
     return inputs.reshape(len(inputs), *dims)
+
+
+def read_input_arrays(paths: Sequence[FilePath], names: Sequence[str], shapes: Sequence[Shape]) -> dict[str, Array]:
+    """Examples to predict on for a model's inputs: one file per input, or one `.npz` holding them all.
+
+    Args:
+        paths: One `.csv`/`.npy` file per input, in the order of `names`; or one `.npz`
+            archive whose arrays are named as the inputs.
+        names: The model's input names.
+        shapes: One example's shape for each input.
+
+    Returns:
+        Each input's examples, by name.
+
+    Raises:
+        TypednnError: for another number of files than inputs, an archive without an
+            array for an input, or a file `read_inputs` refuses.
+    """
+    if len(paths) == 1 and Path(paths[0]).suffix.lower() == ".npz":
+        path = Path(paths[0])
+        found = {}
+        with Archive(path) as archive:
+            for name in names:
+                if name not in archive.members:
+                    raise TypednnError(
+                        f"{path}: no array {name!r} for the model's input {name!r}{suggest(name, archive.files)}",
+                        hint=f"name its arrays as the model's inputs; it holds {show_names(archive.files)}",
+                    )
+                found[name] = np.asarray(numeric_features(archive.array(name), f"{path}: array {name!r}"))
+        return found
+    if len(paths) != len(names):
+        raise TypednnError(
+            f"the model has {len(names)} inputs ({', '.join(names)}), but {len(paths)} input files are given",
+            hint="give one file per input, in this order, or one .npz archive with an array per input name",
+        )
+    return {name: read_inputs(path, shape=shape) for name, path, shape in zip(names, paths, shapes)}

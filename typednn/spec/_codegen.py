@@ -16,6 +16,7 @@ import inspect
 import itertools
 import keyword
 import math
+import re
 from typing import Any
 
 from .. import nn
@@ -80,8 +81,7 @@ class _Writer:
         self.model = model
         self.graph = model.graph
         self.function = function
-        if len(self.graph.inputs) != 1 or len(self.graph.outputs) != 1:
-            raise TypednnError("only a model with one input and one output can be written as Python")
+        self.several = len(self.graph.inputs) > 1 or len(self.graph.outputs) > 1
         # Names as an export writes them; this also refuses layers that no spec kind builds.
         self.entry_names = [_entry_name(entry) for entry in graph_to_dict(self.graph)["layers"]]
         self.names = Names(function, "tn", "nn", "L", "Any", "x", "y")
@@ -91,19 +91,29 @@ class _Writer:
     # --- the module -------------------------------------------------------------------
 
     def module(self, source: str | None) -> str:
-        (x,), (y,) = self.graph.inputs, self.graph.outputs
-        types = (self._tensor_type(x.shape), self._tensor_type(y.shape))  # first: dims keep their own names
+        graph = self.graph
+        # First: dims keep their own names.
+        ins = [self._tensor_type(x.shape) for x in graph.inputs]
+        outs = [self._tensor_type(y.shape) for y in graph.outputs]
         statements = self._body()
-        signature = f"def {self.function}() -> tn.Model[{types[0]}, {types[1]}]:"
+        signature = f"def {self.function}() -> tn.Model[{_tupled(ins)}, {_tupled(outs)}]:"
         aliases: list[str] = []
         if len(signature) > LINE_LENGTH:
+            # One alias per tensor type: `DigitsInput = tn.Tensor[...]`, or by name for several.
             base = "".join(part.capitalize() for part in self.function.split("_") if part) or "Model"
-            names = (self.names.constant(f"{base}Input"), self.names.constant(f"{base}Output"))
-            for name, spelled in zip(names, types):
+            labels = [
+                [f"{base}{_camel(name)}" for name in names] if len(names) > 1 else [f"{base}{part}"]
+                for names, part in ((self.model.input_names, "Input"), (self.model.output_names, "Output"))
+            ]
+            spelled_all = [*ins, *outs]
+            names = [self.names.constant(label) for label in (*labels[0], *labels[1])]
+            for name, spelled in zip(names, spelled_all):
                 generic, _, rest = spelled.partition("[")
                 aliases += Call(f"{name} = {generic}", tuple(rest[:-1].split(", ")), "[]").lines("")
             aliases += ["", ""]
-            signature = f"def {self.function}() -> tn.Model[{names[0]}, {names[1]}]:"
+            signature = (
+                f"def {self.function}() -> tn.Model[{_tupled(names[: len(ins)])}, {_tupled(names[len(ins) :])}]:"
+            )
         if len(statements) > _MAX_STATEMENTS:
             signature += "  # noqa: PLR0915"
         return "\n".join(
@@ -126,7 +136,7 @@ class _Writer:
         summary = [f'"""{named} from {docstring_text(source)}.'] if source is not None else [f'"""{named}.']
         if len(summary[0]) > LINE_LENGTH:
             summary = [f'"""{named}.', "", "Spec file:", docstring_text(source)]
-        maps = f"It maps {self.graph.inputs[0].shape!r} -> {self.graph.outputs[0].shape!r} per example."
+        maps = f"It maps {self.model.signature()} per example."
         return [
             *summary,
             "",
@@ -166,15 +176,23 @@ class _Writer:
     def _body(self) -> list[list[str]]:
         """The function's statements (without its docstring), each as its lines."""
         graph = self.graph
-        (x,), (y,) = graph.inputs, graph.outputs
         nodes = graph.nodes()
         unnamed = _unnamed_layers(graph, self.entry_names)
         applications = {id(layer): 0 for layer in graph.layers()}
         for node, _ in nodes:
             applications[id(node.layer)] += 1
-        variables = {id(x): "x", id(y): "y" if y is not x else "x"}
-        dtype = ('dtype="int32"',) if x.shape.tokens else ()
-        statements = [Call("x = tn.Input", (*map(self._literal, x.shape.dims), *dtype)).lines(INDENT)]
+        statements = []
+        variables: dict[int, str] = {}
+        for x, name in zip(graph.inputs, self.model.input_names):
+            # One input is `x`, as in the docs; several are named, and keep their names.
+            variables[id(x)] = self.names.variable(name) if self.several else "x"
+            dtype = ('dtype="int32"',) if x.shape.tokens else ()
+            named = (f"name={string(name)}",) if self.several else ()
+            call = Call(f"{variables[id(x)]} = tn.Input", (*map(self._literal, x.shape.dims), *dtype, *named))
+            statements.append(call.lines(INDENT))
+        if not self.several:
+            (y,) = graph.outputs
+            variables[id(y)] = "y"
         bound: dict[int, str] = {}  # the variables of layers applied more than once
         for index, (node, tensor) in enumerate(nodes):
             layer = node.layer
@@ -196,7 +214,9 @@ class _Writer:
             statements += self._application(variables[id(tensor)], call, inputs, layer, f"# {tensor.shape!r}")
         default_name = inspect.signature(Model.__init__).parameters["name"].default
         named = () if self.model.name == default_name else (f"name={string(self.model.name)}",)
-        statements.append(Call("return tn.Model", ("x", variables[id(y)], *named)).lines(INDENT))
+        ends = [[variables[id(t)] for t in tensors] for tensors in (graph.inputs, graph.outputs)]
+        returned = tuple(_tupled(names, "(") for names in ends)
+        statements.append(Call("return tn.Model", (*returned, *named)).lines(INDENT))
         return statements
 
     def _application(
@@ -319,12 +339,22 @@ def _rebuild(graph: Graph, unnamed: set[int]) -> Graph:
         else:
             name = None if id(layer) in unnamed else graph.name(layer)
             copies[id(layer)] = type(layer).from_hyper(layer.hyper, name=name)
-    (x,) = graph.inputs
-    tensors: dict[int, AnyTensor] = {id(x): Tensor(Node(None, ()), x.shape)}
+    tensors: dict[int, AnyTensor] = {id(x): Tensor(Node(None, (), x.node.name), x.shape) for x in graph.inputs}
     for node, tensor in graph.nodes():
         assert node.layer is not None
         tensors[id(tensor)] = copies[id(node.layer)].apply_to(tuple(tensors[id(t)] for t in node.inputs))
-    return Graph((tensors[id(x)],), tuple(tensors[id(t)] for t in graph.outputs))
+    return Graph(tuple(tensors[id(x)] for x in graph.inputs), tuple(tensors[id(t)] for t in graph.outputs))
+
+
+def _tupled(items: list[str], bracket: str = "tuple[") -> str:
+    """One item as itself; several as `tuple[a, b]` (a type) or `(a, b)` (a value)."""
+    if len(items) == 1:
+        return items[0]
+    return f"{bracket}{', '.join(items)}{']' if bracket == 'tuple[' else ')'}"
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in re.split(r"[^0-9A-Za-z]+", name) if part)
 
 
 def _ready_made(layer: AnyLayer) -> str | None:
