@@ -114,8 +114,12 @@ class Model(Generic[In, Out]):
                     hint="key the dict by the inputs' names (tn.Input(..., name=))",
                 )
             return tuple(x[name] for name in names)
-        # One input takes any array-like, a nested list too; several take one per input.
-        arrays: tuple[Any, ...] = tuple(x) if isinstance(x, (tuple, list)) and len(names) > 1 else (x,)
+        # One input takes any array-like, a nested list too, or a tuple of one array (Keras
+        # takes `[x]`); several take one per input.
+        if isinstance(x, (tuple, list)) and (len(names) > 1 or (len(x) == 1 and hasattr(x[0], "shape"))):
+            arrays: tuple[Any, ...] = tuple(x)
+        else:
+            arrays = (x,)
         if len(arrays) != len(names):
             raise TypednnError(
                 f"{self!r} takes {len(names)} input arrays ({', '.join(names)}), but is given {len(arrays)}",
