@@ -112,6 +112,29 @@ def size_of(typ: Type) -> Size:
     return value if isinstance(value, Symbol) or (isinstance(value, int) and not isinstance(value, bool)) else UNKNOWN
 
 
+def class_ids(typ: Type) -> tuple[Size, Shape | None] | None:
+    """`tn.Classes[N, *Positions]`: the class count, and the positions' shape (None when there are none).
+
+    `tn.Classes[L[10]]` is one id per example, `(10, None)`; `tn.Classes[L[10], Seq]` is one
+    per position, `(10, (Seq,))`. What is not spelled (a bare `tn.Classes`) is unknown.
+    None when `typ` is no `tn.Classes`.
+    """
+    t = get_proper_type(typ)
+    if not (isinstance(t, Instance) and t.type.fullname == CLASSES):
+        return None
+    if not t.args:  # not spelled: any count, any positions
+        return UNKNOWN, Shape((), open=True)
+    dims: list[Size] = []
+    opened = False
+    for arg in t.args[1:]:
+        if isinstance(arg, UnpackType):
+            opened, dims = True, []  # as in a tensor type: an unknown run says nothing of what precedes it
+        else:
+            dims.append(size_of(arg))
+    positions = Shape(tuple(dims), open=opened) if dims or opened else None
+    return size_of(t.args[0]), positions
+
+
 def size_type(size: Size, named: Callable[[str], Instance], lookup: Lookup) -> Type:
     """The type argument that spells a size: `Literal[28]`, a Dim class, a type variable, `tn.Minus[...]`."""
     if isinstance(size, int):

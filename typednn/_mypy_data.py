@@ -9,7 +9,7 @@ from mypy.erasetype import erase_type
 from mypy.plugin import MethodContext, MethodSigContext
 from mypy.types import AnyType, FunctionLike, Instance, ProperType, TupleType, Type, get_proper_type
 
-from ._mypy_convert import CLASSES, DATASET, size_of, tensor_shapes
+from ._mypy_convert import DATASET, class_ids, tensor_shapes
 from ._mypy_report import SHAPE, report
 from ._shapes import Shape, ShapeError, Size
 from ._shapes._data import check_features_all, check_fit_all
@@ -58,7 +58,7 @@ def _misfit(
 ) -> ShapeError | None:
     """Why a `Dataset[Features, Target]` type does not fit the model, or None.
 
-    Features and targets are a tensor (or `tn.Classes[N]`) each, or a tuple of them for a
+    Features and targets are a tensor (or `tn.Classes[N, *Positions]`) each, or a tuple of them for a
     model with several inputs or outputs. `Any` features fit any input; a union is not
     checked. Targets that are `Any`, a union or no tensor are not checked.
     """
@@ -93,21 +93,21 @@ def _targets(typ: Type) -> tuple[tuple[Shape | None, ...], tuple[Size | None, ..
     if isinstance(t, AnyType):
         return None
     items = [get_proper_type(item) for item in (t.items if isinstance(t, TupleType) else [t])]
-    if not (isinstance(t, TupleType) or _classes(t) or tensor_shapes(t)):
+    if not (isinstance(t, TupleType) or class_ids(t) or tensor_shapes(t)):
         return None  # no tensor at all: not known to be one target
     shapes: list[Shape | None] = []
     classes: list[Size | None] = []
     for item in items:
-        counted = _classes(item)
-        found = None if counted else tensor_shapes(item)
+        # Class ids: the rule takes their count, and their positions' shape where a tensor's goes.
+        counted = class_ids(item)
+        if counted is not None:
+            classes.append(counted[0])
+            shapes.append(counted[1])
+            continue
+        found = tensor_shapes(item)
         shapes.append(found[0] if found and len(found) == 1 else None)
-        classes.append(size_of(counted.args[0]) if counted and counted.args else None)
+        classes.append(None)
     return tuple(shapes), tuple(classes)
-
-
-def _classes(t: ProperType) -> Instance | None:
-    """`tn.Classes[N]`: targets that are class ids, N of them."""
-    return t if isinstance(t, Instance) and t.type.fullname == CLASSES else None
 
 
 def loosen_data(method: str, ctx: MethodSigContext) -> FunctionLike:

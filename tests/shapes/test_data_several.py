@@ -6,7 +6,8 @@ import pytest
 
 from typednn import ShapeError
 from typednn._shapes import Shape, Symbol, check_fit
-from typednn._shapes._data import Bindings, check_features_all, check_fit_all
+from typednn._shapes._bindings import Bindings
+from typednn._shapes._data import check_features_all, check_fit_all
 
 SEQ = Symbol("tests.Seq")
 IMAGE, META = Shape.of(8, 8, 3), Shape.of(4)

@@ -3,132 +3,21 @@
 A named dim of the model (`tn.Input(Seq, 4)`) binds to the size the data has on that
 axis, as a `tn.Dim` does in a checked call: one dataset gives it one size, in its
 features and its targets alike. Data typed with a named dim must use the same one.
+
+Class ids fit a model that outputs one score per class: `(classes,)` for one id per
+example; `(*positions, classes)` for ids with positions (a tagger's `(seq,)` ids, typed
+`tn.Classes[L[10], Seq]`), whose positions bind named dims as any target's axes do.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._dims import Affine, Shape, Size, Symbol, Unknown, linear, same_size
+from ._bindings import Bindings
+from ._dims import UNKNOWN, Shape, Size
 from ._errors import ShapeError
 
 FIT = "Trainer.fit"
-
-
-@dataclass(frozen=True)
-class _Bound:
-    """What a named dim stands for in one dataset, and where it took that size."""
-
-    value: Size
-    part: str
-    axis: int | None
-    expression: Size  # the model's size there: the symbol, or a size computed from it
-    seen: Size  # the data's size there
-
-
-class Bindings:
-    """The size each named dim of a model has in one dataset: the first size it meets.
-
-    A size computed from a named dim (`Seq - 4`, after an unpadded convolution) binds
-    the dim too, to the size that gives the data's: `Seq - 4` meeting 6 makes Seq 10.
-
-    Example:
-        >>> bound = Bindings()
-        >>> seq = Symbol("app.Seq")
-        >>> bound.match(Shape.of(seq, 4), Shape.of(10, 4), "features")
-        >>> bound.match(Shape.of(seq), Shape.of(12), "targets")
-        'Seq stands for one size, but the features have 10 at axis 0 and the targets have 12 at axis 0'
-    """
-
-    def __init__(self) -> None:
-        self._bound: dict[Symbol, _Bound] = {}
-
-    def match(self, model: Shape, data: Shape, part: str) -> str | None:
-        """Match the data's shape to the model's, binding named dims.
-
-        Args:
-            model: The model's shape (input or output).
-            data: The shape of one example's features or targets.
-            part: Which it is (``"features"``, ``"targets"``), for messages.
-
-        Returns:
-            None when they agree; else why not: a sentence when a named dim meets two
-            sizes, an empty string for any other difference.
-        """
-        if model.open or data.open:
-            return None
-        if len(model.dims) != len(data.dims):
-            return ""
-        for axis, (expected, actual) in enumerate(zip(model.dims, data.dims)):
-            why = self.size(expected, actual, part, axis)
-            if why is not None:
-                return why
-        return None
-
-    def size(self, expected: Size, actual: Size, part: str, axis: int | None = None) -> str | None:
-        """Match one size of the model's to the data's (at `axis` of `part`); as `match`."""
-        named = linear(expected)
-        if named is None or isinstance(actual, Unknown):
-            return None if same_size(expected, actual) is not False else ""
-        symbol = named[0]
-        first = self._bound.get(symbol)
-        if first is not None:
-            value = _at(expected, first.value)
-            if value is not None and same_size(value, actual) is not False:
-                return None
-            if not (isinstance(value, int) and isinstance(actual, int) and isinstance(first.value, int)):
-                return ""
-            return _conflict(symbol, first, _Bound(value, part, axis, expected, actual))
-        if isinstance(actual, int):
-            # Data arrays have int sizes: the dim takes the size that gives this one.
-            solved = actual if isinstance(expected, Symbol) else _solve(expected, actual)
-            if solved is None:
-                return ""
-            self._bound[symbol] = _Bound(solved, part, axis, expected, actual)
-            return None
-        # Data typed with named dims (check time) must name the same axis: `Time` is not `Seq`.
-        verdict = same_size(expected, actual)
-        if verdict is True:
-            self._bound[symbol] = _Bound(symbol, part, axis, expected, actual)
-        return "" if verdict is False else None
-
-    def value(self, size: Size) -> Size:
-        """`size` with the named dim it is computed from replaced by its bound size.
-
-        Example:
-            >>> bound, seq = Bindings(), Symbol("app.Seq")
-            >>> bound.match(Shape.of(seq), Shape.of(10), "inputs")
-            >>> bound.value(seq), bound.value(Affine(seq, 1, -4)), bound.value(3)
-            (10, 6, 3)
-        """
-        named = linear(size)
-        first = None if named is None else self._bound.get(named[0])
-        found = None if first is None else _at(size, first.value)
-        return size if found is None else found
-
-
-def _at(expression: Size, value: Size) -> Size | None:
-    return value if isinstance(expression, Symbol) else expression.at(value) if isinstance(expression, Affine) else None
-
-
-def _solve(expression: Size, size: int) -> Size | None:
-    return expression.solve(size) if isinstance(expression, Affine) else None
-
-
-def _conflict(symbol: Symbol, first: _Bound, now: _Bound) -> str:
-    """Why a named dim cannot take the data's sizes: `Seq stands for one size, but ...`."""
-    if first.expression == symbol and now.expression == symbol:
-        second = f"{now.seen!r} at axis {now.axis}" if now.part == first.part else _has(now)
-        return f"{symbol!r} stands for one size, but {_has(first)} and {second}"
-    source = _has(first) + ("" if first.expression == symbol else f" for {first.expression!r}")
-    so = "" if now.expression == symbol else f", so {now.expression!r} is {now.value!r}"
-    return f"{symbol!r} is {first.value!r} as {source}{so}, but {_has(now)}"
-
-
-def _has(bound: _Bound) -> str:
-    if bound.axis is None:
-        return f"the data has {bound.seen!r} {bound.part}"
-    return f"the {bound.part} have {bound.seen!r} at axis {bound.axis}"
 
 
 def check_fit(
@@ -149,7 +38,8 @@ def check_fit(
         model_in: The model's input shape.
         model_out: The model's output shape.
         features: The shape of one example's features.
-        target: The shape of one example's target when it is a tensor.
+        target: The shape of one example's target when it is a tensor; for class ids,
+            the shape of their positions (None for one id per example).
         classes: The number of classes when targets are class ids (`tn.Classes[N]`).
         method: The method that checks, as messages name it.
 
@@ -157,6 +47,7 @@ def check_fit(
         ShapeError: naming what disagrees.
 
     Example:
+        >>> from typednn._shapes import Symbol
         >>> seq = Symbol("app.Seq")
         >>> check_fit(Shape.of(seq, 4), Shape.of(seq, 1), Shape.of(10, 4), Shape.of(10, 1), None)
         >>> try:
@@ -241,8 +132,8 @@ def check_fit_all(
         model_in: The model's input shapes, in order.
         model_out: The model's output shapes, in order.
         features: The shape of one example's features in each feature array.
-        targets: The shape of one example's target in each target array; None where
-            the targets are class ids.
+        targets: The shape of one example's target in each target array; where the
+            targets are class ids, None, or the shape of their positions.
         classes: The number of classes of each target array; None where it is a tensor.
         method: The method that checks, as messages name it.
         input_names: The model's input names (`tn.Input(..., name=)`), for messages.
@@ -355,11 +246,12 @@ def check_targets(
     method: str = FIT,
     bound: Bindings | None = None,
 ) -> None:
-    """Check targets against the model's output: one score per class, or the target's shape.
+    """Check targets against the model's output: one score per class (per position), or the target's shape.
 
     Args:
         model_out: The model's output shape.
-        target: The shape of one example's target when it is a tensor.
+        target: The shape of one example's target when it is a tensor; for class ids,
+            the shape of their positions (None for one id per example).
         classes: The number of classes when targets are class ids.
         method: The method that checks, as messages name it.
         bound: The sizes of named dims met so far in this dataset (the features').
@@ -380,7 +272,9 @@ def _check_targets(
     source = "" if part is None else f" from {part}"
     got = "a model whose output has" if part is None else "an output of"
     outputs = f"(the model outputs {model_out!r})" if part is None else f"for {part}, which outputs {model_out!r}"
-    if classes is not None:
+    if classes is not None and target is not None and target.rank != 0:
+        _check_class_positions(model_out, target, classes, method, bound, part)
+    elif classes is not None:
         scores = model_out.ranked(1)
         if scores is None:
             raise ShapeError(
@@ -404,5 +298,63 @@ def _check_targets(
                 method,
                 f"targets of shape {model_out!r} " + ("(the model's output)" if part is None else f"for {part}"),
                 f"data whose targets have shape {target!r}",
-                hint=why or None,
+                hint=why or _short_of_classes(model_out, target),
             )
+
+
+def _short_of_classes(model_out: Shape, target: Shape) -> str | None:
+    """A hint for targets that lack only the model's class axis: class ids per position, not marked so."""
+    if model_out.open or target.open or not target.dims:
+        return None
+    if Bindings().match(Shape(model_out.dims[:-1]), target, "targets") is not None:
+        return None
+    return (
+        "the targets lack only the class axis: if they are class ids per position, mark them so:"
+        f" from_arrays(features, targets, classes={model_out.last!r})"
+    )
+
+
+def _check_class_positions(
+    model_out: Shape, positions: Shape, classes: Size, method: str, bound: Bindings, part: _Part | None
+) -> None:
+    """Class ids with positions (a tagger's targets): the model outputs `(*positions, classes)`.
+
+    The positions bind named dims as any target's axes do (`Seq` is one length in the
+    features and the targets); then the last axis is the class count.
+    """
+    of = "" if part is None else f" of {part.short}"
+    outputs = f"(the model outputs {model_out!r})" if part is None else f"for {part}, which outputs {model_out!r}"
+    wanted = Shape((*positions.dims, classes), open=positions.open)
+    if positions.open:  # typed with `*tuple[Any, ...]`: only the class axis is known
+        scores: tuple[Size, ...] | None = model_out.dims or (UNKNOWN,)
+    else:
+        scores = model_out.ranked(len(positions.dims) + 1)
+    if scores is None:
+        scorer = "a model that outputs one score per class at each position" if part is None else "one score per class"
+        source = "" if part is None else f" at each position from {part}"
+        got = "a model whose output has" if part is None else "an output of"
+        raise ShapeError(
+            method,
+            f"{scorer}, {wanted!r},{source} for class ids of shape {positions!r} and {classes!r} classes",
+            f"{got} shape {model_out!r}",
+            hint="keep the position axes to the end (return_sequences=True, no pooling or Flatten),"
+            " then Dense(classes) scores each position",
+        )
+    if not positions.open:
+        model_positions = Shape(scores[:-1])
+        why = bound.match(model_positions, positions, "targets" + of)
+        if why is not None:
+            raise ShapeError(
+                method,
+                f"class ids of shape {model_positions!r} {outputs}",
+                f"data whose targets have shape {positions!r}",
+                hint=why or "give one class id per position of the model's output",
+            )
+    why = bound.size(scores[-1], classes, "classes" + of)
+    if why is not None:
+        raise ShapeError(
+            method,
+            f"targets from {scores[-1]!r} classes {outputs}",
+            f"data with {classes!r} classes",
+            hint=why or "make the last layer output one score per class",
+        )

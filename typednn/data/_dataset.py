@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
+from typing_extensions import TypeVarTuple
 
 from .._errors import TypednnError
 from .._shapes import Shape
@@ -15,13 +16,18 @@ from ._schema import Schema
 Features = TypeVar("Features")
 Target = TypeVar("Target")
 N = TypeVar("N")
+Positions = TypeVarTuple("Positions")
 Array = np.ndarray[Any, Any]
 
 
-class Classes(Generic[N]):
+class Classes(Generic[N, *Positions]):
     """The type of class-id targets drawn from `N` classes: `tn.Classes[L[10]]`.
 
-    A model trained on them outputs one score per class, `tn.Tensor[L[10]]`.
+    A model trained on them outputs one score per class, `tn.Tensor[L[10]]`. Class ids
+    with positions (a tagger's or a language model's targets, one id per token) list
+    the position dims after the class count: `tn.Classes[L[10], Seq]` is one id of 10
+    classes per position of a `Seq`-long sequence, for a model that outputs
+    `tn.Tensor[Seq, L[10]]`.
     """
 
 
@@ -53,8 +59,8 @@ class Dataset(Generic[Features, Target]):
 
     Args:
         features: An array of shape `(examples, *feature_dims)`, or a tuple of them.
-        targets: Class ids of shape `(examples,)`, or an array of shape
-            `(examples, *target_dims)`; or a tuple of them.
+        targets: Class ids of shape `(examples,)` or `(examples, *positions)`, or an
+            array of shape `(examples, *target_dims)`; or a tuple of them.
         classes: The number of classes when targets are class ids (for several
             targets, a tuple: one entry per target, None for values).
         class_names: The name of each class id, when the data names them (for several
@@ -136,9 +142,14 @@ class Dataset(Generic[Features, Target]):
 
     @property
     def target_shapes(self) -> tuple[Shape | None, ...]:
-        """The shape of one target in each target array, or None for class ids."""
+        """The shape of one target in each target array; for class ids, None, or their positions.
+
+        Class ids with positions (`(examples, seq)` tags) have the shape of their
+        positions, `(seq,)`; class ids one per example have None, as they always had.
+        """
         return tuple(
-            None if classes is not None else _shape_of(a) for a, classes in zip(self._targets, self.target_classes)
+            None if classes is not None and a.ndim == 1 else _shape_of(a)
+            for a, classes in zip(self._targets, self.target_classes)
         )
 
     @property
@@ -148,7 +159,7 @@ class Dataset(Generic[Features, Target]):
 
     @property
     def target_shape(self) -> Shape | None:
-        """The shape of one target (of the first array), or None for class ids."""
+        """The shape of one target (of the first array); for class ids, None, or their positions."""
         return self.target_shapes[0]
 
     @property

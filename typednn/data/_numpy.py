@@ -97,7 +97,9 @@ def npz(path: FilePath, *, features: str = "x", targets: str = "y", classes: Cla
 
 
 def _schema(source: str, shape: tuple[int, ...], targets: Targets) -> Schema:
-    target = None if targets.classes is not None else Shape(tuple(targets.values.shape[1:]))
+    # Class ids have a shape too when they are one per position (a tagger's).
+    one_id = targets.classes is not None and targets.values.ndim == 1
+    target = None if one_id else Shape(tuple(targets.values.shape[1:]))
     return Schema(source, Shape(shape[1:]), targets.classes, target, shape[0], targets.class_names)
 
 

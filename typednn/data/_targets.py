@@ -4,6 +4,9 @@ The rules every array source shares (`from_arrays`, npz, npy, pickle):
 
 - integers, one per example: class ids, `0 <= id < classes` (`classes` defaults to the
   largest id + 1);
+- integers of shape `(examples, *positions)` with `classes=` given: class ids per
+  position (a tagger's or a language model's targets, `tn.Classes[L[10], Seq]`). Without
+  `classes=` such integers stay values, as any array of more than one axis does;
 - text (NumPy `str` arrays): class names, sorted, each mapped to its index; or, when
   `classes` lists names, mapped to its position in that list;
 - anything else numeric: values, float32, of any shape (regression).
@@ -67,35 +70,54 @@ def class_count(classes: ClassesOption) -> int | None:
 
 
 def checked_ids(ids: Array, classes: ClassesOption, where: str) -> Targets:
-    """Integer class ids, one per example, checked against `classes`.
+    """Integer class ids, one per example (or per position of one), checked against `classes`.
 
     Args:
-        ids: Integers of shape `(examples,)`.
+        ids: Integers of shape `(examples,)`, or `(examples, *positions)`.
         classes: The class count or names, or None for the largest id + 1.
         where: How messages name the array, e.g. `data.npz: 'y'`.
 
     Raises:
-        TypednnError: naming the first id out of range.
+        TypednnError: naming the first id out of range (its row, and position when the
+            ids have positions: `targets[3, 7]`).
+
+    Example:
+        >>> checked_ids(np.array([[0, 2], [1, 0]]), 3, "tags").classes
+        3
+        >>> checked_ids(np.array([[0, 2], [1, 5]]), 3, "tags")
+        Traceback (most recent call last):
+        ...
+        typednn._errors.TypednnError: tags[1, 1] holds class id 5, but classes=3 allows ids 0..2
+          hint: give the right class count, or fix the id
     """
     names = names_option(classes, where)
     limit = class_count(classes)
-    if len(ids) and int(ids.min()) < 0:
-        at = int(np.argmax(ids < 0))
+    if ids.size and int(ids.min()) < 0:
+        at = _first(ids < 0)
         raise TypednnError(
-            f"{where}[{at}] holds class id {int(ids[at])}; class ids must be >= 0",
+            f"{where}[{_index(at)}] holds class id {int(ids[at])}; class ids must be >= 0",
             hint="number the classes 0, 1, 2, ...",
         )
-    top = int(ids.max()) if len(ids) else -1
+    top = int(ids.max()) if ids.size else -1
     if limit is not None and top >= limit:
-        at = int(np.argmax(ids >= limit))
+        at = _first(ids >= limit)
         allowed = f"classes={limit}" if names is None else f"the {limit} names of classes="
         raise TypednnError(
-            f"{where}[{at}] holds class id {int(ids[at])}, but {allowed} allows ids 0..{limit - 1}",
+            f"{where}[{_index(at)}] holds class id {int(ids[at])}, but {allowed} allows ids 0..{limit - 1}",
             hint="give the right class count, or fix the id",
         )
     if top >= MAX_CLASSES:
         raise TypednnError(f"{where}: class id {top} is too large for int32 targets")
     return Targets(ids.astype(np.int32), limit if limit is not None else top + 1, names)
+
+
+def _first(found: Array) -> tuple[int, ...]:
+    """The index of the first true element: `(row,)`, or `(row, position...)` for ids with positions."""
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(found)), found.shape))
+
+
+def _index(at: tuple[int, ...]) -> str:
+    return ", ".join(map(str, at))
 
 
 def named_ids(labels: Array, classes: ClassesOption, where: str) -> Targets:
@@ -130,6 +152,9 @@ def named_ids(labels: Array, classes: ClassesOption, where: str) -> Targets:
 def typed_targets(targets: Array, *, classes: ClassesOption, where: str) -> Targets:
     """Class ids, class names or values, by the array's type (see the module's docstring).
 
+    Integers of more than one axis are class ids with positions when `classes` is given
+    (`(examples, seq)` tags), else values.
+
     Raises:
         TypednnError: when `classes` is given but the targets are not class ids or names,
             or an id is out of range.
@@ -151,13 +176,16 @@ def typed_targets(targets: Array, *, classes: ClassesOption, where: str) -> Targ
         if targets.ndim != 1:
             raise TypednnError(f"{where}: class names must be one per example, not of shape {targets.shape}")
         return named_ids(targets, classes, where)
-    if kind in "iu" and targets.ndim == 1:
+    if kind in "iu" and (targets.ndim == 1 or classes is not None):
+        # More axes are positions (a tagger's targets), only when `classes=` says these are ids:
+        # unmarked, they stay values, as they always were.
         return checked_ids(targets, classes, where)
     if classes is not None:
-        what = f"shape {targets.shape}" if kind in "iu" else f"dtype {targets.dtype}"
+        # Integers returned above: what is left here is floats (or booleans).
         raise TypednnError(
-            f"{where}: classes={classes!r} asks for class ids, but the targets have {what}",
-            hint="class ids are integers of shape (examples,); leave classes out for float targets",
+            f"{where}: classes={classes!r} asks for class ids, but the targets have dtype {targets.dtype}",
+            hint="class ids are integers of shape (examples,), or (examples, *positions); leave classes out"
+            " for float targets",
         )
     # Values beyond float32's range become infinity, as NumPy casts them, without a warning.
     with np.errstate(over="ignore", invalid="ignore"):

@@ -17,7 +17,8 @@ import pydantic
 from .._errors import TypednnError
 from .._model import Model
 from .._shapes import ShapeError
-from .._shapes._data import Bindings, check_features, check_targets
+from .._shapes._bindings import Bindings
+from .._shapes._data import check_features, check_targets
 from .._words import show
 from ..data._schema import Schema
 from ..data._sources import SOURCES

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from .._model import Model
 from .._shapes import UNKNOWN, Shape, ShapeError, Symbol
-from .._shapes._data import Bindings
+from .._shapes._bindings import Bindings
 from .._shapes._dims import Size, linear
 from ..graph import Graph
 from ._inputs import DIM_SIZES, Batch, DimSizes, inputs

@@ -20,7 +20,8 @@ from .._errors import TypednnError
 from .._model import Model
 from .._reading import excerpt
 from .._shapes import Shape, ShapeError
-from .._shapes._data import Bindings, check_features_all, check_fit_all
+from .._shapes._bindings import Bindings
+from .._shapes._data import check_features_all, check_fit_all
 from .._words import given
 from ..data import Dataset
 from ..distributed import Placement

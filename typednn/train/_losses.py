@@ -33,7 +33,10 @@ def softmax_cross_entropy(logits: jax.Array, targets: jax.Array) -> jax.Array:
             probabilities of shape `(batch, *dims, classes)`.
 
     Returns:
-        Shape `(batch,)`: the mean over each example's `dims` (a sequence's positions).
+        Shape `(batch,)`: the mean over each example's `dims` (a sequence's positions),
+        so a tagger's loss is one value per example, and the trainer's mean over the
+        real examples of a ragged batch stays exact. Every position counts: padding
+        positions are not masked out (yet).
 
     Example:
         >>> import jax.numpy as jnp
@@ -159,7 +162,8 @@ def check_applies(
     """Refuse a loss that cannot take the data's targets, before anything compiles.
 
     The model's output fits the data already (`check_targets`): `(classes,)` scores for
-    class ids, else the targets' shape. The loss is traced on abstract arrays of those
+    class ids, `(*positions, classes)` for class ids with positions, else the targets'
+    shape. The loss is traced on abstract arrays of those
     shapes (`jax.eval_shape`, nothing is computed), so a custom loss is checked too.
     The batch size traced differs from every axis, so that no axis broadcasts
     against the batch by chance (`mean_squared_error` of `(batch, 3)` scores and
@@ -168,7 +172,8 @@ def check_applies(
     Args:
         loss: The loss.
         classes: The number of classes when the targets are class ids, else None.
-        target_shape: One target's shape when the targets are values.
+        target_shape: One target's shape when the targets are values; the shape of
+            their positions for class ids with positions (`(seq,)`), else None.
         output: The output's name, for a model with several (the message names it).
 
     Raises:
@@ -182,10 +187,13 @@ def check_applies(
         typednn._errors.TypednnError: binary_cross_entropy takes targets of the model's output shape, each 0 or 1 \
 (one logit per label), but the data's targets are class ids (3 classes), for outputs of shape (3,)
           hint: class ids take softmax_cross_entropy (the default for them); or give the targets as one-hot vectors
+        >>> check_applies(softmax_cross_entropy, classes=5, target_shape=(12,))  # a tagger's
     """
+    positions = target_shape if classes is not None and target_shape else ()
     if classes is not None:
-        dims: tuple[int, ...] = (classes,)
-        holds = f"class ids ({classes} classes), for outputs of shape ({classes},)"
+        dims: tuple[int, ...] = (*positions, classes)
+        ids = f"class ids of shape {positions}" if positions else "class ids"
+        holds = f"{ids} ({classes} classes), for outputs of shape {dims}"
         hint = "class ids take softmax_cross_entropy (the default for them); or give the targets as one-hot vectors"
     elif target_shape is not None:
         dims = target_shape
@@ -203,7 +211,7 @@ def check_applies(
         raise TypednnError(f"{name} takes {takes}, but the data's targets are {holds}", hint=hint)
     outputs = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)
     if classes is not None:
-        targets = jax.ShapeDtypeStruct((batch,), jnp.int32)
+        targets = jax.ShapeDtypeStruct((batch, *positions), jnp.int32)
     else:
         targets = jax.ShapeDtypeStruct((batch, *dims), jnp.float32)
     try:
