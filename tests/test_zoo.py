@@ -43,9 +43,9 @@ def test_resnet18_is_the_published_cifar_architecture() -> None:
     assert 11.1e6 < model.count_params() < 11.3e6
 
 
-@pytest.mark.parametrize("name", MODELS)
+@pytest.mark.parametrize("name", [*MODELS, "transformer_seq2seq"])
 def test_the_spec_twin_builds_the_same_graph(name: str) -> None:
-    model = MODELS[name][0]()
+    model = getattr(zoo, name)()
     twin = tn.spec.read(ROOT / "examples" / "zoo" / f"{name}.yaml")
     assert twin.name == name
     assert graph_to_dict(twin.model.graph) == graph_to_dict(model.graph)

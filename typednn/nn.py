@@ -56,6 +56,7 @@ from .layers._resize import Resizing as Resizing
 from .layers._resize import UpSampling2D as UpSampling2D
 from .layers._resize import ZeroPadding2D as ZeroPadding2D
 from .layers._time_distributed import TimeDistributed as TimeDistributed
+from .layers._transformer import TransformerDecoderBlock as TransformerDecoderBlock
 from .layers._transformer import TransformerEncoderBlock as TransformerEncoderBlock
 
 relu: Final = Activation("relu")

@@ -29,18 +29,20 @@ from .nn import (
     GlobalAvgPool2D,
     LayerNorm,
     PositionEmbedding,
+    TransformerDecoderBlock,
     TransformerEncoderBlock,
     relu,
     residual,
     tanh,
 )
 
-__all__ = ["lenet5", "mlp", "resnet18", "transformer_classifier"]
+__all__ = ["lenet5", "mlp", "resnet18", "transformer_classifier", "transformer_seq2seq"]
 
 Image28 = Tensor[L[28], L[28], L[1]]
 Image32 = Tensor[L[32], L[32], L[1]]
 Cifar = Tensor[L[32], L[32], L[3]]
 Text = Tokens[L[128]]
+Ids32 = Tokens[L[32]]
 H = TypeVar("H")
 W = TypeVar("W")
 C = TypeVar("C")
@@ -139,3 +141,27 @@ def transformer_classifier() -> Model[Text, Tensor[L[2]]]:
     h = h >> TransformerEncoderBlock(4, 256, dropout_rate=0.1) >> TransformerEncoderBlock(4, 256, dropout_rate=0.1)
     h = h >> LayerNorm() >> GlobalAvgPool1D() >> Dropout(0.1)
     return Model(ids, h >> Dense(128, 2), name="transformer_classifier")
+
+
+def transformer_seq2seq() -> Model[tuple[Ids32, Ids32], Tensor[L[32], L[1000]]]:
+    """A small Transformer encoder-decoder: 32 source ids and 32 target ids -> next-token logits (32, 1000).
+
+    The shape of Keras's "English-to-Spanish translation with a sequence-to-sequence
+    Transformer" example, smaller: both vocabularies of 1,000 ids, 64 features.
+    The encoder embeds the source (embedding plus learned positions) and applies two
+    pre-norm encoder blocks (2 heads, MLP 128) and a final LayerNorm: the memory.
+    The decoder embeds the target the same way, applies two decoder blocks (causal
+    self-attention, cross-attention to the memory, MLP), a LayerNorm and a linear head
+    to 1,000 logits per position (364,776 parameters). The inputs are named `source`
+    and `target` (the shifted-right sequence the decoder reads).
+    """
+    source = Input(32, dtype="int32", name="source")
+    target = Input(32, dtype="int32", name="target")
+    memory = source >> Embedding(1000, 64, name="source_embedding") >> PositionEmbedding(32, name="source_positions")
+    memory = memory >> TransformerEncoderBlock(2, 128, dropout_rate=0.1)
+    memory = memory >> TransformerEncoderBlock(2, 128, dropout_rate=0.1) >> LayerNorm(name="memory")
+    h = target >> Embedding(1000, 64, name="target_embedding") >> PositionEmbedding(32, name="target_positions")
+    h = TransformerDecoderBlock(2, 128, dropout_rate=0.1)(h, memory)
+    h = TransformerDecoderBlock(2, 128, dropout_rate=0.1)(h, memory)
+    logits = h >> LayerNorm() >> Dense(64, 1000, name="logits")
+    return Model((source, target), logits, name="transformer_seq2seq")

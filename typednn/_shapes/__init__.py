@@ -78,6 +78,7 @@ from ._resize import UpSampling2DHyper as UpSampling2DHyper
 from ._resize import ZeroPadding2DHyper as ZeroPadding2DHyper
 from ._reuse import check_reuse as check_reuse
 from ._time_distributed import TimeDistributedHyper as TimeDistributedHyper
+from ._transformer import TransformerDecoderBlockHyper as TransformerDecoderBlockHyper
 from ._transformer import TransformerEncoderBlockHyper as TransformerEncoderBlockHyper
 
 __all__ = [
@@ -147,6 +148,7 @@ __all__ = [
     "Times",
     "TimeDistributedHyper",
     "Unknown",
+    "TransformerDecoderBlockHyper",
     "TransformerEncoderBlockHyper",
     "UpSampling2DHyper",
     "ZeroPadding2DHyper",

@@ -1,11 +1,11 @@
-"""MultiHeadAttention: self-attention over the first axis of (sequence, features) inputs."""
+"""MultiHeadAttention: self- or cross-attention over the first axis of (sequence, features) inputs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
-from ._dims import Shape, Size
+from ._dims import Shape, Size, listed, same_size
 from ._errors import ShapeError
 from ._hyper import Hyper
 
@@ -14,20 +14,27 @@ from ._hyper import Hyper
 class MultiHeadAttentionHyper(Hyper):
     """`MultiHeadAttention(heads, qkv_features=, out_features=, causal=, use_bias=, dropout_rate=)`.
 
-    Each position of a (sequence, features) input attends to every position (to the
-    earlier ones and itself when `causal`). Queries, keys and values have
-    `qkv_features` features (the input's by default), split evenly over `heads`; the
-    output has `out_features` features (the input's by default). The sequence length
-    passes through unchanged, a named `Dim` included.
+    Applied to one (sequence, features) input, each of its positions attends to every
+    position (to the earlier ones and itself when `causal`): self-attention. Applied to
+    a `(Tq, f)` query and a `(Tk, g)` context, each query position attends to the
+    context's positions, which give the keys and the values: cross-attention.
+    Queries, keys and values have `qkv_features` features (the query's by default),
+    split evenly over `heads`; the output has `out_features` features (the query's by
+    default). The query's length passes through unchanged, a named `Dim` included.
+    `causal` with a context needs one as long as the query (position i attends to the
+    context's positions j <= i).
 
     Example:
         >>> MultiHeadAttentionHyper(heads=8).output_shape(Shape.of(10, 64))
         (10, 64)
         >>> MultiHeadAttentionHyper(heads=4, qkv_features=32, out_features=16).output_shape(Shape.of(10, 64))
         (10, 16)
+        >>> MultiHeadAttentionHyper(heads=4).output_shape(Shape.of(10, 64), Shape.of(7, 48))
+        (10, 64)
     """
 
     layer: ClassVar[str] = "MultiHeadAttention"
+    optional_inputs: ClassVar[int] = 1  # the context: keys and values come from it
     heads: Size
     qkv_features: Size | None = None
     out_features: Size | None = None
@@ -49,7 +56,7 @@ class MultiHeadAttentionHyper(Hyper):
             raise self.fail(f"dropout_rate must be in [0, 1), but is {rate!r}")
 
     def rule(self, *inputs: Shape) -> Shape:
-        (x,) = inputs
+        x, *context = inputs
         length, features = self.layout(
             x,
             ("sequence", "features"),
@@ -64,4 +71,24 @@ class MultiHeadAttentionHyper(Hyper):
                 repr(x),
                 hint=f"give qkv_features= a multiple of {self.heads}, or a number of heads that divides {qkv}",
             )
+        if context:
+            self._check_context(x, context[0], length)
         return Shape.of(length, features if self.out_features is None else self.out_features)
+
+    def _check_context(self, x: Shape, context: Shape, length: Size) -> None:
+        """A context is (sequence, features) of any length and features; as long as the query when causal."""
+        found = context.ranked(2)
+        if found is None:
+            raise ShapeError(
+                self.describe(),
+                "a (sequence, features) context (its second input, which gives the keys and values)",
+                repr(context),
+                hint="the context is a sequence as the query is; Reshape it to (sequence, features) first",
+            )
+        if self.causal and same_size(length, found[0]) is False:
+            raise ShapeError(
+                self.describe(),
+                "a context as long as the query (causal attends to positions j <= i of both)",
+                listed((x, context)),
+                hint="drop causal=True for cross-attention to a context of another length",
+            )

@@ -27,12 +27,17 @@ class Hyper:
     Class attributes:
         layer: The layer's name in messages, e.g. ``"Dense"``.
         arity: How many input tensors the layer takes; None for two or more.
+        optional_inputs: How many more inputs it may take after those (`MultiHeadAttention`
+            takes a query and, optionally, a context: `arity` 1, `optional_inputs` 1).
         takes_tokens: Whether the layer takes integer token ids (`Embedding`) instead of
             float features.
     """
 
     layer: ClassVar[str]
     arity: ClassVar[int | None] = 1
+    # A separate count, not `arity` as a range, so that what reads `arity` (TimeDistributed,
+    # the derived property tests) keeps seeing the count a layer always accepts.
+    optional_inputs: ClassVar[int] = 0
     takes_tokens: ClassVar[bool] = False
 
     def rule(self, *inputs: Shape) -> Shape:
@@ -56,8 +61,11 @@ class Hyper:
         """Apply the rule after checking the number of inputs."""
         if self.arity is None and len(inputs) < 2:
             raise ShapeError(self.describe(), "two or more inputs", f"{len(inputs)}")
-        if self.arity is not None and len(inputs) != self.arity:
-            raise ShapeError(self.describe(), f"{self.arity} input(s)", f"{len(inputs)}")
+        most = None if self.arity is None else self.arity + self.optional_inputs
+        if self.arity is not None and most is not None and not self.arity <= len(inputs) <= most:
+            extra = self.optional_inputs
+            counts = f"{self.arity}" if not extra else f"{self.arity} {'or' if extra == 1 else 'to'} {most}"
+            raise ShapeError(self.describe(), f"{counts} input(s)", f"{len(inputs)}")
         for x in inputs:
             if x.tokens is not None and x.tokens != self.takes_tokens:
                 raise self._wrong_kind(x)

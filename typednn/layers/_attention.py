@@ -1,4 +1,4 @@
-"""MultiHeadAttention: self-attention on (sequence, features) inputs, lowered as flax.nnx does it."""
+"""MultiHeadAttention: self- or cross-attention on (sequence, features) inputs, lowered as flax.nnx does it."""
 
 from __future__ import annotations
 
@@ -18,12 +18,18 @@ PROJECTIONS = ("query", "key", "value", "out")
 
 
 class MultiHeadAttention(Layer[*P]):
-    """Multi-head dot-product self-attention over the first axis of (sequence, features) inputs.
+    """Multi-head dot-product attention over the first axis of (sequence, features) inputs.
+
+    `attention(x)` is self-attention; `attention(query, context)` is cross-attention
+    from a `(Tq, f)` query to a `(Tk, g)` context, whose positions give the keys and the
+    values (an encoder-decoder's memory); the result is `(Tq, out_features or f)`.
 
     The layer and its parameters are those of `flax.nnx.MultiHeadAttention` (with
-    ``decode=False``, used for self-attention): each of its `query`, `key`, `value` and
-    `out` projections' kernel and bias is the parameter `query_kernel`, `query_bias`...
-    with the same shape, and the forward pass uses the same operations.
+    ``decode=False``; `in_kv_features` is the context's features): each of its `query`,
+    `key`, `value` and `out` projections' kernel and bias is the parameter
+    `query_kernel`, `query_bias`... with the same shape, and the forward pass uses the
+    same operations. With a context, the `key` and `value` kernels are `(g, heads,
+    qkv_features // heads)`.
 
     Args:
         heads: The number of attention heads; it must divide `qkv_features`.
@@ -31,7 +37,8 @@ class MultiHeadAttention(Layer[*P]):
             over the heads); the input's features by default.
         out_features: The output features; the input's features by default.
         causal: Whether position i attends only to positions j <= i (a decoder's mask,
-            as `flax.nnx.make_causal_mask` makes it).
+            as `flax.nnx.make_causal_mask` makes it); with a context, one as long as
+            the query.
         use_bias: Whether the projections add a learned bias.
         dropout_rate: The fraction of attention weights dropped while training (one
             pattern shared across the batch and the heads, as Flax does by default).
@@ -44,6 +51,8 @@ class MultiHeadAttention(Layer[*P]):
         (10, 64)
         >>> nn.MultiHeadAttention(4, qkv_features=32, out_features=16, causal=True)(tn.Input(10, 64)).shape
         (10, 16)
+        >>> nn.MultiHeadAttention(4)(tn.Input(10, 64), tn.Input(7, 48)).shape  # cross-attention
+        (10, 64)
     """
 
     hyper_type = MultiHeadAttentionHyper
@@ -68,9 +77,11 @@ class MultiHeadAttention(Layer[*P]):
         return self.hyper.dropout_rate > 0
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
-        (x,) = inputs
+        x, *context = inputs
         p = self.hyper
         features = concrete(x.last, f"{self!r}: the input features")
+        # Keys and values are projected from the context's features (flax's in_kv_features).
+        kv = concrete(context[0].last, f"{self!r}: the context features") if context else features
         heads = concrete(p.heads, f"{self!r}: heads")
         qkv = features if p.qkv_features is None else concrete(p.qkv_features, f"{self!r}: qkv_features")
         out = features if p.out_features is None else concrete(p.out_features, f"{self!r}: out_features")
@@ -79,8 +90,8 @@ class MultiHeadAttention(Layer[*P]):
         # qkv_features over the heads is a reshape, which fails when heads does not divide it.
         layouts = {
             "query": ((features, qkv), (features, heads, -1), (heads, -1)),
-            "key": ((features, qkv), (features, heads, -1), (heads, -1)),
-            "value": ((features, qkv), (features, heads, -1), (heads, -1)),
+            "key": ((kv, qkv), (kv, heads, -1), (heads, -1)),
+            "value": ((kv, qkv), (kv, heads, -1), (heads, -1)),
             "out": ((qkv, out), (heads, -1, out), (out,)),
         }
         params: ParamTree = {}
@@ -92,11 +103,20 @@ class MultiHeadAttention(Layer[*P]):
         return params
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        (x,) = xs
+        x, *context = xs
         batch, length, _ = x.shape  # (batch, sequence, features): another rank is not a sequence
+        memory = context[0] if context else x
+        _, memory_length, _ = memory.shape
+        if self.hyper.causal and memory_length != length:
+            # The rule refuses this; a direct call of `apply` must not broadcast a wrong mask.
+            raise TypednnError(
+                f"{self!r}: causal attention needs a context as long as the query ({length}), not {memory_length}",
+                hint="drop causal=True for cross-attention to a context of another length",
+            )
         # The mask first, where a Flax caller makes it (before calling the module).
         mask = _causal_mask(batch, length) if self.hyper.causal else None
-        query, key_, value = (_project_in(x, params, name) for name in ("query", "key", "value"))
+        query = _project_in(x, params, "query")
+        key_, value = (_project_in(memory, params, name) for name in ("key", "value"))
         rate = self.hyper.dropout_rate
         if rate == 0.0:
             # flax.nnx.dot_product_attention's path without dropout.

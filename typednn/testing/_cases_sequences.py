@@ -35,19 +35,31 @@ def sinusoidal_position_embedding_cases(draw: st.DrawFn) -> Case:
 
 @st.composite
 def multi_head_attention_cases(draw: st.DrawFn) -> Case:
-    """Mostly features that the heads divide, so a defaulted `qkv_features` is accepted."""
+    """Mostly features that the heads divide, so a defaulted `qkv_features` is accepted.
+
+    A third of the cases are cross-attention: a context of any features, mostly as
+    long as the query when `causal` (a causal context of another length, or one of
+    another rank, is a case the rule must reject).
+    """
     heads = draw(st.integers(1, 4), label="heads")
     divisible = st.integers(1, 3).map(lambda k: k * heads)
+    causal = draw(st.booleans(), label="causal")
     layer = nn.MultiHeadAttention(
         heads,
         qkv_features=draw(st.one_of(st.none(), st.none(), divisible), label="qkv_features"),
         out_features=draw(st.one_of(st.none(), size), label="out_features"),
-        causal=draw(st.booleans(), label="causal"),
+        causal=causal,
         use_bias=draw(st.booleans(), label="use_bias"),
         dropout_rate=draw(st.sampled_from([0.0, 0.0, 0.25]), label="dropout_rate"),
     )
     x = draw(sequences(st.one_of(divisible, divisible, size)), label="x")
-    return Case(layer, (x,), training=draw(st.booleans(), label="training"))
+    training = draw(st.booleans(), label="training")
+    if draw(st.integers(0, 2), label="self-attention") or not x:
+        return Case(layer, (x,), training=training)
+    context = draw(sequences(), label="context")
+    if causal and len(context) == 2 and draw(st.integers(0, 3), label="as long as the query"):
+        context = (x[0], context[1])
+    return Case(layer, (x, context), training=training)
 
 
 @st.composite
@@ -62,6 +74,21 @@ def transformer_encoder_block_cases(draw: st.DrawFn) -> Case:
     )
     x = draw(sequences(st.one_of(divisible, divisible, size)), label="x")
     return Case(layer, (x,), training=draw(st.booleans(), label="training"))
+
+
+@st.composite
+def transformer_decoder_block_cases(draw: st.DrawFn) -> Case:
+    """A target and a memory of mostly the target's features; sometimes another rank or other features."""
+    heads = draw(st.integers(1, 4), label="heads")
+    divisible = st.integers(1, 3).map(lambda k: k * heads)
+    layer = nn.TransformerDecoderBlock(
+        heads,
+        draw(st.integers(1, 8), label="mlp_features"),
+        dropout_rate=draw(st.sampled_from([0.0, 0.0, 0.1]), label="dropout_rate"),
+    )
+    x = draw(sequences(st.one_of(divisible, divisible, size)), label="target")
+    memory = draw(sequences(st.one_of(st.just(x[-1]), st.just(x[-1]), size) if x else size), label="memory")
+    return Case(layer, (x, memory), training=draw(st.booleans(), label="training"))
 
 
 @st.composite

@@ -41,6 +41,7 @@ from ._cases_sequences import (
     position_embedding_cases,
     recurrent_cases,
     sinusoidal_position_embedding_cases,
+    transformer_decoder_block_cases,
     transformer_encoder_block_cases,
 )
 from ._cases_volumes import conv3d_cases, pool3d_cases, time_distributed_cases
@@ -95,6 +96,7 @@ _CASES: dict[str, st.SearchStrategy[Case]] = {
     "batch_norm": batch_norm_cases(),
     "multi_head_attention": multi_head_attention_cases(),
     "transformer_encoder_block": transformer_encoder_block_cases(),
+    "transformer_decoder_block": transformer_decoder_block_cases(),
     "lstm": recurrent_cases(nn.LSTM),
     "gru": recurrent_cases(nn.GRU),
     "bidirectional": bidirectional_cases(),
