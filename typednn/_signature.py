@@ -34,8 +34,8 @@ def options_model(
     """A strict pydantic model of `function`'s options that a file can state.
 
     An option keeps its annotated type when a file can write it: JSON's scalars,
-    Literals of them, sequences and unions of those; a path (`str | os.PathLike`) is
-    text. Otherwise its default's type stands in (optax annotates rates as `ArrayLike`
+    Literals of them, sequences, mappings by name and unions of those; a path
+    (`str | os.PathLike`) is text. Otherwise its default's type stands in (optax annotates rates as `ArrayLike`
     but defaults them to floats), and an option with neither (a dtype, a mask function)
     is left out: a file cannot set it. Each field's description is the function's
     Google-style `Args:` entry.
@@ -97,6 +97,9 @@ def _writable(hint: Any) -> Any:
         # A path is text in a file: `os.PathLike` drops out of the union.
         members = [_writable(arg) for arg in args if typing.get_origin(arg) is not os.PathLike]
         return None if None in members else typing.Union[tuple(members)]  # noqa: UP007 - built at run time
+    if origin in (dict, collections.abc.Mapping) and len(args) == 2 and args[0] is str:
+        value = _writable(args[1])  # a mapping by name (npz's classes per target)
+        return None if value is None else types.GenericAlias(dict, (str, value))
     if origin in _SEQUENCES:
         if not args or (origin is tuple and not (len(args) == 2 and args[1] is Ellipsis)):
             return None

@@ -118,7 +118,6 @@ def add_evaluate(commands: Any) -> None:
 def _evaluate(args: argparse.Namespace) -> int:
     from .._shapes import ShapeError  # noqa: PLC0415
     from ..export import load  # noqa: PLC0415
-    from ..losses import get  # noqa: PLC0415
     from ..spec import load_data, read  # noqa: PLC0415
     from ..train import evaluate  # noqa: PLC0415
 
@@ -126,10 +125,16 @@ def _evaluate(args: argparse.Namespace) -> int:
     model, params = load(args.model)
     parts = load_data(spec, allow_pickle=args.allow_pickle)
     data = parts.test if parts.test is not None else parts.train
-    loss = get(spec.loss_name(parts.schema))
     try:
         # No trainer: evaluating needs the parameters, the loss and the metrics, not an optimizer.
-        scores = evaluate(model, params, data, loss=loss, metrics=spec.train.metrics)
+        scores = evaluate(
+            model,
+            params,
+            data,
+            loss=spec.loss(parts.schema),
+            metrics=spec.train.metrics,
+            loss_weights=spec.train.loss_weights,
+        )
     except ShapeError as error:  # say which model and which data disagree
         raise error.at(f"{args.model} on the data of {spec.path}") from None
     if args.json:

@@ -11,7 +11,7 @@ from typing_extensions import TypeVarTuple
 
 from .._errors import TypednnError
 from .._shapes import Shape
-from ._schema import Schema
+from ._schema import Schema, Several
 
 Features = TypeVar("Features")
 Target = TypeVar("Target")
@@ -183,7 +183,17 @@ class Dataset(Generic[Features, Target]):
             >>> print(from_arrays(np.zeros((6, 4)), np.array([0, 1, 2, 0, 1, 2])).schema("six"))
             six: 6 examples of (4,), 3 classes
         """
-        return Schema(source, self.feature_shape, self.classes, self.target_shape, len(self), self.class_names)
+        several = None
+        if any(self._several):
+            names = [self.feature_names, self.target_names]
+            counts = (len(self._features), len(self._targets))
+            feature_names, target_names = (
+                given if given is not None else tuple(str(i) for i in range(count))
+                for given, count in zip(names, counts)
+            )
+            several = Several(feature_names, self.feature_shapes, target_names, self.target_shapes, self.target_classes)
+        classes, class_names = self.target_classes[0], self.target_class_names[0]
+        return Schema(source, self.feature_shape, classes, self.target_shape, len(self), class_names, several)
 
     def take(self, index: Array) -> tuple[Any, Any]:
         """The features and targets of the examples at `index` (any shape of indices); tuples for several.

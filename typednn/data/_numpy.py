@@ -67,15 +67,27 @@ def _member(archive: Archive, key: str) -> Array:
     return archive.array(key)
 
 
-def npz(path: FilePath, *, features: str = "x", targets: str = "y", classes: ClassesOption = None) -> Dataset[Any, Any]:
+def npz(
+    path: FilePath,
+    *,
+    features: str | list[str] = "x",
+    targets: str | list[str] = "y",
+    classes: ClassesOption | dict[str, ClassesOption] = None,
+) -> Dataset[Any, Any]:
     """A dataset from a `.npz` archive (`np.savez`) holding features and targets.
+
+    For a model with several inputs or outputs, `features` and `targets` list the
+    arrays by name: the names are the model's input and output names, which the trainer
+    matches (`np.savez(path, image=..., meta=..., label=..., box=...)`).
 
     Args:
         path: The archive.
-        features: The name of the features array, `(examples, *feature_dims)`.
+        features: The name of the features array, `(examples, *feature_dims)`; or a list
+            of names, one array per model input.
         targets: The name of the targets array: integer class ids, class names
-            (`str`), or float targets.
-        classes: The number of classes, or the class names in id order.
+            (`str`), or float targets; or a list of names, one per model output.
+        classes: The number of classes, or the class names in id order; with several
+            targets, a dict by target name (targets it leaves out: inferred).
 
     Raises:
         TypednnError: for a missing array (with the closest name), object arrays,
@@ -88,12 +100,54 @@ def npz(path: FilePath, *, features: str = "x", targets: str = "y", classes: Cla
         >>> data = npz(tiny_file)
         >>> data.features.shape, data.classes
         ((3, 2), 2)
+        >>> np.savez(tiny_file, a=np.zeros((3, 2)), b=np.zeros((3, 4)), y=np.array([0, 1, 1]))
+        >>> npz(tiny_file, features=["a", "b"], targets=["y"]).schema().several.feature_shapes
+        ((2,), (4,))
     """
     path = Path(path)
+    if isinstance(features, list) or isinstance(targets, list) or isinstance(classes, dict):
+        return _several(path, features, targets, classes)
     with Archive(path) as archive:
         x = numeric_features(_member(archive, features), f"{path}: array {features!r}")
         y = typed_targets(_member(archive, targets), classes=classes, where=f"{path}: array {targets!r}")
     return _dataset(x, y, str(path))
+
+
+def _several(
+    path: Path, features: str | list[str], targets: str | list[str], classes: ClassesOption | dict[str, ClassesOption]
+) -> Dataset[Any, Any]:
+    """`npz` for arrays by name, several of them: the names go with the arrays, for the trainer to match."""
+    xs = [features] if isinstance(features, str) else features
+    ys = [targets] if isinstance(targets, str) else targets
+    for what, listed in (("features", xs), ("targets", ys)):
+        if not listed or len(set(listed)) != len(listed):
+            raise TypednnError(
+                f"{path}: {what} must list one or more distinct array names, not {listed!r}",
+                hint="e.g. features: [image, meta]",
+            )
+    per_target = classes if isinstance(classes, dict) else dict.fromkeys(ys, classes)
+    unknown = [name for name in per_target if name not in ys]
+    if unknown:
+        raise TypednnError(
+            f"{path}: classes names {', '.join(map(repr, unknown))}, which are not among the targets {ys!r}",
+            hint="key classes by the names of target arrays",
+        )
+    with Archive(path) as archive:
+        found_x = {name: numeric_features(_member(archive, name), f"{path}: array {name!r}") for name in xs}
+        found_y = {
+            name: typed_targets(_member(archive, name), classes=per_target.get(name), where=f"{path}: array {name!r}")
+            for name in ys
+        }
+    for name, y in found_y.items():
+        _check_lengths(len(next(iter(found_x.values()))), len(y.values), f"{path}: array {name!r}")
+    return Dataset(
+        tuple(found_x.values()),
+        tuple(y.values for y in found_y.values()),
+        classes=tuple(y.classes for y in found_y.values()),
+        class_names=tuple(y.class_names for y in found_y.values()),
+        feature_names=tuple(xs),
+        target_names=tuple(ys),
+    )
 
 
 def _schema(source: str, shape: tuple[int, ...], targets: Targets) -> Schema:
@@ -103,9 +157,20 @@ def _schema(source: str, shape: tuple[int, ...], targets: Targets) -> Schema:
     return Schema(source, Shape(shape[1:]), targets.classes, target, shape[0], targets.class_names)
 
 
-def npz_schema(path: FilePath, *, features: str, targets: str, classes: ClassesOption) -> Schema:
-    """What `npz` gives: the features' header, and the targets (read whole, for the class count)."""
+def npz_schema(
+    path: FilePath,
+    *,
+    features: str | list[str],
+    targets: str | list[str],
+    classes: ClassesOption | dict[str, ClassesOption],
+) -> Schema:
+    """What `npz` gives: the features' header, and the targets (read whole, for the class count).
+
+    Several arrays are read whole (an archive holds them in memory anyway).
+    """
     path = Path(path)
+    if isinstance(features, list) or isinstance(targets, list) or isinstance(classes, dict):
+        return _several(path, features, targets, classes).schema(str(path))
     with Archive(path) as archive:
         _known(archive, features)
         header = archive.header(features)

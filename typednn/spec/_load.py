@@ -18,8 +18,8 @@ from .._errors import TypednnError
 from .._model import Model
 from .._shapes import ShapeError
 from .._shapes._bindings import Bindings
-from .._shapes._data import check_features, check_targets
-from .._words import show
+from .._shapes._data import check_features, check_fit_all, check_targets
+from .._words import did_you_mean, show
 from ..data._schema import Schema
 from ..data._sources import SOURCES
 from ..export._graph_json import graph_from_dict
@@ -59,10 +59,31 @@ class Spec:
         return optax.inject_hyperparams(function)(**options.model_dump())
 
     def loss_name(self, schema: Schema) -> str:
-        """The loss: as named, or the usual one for the targets."""
-        if self.train.loss is not None:
-            return self.train.loss
+        """The loss of a model with one output: as named, or the usual one for the targets."""
+        loss = self.train.loss
+        if isinstance(loss, str):
+            return loss
         return "softmax_cross_entropy" if schema.classes is not None else "mean_squared_error"
+
+    def losses(self, schema: Schema) -> dict[str, str]:
+        """Each output's loss by name: as the train section names it, or the usual one for its targets."""
+        outputs = self.model.output_names
+        several = schema.several
+        if several is None:
+            return {outputs[0]: self.loss_name(schema)}
+        loss = self.train.loss
+        usual = {
+            name: "softmax_cross_entropy" if classes is not None else "mean_squared_error"
+            for name, classes in zip(several.target_names, several.target_classes)
+        }
+        if isinstance(loss, str):
+            return dict.fromkeys(outputs, loss)
+        return {name: (loss or {}).get(name, usual.get(name, "mean_squared_error")) for name in outputs}
+
+    def loss(self, schema: Schema) -> Any:
+        """The loss as the Trainer takes it: a function, or for several outputs a dict of them by name."""
+        found = {name: _losses.get(loss) for name, loss in self.losses(schema).items()}
+        return next(iter(found.values())) if len(found) == 1 else found
 
     def source(self) -> tuple[str, pydantic.BaseModel]:
         """The data source's kind and options.
@@ -115,7 +136,7 @@ def read(path: str | os.PathLike[str]) -> Spec:
         name=name,
         locate=lambda part: document.where(("model", *part)),
     )
-    _check_names(document, sections.train)
+    _check_names(document, sections.train, model)
     spec = Spec(file, document, name, model, sections.data, sections.train)
     # The tagged values: validated now so that every error shows at `check` time.
     spec.optimizer()
@@ -132,13 +153,31 @@ def _check_suffix(file: Path) -> None:
         )
 
 
-def _check_names(document: Document, train: TrainSection) -> None:
-    """Loss and metric names, so a typo shows at `check` time rather than after loading data."""
-    checks: list[tuple[tuple[str | int, ...], str, Any]] = [
-        (("train", "metrics", i), m, _metrics.get) for i, m in enumerate(train.metrics)
-    ]
-    if train.loss is not None:
+def _check_names(document: Document, train: TrainSection, model: Model[Any, Any]) -> None:
+    """Loss, metric and output names, so a typo shows at `check` time rather than after loading data."""
+    outputs = model.output_names
+    metrics = train.metrics if isinstance(train.metrics, dict) else {None: train.metrics}
+    checks: list[tuple[tuple[str | int, ...], str, Any]] = []
+    for output, names in metrics.items():
+        where: tuple[str | int, ...] = ("train", "metrics") if output is None else ("train", "metrics", output)
+        checks += [((*where, i), m, _metrics.get) for i, m in enumerate(names)]
+    losses = train.loss if isinstance(train.loss, dict) else {}
+    if isinstance(train.loss, str):
         checks.append((("train", "loss"), train.loss, _losses.get))
+    checks += [(("train", "loss", output), name, _losses.get) for output, name in losses.items()]
+    for key, named in (("loss", losses), ("metrics", metrics), ("loss_weights", train.loss_weights or {})):
+        for output in named:
+            if output is not None and output not in outputs:
+                raise TypednnError(
+                    f"{document.where(('train', key, output))}: the model has no output {output!r}"
+                    f"{did_you_mean(output, outputs)}",
+                    hint=f"its outputs are {', '.join(map(repr, outputs))}",
+                )
+    if isinstance(train.metrics, list) and train.metrics and len(outputs) > 1:
+        raise TypednnError(
+            f"{document.where(('train', 'metrics'))}: the model has {len(outputs)} outputs: give metrics per output",
+            hint=f"e.g. metrics: {{{outputs[0]}: [accuracy]}}",
+        )
     for path, value, lookup in checks:
         try:
             lookup(value)
@@ -160,6 +199,11 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
     kind, options = spec.source()
     where = spec.where("data", "source")
     schema = in_spec(where, lambda: SOURCES[kind].schema(options, root=spec.path.parent, allow_pickle=allow_pickle))
+    model = spec.model
+    if schema.several is not None or len(model.graph.inputs) > 1 or len(model.graph.outputs) > 1:
+        _check_several(spec, schema, where)
+        _check_training(spec, schema)
+        return schema
     x, y = spec.model.one_to_one(f"{where}: a data section")
     bound = Bindings()  # a named dim has one size in the features and the targets
     try:
@@ -175,32 +219,6 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
     return schema
 
 
-def _check_training(spec: Spec, schema: Schema) -> None:
-    """The loss and the metrics against the data's targets, so `check` finds what training would fail on.
-
-    The model's output fits the targets already; what remains is whether the loss can
-    take them (`binary_cross_entropy` of class ids cannot) and whether a top-k
-    accuracy has k classes to choose from.
-    """
-    dims = None if schema.target_shape is None else schema.target_shape.dims
-    target = None if dims is None else tuple(d for d in dims if isinstance(d, int))
-    if dims is None or (target is not None and len(target) == len(dims)):  # a data shape is known
-        in_spec(
-            f"{spec.where('train', 'loss')}: train.loss",
-            lambda: _losses.check_applies(
-                _losses.get(spec.loss_name(schema)), classes=schema.classes, target_shape=target
-            ),
-        )
-    for index, name in enumerate(spec.train.metrics):
-        metric = _metrics.get(name)
-        if isinstance(metric, _metrics.TopKAccuracy) and schema.classes is not None and metric.k > schema.classes:
-            raise TypednnError(
-                f"{spec.where('train', 'metrics', index)}: {show(name)} counts a hit among the {show(metric.k)}"
-                f" highest scores, but the data has {schema.classes} classes",
-                hint=f"k is at most the number of classes; top_{schema.classes}_accuracy is always 1",
-            )
-
-
 def in_spec(where: str, work: Callable[[], T]) -> T:
     """Run `work()`, prefixing its TypednnError with the spec position it concerns."""
     try:
@@ -208,3 +226,77 @@ def in_spec(where: str, work: Callable[[], T]) -> T:
     except TypednnError as error:
         raise TypednnError(f"{where}: {error.message}", hint=error.hint) from None
     return result
+
+
+def _check_several(spec: Spec, schema: Schema, where: str) -> None:
+    """A source of several arrays against a model of several inputs or outputs: by name, then by the rule."""
+    model = spec.model
+    several = schema.several
+    if several is None:
+        raise TypednnError(
+            f"{where}: the model has {len(model.graph.inputs)} input(s) ({', '.join(model.input_names)}) and"
+            f" {len(model.graph.outputs)} output(s) ({', '.join(model.output_names)}), but the source gives one"
+            " feature array and one target array",
+            hint="name an array per input and per output: npz: {path: ..., features: [...], targets: [...]}",
+        )
+    for what, names, wanted in (
+        ("features", several.feature_names, model.input_names),
+        ("targets", several.target_names, model.output_names),
+    ):
+        if sorted(names) != sorted(wanted):
+            raise TypednnError(
+                f"{where}: the source's {what} are {', '.join(map(repr, names))}, but the model's"
+                f" {'inputs' if what == 'features' else 'outputs'} are {', '.join(map(repr, wanted))}",
+                hint="name the arrays as the model's inputs and outputs, which the trainer matches by name",
+            )
+    x_at = {name: i for i, name in enumerate(several.feature_names)}
+    y_at = {name: i for i, name in enumerate(several.target_names)}
+    try:
+        check_fit_all(
+            tuple(x.shape for x in model.graph.inputs),
+            tuple(y.shape for y in model.graph.outputs),
+            tuple(several.feature_shapes[x_at[name]] for name in model.input_names),
+            tuple(several.target_shapes[y_at[name]] for name in model.output_names),
+            tuple(several.target_classes[y_at[name]] for name in model.output_names),
+            input_names=model.input_names,
+            output_names=model.output_names,
+        )
+    except ShapeError as error:
+        raise error.at(f"{where} (data: {schema})") from None
+
+
+def _check_training(spec: Spec, schema: Schema) -> None:
+    """The losses and the metrics against the data's targets, so `check` finds what training would fail on.
+
+    The model's outputs fit the targets already; what remains is whether each loss can
+    take its targets (`binary_cross_entropy` of class ids cannot) and whether a top-k
+    accuracy has k classes to choose from.
+    """
+    several = schema.several
+    if several is None:
+        targets = {spec.model.output_names[0]: (schema.target_shape, schema.classes)}
+    else:
+        targets = dict(zip(several.target_names, zip(several.target_shapes, several.target_classes)))
+    losses = spec.losses(schema)
+    for output, (shape, classes) in targets.items():
+        dims = None if shape is None else shape.dims
+        target = None if dims is None else tuple(d for d in dims if isinstance(d, int))
+        if dims is None or (target is not None and len(target) == len(dims)):  # a data shape is known
+            named = output if several is not None else None
+            where = spec.where("train", "loss") if not isinstance(spec.train.loss, dict) else spec.where("train")
+            try:
+                _losses.check_applies(_losses.get(losses[output]), classes=classes, target_shape=target, output=named)
+            except TypednnError as error:
+                raise TypednnError(f"{where}: train.loss: {error.message}", hint=error.hint) from None
+    metrics = spec.train.metrics
+    for output, names in metrics.items() if isinstance(metrics, dict) else [(None, metrics)]:
+        classes = targets[output][1] if output is not None else schema.classes
+        for index, name in enumerate(names):
+            metric = _metrics.get(name)
+            if isinstance(metric, _metrics.TopKAccuracy) and classes is not None and metric.k > classes:
+                path = ("train", "metrics", index) if output is None else ("train", "metrics", output, index)
+                raise TypednnError(
+                    f"{spec.where(*path)}: {show(name)} counts a hit among the {show(metric.k)}"
+                    f" highest scores, but the data has {classes} classes",
+                    hint=f"k is at most the number of classes; top_{classes}_accuracy is always 1",
+                )

@@ -32,7 +32,7 @@ from ..data import Dataset
 from ..data._schema import Schema
 from ..data._sources import SOURCES
 from ..distributed import barrier, is_chief
-from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, Trainer, _losses
+from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, Trainer
 from ..train._checkpoint_callback import Checkpoint
 from ..train._progress import Verbose
 from ._load import Spec, check_data, in_spec
@@ -89,9 +89,10 @@ def trainer(
     """
     return Trainer(
         model or spec.model,
-        loss=_losses.get(spec.loss_name(schema)),
+        loss=spec.loss(schema),
         optimizer=spec.optimizer(),
         metrics=spec.train.metrics,
+        loss_weights=spec.train.loss_weights,
         seed=spec.train.seed,
         **distributed,
     )

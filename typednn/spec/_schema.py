@@ -228,9 +228,13 @@ class TrainSection(pydantic.BaseModel):
     # At most the longest axis JAX indexes: a batch is an axis of every array the steps make.
     batch_size: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = _default(Trainer.fit, "batch_size")
     optimizer: Annotated[Any, pydantic.WithJsonSchema({_REF: "Optimizer"})] = "adam"
-    loss: str | None = None
-    """Default: softmax_cross_entropy for class ids, mean_squared_error otherwise."""
-    metrics: list[str] = []
+    loss: str | dict[str, str] | None = None
+    """Default: softmax_cross_entropy for class ids, mean_squared_error otherwise; for a
+    model with several outputs, one loss for all, or a dict by output name."""
+    loss_weights: dict[str, float] | None = None
+    """Each output's weight in the loss training minimizes (default 1 each)."""
+    metrics: list[str] | dict[str, list[str]] = []
+    """For a model with several outputs, a dict by output name."""
     seed: Seed = _default(Trainer, "seed")
     """Initialises the parameters, draws dropout masks and orders each epoch."""
     checkpoint: CheckpointOptions = CheckpointOptions()
