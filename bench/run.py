@@ -1,14 +1,15 @@
 """Run every benchmark, print the figures and, with ``--write``, record them in bench/RESULTS.md.
 
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
-[--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N] [--zoo-compile-repeats N]
-[--zoo-rounds N]``. The targets come from the
+[--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
+[--zoo-compile-repeats N] [--zoo-rounds N]``. The targets come from the
 issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
 scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
 it <= 1.5 cold and <= 1.3 warm, on the examples and on the typecheck corpus; reading a CSV file,
 typednn / pyarrow <= 1.5; the zoo's compile and train step, typednn /
-hand-written Flax NNX <= 1.05. Each figure is a ratio against its peer
-in the same run.
+hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); the seq2seq Transformer's
+`fit` epoch, typednn / Keras, is measured without a target. Each figure is a ratio against its
+peer in the same run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import csv_ingest
 import forward_backward
 import jax
 import mypy_time
+import seq2seq_fit
 import train_speed
 import zoo_speed
 from _common import add_option, verdict
@@ -62,6 +64,7 @@ class Figures:
 
     steps: list[forward_backward.Comparison]
     fits: list[train_speed.Case]
+    seq2seq: tuple[train_speed.Case, dict[str, int]]  # the seq2seq fit epochs, and the parameter counts
     checks: list[mypy_time.MypyTimes]
     ingest: csv_ingest.Ingest
     zoo: list[zoo_speed.Result]
@@ -75,6 +78,7 @@ def targets(figures: Figures) -> list[str]:
         ratio = result.ratio(result.baseline)
         lines.append(f"- {result.model}: typed / {result.baseline} = {verdict(ratio, STEP_TARGET)}")
     lines.extend(train_speed.targets(fits))
+    lines.extend(seq2seq_fit.targets(figures.seq2seq[0]))
     for check in checks:
         for situation in check.runs:
             ratio = verdict(check.ratio(situation), MYPY_TARGETS[situation])
@@ -96,6 +100,7 @@ def notes(figures: Figures) -> list[str]:
             f"of {result.iterations} alternating calls per implementation."
         )
     lines.extend(train_speed.notes(fits))
+    lines.extend(seq2seq_fit.notes(*figures.seq2seq))
     for check in checks:
         lines.append(f"- mypy checked {check.note}; warm rounds voided by edits to typednn meanwhile: {check.voided}.")
     lines.extend(csv_ingest.notes(ingest))
@@ -140,6 +145,16 @@ def report(figures: Figures, load: str) -> str:
             "",
             train_speed.flops_table(fits),
             "",
+            "## Training speed: the seq2seq Transformer, typednn `fit` against Keras 3 `fit`",
+            "",
+            train_speed.table([figures.seq2seq[0]]),
+            "",
+            seq2seq_fit.params_table(figures.seq2seq[1]),
+            "",
+            "`zoo.transformer_seq2seq()` and the same network from Keras's own layers (two int32 inputs of 32 ids,",
+            "a class id per target position, mean cross-entropy over the positions, adam 1e-3); warm-up, turns and",
+            "ratio as above. No target: the issue asks for the measurement.",
+            "",
             "## mypy with and without `plugins = typednn.mypy`",
             "",
             *(line for check in checks for line in (f"On {check.note}:", "", mypy_time.table(check), "")),
@@ -181,6 +196,7 @@ def main() -> None:
     add_option(parser, forward_backward.run, "rounds", "forward+backward timing rounds")
     add_option(parser, train_speed.run, "mlp_repeats", "timed MLP fit epochs", prefix="fit-")
     add_option(parser, train_speed.run, "cnn_repeats", "timed CNN fit epochs", prefix="fit-")
+    add_option(parser, seq2seq_fit.run, "repeats", "timed seq2seq fit epochs", prefix="seq2seq-")
     add_option(parser, mypy_time.run, "cold_rounds", "cold mypy runs per config")
     add_option(parser, mypy_time.run, "warm_rounds", "warm mypy runs per config")
     add_option(parser, csv_ingest.run, "rounds", "timed CSV reads per contender", prefix="csv-")
@@ -195,6 +211,9 @@ def main() -> None:
     fits = train_speed.run(mlp_repeats=args.fit_mlp_repeats, cnn_repeats=args.fit_cnn_repeats)
     print(train_speed.table(fits), end="\n\n")
     print(train_speed.flops_table(fits), end="\n\n")
+    seq2seq = seq2seq_fit.run(repeats=args.seq2seq_repeats)
+    print(train_speed.table([seq2seq[0]]), end="\n\n")
+    print(seq2seq_fit.params_table(seq2seq[1]), end="\n\n")
     checks = [
         mypy_time.run(target=target, cold_rounds=args.cold_rounds, warm_rounds=args.warm_rounds)
         for target in mypy_time.TARGETS
@@ -206,7 +225,7 @@ def main() -> None:
     zoo = zoo_speed.run(compile_repeats=args.zoo_compile_repeats, rounds=args.zoo_rounds)
     print(zoo_speed.table(zoo), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, checks, ingest, zoo)
+    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo)
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))

@@ -118,8 +118,11 @@ def last_loss(history: Any) -> float:
     return float(history.history["loss"][-1])
 
 
-def typednn_epoch(model: tn.Model[Any, Any], x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], batch: int) -> Epoch:
-    data = tn.data.from_arrays(x, y)
+def typednn_epoch(
+    model: tn.Model[Any, Any], x: Any, y: np.ndarray[Any, Any], batch: int, classes: int | None = None
+) -> Epoch:
+    """`x` is a tuple of arrays for a model of several inputs; `classes` the class count, unless inferred."""
+    data = tn.data.from_arrays(x, y, classes=classes)
     trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-3), seed=0)
 
     def epoch() -> float:
@@ -129,7 +132,8 @@ def typednn_epoch(model: tn.Model[Any, Any], x: np.ndarray[Any, Any], y: np.ndar
     return epoch
 
 
-def keras_epoch(build: Callable[[Any], Any], x: np.ndarray[Any, Any], y: np.ndarray[Any, Any], batch: int) -> Epoch:
+def keras_epoch(build: Callable[[Any], Any], x: Any, y: np.ndarray[Any, Any], batch: int) -> Epoch:
+    """`x` is a list of arrays for a model of several inputs."""
     keras = import_keras()
     keras.utils.set_random_seed(0)
     model = build(keras)

@@ -1,9 +1,11 @@
 """The zoo's compile time and step time against the same models written by hand in Flax NNX.
 
-For each model of `typednn.zoo` (mlp, lenet5, resnet18, transformer_classifier) this script
-writes the equivalent `flax.nnx` module by hand (the same layers, shapes, initialiser kinds,
-dropout, BatchNorm updating its running averages in training mode) and times one training
-step (forward, backward, adam(1e-3) update) of each, on the same batch:
+For each model of `typednn.zoo` (mlp, lenet5, resnet18, transformer_classifier,
+transformer_seq2seq) this script writes the equivalent `flax.nnx` module by hand (the same
+layers, shapes, initialiser kinds, dropout, BatchNorm updating its running averages in
+training mode; the Transformers' blocks and the seq2seq twin are in `_seq2seq.py`) and times
+one training step (forward, backward, adam(1e-3) update) of each, on the same batch (for the
+seq2seq model, a tuple of source and target ids, and a class id per target position):
 
 - ``typednn``: the step `tn.Trainer` compiles (`Compiled.train_fed`, params and optimizer
   state donated) called with a one-step chunk, as `fit` calls it with `steps_per_dispatch=1`;
@@ -20,7 +22,8 @@ of calls made in rounds in which the two alternate call by call; the figure of m
 median of the ratios of calls made side by side. The issue's target is typednn / flax <= 1.05
 for both.
 
-Run alone with ``python bench/zoo_speed.py [--quick] [--compile-repeats N] [--rounds N]``.
+Run alone with ``python bench/zoo_speed.py [--quick] [--compile-repeats N] [--rounds N] [--only NAME ...]``
+(``--only transformer_seq2seq`` times that model alone).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import numpy as np
 import optax
 from _common import add_option, markdown_table, rotated, timed, verdict
 from _models import loss_of
+from _seq2seq import NnxEncoderBlock, NnxSeq2Seq
 from flax import nnx
 
 import typednn as tn
@@ -139,24 +143,6 @@ class NnxResNet18(nnx.Module):
         return self.head(jnp.mean(x, axis=(1, 2)))
 
 
-class NnxEncoderBlock(nnx.Module):
-    """A pre-norm encoder block as `nn.TransformerEncoderBlock` defines it (gelu MLP, dropout in three places)."""
-
-    def __init__(self, features: int, heads: int, mlp: int, rate: float, rngs: nnx.Rngs) -> None:
-        self.norm1 = nnx.LayerNorm(features, epsilon=1e-6, rngs=rngs)
-        self.attention = nnx.MultiHeadAttention(
-            heads, features, dropout_rate=rate, broadcast_dropout=True, deterministic=False, decode=False, rngs=rngs
-        )
-        self.norm2 = nnx.LayerNorm(features, epsilon=1e-6, rngs=rngs)
-        self.mlp_in = nnx.Linear(features, mlp, rngs=rngs)
-        self.mlp_out = nnx.Linear(mlp, features, rngs=rngs)
-        self.dropout = nnx.Dropout(rate, rngs=rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        h = x + self.dropout(self.attention(self.norm1(x)))
-        return h + self.dropout(self.mlp_out(nnx.gelu(self.mlp_in(self.norm2(h)))))
-
-
 class NnxTransformer(nnx.Module):
     """`zoo.transformer_classifier()`: embedding + learned positions, two encoder blocks, norm, mean, head."""
 
@@ -186,16 +172,20 @@ class ZooModel:
     example: tuple[int, ...]
     classes: int
     tokens: int = 0  # > 0: int32 token ids below this instead of float features
+    inputs: int = 1  # > 1: a tuple of that many inputs of the same shape
+    target: tuple[int, ...] = ()  # the shape of one example's class ids: () for one, (32,) for a sequence
 
-    def data(self, batch: int, seed: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    def data(self, batch: int, seed: int) -> tuple[Any, np.ndarray[Any, Any]]:
+        """Random features (a tuple of arrays for several inputs) and class ids."""
         rng = np.random.default_rng(seed)
         shape = (batch, *self.example)
-        x = (
+        xs = tuple(
             rng.integers(0, self.tokens, shape, dtype=np.int32)
             if self.tokens
             else rng.standard_normal(shape, np.float32)
+            for _ in range(self.inputs)
         )
-        return x, rng.integers(0, self.classes, batch, dtype=np.int32)
+        return xs if self.inputs > 1 else xs[0], rng.integers(0, self.classes, (batch, *self.target), dtype=np.int32)
 
 
 MODELS = (
@@ -203,7 +193,12 @@ MODELS = (
     ZooModel("lenet5", zoo.lenet5, NnxLeNet5, 128, (32, 32, 1), 10),
     ZooModel("resnet18", zoo.resnet18, NnxResNet18, 32, (32, 32, 3), 10),
     ZooModel("transformer_classifier", zoo.transformer_classifier, NnxTransformer, 32, (128,), 2, tokens=20_000),
+    # source and target ids in, a class id per target position out (mean cross-entropy over positions)
+    ZooModel(
+        "transformer_seq2seq", zoo.transformer_seq2seq, NnxSeq2Seq, 32, (32,), 1000, tokens=1000, inputs=2, target=(32,)
+    ),
 )
+NAMES = tuple(spec.name for spec in MODELS)
 
 
 # ---- the two steps --------------------------------------------------------------------
@@ -235,7 +230,7 @@ class Step:
         return Counter(re.findall(r"= \S+ ([a-z][\w-]*)\(", text))
 
 
-def typednn_step(model: tn.Model[Any, Any], x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Step:
+def typednn_step(model: tn.Model[Any, Any], x: Any, y: np.ndarray[Any, Any]) -> Step:
     """The Trainer's own chunk function on a one-step chunk, with the arguments `fit` passes it."""
     trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optimizer(), seed=0)
     compiled = trainer._compiled
@@ -250,33 +245,34 @@ def typednn_step(model: tn.Model[Any, Any], x: np.ndarray[Any, Any], y: np.ndarr
         trainer.params,
         trainer.opt_state,
         compiled.init_metrics(),
-        jnp.asarray(x[None]),
+        jax.tree.map(lambda array: jnp.asarray(array[None]), x),  # a tuple of arrays for several inputs
         jnp.asarray(y[None]),
-        jnp.ones((1, len(x)), jnp.float32),
+        jnp.ones((1, len(y)), jnp.float32),
         jnp.zeros((1,), jnp.int32),
         trainer._key,
     ]
     return Step(make, args, carry=3)
 
 
-def flax_step(module: nnx.Module, x: np.ndarray[Any, Any], y: np.ndarray[Any, Any]) -> Step:
+def flax_step(module: nnx.Module, x: Any, y: np.ndarray[Any, Any]) -> Step:
     """The functional NNX step: split once, merged in the jitted step, grads w.r.t. the nnx.Param variables."""
     graphdef, params, rest = nnx.split(module, nnx.Param, ...)
     tx = optimizer()
 
     def make() -> Callable[..., Any]:
-        def train_step(params: nnx.State, opt_state: Any, rest: nnx.State, x: jax.Array, y: jax.Array) -> Any:
+        def train_step(params: nnx.State, opt_state: Any, rest: nnx.State, x: Any, y: jax.Array) -> Any:
             model = nnx.merge(graphdef, params, rest)
+            inputs = x if isinstance(x, tuple) else (x,)
             # nnx.value_and_grad (w.r.t. the nnx.Param variables) lets the forward pass update
             # the BatchNorm statistics and dropout counters, which a bare jax.value_and_grad forbids.
-            value, grads = nnx.value_and_grad(lambda model: loss_of(model(x), y))(model)
+            value, grads = nnx.value_and_grad(lambda model: loss_of(model(*inputs), y))(model)
             rest = nnx.split(model, nnx.Param, ...)[2]
             updates, opt_state = tx.update(grads, opt_state, params)
             return optax.apply_updates(params, updates), opt_state, rest, value
 
         return train_step
 
-    return Step(make, [params, tx.init(params), rest, jnp.asarray(x), jnp.asarray(y)], carry=3)
+    return Step(make, [params, tx.init(params), rest, jax.tree.map(jnp.asarray, x), jnp.asarray(y)], carry=3)
 
 
 def parameter_count(tree: Any) -> int:
@@ -373,14 +369,22 @@ def compare(spec: ZooModel, *, compile_repeats: int, rounds: int, round_seconds:
 
 
 def run(
-    *, compile_repeats: int = 3, rounds: int = 5, round_seconds: float = 2.0, seed: int = 0, quick: bool = False
+    *,
+    compile_repeats: int = 3,
+    rounds: int = 5,
+    round_seconds: float = 2.0,
+    seed: int = 0,
+    quick: bool = False,
+    only: tuple[str, ...] = NAMES,
 ) -> list[Result]:
-    """Benchmark every zoo model; `quick` is a smoke run (one compile each, one short round)."""
+    """Benchmark the zoo models named in `only` (all by default); `quick` is a smoke run (one compile each, one
+    short round)."""
     if quick:
         compile_repeats, rounds, round_seconds = 1, 1, 0.0
     return [
         compare(spec, compile_repeats=compile_repeats, rounds=rounds, round_seconds=round_seconds, seed=seed)
         for spec in MODELS
+        if spec.name in only
     ]
 
 
@@ -443,9 +447,14 @@ def main() -> None:
     add_option(parser, run, "rounds", "interleaved step-timing rounds")
     add_option(parser, run, "round_seconds", "time per implementation per round")
     parser.add_argument("--quick", action="store_true", help="a smoke run: one compile and one short round each")
+    parser.add_argument("--only", nargs="+", choices=NAMES, default=NAMES, help="the zoo models to time (default all)")
     args = parser.parse_args()
     results = run(
-        compile_repeats=args.compile_repeats, rounds=args.rounds, round_seconds=args.round_seconds, quick=args.quick
+        compile_repeats=args.compile_repeats,
+        rounds=args.rounds,
+        round_seconds=args.round_seconds,
+        quick=args.quick,
+        only=tuple(args.only),
     )
     print(table(results), end="\n\n")
     print("\n".join([*targets(results), *notes(results)]))

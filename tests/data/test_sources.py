@@ -357,6 +357,10 @@ def test_partition_errors_and_order_without_a_seed() -> None:
         data.partition(validation=0.6, test=0.4)
     with fails("test=-0.1 is not a share of the examples"):
         data.partition(test=-0.1)
+    for seed in (-1, 1.5, True, "0"):
+        options: dict[str, Any] = {"seed": seed}  # as a caller mypy does not check passes it
+        with fails(f"partition: seed must be a whole number of at least 0, or None, not {seed!r}"):
+            data.partition(test=0.2, **options)
     with fails("validation=0.01 of 10 examples is less than one example"):
         data.partition(validation=0.01)
     with fails("splitting 10 examples by 0.01 leaves a part empty"):

@@ -276,8 +276,8 @@ class Dataset(Generic[Features, Target]):
                 keeps their order: training first, then validation, then test.
 
         Raises:
-            TypednnError: if a share is out of range, the shares leave nothing to train
-                on, or a part would be empty.
+            TypednnError: if a share or the seed is out of range, the shares leave nothing
+                to train on, or a part would be empty.
 
         Example:
             >>> from typednn.data import from_arrays
@@ -286,6 +286,11 @@ class Dataset(Generic[Features, Target]):
             >>> len(train), len(val), test is not None and len(test)
             (7, 2, 1)
         """
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise TypednnError(
+                f"partition: seed must be a whole number of at least 0, or None, not {seed!r}",
+                hint="e.g. seed=0; None keeps the examples' order",
+            )
         shares = {"validation": validation, "test": test}
         for name, share in shares.items():
             if not 0 <= share < 1:
