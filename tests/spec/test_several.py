@@ -118,3 +118,17 @@ def test_a_spec_that_does_not_fit_says_where(folder: Path, old: str, new: str, m
         check_data(read(path))
     assert message in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+@pytest.mark.slow
+def test_a_run_of_several_outputs_resumes_where_it_stopped(folder: Path) -> None:
+    path = spec(folder, DATA.replace("epochs: 1", "epochs: 2"))
+    run = [sys.executable, "-m", "typednn", "train", str(path), "--out", str(folder / "run")]
+    first = subprocess.run(run, capture_output=True, text=True, timeout=300, check=False)
+    assert first.returncode == 0, first.stderr
+    path.write_text(path.read_text().replace("epochs: 2", "epochs: 3"))
+    resumed = subprocess.run([*run, "--resume"], capture_output=True, text=True, timeout=300, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    rows = (folder / "run" / "metrics.csv").read_text().splitlines()
+    assert [row.split(",")[0] for row in rows[1:]] == ["0", "1", "2"]
+    assert "epoch 3/3" in resumed.stdout and "label_accuracy" in resumed.stdout
