@@ -127,21 +127,6 @@ class Model(Generic[In, Out]):
             )
         return arrays
 
-    def one_to_one(self, what: str) -> tuple[AnyTensor, AnyTensor]:
-        """The input and the output tensor of a model with one of each, for `what`, which needs that.
-
-        Raises:
-            TypednnError: naming `what`, for a model with several inputs or outputs.
-        """
-        if len(self.graph.inputs) == len(self.graph.outputs) == 1:
-            return self.graph.inputs[0], self.graph.outputs[0]
-        raise TypednnError(
-            f"{what} takes a model with one input and one output, not {self!r}"
-            f" ({len(self.graph.inputs)} inputs: {', '.join(self.input_names)};"
-            f" {len(self.graph.outputs)} outputs: {', '.join(self.output_names)})",
-            hint="in Python, tn.Trainer and typednn.train.predict take it (a tuple or a dict of arrays per input)",
-        )
-
     def param_shapes(self) -> dict[str, dict[str, jax.ShapeDtypeStruct]]:
         """The shape and dtype of each parameter `init` makes, without making them."""
         shapes: dict[str, dict[str, jax.ShapeDtypeStruct]] = jax.eval_shape(self.init, jax.random.key(0))

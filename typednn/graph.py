@@ -107,8 +107,7 @@ class Graph:
         for tensor in self.inputs:
             name = tensor.node.name
             if name is None:
-                name = next(n for i in range(len(taken) + 1) if (n := _numbered("input", i)) not in taken)
-                taken.add(name)
+                name = fresh_name("input", taken)
             names.append(name)
         return tuple(names)
 
@@ -123,8 +122,7 @@ class Graph:
                     hint="a model's outputs are computed by layers",
                 )
             base = self.name(layer)
-            name = next(n for i in range(len(names) + 1) if (n := _numbered(base, i)) not in names)
-            names.append(name)
+            names.append(fresh_name(base, set(names)))
         return tuple(names)
 
     def _input_index(self, tensor: AnyTensor) -> int:
@@ -168,5 +166,13 @@ class Graph:
             shapes[id(tensor)] = shape
 
 
-def _numbered(base: str, count: int) -> str:
-    return base if count == 0 else f"{base}_{count}"
+def fresh_name(base: str, taken: set[str], *, first: int = 0) -> str:
+    """`base`, else `base_1`, `base_2`...: the first not in `taken`, which it is added to.
+
+    `first=1` starts at `base_1` (a second application of a layer named `base`).
+    """
+    count = first
+    while (name := base if count == 0 else f"{base}_{count}") in taken:
+        count += 1
+    taken.add(name)
+    return name

@@ -41,6 +41,7 @@ from ._global_pool import GlobalMaxPool2DHyper as GlobalMaxPool2DHyper
 from ._global_pool import GlobalPool1DHyper as GlobalPool1DHyper
 from ._global_pool import GlobalPool2DHyper as GlobalPool2DHyper
 from ._hyper import Hyper as Hyper
+from ._hyper import holds_any_layer as holds_any_layer
 from ._input import FEATURES as FEATURES
 from ._input import TOKENS as TOKENS
 from ._input import Dtype as Dtype
@@ -129,6 +130,7 @@ __all__ = [
     "NormHyper",
     "PermuteHyper",
     "Hyper",
+    "holds_any_layer",
     "Plus",
     "Pool1DHyper",
     "PositionEmbeddingHyper",

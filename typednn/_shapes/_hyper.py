@@ -180,3 +180,18 @@ def _show(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return show_int(value)  # a spec may state an int of thousands of digits
     return repr(value)
+
+
+def holds_any_layer(hyper_type: type[Hyper]) -> bool:
+    """Whether a field of these hyperparameters holds any layer's (TimeDistributed's), not one family's.
+
+    Such a kind cannot wrap itself, in files or in drawn cases: it would nest without end.
+    Cached per class: resolving type hints is slow, and each wrapped entry asks.
+    """
+    if hyper_type not in _HOLDS_ANY_LAYER:
+        hints = typing.get_type_hints(hyper_type).values()
+        _HOLDS_ANY_LAYER[hyper_type] = any(Hyper in (hint, *typing.get_args(hint)) for hint in hints)
+    return _HOLDS_ANY_LAYER[hyper_type]
+
+
+_HOLDS_ANY_LAYER: dict[type[Hyper], bool] = {}

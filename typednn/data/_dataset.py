@@ -109,9 +109,16 @@ class Dataset(Generic[Features, Target]):
         """Each target's class names, when the data names them."""
         self.feature_names = feature_names
         self.target_names = target_names
-        # The one target's, as a dataset for a one-output model has it; None for several.
-        self.classes = None if several_y else per_target[0]
-        self.class_names = None if several_y else self.target_class_names[0]
+
+    @property
+    def classes(self) -> int | None:
+        """The one target's class count (None for values, and for several targets: see `target_classes`)."""
+        return None if self._several[1] else self.target_classes[0]
+
+    @property
+    def class_names(self) -> tuple[str, ...] | None:
+        """The one target's class names, when the data names them (None for several targets)."""
+        return None if self._several[1] else self.target_class_names[0]
 
     @property
     def several(self) -> tuple[bool, bool]:

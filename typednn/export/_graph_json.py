@@ -47,7 +47,7 @@ from .._model import Model
 from .._reading import excerpt
 from .._shapes import FEATURES, TOKENS, HyperparameterError, ShapeError, input_shape
 from .._words import did_you_mean, no_unknown_keys, show
-from ..graph import AnyLayer, AnyTensor, Graph
+from ..graph import AnyLayer, AnyTensor, Graph, fresh_name
 from ..layers import Node, Tensor, Tokens
 from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS, Kind, kind_of
@@ -101,10 +101,10 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         name = graph.name(layer)
         options: dict[str, Any]
         if id(layer) in written and layer.has_params:
-            kind_name, options, name = REUSE, {"layer": name}, _fresh(name, taken)
+            kind_name, options, name = REUSE, {"layer": name}, fresh_name(name, taken, first=1)
         else:
             if id(layer) in written:
-                name = _fresh(name, taken)
+                name = fresh_name(name, taken, first=1)
             kind = kind_of(layer)
             if kind is None:
                 raise TypednnError(
@@ -130,14 +130,6 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
 def _input_entry(x: AnyTensor) -> object:
     sizes = [encode_size(size) for size in x.shape.dims]
     return {"shape": sizes, "dtype": TOKENS} if x.shape.tokens else sizes
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    count = 1
-    while f"{base}_{count}" in taken:
-        count += 1
-    taken.add(f"{base}_{count}")
-    return f"{base}_{count}"
 
 
 def default_locator(source: str) -> Locator:

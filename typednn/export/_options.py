@@ -25,7 +25,7 @@ import pydantic
 from .._entries import expand
 from .._errors import TypednnError
 from .._reading import excerpt
-from .._shapes import Affine, Hyper, HyperparameterError, Size, Symbol, Unknown
+from .._shapes import Affine, Hyper, HyperparameterError, Size, Symbol, Unknown, holds_any_layer
 from .._words import did_you_mean, show
 from ..layers._registry import KINDS, Kind, kind_of
 
@@ -240,19 +240,8 @@ def _wrappable(classes: tuple[type[Hyper], ...]) -> dict[str, Kind]:
     return {
         kind.name: kind
         for kind in KINDS.values()
-        if issubclass(kind.layer.hyper_type, classes) and not _holds_any_layer(kind.layer.hyper_type)
+        if issubclass(kind.layer.hyper_type, classes) and not holds_any_layer(kind.layer.hyper_type)
     }
-
-
-_HOLDS_ANY_LAYER: dict[type[Hyper], bool] = {}
-"""Per class: resolving type hints is slow, and each wrapped entry asks."""
-
-
-def _holds_any_layer(hyper_type: type[Hyper]) -> bool:
-    if hyper_type not in _HOLDS_ANY_LAYER:
-        hints = typing.get_type_hints(hyper_type).values()
-        _HOLDS_ANY_LAYER[hyper_type] = any(Hyper in (hint, *typing.get_args(hint)) for hint in hints)
-    return _HOLDS_ANY_LAYER[hyper_type]
 
 
 def _wrapped(value: object, kinds: Mapping[str, Kind], where: str) -> Hyper:

@@ -61,9 +61,7 @@ class Spec:
     def loss_name(self, schema: Schema) -> str:
         """The loss of a model with one output: as named, or the usual one for the targets."""
         loss = self.train.loss
-        if isinstance(loss, str):
-            return loss
-        return "softmax_cross_entropy" if schema.classes is not None else "mean_squared_error"
+        return loss if isinstance(loss, str) else _usual_loss(schema.classes)
 
     def losses(self, schema: Schema) -> dict[str, str]:
         """Each output's loss by name: as the train section names it, or the usual one for its targets."""
@@ -72,13 +70,10 @@ class Spec:
         if several is None:
             return {outputs[0]: self.loss_name(schema)}
         loss = self.train.loss
-        usual = {
-            name: "softmax_cross_entropy" if classes is not None else "mean_squared_error"
-            for name, classes in zip(several.target_names, several.target_classes)
-        }
         if isinstance(loss, str):
             return dict.fromkeys(outputs, loss)
-        return {name: (loss or {}).get(name, usual.get(name, "mean_squared_error")) for name in outputs}
+        classes = dict(zip(several.target_names, several.target_classes))
+        return {name: (loss or {}).get(name) or _usual_loss(classes.get(name)) for name in outputs}
 
     def loss(self, schema: Schema) -> Any:
         """The loss as the Trainer takes it: a function, or for several outputs a dict of them by name."""
@@ -204,7 +199,7 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
         _check_several(spec, schema, where)
         _check_training(spec, schema)
         return schema
-    x, y = spec.model.one_to_one(f"{where}: a data section")
+    (x,), (y,) = model.graph.inputs, model.graph.outputs
     bound = Bindings()  # a named dim has one size in the features and the targets
     try:
         check_features(x.shape, schema.feature_shape, bound=bound)
@@ -217,6 +212,11 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
         raise error.at(f"{spec.where('model', 'layers', last)} (data: {schema})") from None
     _check_training(spec, schema)
     return schema
+
+
+def _usual_loss(classes: int | None) -> str:
+    """The loss a train section need not name: cross-entropy for class ids, squared error for values."""
+    return "softmax_cross_entropy" if classes is not None else "mean_squared_error"
 
 
 def in_spec(where: str, work: Callable[[], T]) -> T:

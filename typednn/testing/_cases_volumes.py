@@ -16,7 +16,7 @@ from .. import nn
 from ._case import Case
 from ._cases_basic import activation_cases, dense_cases, dropout_cases, flatten_cases, layer_norm_cases
 from ._cases_sequences import recurrent_cases
-from ._cases_windows import conv1d_cases, conv2d_cases, pool1d_cases, pool2d_cases
+from ._cases_windows import conv1d_cases, conv2d_cases, declared_channels, pool1d_cases, pool2d_cases
 from ._sizes import Dims, shapes, size, small
 
 _SIDE = st.integers(1, 6)
@@ -41,12 +41,7 @@ def conv3d_cases(draw: st.DrawFn) -> Case:
     groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
     divisible = st.integers(1, 3).map(lambda k: k * groups)
     x = draw(volumes(st.one_of(divisible, divisible, divisible, size)), label="x")
-    declare = draw(st.sampled_from(["none", "matching", "any"]), label="in_channels")
-    in_channels = None
-    if declare == "matching" and x and x[-1] % groups == 0:
-        in_channels = x[-1]
-    elif declare != "none":
-        in_channels = groups * draw(st.integers(1, 3), label="in_channels/groups")
+    in_channels = draw(declared_channels(x, groups, most=3))
     layer = nn.Conv3D(
         groups * draw(st.integers(1, 3), label="filters/groups"),
         kernel=draw(triple(st.integers(1, 3)), label="kernel"),

@@ -17,7 +17,7 @@ from ._sizes import images, int_or_pair, sequences, size, small
 
 
 @st.composite
-def _declared_channels(draw: st.DrawFn, x: tuple[int, ...], groups: int) -> int | None:
+def declared_channels(draw: st.DrawFn, x: tuple[int, ...], groups: int, most: int = 4) -> int | None:
     """No `in_channels`, the input's (when the groups divide it), or any multiple of the groups.
 
     A declared in_channels that the groups do not divide is a hyperparameter error,
@@ -28,7 +28,7 @@ def _declared_channels(draw: st.DrawFn, x: tuple[int, ...], groups: int) -> int 
         return None
     if declare == "matching" and x and x[-1] % groups == 0:
         return x[-1]
-    return groups * draw(st.integers(1, 4), label="in_channels/groups")
+    return groups * draw(st.integers(1, most), label="in_channels/groups")
 
 
 @st.composite
@@ -36,7 +36,7 @@ def conv2d_cases(draw: st.DrawFn) -> Case:
     groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
     divisible = st.integers(1, 4).map(lambda k: k * groups)
     x = draw(images(st.one_of(divisible, divisible, divisible, size)), label="x")
-    in_channels = draw(_declared_channels(x, groups))
+    in_channels = draw(declared_channels(x, groups))
     layer = nn.Conv2D(
         groups * draw(st.integers(1, 4), label="filters/groups"),
         kernel=draw(int_or_pair(st.integers(1, 4)), label="kernel"),
@@ -55,7 +55,7 @@ def conv1d_cases(draw: st.DrawFn) -> Case:
     groups = draw(st.sampled_from([1, 1, 2, 3]), label="groups")
     divisible = st.integers(1, 4).map(lambda k: k * groups)
     x = draw(sequences(st.one_of(divisible, divisible, divisible, size)), label="x")
-    in_channels = draw(_declared_channels(x, groups))
+    in_channels = draw(declared_channels(x, groups))
     layer = nn.Conv1D(
         groups * draw(st.integers(1, 4), label="filters/groups"),
         kernel=draw(st.integers(1, 6), label="kernel"),
@@ -72,7 +72,7 @@ def conv1d_cases(draw: st.DrawFn) -> Case:
 @st.composite
 def conv2d_transpose_cases(draw: st.DrawFn) -> Case:
     x = draw(images(), label="x")
-    in_channels = draw(_declared_channels(x, 1))
+    in_channels = draw(declared_channels(x, 1))
     layer = nn.Conv2DTranspose(
         draw(st.integers(1, 4), label="filters"),
         kernel=draw(int_or_pair(st.integers(1, 4)), label="kernel"),

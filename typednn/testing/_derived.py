@@ -20,7 +20,7 @@ from hypothesis import reject
 from hypothesis import strategies as st
 
 from .._errors import TypednnError
-from .._shapes import Hyper, Shape, ShapeError
+from .._shapes import Hyper, Shape, ShapeError, holds_any_layer
 from ..layers._registry import KINDS, Kind
 from ._case import AnyLayer, Case
 from ._sizes import Dims, mutated, shapes, small
@@ -152,8 +152,7 @@ def _any_layer() -> list[Kind]:
     """The kinds a field holding any layer may draw: those whose fields can be drawn, no such holder itself."""
     drawable = []
     for kind in KINDS.values():
-        hints = typing.get_type_hints(kind.layer.hyper_type).values()
-        if any(Hyper in (hint, *typing.get_args(hint)) for hint in hints):
+        if holds_any_layer(kind.layer.hyper_type):
             continue  # it would draw without end
         try:
             _hyperparameters(kind.layer.hyper_type, kind.fixed)

@@ -8,6 +8,8 @@ output, and its history says `loss` (the weighted sum), `label_loss`, `box_loss`
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -80,8 +82,12 @@ class Heads:
             _per_example(head.loss, output, target, weights)
             for head, output, target in zip(self.heads, self._parts(outputs), self._parts(targets))
         )
-        total = sum((head.weight * part for head, part in zip(self.heads, parts)), jnp.zeros_like(weights))
-        return jnp.sum(total * weights) / jnp.maximum(jnp.sum(weights), 1.0), parts
+        return jnp.sum(self._total(parts) * weights) / jnp.maximum(jnp.sum(weights), 1.0), parts
+
+    def _total(self, losses: tuple[jax.Array, ...]) -> jax.Array:
+        """Each example's weighted sum of the heads' losses (a weight of 1 multiplies nothing)."""
+        weighted = [part if head.weight == 1.0 else head.weight * part for head, part in zip(self.heads, losses)]
+        return functools.reduce(operator.add, weighted)
 
     def init_metrics(self) -> MetricStates:
         states = {"loss": mean_init()}
@@ -95,8 +101,7 @@ class Heads:
         self, states: MetricStates, outputs: Any, targets: Any, weights: jax.Array, losses: tuple[jax.Array, ...]
     ) -> MetricStates:
         """The metric states after a batch; `losses` are each head's per-example losses."""
-        total = sum((head.weight * part for head, part in zip(self.heads, losses)), jnp.zeros_like(weights))
-        updated = {"loss": mean_update(states["loss"], total, weights)}
+        updated = {"loss": mean_update(states["loss"], self._total(losses), weights)}
         for head, output, target, part in zip(self.heads, self._parts(outputs), self._parts(targets), losses):
             if self.several:
                 updated[f"{head.name}_loss"] = mean_update(states[f"{head.name}_loss"], part, weights)
