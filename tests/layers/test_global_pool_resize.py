@@ -14,13 +14,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
-from hypothesis import event, given
+from hypothesis import given
 from hypothesis import strategies as st
 from jax import lax
 
 import typednn as tn
 from tests.lower.test_lowering import canonical_stablehlo, operations
-from tests.shapes.test_rules_vs_jax import SEQ, at, lowered_shape
+from tests.shapes.test_rules_vs_jax import SEQ, named_dims_hold
 from typednn import HyperparameterError, ShapeError, nn
 from typednn._shapes import (
     UNKNOWN,
@@ -228,24 +228,9 @@ def test_rule_is_jax_eval_shape(kind: str, data: st.DataObject) -> None:
 
 @given(data=st.data())
 def test_named_dims_are_kept_soundly(data: st.DataObject) -> None:
-    """Where a rule keeps a named dim, the lowering keeps that size, whatever it is (as in test_rules_vs_jax)."""
+    """Where a rule keeps a named dim, the lowering keeps that size, whatever it is."""
     case = data.draw(st.one_of(*CASES.values()), label="case")
-    (dims,) = case.inputs
-    if not dims:
-        return
-    bound = data.draw(st.sampled_from(sorted(set(dims))), label="size bound to the symbol")
-    axes = data.draw(st.sets(st.integers(0, 2), min_size=1), label="axes")
-    symbolic = Shape(tuple(SEQ if axis in axes and d == bound else d for axis, d in enumerate(dims)))
-    try:
-        case.layer.output_shape(Shape.of(*dims))
-        answer = case.layer.output_shape(symbolic)
-    except ShapeError:
-        return
-    event("symbolic accepted")
-    out = lowered_shape(case.layer, case.inputs, None, False)
-    assert len(out) == len(answer.dims) + 1
-    for got, want in zip(out[1:], answer.dims, strict=True):
-        assert isinstance(want, Unknown) or got == at(want, bound), (case, symbolic, answer, out)
+    named_dims_hold(case, data)
 
 
 # ---------------------------------------------------------------------------- numbers

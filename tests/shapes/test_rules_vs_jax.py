@@ -185,14 +185,17 @@ def test_window_rules_keep_a_symbol_only_where_every_size_is_kept(data: st.DataO
 
 @given(data=st.data())
 def test_named_dims_are_kept_soundly(data: st.DataObject) -> None:
+    kinds = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "dropout", "softmax", "add", "concat"]
+    named_dims_hold(data.draw(st.one_of(*map(layers, kinds)), label="case"), data)
+
+
+def named_dims_hold(case: Case, data: st.DataObject) -> None:
     """Where a rule keeps a named dim, the lowering keeps that size, whatever it is.
 
-    A case is drawn, then axes of one size are relabelled with a symbol (the same axes
-    in every input, as a symbol would be bound). Whenever the concrete input runs, the
-    symbolic answer must describe what JAX computes with the symbol bound to that size.
+    Axes of one size in the case are relabelled with a symbol (the same axes in every
+    input, as a symbol would be bound). Whenever the concrete input runs, the symbolic
+    answer must describe what JAX computes with the symbol bound to that size.
     """
-    kinds = ["dense", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "dropout", "softmax", "add", "concat"]
-    case = data.draw(st.one_of(*map(layers, kinds)), label="case")
     sizes = sorted({d for dims in case.inputs for d in dims})
     if not sizes:
         return
