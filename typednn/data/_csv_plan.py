@@ -3,8 +3,8 @@
 The standard library's `csv` module reads the header and a sample of rows, which fix the
 columns, the feature shape and how the label is typed. The same module re-reads the file
 when pyarrow refuses it (pyarrow's errors give no row numbers), to find the first bad
-row: `check_row` is the one statement of what a good row is, for the sample and the
-re-scan alike.
+row (`_csv_diagnose`): `check_row` is the one statement of what a good row is, for the
+sample and the re-scan alike.
 
 The file may be anything a path names, so messages quote its header and cells only
 through `_show` (24 characters at most), and every step is linear in the columns.
@@ -204,7 +204,8 @@ def _kind(values: list[str], task: Task | None, classes: ClassesOption) -> Label
     return "names"
 
 
-def _column(positions: Mapping[str, int], columns: tuple[str, ...], wanted: str | int, what: str, path: Path) -> int:
+def column(positions: Mapping[str, int], columns: tuple[str, ...], wanted: str | int, what: str, path: Path) -> int:
+    """The 0-based index of a column named by the user (its number from 1, without a header)."""
     name = str(wanted)
     if name not in positions:
         raise TypednnError(
@@ -229,9 +230,17 @@ def _check_options(path: Path, delimiter: str, encoding: str, task: Task | None,
     check_regular(path, what=WHAT)
 
 
-def _head(
-    path: Path, *, header: bool, delimiter: str, encoding: str
-) -> tuple[int, tuple[str, ...], list[tuple[int, list[str]]]]:
+Head = tuple[int, tuple[str, ...], list[tuple[int, list[str]]]]
+"""The header's last line (0 without one), the column names, and the first data rows."""
+
+
+def head(path: Path, *, header: bool, delimiter: str, encoding: str) -> Head:
+    """The file's `Head`, read once for several plans (one per label column); options checked."""
+    _check_options(path, delimiter, encoding, None, None)
+    return _head(path, header=header, delimiter=delimiter, encoding=encoding)
+
+
+def _head(path: Path, *, header: bool, delimiter: str, encoding: str) -> Head:
     """The header's last line (0 without one), the column names, and the first data rows."""
     with open_text(path, encoding) as text:
         rows = records(text, path, delimiter)
@@ -278,7 +287,7 @@ def _choose(
             raise TypednnError(f"{path}: no feature columns besides the label {quoted(columns[-1])}")
         return chosen
     wanted = [features] if isinstance(features, str) else list(features)
-    chosen = [_column(positions, columns, name, "features", path) for name in wanted]
+    chosen = [column(positions, columns, name, "features", path) for name in wanted]
     if label in chosen:
         raise TypednnError(
             f"{path}: column {quoted(columns[label])} is both the label and a feature",
@@ -305,6 +314,7 @@ def plan(
     header: bool,
     encoding: str,
     labelled: bool = True,
+    read: Head | None = None,
 ) -> Plan:
     """Read the header and the first rows, and decide how to read the file.
 
@@ -319,17 +329,18 @@ def plan(
         header: Whether the first line names the columns.
         encoding: The text encoding.
         labelled: False for a file of inputs only: every column (or `features`) is a feature.
+        read: The file's `head`, when read already.
 
     Raises:
         TypednnError: for a missing file, bad options, a missing column, or a bad row
             among the first `SAMPLE_ROWS`.
     """
     _check_options(path, delimiter, encoding, task, classes)
-    header_lines, columns, sample = _head(path, header=header, delimiter=delimiter, encoding=encoding)
+    header_lines, columns, sample = read or _head(path, header=header, delimiter=delimiter, encoding=encoding)
     positions = {name: index for index, name in enumerate(columns)}
     label_index = None
     if labelled:
-        label_index = len(columns) - 1 if label is None else _column(positions, columns, label, "label", path)
+        label_index = len(columns) - 1 if label is None else column(positions, columns, label, "label", path)
     chosen = _choose(path, columns, positions, label_index, features)
     example = tuple(int(d) for d in shape) if shape is not None else (len(chosen),)
     if math.prod(example) != len(chosen) or any(d < 1 for d in example):
@@ -361,40 +372,3 @@ def plan(
         if problem:
             raise result.error(line, row, problem)
     return result
-
-
-def diagnose(plan: Plan, cause: str) -> TypednnError:
-    """The error for the first bad row of the file, found by re-reading it row by row.
-
-    Args:
-        plan: How the file is read.
-        cause: What the fast reader said, for the rare file it refuses that this scan
-            finds nothing wrong with.
-    """
-    with open_text(plan.path, plan.encoding) as text:
-        rows = records(text, plan.path, plan.delimiter)
-        if plan.header_lines:
-            next(rows, None)
-        for row, (line, fields) in enumerate(rows, start=1):
-            problem = check_row(plan, fields)
-            if problem:
-                return plan.error(line, row, problem)
-    return TypednnError(
-        f"{plan.path}: not readable as CSV: {_summary(cause)}",
-        hint="values holding line breaks are not supported; check quoting",
-    )
-
-
-def _summary(cause: str) -> str:
-    r"""The message of pyarrow, without the text it quotes from the file (a row, a value).
-
-    Example:
-        >>> _summary("CSV parse error: Expected 3 columns, got 2: 1,2")
-        'CSV parse error: Expected 3 columns, got 2'
-        >>> _summary("In CSV column #2: CSV conversion error to int64: invalid value '0\n'")
-        'In CSV column #2: CSV conversion error to int64: invalid value'
-    """
-    # pyarrow quotes a value after a quote mark, and a whole row after "got N:".
-    kept = re.split(r"['\"\n]", cause, maxsplit=1)[0]
-    kept = re.sub(r"(got \d+): .*", r"\1", kept).rstrip(" :")
-    return kept if len(kept) <= 120 else kept[:120] + "…"

@@ -4,12 +4,12 @@ pyarrow converts the chosen columns straight to their types (features float32, t
 int64, text or float32) and skips the others. Each block of rows becomes NumPy arrays
 here, checked for what pyarrow lets through (empty cells, non-finite numbers, class ids
 out of range). Anything wrong, whether pyarrow refuses the file or a check fails, is
-reported by `_csv_plan.diagnose`, which re-reads the file to name the first bad row.
+reported by `_csv_diagnose.diagnose`, which re-reads the file to name the first bad row.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,7 +20,8 @@ import pyarrow.csv as pcsv
 
 from .._errors import TypednnError
 from .._reading import open_regular
-from ._csv_plan import Plan, diagnose
+from ._csv_diagnose import diagnose
+from ._csv_plan import Plan
 from ._csv_text import WHAT
 from ._show import names as listed
 from ._targets import MAX_CLASSES, Targets
@@ -38,10 +39,17 @@ class BlockError(Exception):
 
 def arrow_options(plan: Plan, *, block_size: int | None, label_only: bool = False) -> dict[str, Any]:
     """The read, parse and convert options of pyarrow's readers for the plan, as keywords."""
-    columns = plan.read_columns[-1:] if label_only else plan.read_columns
     types = {name: pa.float32() for name in plan.feature_names}
     if plan.label_name is not None:
         types[plan.label_name] = LABEL_TYPES[plan.kind]
+    if label_only:
+        types = {name: types[name] for name in plan.read_columns[-1:]}
+    return column_options(plan, types, block_size=block_size)
+
+
+def column_options(plan: Plan, types: dict[str, Any], *, block_size: int | None) -> dict[str, Any]:
+    """The options of pyarrow's readers for the file `plan` describes, converting `types`' columns in order."""
+    columns = list(types)
     # A block must hold whole rows (and the header, skipped): room for rows four times
     # the widest the sample saw, which pyarrow's default (1 MiB) lacks for wide files.
     least = 4 * plan.widest
@@ -133,17 +141,21 @@ class Labels:
 
 def features_of(block: Any, plan: Plan) -> Array:
     """One block's features, float32 `(rows, *shape)`, checked."""
-    count = len(plan.features)
-    if any(block.column(i).null_count for i in range(count)):
+    return numbers_of(block, range(len(plan.features)), plan.shape)
+
+
+def numbers_of(block: Any, columns: Sequence[int], shape: tuple[int, ...]) -> Array:
+    """The float32 columns of a block at `columns` (positions in the block), as `(rows, *shape)`, checked."""
+    if any(block.column(i).null_count for i in columns):
         raise BlockError("an empty cell")
-    features = np.asarray(block.select(list(range(count))).to_tensor(row_major=True))
+    features = np.asarray(block.select(list(columns)).to_tensor(row_major=True))
     if not np.isfinite(features).all():
         raise BlockError("a non-finite number")
-    return features.reshape(-1, *plan.shape)
+    return features.reshape(-1, *shape)
 
 
 @contextmanager
-def reading(plan: Plan) -> Iterator[None]:
+def reading(plan: Plan | Sequence[Plan]) -> Iterator[None]:
     """Turn pyarrow's refusal or a failed check into the error naming the first bad row."""
     try:
         yield

@@ -1,209 +1,38 @@
-"""JSON Lines files: one JSON object per line, its features under a key or several keys.
-
-Each line is parsed with bounds (`_json_line`), and messages quote the file's values and
-keys only through `_show`, cut short.
-"""
+"""JSON Lines files: one JSON object per line, its features under a key or several keys."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any
 
 import numpy as np
 
-from .._errors import TypednnError
-from .._reading import open_regular
 from .._shapes import Shape
-from .._words import listed
-from ._csv_plan import FLOAT32_OVERFLOW, Task
+from ._by_name import one_value
 from ._dataset import Dataset
-from ._json_line import lines, parse
+from ._jsonl_read import Reader, read, typed
+from ._jsonl_several import (
+    FeaturesOption,
+    LabelOption,
+    SeveralClasses,
+    SeveralReaders,
+    TaskOption,
+    several_dataset,
+    several_readers,
+    several_schema,
+)
 from ._paths import FilePath
 from ._schema import Schema
-from ._show import names as read_names
-from ._show import quoted, suggest
-from ._targets import MAX_CLASSES, ClassesOption, Targets, class_count, names_option
-
-Array = np.ndarray[Any, Any]
-
-
-def _is_number(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _shape_of(value: object) -> tuple[int, ...]:
-    """The shape a nested list claims, read along its first elements."""
-    shape: list[int] = []
-    while isinstance(value, list):
-        shape.append(len(value))
-        value = value[0] if value else None
-    return tuple(shape)
-
-
-def _flatten(value: object, shape: tuple[int, ...], at: str, out: list[float]) -> str | None:
-    """Append the numbers of a nested list of `shape` to `out`; or say where it is not one."""
-    if not shape:
-        if not _is_number(value):
-            return f"{at} is {quoted(value)}, not a number"
-        # Integers are floats from here on; those past float32's range would be infinite.
-        if not (math.isfinite(value) and abs(value) < FLOAT32_OVERFLOW):
-            return f"{at} is {quoted(value)}, not a finite float32 number"
-        out.append(float(value))
-        return None
-    if not isinstance(value, list) or len(value) != shape[0]:
-        found = f"a list of {len(value)}" if isinstance(value, list) else quoted(value)
-        return f"{at} should be a list of {shape[0]}, found {found}"
-    for index, item in enumerate(value):
-        problem = _flatten(item, shape[1:], f"{at}[{index}]", out)
-        if problem:
-            return problem
-    return None
-
-
-@dataclass
-class _Reader:
-    """Reads examples line by line; the first example fixes the shapes and the label's type."""
-
-    path: Path
-    features: str | Sequence[str]
-    label: str
-    classes: ClassesOption
-    task: Task | None
-    feature_shape: tuple[int, ...] | None = None
-    label_kind: str | None = None
-    target_shape: tuple[int, ...] = ()
-
-    def fail(self, line: int, what: str, hint: str | None = None) -> TypednnError:
-        return TypednnError(f"{self.path}:{line}: {what}", hint=hint)
-
-    def field(self, record: dict[str, Any], key: str, line: int) -> Any:
-        if key not in record:
-            raise self.fail(line, f"no key {key!r}{suggest(key, list(record))}", f"the line has {read_names(record)}")
-        return record[key]
-
-    def example(self, record: dict[str, Any], line: int) -> list[float]:
-        numbers: list[float] = []
-        if isinstance(self.features, str):
-            value = self.field(record, self.features, line)
-            if self.feature_shape is None:
-                self.feature_shape = _shape_of(value) or (1,)
-                if 0 in self.feature_shape:
-                    raise self.fail(line, f"key {self.features!r} holds an empty list", "give every example numbers")
-                if not isinstance(value, list):
-                    value = [value]
-            elif self.feature_shape == (1,) and not isinstance(value, list):
-                value = [value]
-            problem = _flatten(value, self.feature_shape, f"key {self.features!r}", numbers)
-            if problem:
-                raise self.fail(line, problem, f"every line's {self.features!r} has shape {self.feature_shape}")
-            return numbers
-        self.feature_shape = (len(self.features),)
-        for key in self.features:
-            problem = _flatten(self.field(record, key, line), (), f"key {key!r}", numbers)
-            if problem:
-                raise self.fail(line, problem)
-        return numbers
-
-    def kind(self, value: object) -> str:
-        """How to read every label, from the first: `values`, `names` or `ids`."""
-        if self.task == "regress":
-            return "values"
-        if isinstance(value, str):
-            return "names"
-        if self.task == "classify" or self.classes is not None:
-            return "ids"
-        return "values" if isinstance(value, list | float) else "ids"
-
-    def target(self, record: dict[str, Any], line: int) -> Any:
-        value = self.field(record, self.label, line)
-        if self.label_kind is None:
-            self.label_kind = self.kind(value)
-            if self.label_kind == "values":
-                self.target_shape = _shape_of(value) or (1,)
-                if 0 in self.target_shape:
-                    raise self.fail(line, f"key {self.label!r} holds an empty list", "give every example a target")
-        at = f"key {self.label!r}"
-        if self.label_kind == "values":
-            numbers: list[float] = []
-            problem = _flatten(value if isinstance(value, list) else [value], self.target_shape, at, numbers)
-            if problem:
-                raise self.fail(line, problem, f"the targets are numbers of shape {self.target_shape}")
-            return numbers
-        if self.label_kind == "names":
-            names = names_option(self.classes, str(self.path))
-            if not isinstance(value, str) or (names is not None and value not in names):
-                hint = "the labels are class names" if names is None else f"the classes are {listed(names)}"
-                raise self.fail(line, f"{at} is {quoted(value)}, not a class name{suggest(value, names or ())}", hint)
-            return value
-        limit = class_count(self.classes)
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(
-                line,
-                f"{at} is {quoted(value)}, not a whole-number class id",
-                "the labels are class ids, as the first line's is; pass task='regress' for numeric targets",
-            )
-        if value < 0 or value >= (limit or MAX_CLASSES):
-            allowed = (
-                "class ids count from 0"
-                if value < 0
-                else f"classes={limit} allows 0..{limit - 1}"
-                if limit
-                else f"class ids are below {MAX_CLASSES:,}"
-            )
-            raise self.fail(line, f"{at} is class id {quoted(value)}, out of range", allowed)
-        return value
-
-
-def _read(path: Path, reader: _Reader, *, every_example: bool = True) -> tuple[list[list[float]], list[Any]]:
-    """Every line's features (only the first's, for its shape, without `every_example`) and label."""
-    rows: list[list[float]] = []
-    targets: list[Any] = []
-    with open_regular(path, what="JSON Lines file") as file:
-        for line, raw in lines(file, path):
-            if not raw.strip():
-                continue
-            record = parse(raw, path, line)
-            if not isinstance(record, dict):
-                raise reader.fail(
-                    line, f"expected a JSON object ({{...}}), found {quoted(record)}", "one object per line"
-                )
-            if every_example or not rows:
-                rows.append(reader.example(record, line))
-            targets.append(reader.target(record, line))
-    if not targets:
-        raise TypednnError(f"{path}: no examples: the file holds no JSON lines")
-    return rows, targets
-
-
-def _targets(reader: _Reader, values: list[Any]) -> Targets:
-    if reader.label_kind == "values":
-        return Targets(np.array(values, np.float32).reshape(-1, *reader.target_shape), None)
-    if reader.label_kind == "ids":
-        ids = np.array(values, np.int32)
-        names = names_option(reader.classes, str(reader.path))
-        return Targets(ids, class_count(reader.classes) or int(ids.max()) + 1, names)
-    given = names_option(reader.classes, str(reader.path))
-    names = given or tuple(sorted(set(values)))
-    limit = class_count(reader.classes)
-    if limit is not None and len(names) != limit:
-        raise TypednnError(
-            f"{reader.path}: {len(names)} class names ({read_names(names)}), but classes={limit}",
-            hint="give the right class count, or list the names: classes=[...]",
-        )
-    position = {name: index for index, name in enumerate(names)}
-    return Targets(np.array([position[v] for v in values], np.int32), limit or len(names), names)
 
 
 def jsonl(
     path: FilePath,
     *,
-    features: str | Sequence[str] = "x",
-    label: str = "y",
-    classes: ClassesOption = None,
-    task: Task | None = None,
+    features: FeaturesOption = "x",
+    label: LabelOption = "y",
+    classes: SeveralClasses = None,
+    task: TaskOption = None,
 ) -> Dataset[Any, Any]:
     r"""A dataset from a JSON Lines file: one object per line, e.g. `{"x": [[0, 1], [1, 0]], "y": 1}`.
 
@@ -212,17 +41,30 @@ def jsonl(
     (nested) list of numbers a target; `classes` and `task` override as in `csv`. A line
     nests lists and objects at most 64 deep, and its integers have at most 100 digits.
 
+    For a model with several inputs or outputs, `features` maps each input name to its
+    key (or keys) and `label` each output name to its key: the dataset then holds a
+    tuple of arrays with those names, which the trainer matches with the model's (one
+    features key is the input named `input`; one label key, the output named as the
+    key). Each label is typed as a single label is, and `classes` and `task` may be
+    dicts by output name. The file is read in one pass. Features are numbers: text
+    feeding a token input (tokenisation) is not read by this source.
+
     Args:
         path: The file (UTF-8).
         features: The key holding each example's features, a number or a nested list
             of numbers of one shape for every line; or several keys each holding a number.
-        label: The key holding the label.
-        classes: The number of classes, or the class names in id order.
-        task: `"classify"` or `"regress"`; by default inferred from the first label.
+            Or a dict: input name -> such a key or keys, e.g. `{"image": "pixels", "meta": ["u", "v"]}`.
+        label: The key holding the label; or a dict: output name -> its key.
+        classes: The number of classes, or the class names in id order; with outputs by
+            name, one value for all or a dict by output name (those it leaves out: inferred).
+        task: `"classify"` or `"regress"`; by default inferred from the first label. With
+            outputs by name, one value for all or a dict by output name.
 
     Raises:
         TypednnError: naming the line (and key) of invalid JSON, a missing key, a ragged
-            or non-numeric list, or a label of the wrong type or out of range.
+            or non-numeric list, or a label of the wrong type or out of range; or a key
+            used by two inputs (or as a feature and a label), an input of no keys, a dict
+            keyed by an unknown output name.
 
     Example:
         >>> import tempfile
@@ -231,21 +73,34 @@ def jsonl(
         >>> data = jsonl(tiny_file)
         >>> data.features.shape, data.targets.tolist(), data.class_names
         ((2, 2), [0, 1], ('cat', 'dog'))
+        >>> two = jsonl(tiny_file, features={"a": "x"}, label={"kind": "y"})
+        >>> two.feature_shapes, two.feature_names, two.target_names, two.target_classes
+        (((2,),), ('a',), ('kind',), (2,))
     """
-    reader = _Reader(Path(path), features, label, classes, task)
-    rows, values = _read(reader.path, reader)
+    if isinstance(features, Mapping) or isinstance(label, Mapping):
+        return several_dataset(_several(path, features, label, classes, task))
+    reader = Reader(Path(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
+    (rows,), (values,) = read(reader.path, [reader], [reader])
     assert reader.feature_shape is not None
-    found = _targets(reader, values)
+    found = typed(reader, values)
     x = np.array(rows, np.float32).reshape(-1, *reader.feature_shape)
     return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
 
 
 def jsonl_schema(
-    path: FilePath, *, features: str | Sequence[str], label: str, classes: ClassesOption, task: Task | None
+    path: FilePath, *, features: FeaturesOption, label: LabelOption, classes: SeveralClasses, task: TaskOption
 ) -> Schema:
     """What `jsonl` gives: the first line's shapes, and every line's label (for the class count)."""
-    reader = _Reader(Path(path), features, label, classes, task)
-    _, values = _read(reader.path, reader, every_example=False)
-    found = _targets(reader, values)
+    if isinstance(features, Mapping) or isinstance(label, Mapping):
+        return several_schema(_several(path, features, label, classes, task))
+    reader = Reader(Path(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
+    _, (values,) = read(reader.path, [reader], [reader], every_example=False)
+    found = typed(reader, values)
     target = None if found.classes is not None else Shape(reader.target_shape)
     return Schema(str(path), Shape(reader.feature_shape or ()), found.classes, target, len(values), found.class_names)
+
+
+def _several(
+    path: FilePath, features: FeaturesOption, label: LabelOption, classes: SeveralClasses, task: TaskOption
+) -> SeveralReaders:
+    return several_readers(Path(path), features=features, label=label, classes=classes, task=task)

@@ -237,7 +237,8 @@ def _check_several(spec: Spec, schema: Schema, where: str) -> None:
             f"{where}: the model has {len(model.graph.inputs)} input(s) ({', '.join(model.input_names)}) and"
             f" {len(model.graph.outputs)} output(s) ({', '.join(model.output_names)}), but the source gives one"
             " feature array and one target array",
-            hint="name an array per input and per output: npz: {path: ..., features: [...], targets: [...]}",
+            hint="name an array per input and per output: npz: {path: ..., features: [...], targets: [...]},"
+            " or csv: {path: ..., features: {input: [columns]}, label: {output: column}}",
         )
     for what, names, wanted in (
         ("features", several.feature_names, model.input_names),
