@@ -14,6 +14,7 @@ import pytest
 
 import typednn as tn
 from examples.functional import classify_and_locate, train_classify_and_locate, two_tower, unet
+from examples.sequences import padded_sentences, seq2seq_lstm, tagger, train_seq2seq, train_tagger
 from typednn.spec import codegen, read
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,14 +22,17 @@ BUILDERS: dict[str, Callable[[], tn.Model[Any, Any]]] = {
     "two_tower": two_tower,
     "classify_and_locate": classify_and_locate,
     "unet": unet,
+    "tagger": tagger,
+    "seq2seq_lstm": seq2seq_lstm,
 }
 
 
 def batch(model: tn.Model[Any, Any], examples: int = 3) -> tuple[np.ndarray[Any, Any], ...]:
     rng = np.random.default_rng(0)
+    shapes = [(examples, *(int(d) for d in x.shape.dims if isinstance(d, int))) for x in model.graph.inputs]
     return tuple(
-        rng.normal(size=(examples, *(int(d) for d in x.shape.dims if isinstance(d, int)))).astype(np.float32)
-        for x in model.graph.inputs
+        rng.integers(0, 10, shape).astype(np.int32) if x.shape.tokens else rng.normal(size=shape).astype(np.float32)
+        for x, shape in zip(model.graph.inputs, shapes)
     )
 
 
@@ -86,3 +90,17 @@ def test_two_tower_and_unet_train_a_few_steps() -> None:
     segmenter = tn.Trainer(unet(), loss=tn.losses.mean_squared_error, optimizer=optax.adam(1e-3))
     history = segmenter.fit(tiles, epochs=1, batch_size=4, verbose=0)
     assert math.isfinite(history.epochs[-1]["loss"])
+
+
+def test_the_tagger_learns_from_padded_sentences_counting_only_real_tokens() -> None:
+    tokens, _ = padded_sentences(8, seed=3)
+    assert (tokens == 0).any()  # the batches hold padding, which the mask leaves out
+    last = train_tagger(examples=64, epochs=3)
+    assert set(last) == {"loss", "accuracy"} and math.isfinite(last["loss"])
+    assert last["accuracy"] > 0.5  # from 0.2 by chance: the tag is the token's id mod 5
+
+
+def test_the_seq2seq_lstm_trains() -> None:
+    first = train_seq2seq(examples=64, epochs=1)
+    later = train_seq2seq(examples=64, epochs=6)
+    assert later["loss"] < first["loss"]

@@ -28,6 +28,10 @@ def summary(model: Model[Any, Any], *, batch_size: int | None) -> str:
     for node, tensor in graph.nodes():
         assert node.layer is not None
         name = graph.name(node.layer)
+        if node.layer.part_of is not None:
+            # A recurrent layer's output or state: its layer's row shows it (Keras's list of shapes).
+            called[id(tensor)] = name
+            continue
         arrays = {} if name in counted else shapes.get(name, {})
         counted.add(name)
         count = sum(math.prod(a.shape) for a in arrays.values())
@@ -36,7 +40,8 @@ def summary(model: Model[Any, Any], *, batch_size: int | None) -> str:
         chain = chain and node.inputs == (previous,)
         previous = tensor
         sources = ", ".join(called[id(t)] for t in node.inputs)
-        rows.append((repr(node.layer), name, repr(tensor.shape), sources, count))
+        shown = ", ".join(map(repr, node.layer.hyper.output_shapes(*(t.shape for t in node.inputs))))
+        rows.append((repr(node.layer), name, shown, sources, count))
     header = ("Layer", "Name", "Output shape", "Connected to", "Params")
     columns = [0, 1, 2, 4] if chain else [0, 1, 2, 3, 4]
     widths = {i: max(len(header[i]), *(len(str(r[i])) for r in rows)) for i in columns}

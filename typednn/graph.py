@@ -86,8 +86,12 @@ class Graph:
                     raise TypednnError(f"two layers are named {layer.name!r}", hint="give each layer its own name")
                 names[id(layer)] = layer.name
                 taken.add(layer.name)
+        parts = []
         for layer in self.layers():
             if id(layer) in names:
+                continue
+            if layer.part_of is not None:
+                parts.append(layer)
                 continue
             base = layer.default_name()
             while True:
@@ -98,6 +102,16 @@ class Graph:
                     break
             names[id(layer)] = candidate
             taken.add(candidate)
+        for layer in parts:
+            # `encoder` for a recurrent layer's output, `encoder.h` for its state's part.
+            owner, index = layer.part_of or (layer, 0)
+            part = owner.output_parts()[index]
+            names[id(layer)] = names[id(owner)] + (f".{part}" if part else "")
+            if part and names[id(layer)] in taken:
+                raise TypednnError(
+                    f"a layer is named {names[id(layer)]!r}, the name of {names[id(owner)]!r}'s state {part}",
+                    hint="give the layer another name",
+                )
         return names
 
     def _name_inputs(self) -> tuple[str, ...]:

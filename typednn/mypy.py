@@ -56,6 +56,7 @@ from mypy.types import (
     CallableType,
     FunctionLike,
     Instance,
+    TupleType,
     Type,
     TypeOfAny,
     get_proper_type,
@@ -73,6 +74,7 @@ from ._mypy_convert import (
     TOKENS,
     fields,
     hyper_class,
+    layer_hyper,
     remember_modules,
     tensor_type,
     type_of,
@@ -90,6 +92,7 @@ from ._shapes import (
     AddHyper,
     ConcatenateHyper,
     HyperparameterError,
+    RecurrentHyper,
     Shape,
     ShapeError,
     input_shape,
@@ -303,12 +306,25 @@ def _find_star_parameters(info: TypeInfo) -> set[str]:
 def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     if any(kind in (ARG_STAR, ARG_STAR2) for kinds in ctx.arg_kinds for kind in kinds):
         return ctx.default_return_type
-    tensors = [t for group in ctx.arg_types for t in group]
+    # A tuple argument is a recurrent layer's `initial_state=(h, c)`: its parts follow the input.
+    tensors = [part for group in ctx.arg_types for t in group for part in _tuple_items(t)]
     layer = get_proper_type(ctx.type)
     source = ctx.args[0][0] if ctx.args and ctx.args[0] else None
     callee = ctx.context.callee if isinstance(ctx.context, CallExpr) else None
     check_reused(ctx, callee, layer, tensors)
-    return apply_rule(ctx, plugin.lookup, tensors, lambda shapes: run_layer(layer, shapes), source, layer=layer)
+    output = apply_rule(ctx, plugin.lookup, tensors, lambda shapes: run_layer(layer, shapes), source, layer=layer)
+    hyper = layer_hyper(layer) if isinstance(layer, Instance) else None
+    if not isinstance(hyper, RecurrentHyper) or hyper.return_state is not True:
+        return output
+    # `seq, h, c = nn.LSTM(n, return_state=True)(x)`: the output, then the state's parts.
+    builtin = named(ctx)
+    states = [tensor_type(shape, builtin, plugin.lookup) for shape in hyper.state_shapes()]
+    return TupleType([output, *states], builtin("builtins.tuple"))
+
+
+def _tuple_items(typ: Type) -> list[Type]:
+    proper = get_proper_type(typ)
+    return list(proper.items) if isinstance(proper, TupleType) else [typ]
 
 
 def _tensor_rshift(plugin: TypednnPlugin, ctx: MethodContext) -> Type:

@@ -318,7 +318,7 @@ def test_a_seed_outside_64_bits_is_refused(seed: int) -> None:
 
 
 class _StepOverAllParameters(Compiled):
-    """The step models without state had before issue 15: gradients of every parameter, `apply` alone.
+    """A step over every parameter, through `apply` alone: what models without state once trained with.
 
     Kept here as the reference the one step (over `lowered.split(params)[0]`, through
     `apply_updating`) must match bit for bit on models without state.
@@ -338,7 +338,7 @@ class _StepOverAllParameters(Compiled):
         (head,) = self.heads.heads
 
         def objective(p: Any) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
-            outputs = self.apply(p, x, key=key, training=True)
+            outputs = self.lowered.apply(p, x, key=key, training=True)
             per_example = head.loss(outputs, y)
             return jnp.sum(per_example * w) / jnp.maximum(jnp.sum(w), 1.0), (outputs, per_example)
 

@@ -69,6 +69,7 @@ from ._recurrent import MERGES as MERGES
 from ._recurrent import BidirectionalHyper as BidirectionalHyper
 from ._recurrent import GRUHyper as GRUHyper
 from ._recurrent import LSTMHyper as LSTMHyper
+from ._recurrent import OutputPartHyper as OutputPartHyper
 from ._recurrent import RecurrentHyper as RecurrentHyper
 from ._reshape import FlattenHyper as FlattenHyper
 from ._reshape import ReshapeHyper as ReshapeHyper
@@ -138,6 +139,7 @@ __all__ = [
     "Pool3DHyper",
     "PoolHyper",
     "RMSNormHyper",
+    "OutputPartHyper",
     "RecurrentHyper",
     "RepeatVectorHyper",
     "ReshapeHyper",

@@ -15,9 +15,10 @@ SEQUENCE = ("sequence", "features")
 
 @dataclass(frozen=True, kw_only=True)
 class EmbeddingHyper(Hyper):
-    """`Embedding(vocab, features)`: token ids of any shape -> one feature vector per id.
+    """`Embedding(vocab, features, mask_zero=)`: token ids of any shape -> one feature vector per id.
 
     The ids must be below `vocab`; the Trainer checks the data (`tn.Tokens` input).
+    `mask_zero` makes id 0 padding: a mask, not a shape, so the rule is the same.
 
     Example:
         >>> EmbeddingHyper(vocab=1000, features=64).output_shape(Shape.of(128, tokens=True))
@@ -28,12 +29,15 @@ class EmbeddingHyper(Hyper):
     takes_tokens: ClassVar[bool] = True
     vocab: Size
     features: Size
+    mask_zero: bool = False
 
     def __post_init__(self) -> None:
         self.positive("vocab", "features")
+        self.boolean("mask_zero")
 
     def describe(self) -> str:
-        return f"Embedding({self.vocab!r}, {self.features!r})"
+        masked = "" if self.mask_zero is False else f", mask_zero={self.mask_zero!r}"
+        return f"Embedding({self.vocab!r}, {self.features!r}{masked})"
 
     def rule(self, *inputs: Shape) -> Shape:
         (ids,) = inputs

@@ -44,6 +44,10 @@ class Hyper:
         """The output shape for these input shapes; raises `ShapeError` if there is none."""
         raise NotImplementedError
 
+    def output_shapes(self, *inputs: Shape) -> tuple[Shape, ...]:
+        """Every output a call gives: one, but for a recurrent layer's `return_state`."""
+        return (self.output_shape(*inputs),)
+
     def layout(self, x: Shape, names: tuple[str, ...], *, hint: str | None = None) -> tuple[Size, ...]:
         """The input's axes, when it has one per name; else a `ShapeError` naming the layout.
 
@@ -142,6 +146,13 @@ class Hyper:
             value = getattr(self, name)
             if isinstance(value, tuple) and len(value) != 2:
                 raise self.fail(f"{name} must be an int or a pair of ints, but is {_show(value)}")
+
+    def boolean(self, *names: str) -> None:
+        """Check that each named hyperparameter is True or False (or unknown, at check time)."""
+        for name in names:
+            value = getattr(self, name)
+            if is_known(value) and not isinstance(value, bool):
+                raise self.fail(f"{name} must be True or False, but is {_show(value)}")
 
     def integer(self, name: str) -> None:
         value = getattr(self, name)

@@ -23,7 +23,10 @@ This is the `model` section of an export's spec.json, and the format spec files 
   `relu`...); the options are the fields of the layer's hyperparameter dataclass, plus:
   - `name`: the layer's name (its parameters' key), and the name of its output;
   - `inputs`: the names of the outputs it takes, where it does not take the previous
-    entry's output; the model input is called `input`.
+    entry's output; the model input is called `input`. A recurrent layer with
+    `return_state: true` named `encoder` also gives `encoder.h` (and an LSTM's
+    `encoder.c`), its final state; a recurrent layer's `inputs` may list an initial
+    state after its input (`inputs: [decoder_in, encoder.h, encoder.c]`).
 - A layer with parameters applied again (shared weights) is a `reuse` entry:
   `{"reuse": {"layer": "encoder", "inputs": ["right"], "name": "encoder_1"}}`; its
   `name` names this application's output. An export writes a parameter-free layer
@@ -99,6 +102,13 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         layer = node.layer
         assert layer is not None
         name = graph.name(layer)
+        if layer.part_of is not None:
+            # A recurrent layer's output or state part: no entry; later ones refer to it by
+            # name (`encoder`, `encoder.h`).
+            names[id(tensor)] = name
+            if layer.part_of[1] == 0 and node.inputs[0] is previous:
+                previous = tensor
+            continue
         options: dict[str, Any]
         if id(layer) in written and layer.has_params:
             kind_name, options, name = REUSE, {"layer": name}, fresh_name(name, taken, first=1)
@@ -200,11 +210,15 @@ def graph_from_dict(
         if not sources:
             used.add(index - 1)
         try:
-            previous = layer.apply_to(inputs)
+            parts = layer.outputs_of(inputs)
         except ShapeError as error:
             raise error.at(where) from None
+        previous = parts[0]
         if entry_name is not None:
             outputs[entry_name] = (index, previous)
+            # A recurrent layer's state with return_state: `encoder.h`, `encoder.c`.
+            for part_name, part in zip(layer.output_parts()[1:], parts[1:]):
+                outputs[f"{entry_name}.{part_name}"] = (index, part)
     assert previous is not None
     results = _outputs(section.get("outputs"), outputs, previous, at)
     named_outputs = section.get("outputs")

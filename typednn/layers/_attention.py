@@ -11,13 +11,14 @@ from .._errors import TypednnError
 from .._shapes import MultiHeadAttentionHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import bias_init, concrete, kernel_init
+from ._masks import KeepsFirstMask, MaskArray
 
 # flax.nnx.MultiHeadAttention's four LinearGeneral projections, in its order; each
 # gives the parameters `<name>_kernel` and, with use_bias, `<name>_bias`.
 PROJECTIONS = ("query", "key", "value", "out")
 
 
-class MultiHeadAttention(Layer[*P]):
+class MultiHeadAttention(KeepsFirstMask, Layer[*P]):
     """Multi-head dot-product attention over the first axis of (sequence, features) inputs.
 
     `attention(x)` is self-attention; `attention(query, context)` is cross-attention
@@ -103,6 +104,18 @@ class MultiHeadAttention(Layer[*P]):
         return params
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.attend(params, *xs, keys_mask=None, key=key, training=training)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
+        # Padded keys (of the context, or of the sequence itself) get no attention.
+        return self.attend(params, *xs, keys_mask=masks[-1], key=key, training=training)
+
+    def attend(
+        self, params: ParamTree, *xs: jax.Array, keys_mask: MaskArray, key: jax.Array | None, training: bool
+    ) -> jax.Array:
+        """The forward computation, padded keys (`keys_mask` False, `(batch, keys)`) left out."""
         x, *context = xs
         batch, length, _ = x.shape  # (batch, sequence, features): another rank is not a sequence
         memory = context[0] if context else x
@@ -115,6 +128,9 @@ class MultiHeadAttention(Layer[*P]):
             )
         # The mask first, where a Flax caller makes it (before calling the module).
         mask = _causal_mask(batch, length) if self.hyper.causal else None
+        if keys_mask is not None:
+            padding = keys_mask[:, None, None, :].astype(jnp.float32)  # (batch, 1, 1, keys), as Keras's
+            mask = padding if mask is None else mask * padding
         query = _project_in(x, params, "query")
         key_, value = (_project_in(memory, params, name) for name in ("key", "value"))
         rate = self.hyper.dropout_rate

@@ -10,6 +10,7 @@ from typing_extensions import TypeVarTuple, Unpack
 
 from .._shapes import Hyper, Shape, ShapeError, compose
 from .._words import given
+from ._masks import MaskArray, Masking, joined, refused
 from ._names import check_name
 from ._registry import layer_defined
 from ._tensor import Node, Tensor, size_of
@@ -48,6 +49,10 @@ class Layer(Generic[*P]):
     # The names of the layer's non-trainable arrays (`init_state` makes them): known
     # without making them, so lowering splits them from the parameters with no JAX work.
     state_names: ClassVar[tuple[str, ...]] = ()
+    # How a padding mask passes the layer (`layers/_masks.py`): a layer that sees each
+    # position alone says "keep"; one that reads the mask, "use"; the default refuses
+    # one, since a layer that mixes positions would mix padding into real positions.
+    masking: ClassVar[Masking] = "refuse"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -104,7 +109,39 @@ class Layer(Generic[*P]):
                     hint="a layer builds a model from tn.Input; run the built tn.Model on arrays with model.apply",
                 )
         shape = self.output_shape(*(t.shape for t in inputs))
-        return Tensor(Node(self, inputs), shape)
+        try:
+            masked = self.passes_mask(inputs)
+        except ShapeError as error:
+            raise error.at(self.name) if self.name else error from None
+        return Tensor(Node(self, inputs), shape, masked=masked)
+
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        """Whether the output carries a padding mask, given the inputs (`Tensor.masked`).
+
+        Raises:
+            ShapeError: for a masked input to a layer whose `masking` is "refuse".
+        """
+        masked = any(t.masked for t in inputs)
+        if masked and self.masking == "refuse":
+            raise refused(repr(self))
+        return masked
+
+    def output_mask(self, masks: tuple[MaskArray, ...], *xs: jax.Array) -> MaskArray:
+        """The output's mask at run time, for an output that carries one (`passes_mask`).
+
+        By default the inputs' masks joined: a position is real where every masked input
+        has it real.
+        """
+        return joined(masks)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
+        """The forward computation of inputs some of which carry a mask (`masks`, one per input).
+
+        A layer that works position by position needs no mask: by default, `apply`.
+        """
+        return self.apply(params, *xs, key=key, training=training)
 
     def output_shape(self, *inputs: Shape) -> Shape:
         """The shape rule, with errors naming this layer."""
@@ -168,6 +205,25 @@ class Layer(Generic[*P]):
         """The name a model gives this layer when none was given: its kind (`dense`, `conv2d`...)."""
         kind = vars(type(self)).get("kind")  # a subclass that states no kind computes something else
         return kind if isinstance(kind, str) else re.sub(r"(?<=[a-z])(?=[A-Z])", "_", type(self).__name__).lower()
+
+    @property
+    def part_of(self) -> tuple[Layer[*tuple[Any, ...]], int] | None:
+        """The layer and output index (in its `outputs_of`) that this layer picks, or None.
+
+        Only the layer that picks a recurrent layer's output or state part has one.
+        """
+        return None
+
+    def outputs_of(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> tuple[Tensor[*tuple[Any, ...]], ...]:
+        """The tensors a call on `inputs` gives: one, or a recurrent layer's output and state."""
+        return (self.apply_to(inputs),)
+
+    def output_parts(self) -> tuple[str, ...]:
+        """The names of the outputs `outputs_of` gives: `""` for the main one, then the others.
+
+        A model names them after the layer: `encoder`, `encoder.h`, `encoder.c`.
+        """
+        return ("",)
 
     @property
     def stochastic(self) -> bool:

@@ -36,6 +36,7 @@ class Dense(Layer[*P]):
 
     hyper_type = DenseHyper
     kind = "dense"
+    masking = "keep"
     hyper: DenseHyper
 
     @overload

@@ -22,6 +22,7 @@ class Activation(Layer[*P]):
 
     hyper_type = ActivationHyper
     kind = "activation"
+    masking = "keep"
     hyper: ActivationHyper
 
     def __init__(self, function: str, *, name: str | None = None) -> None:
@@ -46,6 +47,7 @@ class Dropout(Layer[*P]):
 
     hyper_type = DropoutHyper
     kind = "dropout"
+    masking = "keep"
     hyper: DropoutHyper
 
     def __init__(self, rate: float, *, name: str | None = None) -> None:

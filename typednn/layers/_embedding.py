@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -12,6 +13,8 @@ from jax import lax
 from .._shapes import EmbeddingHyper, PositionEmbeddingHyper, Shape, SinusoidalPositionEmbeddingHyper
 from ._base import Layer, P, ParamTree
 from ._lowering import concrete
+from ._masks import MaskArray
+from ._tensor import Tensor
 
 # flax.nnx.Embed's initialiser: normal, variance 1 / features.
 embedding_init = jax.nn.initializers.variance_scaling(1.0, "fan_in", "normal", out_axis=0)
@@ -27,9 +30,16 @@ class Embedding(Layer[*P]):
     check the data and name the first row that breaks this. `Model.apply` itself, like
     flax.nnx.Embed, gives NaN for an id >= vocab and wraps a negative one (NumPy indexing).
 
+    With `mask_zero=True` (Keras's name), id 0 is padding: the output carries a mask
+    (True where the id is not 0) that the layers after it respect, so a batch of
+    sequences padded with 0 at their ends gives, at the real positions, what each
+    sequence alone would (see "Padding masks" in the README and `layers/_masks.py`).
+    Id 0 still has a vector; real ids then start at 1, so `vocab` counts the padding.
+
     Args:
         vocab: The number of distinct ids.
         features: The size of each vector.
+        mask_zero: Whether id 0 is padding, masked out downstream.
         name: The layer's name in the model.
 
     Example:
@@ -37,14 +47,31 @@ class Embedding(Layer[*P]):
         >>> from typednn import nn
         >>> nn.Embedding(1000, 64)(tn.Input(128, dtype="int32")).shape
         (128, 64)
+        >>> nn.Embedding(1000, 64, mask_zero=True)(tn.Input(128, dtype="int32")).masked
+        True
     """
 
     hyper_type = EmbeddingHyper
     kind = "embedding"
     hyper: EmbeddingHyper
+    masking = "use"
 
-    def __init__(self, vocab: int, features: int, *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        vocab: int,
+        features: int,
+        *,
+        mask_zero: bool = EmbeddingHyper.default("mask_zero"),
+        name: str | None = None,
+    ) -> None:
         self._init_from(locals())
+
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        return self.hyper.mask_zero is True
+
+    def output_mask(self, masks: tuple[MaskArray, ...], *xs: jax.Array) -> MaskArray:
+        (ids,) = xs
+        return ids != 0
 
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
         shape = (concrete(self.hyper.vocab, f"{self!r}: vocab"), concrete(self.hyper.features, f"{self!r}: features"))
@@ -71,6 +98,7 @@ class PositionEmbedding(Layer[*P]):
 
     hyper_type = PositionEmbeddingHyper
     kind = "position_embedding"
+    masking = "keep"
     hyper: PositionEmbeddingHyper
 
     def __init__(self, max_length: int, *, name: str | None = None) -> None:
@@ -122,6 +150,7 @@ class SinusoidalPositionEmbedding(Layer[*P]):
 
     hyper_type = SinusoidalPositionEmbeddingHyper
     kind = "sinusoidal_position_embedding"
+    masking = "keep"
     hyper: SinusoidalPositionEmbeddingHyper
 
     def __init__(self, *, max_wavelength: int = _WAVELENGTH, name: str | None = None) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 
 from .._shapes import GlobalAvgPool1DHyper, GlobalAvgPool2DHyper, GlobalMaxPool1DHyper, GlobalMaxPool2DHyper
 from ._base import Layer, P, ParamTree
+from ._masks import MaskArray
+from ._tensor import Tensor
 
 
 def _spatial(x: jax.Array) -> jax.Array:
@@ -18,6 +22,22 @@ def _spatial(x: jax.Array) -> jax.Array:
 def _sequence(x: jax.Array) -> jax.Array:
     _batch, _length, _channels = x.shape  # NLC is the contract, as for the images above
     return x
+
+
+def _real(masks: tuple[MaskArray, ...]) -> jax.Array:
+    """The sequence's mask, `(batch, length, 1)`, to select whole feature vectors."""
+    (mask,) = masks
+    assert mask is not None  # only a masked input comes here
+    return mask[:, :, None]
+
+
+class _SequencePool(Layer[*P]):
+    """A 1-D global pool: it reads a padding mask, and its output (no positions left) has none."""
+
+    masking = "use"
+
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        return False
 
 
 class GlobalAvgPool2D(Layer[*P]):
@@ -61,7 +81,7 @@ class GlobalMaxPool2D(Layer[*P]):
         return jnp.max(_spatial(xs[0]), axis=(1, 2))
 
 
-class GlobalAvgPool1D(Layer[*P]):
+class GlobalAvgPool1D(_SequencePool[*P]):
     """The mean of each channel over the sequence: (length, channels) to (channels,).
 
     Example:
@@ -80,8 +100,16 @@ class GlobalAvgPool1D(Layer[*P]):
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return jnp.mean(_sequence(xs[0]), axis=1)
 
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
+        # The mean of the real positions (Keras's masked mean); no real one gives 0.
+        x, real = _sequence(xs[0]), _real(masks)
+        count = jnp.maximum(jnp.sum(real, axis=1), 1).astype(x.dtype)
+        return jnp.sum(jnp.where(real, x, 0), axis=1) / count
 
-class GlobalMaxPool1D(Layer[*P]):
+
+class GlobalMaxPool1D(_SequencePool[*P]):
     """The maximum of each channel over the sequence: (length, channels) to (channels,).
 
     Keras's GlobalMaxPooling1D (channels last).
@@ -101,3 +129,11 @@ class GlobalMaxPool1D(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         return jnp.max(_sequence(xs[0]), axis=1)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
+        # The maximum of the real positions; no real one gives 0.
+        x, real = _sequence(xs[0]), _real(masks)
+        largest = jnp.max(jnp.where(real, x, -jnp.inf), axis=1)
+        return jnp.where(jnp.any(real, axis=1), largest, 0)

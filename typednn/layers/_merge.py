@@ -9,6 +9,7 @@ import jax.numpy as jnp
 
 from .._shapes import AddHyper, ConcatenateHyper
 from ._base import Layer, P, ParamTree
+from ._masks import refused
 from ._tensor import Tensor
 
 
@@ -17,6 +18,7 @@ class Add(Layer[*P]):
 
     hyper_type = AddHyper
     kind = "add"
+    masking = "keep"
 
     def __init__(self, *, name: str | None = None) -> None:
         self._init_from(locals())
@@ -33,10 +35,18 @@ class Concatenate(Layer[*P]):
 
     hyper_type = ConcatenateHyper
     kind = "concat"
+    masking = "keep"
     hyper: ConcatenateHyper
 
     def __init__(self, *, axis: int = ConcatenateHyper.default("axis"), name: str | None = None) -> None:
         self._init_from(locals())
+
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        # Joining features keeps each position; joining along another axis moves them.
+        rank = len(inputs[0].shape.dims)
+        if any(t.masked for t in inputs) and self.hyper.axis not in (-1, rank - 1):
+            raise refused(repr(self), hint="concatenate masked sequences along the features (axis=-1) only")
+        return super().passes_mask(inputs)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         axis = self.hyper.axis

@@ -106,6 +106,7 @@ class LayerNorm(_Norm[*P]):
 
     hyper_type = LayerNormHyper
     kind = "layer_norm"
+    masking = "keep"
     hyper: LayerNormHyper
 
     def __init__(
@@ -144,6 +145,7 @@ class RMSNorm(_Norm[*P]):
 
     hyper_type = RMSNormHyper
     kind = "rms_norm"
+    masking = "keep"
     hyper: RMSNormHyper
 
     def __init__(

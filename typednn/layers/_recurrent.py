@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from typing import Any, ClassVar, Literal, TypeAlias
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Literal, TypeAlias, cast
 
 import jax
 import jax.numpy as jnp
 from jax import lax
 
-from .._shapes import BidirectionalHyper, GRUHyper, LSTMHyper, RecurrentHyper, Shape
+from .._shapes import BidirectionalHyper, GRUHyper, LSTMHyper, OutputPartHyper, RecurrentHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._lowering import bias_init, concrete, kernel_init
+from ._masks import MaskArray
+from ._tensor import Tensor
 
 # flax.nnx's recurrent cells start their hidden-to-hidden kernels orthogonal.
 recurrent_kernel_init = jax.nn.initializers.orthogonal()
@@ -40,6 +42,7 @@ class _Recurrent(Layer[*P]):
     hyper_type: ClassVar[type[RecurrentHyper]]
     hyper: RecurrentHyper
     gates: ClassVar[int]
+    masking = "use"
 
     def __init__(
         self,
@@ -47,12 +50,35 @@ class _Recurrent(Layer[*P]):
         *,
         return_sequences: bool = RecurrentHyper.default("return_sequences"),
         reverse: bool = RecurrentHyper.default("reverse"),
+        return_state: bool = RecurrentHyper.default("return_state"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
 
+    def __call__(
+        self, *inputs: Tensor[*tuple[Any, ...]], initial_state: Sequence[Tensor[*tuple[Any, ...]]] | None = None
+    ) -> Any:
+        """The output; with `return_state=True`, `(output, *state)` (`(output, h, c)` for an LSTM).
+
+        `initial_state` (`(h, c)` for an LSTM, `(h,)` for a GRU, each `(units,)`) starts
+        the state there instead of at zeros; it follows the input in the node's inputs.
+        Under the mypy plugin the result is typed, a tuple with `return_state=True`.
+        """
+        parts = self.outputs_of((*inputs, *(initial_state or ())))
+        return parts[0] if len(parts) == 1 else parts
+
+    def outputs_of(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> tuple[Tensor[*tuple[Any, ...]], ...]:
+        whole = self.apply_to(inputs)
+        if self.hyper.return_state is not True:
+            return (whole,)
+        # The node gives (output, *state) together; a part node picks each.
+        return tuple(OutputPart(self, index).apply_to((whole,)) for index in range(1 + len(self.hyper.states)))
+
+    def output_parts(self) -> tuple[str, ...]:
+        return ("", *self.hyper.states) if self.hyper.return_state is True else ("",)
+
     def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
-        (x,) = inputs
+        x, *_ = inputs
         features = concrete(x.last, f"{self!r}: the input features")
         units = concrete(self.hyper.units, f"{self!r}: units")
         input_key, recurrent_key = jax.random.split(key)
@@ -66,22 +92,102 @@ class _Recurrent(Layer[*P]):
     def initial_carry(self, batch: int, dtype: Any) -> Carry:
         raise NotImplementedError
 
+    def carry_of(self, state: Sequence[jax.Array]) -> Carry:
+        """The cell's carry from the state's parts, in the order of `states`."""
+        raise NotImplementedError
+
+    def state_of(self, carry: Carry) -> tuple[jax.Array, ...]:
+        """The state's parts, in the order of `states`, from the cell's carry."""
+        raise NotImplementedError
+
     def cell(self, params: ParamTree) -> Cell:
         raise NotImplementedError
 
-    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        (x,) = xs
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        # The sequence keeps its mask; the last step alone has none to keep.
+        return super().passes_mask(inputs) and self.hyper.return_sequences is True
+
+    def output_mask(self, masks: tuple[MaskArray, ...], *xs: jax.Array) -> MaskArray:
+        return masks[0]
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> Any:
+        return self._run(params, xs, None)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> Any:
+        return self._run(params, xs, masks[0])
+
+    def _run(self, params: ParamTree, xs: Sequence[jax.Array], mask: MaskArray) -> Any:
+        """The output of `(x, *initial_state)`; with `return_state`, `(output, *state)`."""
+        x, *initial = xs
+        carry = self.carry_of(initial) if initial else self.initial_carry(x.shape[0], jnp.float32)
         # (batch, sequence, features): as flax.nnx.RNN, flip the sequence to run backwards,
         # scan over time-major steps, and flip the outputs back (keep_order=True).
         if self.hyper.reverse:
             x = jnp.flip(x, axis=1)
-        carry, ys = lax.scan(self.cell(params), self.initial_carry(x.shape[0], jnp.float32), jnp.moveaxis(x, 1, 0))
+            mask = None if mask is None else jnp.flip(mask, axis=1)
+        cell = self.cell(params)
+        if mask is not None:
+            cell = _skipping(cell)
+            steps: Any = (jnp.moveaxis(x, 1, 0), jnp.moveaxis(mask, 1, 0))
+        else:
+            steps = jnp.moveaxis(x, 1, 0)
+        carry, ys = lax.scan(cell, carry, steps)
+        state = self.state_of(carry)
         if not self.hyper.return_sequences:
-            # The last step's output (the first position's when reversed, as Keras's go_backwards).
-            last: jax.Array = carry[1] if isinstance(carry, tuple) else carry
-            return last
-        ys = jnp.moveaxis(ys, 0, 1)
-        return jnp.flip(ys, axis=1) if self.hyper.reverse else ys
+            # The last step's output, h (the first position's when reversed, as Keras's go_backwards).
+            output = state[0]
+        else:
+            ys = jnp.moveaxis(ys, 0, 1)
+            output = jnp.flip(ys, axis=1) if self.hyper.reverse else ys
+        return (output, *state) if self.hyper.return_state is True else output
+
+
+def _skipping(cell: Cell) -> Callable[[Carry, tuple[jax.Array, jax.Array]], tuple[Carry, jax.Array]]:
+    """The cell, stepping only where the mask is True: a padded step keeps the state and outputs 0.
+
+    As Keras's masked RNNs: the final state is the last real step's, and so is the
+    output of `return_sequences=False`, wherever the padding lies.
+    """
+
+    def step(carry: Carry, inputs: tuple[jax.Array, jax.Array]) -> tuple[Carry, jax.Array]:
+        x, real = inputs
+        new_carry, y = cell(carry, x)
+        keep = real[:, None]
+        carry = jax.tree.map(lambda new, old: jnp.where(keep, new, old), new_carry, carry)
+        return carry, jnp.where(keep, y, 0.0)
+
+    return step
+
+
+class OutputPart(Layer[*P]):
+    """One output of a recurrent layer with `return_state=True`: its output, or a part of its state.
+
+    What `seq, h, c = nn.LSTM(64, return_state=True)(x)` makes, one per name; it has no
+    parameters, and a model names it after its layer (`encoder`, `encoder.h`,
+    `encoder.c`), as spec files refer to it.
+    """
+
+    hyper_type = OutputPartHyper
+    hyper: OutputPartHyper
+    masking = "use"
+
+    def __init__(self, of: _Recurrent[*tuple[Any, ...]], index: int) -> None:
+        Layer.__init__(self, OutputPartHyper(of=cast(LSTMHyper | GRUHyper, of.hyper), index=index))
+        self.of = of
+
+    @property
+    def part_of(self) -> tuple[Layer[*tuple[Any, ...]], int]:
+        return self.of, self.hyper.index
+
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        return self.hyper.index == 0 and inputs[0].masked  # the state has no positions
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        (whole,) = xs
+        part: jax.Array = whole[self.hyper.index]
+        return part
 
 
 class LSTM(_Recurrent[*P]):
@@ -99,7 +205,13 @@ class LSTM(_Recurrent[*P]):
             last one, (units,).
         reverse: Whether to read the sequence from its end (Keras's `go_backwards`);
             the outputs stay in input order.
+        return_state: Whether a call also gives the final state: `output, h, c =
+            lstm(x)` (Keras's order), each part `(units,)`. `lstm(x, initial_state=(h,
+            c))` starts from a state instead of zeros.
         name: The layer's name in the model.
+
+    A padding mask (`nn.Embedding(mask_zero=True)`) makes the layer skip padded steps,
+    carrying the state over them.
 
     Example:
         >>> import typednn as tn
@@ -108,6 +220,8 @@ class LSTM(_Recurrent[*P]):
         (10, 32)
         >>> nn.LSTM(32, return_sequences=False)(tn.Input(10, 8)).shape
         (32,)
+        >>> [t.shape for t in nn.LSTM(32, return_state=True)(tn.Input(10, 8))]
+        [(10, 32), (32,), (32,)]
     """
 
     hyper_type = LSTMHyper
@@ -118,6 +232,14 @@ class LSTM(_Recurrent[*P]):
     def initial_carry(self, batch: int, dtype: Any) -> Carry:
         units = concrete(self.hyper.units, f"{self!r}: units")
         return jnp.zeros((batch, units), dtype), jnp.zeros((batch, units), dtype)
+
+    def carry_of(self, state: Sequence[jax.Array]) -> Carry:
+        h, c = state
+        return c, h  # flax's OptimizedLSTMCell carries (c, h); Keras's state is [h, c]
+
+    def state_of(self, carry: Carry) -> tuple[jax.Array, ...]:
+        c, h = carry
+        return h, c
 
     def cell(self, params: ParamTree) -> Cell:
         def step(carry: Carry, x: jax.Array) -> tuple[Carry, jax.Array]:
@@ -146,6 +268,8 @@ class GRU(_Recurrent[*P]):
         return_sequences: Whether to output every step, (sequence, units), or only the
             last one, (units,).
         reverse: Whether to read the sequence from its end; the outputs stay in input order.
+        return_state: Whether a call also gives the final state: `output, h = gru(x)`.
+            `gru(x, initial_state=(h,))` starts from a state instead of zeros.
         name: The layer's name in the model.
 
     Example:
@@ -162,6 +286,13 @@ class GRU(_Recurrent[*P]):
 
     def initial_carry(self, batch: int, dtype: Any) -> Carry:
         return jnp.zeros((batch, concrete(self.hyper.units, f"{self!r}: units")), dtype)
+
+    def carry_of(self, state: Sequence[jax.Array]) -> Carry:
+        (h,) = state
+        return h
+
+    def state_of(self, carry: Carry) -> tuple[jax.Array, ...]:
+        return (carry,)
 
     def cell(self, params: ParamTree) -> Cell:
         def step(h: Carry, x: jax.Array) -> tuple[Carry, jax.Array]:
@@ -206,6 +337,7 @@ class Bidirectional(Layer[*P]):
     hyper_type = BidirectionalHyper
     kind = "bidirectional"
     hyper: BidirectionalHyper
+    masking = "use"
 
     def __init__(
         self,
@@ -231,13 +363,28 @@ class Bidirectional(Layer[*P]):
             params.update({f"{direction}_{name}": value for name, value in layer.init(part, *inputs).items()})
         return params
 
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        return self.directions()[0].passes_mask(inputs)
+
+    def output_mask(self, masks: tuple[MaskArray, ...], *xs: jax.Array) -> MaskArray:
+        return masks[0]
+
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self._run(params, xs[0], None)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
+        return self._run(params, xs[0], masks[0])
+
+    def _run(self, params: ParamTree, x: jax.Array, mask: MaskArray) -> jax.Array:
+        forward: jax.Array
+        backward: jax.Array
         forward, backward = (
-            layer.apply(
+            layer._run(
                 {name.removeprefix(f"{direction}_"): v for name, v in params.items() if name.startswith(direction)},
-                *xs,
-                key=key,
-                training=training,
+                (x,),
+                mask,
             )
             for direction, layer in zip(DIRECTIONS, self.directions())
         )

@@ -52,11 +52,13 @@ class Tensor(Generic[*Dims]):
         (26, 26, 32)
     """
 
-    __slots__ = ("node", "shape")
+    __slots__ = ("masked", "node", "shape")
 
-    def __init__(self, node: Node, shape: Shape) -> None:
+    def __init__(self, node: Node, shape: Shape, *, masked: bool = False) -> None:
         self.node = node
         self.shape = shape
+        # Whether a padding mask travels with the tensor (`nn.Embedding(mask_zero=True)`).
+        self.masked = masked
 
     def __rshift__(self, layer: Block[Any, Any]) -> Tensor[*tuple[Any, ...]]:
         # Any layer is a `Block`; so is a helper's result typed `nn.Block[In, Out]`.

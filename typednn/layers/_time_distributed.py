@@ -39,6 +39,7 @@ class TimeDistributed(Layer[*P]):
 
     hyper_type = TimeDistributedHyper
     kind = "time_distributed"
+    masking = "keep"
     hyper: TimeDistributedHyper
 
     def __init__(self, wrapped: Layer[*tuple[Any, ...]], *, name: str | None = None) -> None:

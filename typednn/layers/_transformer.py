@@ -20,12 +20,13 @@ from ._attention import MultiHeadAttention
 from ._base import Layer, P, ParamTree
 from ._dense import Dense
 from ._elementwise import Activation, Dropout
+from ._masks import KeepsFirstMask, MaskArray
 from ._norm import LayerNorm
 
 AnyLayer = Layer[*tuple[Any, ...]]
 
 
-class TransformerEncoderBlock(Layer[*P]):
+class TransformerEncoderBlock(KeepsFirstMask, Layer[*P]):
     """A pre-norm Transformer encoder block on `(sequence, features)`; the shape stays.
 
     `h = x + dropout(attention(norm(x)))`, then `h + dropout(dense(gelu(dense(norm(h)))))`,
@@ -86,19 +87,24 @@ class TransformerEncoderBlock(Layer[*P]):
         return _init_parts(key, parts, {name: (x,) for name in parts} | {"mlp_out": (hidden,)})
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.apply_masked(params, *xs, masks=(None,), key=key, training=training)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
         (x,) = xs
         parts = self._parts(x.shape[-1])
         keys = list(jax.random.split(key, 3)) if key is not None else [None] * 3
         dropout = Dropout(self.hyper.dropout_rate)
 
         run = _runner(parts, params, training)
-        attended = run("attention", run("norm1", x), part_key=keys[0])
+        attended = run("attention", run("norm1", x), part_key=keys[0], masks=masks)
         h = x + dropout.apply({}, attended, key=keys[1], training=training)
         hidden = _GELU.apply({}, run("mlp_in", run("norm2", h)), key=None, training=training)
         return h + dropout.apply({}, run("mlp_out", hidden), key=keys[2], training=training)
 
 
-class TransformerDecoderBlock(Layer[*P]):
+class TransformerDecoderBlock(KeepsFirstMask, Layer[*P]):
     """A pre-norm Transformer decoder block, applied as `block(target, memory)`; the target's shape stays.
 
     `h = x + dropout(causal_self_attention(norm(x)))`, then
@@ -165,6 +171,11 @@ class TransformerDecoderBlock(Layer[*P]):
         return _init_parts(key, parts, shapes)
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        return self.apply_masked(params, *xs, masks=(None, None), key=key, training=training)
+
+    def apply_masked(
+        self, params: ParamTree, *xs: jax.Array, masks: tuple[MaskArray, ...], key: jax.Array | None, training: bool
+    ) -> jax.Array:
         x, memory = xs
         if memory.shape[-1] != x.shape[-1]:
             # The rule refuses this (the block is the Transformer's, one width throughout);
@@ -178,9 +189,9 @@ class TransformerDecoderBlock(Layer[*P]):
         dropout = Dropout(self.hyper.dropout_rate)
 
         run = _runner(parts, params, training)
-        attended = run("self_attention", run("norm1", x), part_key=keys[0])
+        attended = run("self_attention", run("norm1", x), part_key=keys[0], masks=masks[:1])
         h = x + dropout.apply({}, attended, key=keys[1], training=training)
-        crossed = run("cross_attention", run("norm2", h), memory, part_key=keys[2])
+        crossed = run("cross_attention", run("norm2", h), memory, part_key=keys[2], masks=masks)
         h = h + dropout.apply({}, crossed, key=keys[3], training=training)
         hidden = _GELU.apply({}, run("mlp_in", run("norm3", h)), key=None, training=training)
         return h + dropout.apply({}, run("mlp_out", hidden), key=keys[4], training=training)
@@ -200,10 +211,14 @@ def _init_parts(key: jax.Array, parts: dict[str, AnyLayer], shapes: Mapping[str,
 
 
 def _runner(parts: dict[str, AnyLayer], params: ParamTree, training: bool) -> Callable[..., jax.Array]:
-    """`run(part, *inputs, part_key=)`: one part of a block applied with its own parameters."""
+    """`run(part, *inputs, part_key=, masks=)`: one part of a block applied with its own parameters."""
 
-    def run(name: str, *hs: jax.Array, part_key: jax.Array | None = None) -> jax.Array:
+    def run(
+        name: str, *hs: jax.Array, part_key: jax.Array | None = None, masks: tuple[MaskArray, ...] = ()
+    ) -> jax.Array:
         own = {k[len(name) + 1 :]: v for k, v in params.items() if k.startswith(f"{name}_")}
+        if any(mask is not None for mask in masks):
+            return parts[name].apply_masked(own, *hs, masks=masks, key=part_key, training=training)
         return parts[name].apply(own, *hs, key=part_key, training=training)
 
     return run

@@ -33,12 +33,16 @@ class Lowered:
             this forward pass updated them (`{layer: {name: array}}`; empty for
             models without state). Its `mask=` (a bool per example) leaves padding
             examples out of batch statistics.
+        forward: Like `apply_updating`, returning `(outputs, state, masks)`: `masks` has
+            one entry per output, its padding mask (bool `(batch, *positions)`, from
+            `nn.Embedding(mask_zero=True)`) or None; losses and metrics weigh positions by it.
         state_names: The names of each stateful layer's state arrays, by layer name.
     """
 
     init: Callable[[jax.Array], Params]
     apply: Callable[..., Any]
     apply_updating: Callable[..., tuple[Any, Params]]
+    forward: Callable[..., tuple[Any, Params, tuple[jax.Array | None, ...]]]
     state_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
@@ -113,25 +117,34 @@ def lower(graph: Graph) -> Lowered:
                 params[graph.name(layer)] = arrays
         return params
 
-    def apply_updating(
+    def forward(
         params: Params,
         *xs: jax.Array,
         key: jax.Array | None = None,
         training: bool = False,
         mask: jax.Array | None = None,
-    ) -> tuple[Any, Params]:
+    ) -> tuple[Any, Params, tuple[jax.Array | None, ...]]:
         check_inputs(graph, xs)
         # Features are float32 and token ids int32, whatever the arrays hold (uint8 pixels...).
         values = {id(t): jnp.asarray(x, jnp.int32 if t.shape.tokens else jnp.float32) for t, x in zip(graph.inputs, xs)}
         state: Params = {}
+        masks: dict[int, jax.Array | None] = {}
         for step, (node, tensor) in enumerate(nodes):
             layer = node.layer
             assert layer is not None
             layer_key = jax.random.fold_in(key, step) if key is not None and layer.stochastic else None
             name = graph.name(layer)
             arrays = params.get(name, {})
-            inputs = (values[id(x)] for x in node.inputs)
-            if layer.has_state:
+            inputs = tuple(values[id(x)] for x in node.inputs)
+            if tensor.masked:
+                masks[id(tensor)] = layer.output_mask(tuple(masks.get(id(x)) for x in node.inputs), *inputs)
+            if any(x.masked for x in node.inputs):
+                # Refusing layers never get here: wiring them to a masked tensor failed.
+                in_masks = tuple(masks.get(id(x)) for x in node.inputs)
+                values[id(tensor)] = layer.apply_masked(
+                    arrays, *inputs, masks=in_masks, key=layer_key, training=training
+                )
+            elif layer.has_state:
                 # A layer applied twice sees the state its first application left, as a
                 # flax.nnx module called twice does.
                 held = state.get(name) or {k: arrays[k] for k in layer.state_names}
@@ -142,9 +155,13 @@ def lower(graph: Graph) -> Lowered:
             else:
                 values[id(tensor)] = layer.apply(arrays, *inputs, key=layer_key, training=training)
         outputs = tuple(values[id(t)] for t in graph.outputs)
-        return (outputs[0] if len(outputs) == 1 else outputs), state
+        return (outputs[0] if len(outputs) == 1 else outputs), state, tuple(masks.get(id(t)) for t in graph.outputs)
+
+    def apply_updating(params: Params, *xs: jax.Array, **options: Any) -> tuple[Any, Params]:
+        outputs, state, _ = forward(params, *xs, **options)
+        return outputs, state
 
     def apply(params: Params, *xs: jax.Array, key: jax.Array | None = None, training: bool = False) -> Any:
-        return apply_updating(params, *xs, key=key, training=training)[0]
+        return forward(params, *xs, key=key, training=training)[0]
 
-    return Lowered(init=init, apply=apply, apply_updating=apply_updating, state_names=state_names)
+    return Lowered(init=init, apply=apply, apply_updating=apply_updating, forward=forward, state_names=state_names)

@@ -17,7 +17,7 @@ import itertools
 import keyword
 import math
 import re
-from typing import Any
+from typing import Any, cast
 
 from .. import nn
 from .._errors import TypednnError
@@ -187,14 +187,15 @@ class _Writer:
             # One input is `x`, as in the docs; several are named, and keep their names.
             variables[id(x)] = self.names.variable(name) if self.several else "x"
             dtype = ('dtype="int32"',) if x.shape.tokens else ()
-            named = (f"name={string(name)}",) if self.several else ()
+            named = (f"name={string(name)}",) if self.several or x.node.name is not None else ()
             call = Call(f"{variables[id(x)]} = tn.Input", (*map(self._literal, x.shape.dims), *dtype, *named))
             statements.append(call.lines(INDENT))
         if not self.several:
             (y,) = graph.outputs
             variables[id(y)] = "y"
         bound: dict[int, str] = {}  # the variables of layers applied more than once
-        for index, (node, tensor) in enumerate(nodes):
+        parts = _parts_of(nodes)
+        for index, (node, tensor) in enumerate(entries(nodes)):
             layer = node.layer
             assert layer is not None
             ready = _ready_made(layer) if id(layer) in unnamed else None
@@ -206,11 +207,25 @@ class _Writer:
                     bound[id(layer)] = self.names.variable(graph.name(layer), "_layer")
                     statements.append(call.assigned(bound[id(layer)]).lines(INDENT))
                     call = Call(bound[id(layer)])
+            inputs = tuple(variables[id(t)] for t in node.inputs)
+            if id(tensor) in parts:
+                # `encoder, encoder_h, encoder_c = nn.LSTM(..., return_state=True)(x)`; `_` for a part not used.
+                targets = []
+                for picked in parts[id(tensor)]:
+                    if picked is None:
+                        targets.append("_")
+                        continue
+                    part_name = self.graph.name(cast(AnyLayer, picked.node.layer))
+                    variables.setdefault(id(picked), self.names.variable(part_name))
+                    targets.append(variables[id(picked)])
+                shapes = ", ".join(repr(t.shape) for t in parts[id(tensor)] if t is not None)
+                statement = Call(f"{', '.join(targets)} = {call.flat()}", inputs)
+                statements.append(statement.lines(INDENT, f"# {shapes}"))
+                continue
             if id(tensor) not in variables:
                 # One variable per tensor, assigned once: `h = h >> ...` needs allow_redefinition
                 # (h's type changes). No `a >> b >> c` chains: mypy reports their errors at the first line.
                 variables[id(tensor)] = self.names.variable(self.entry_names[index])
-            inputs = tuple(variables[id(t)] for t in node.inputs)
             statements += self._application(variables[id(tensor)], call, inputs, layer, f"# {tensor.shape!r}")
         default_name = inspect.signature(Model.__init__).parameters["name"].default
         named = () if self.model.name == default_name else (f"name={string(self.model.name)}",)
@@ -322,7 +337,7 @@ def _unnamed_layers(graph: Graph, wanted: list[str]) -> set[int]:
     unnamed = {id(layer) for layer in graph.layers() if not layer.has_params}
     for round_ in itertools.count():
         got = [_entry_name(entry) for entry in graph_to_dict(_rebuild(graph, unnamed))["layers"]]
-        wrong = [id(node.layer) for (node, _), a, b in zip(graph.nodes(), wanted, got) if a != b]
+        wrong = [id(node.layer) for (node, _), a, b in zip(entries(graph.nodes()), wanted, got) if a != b]
         if not wrong:
             break
         unnamed -= set(wrong) if round_ >= _ROUNDS else {wrong[0]}
@@ -340,10 +355,34 @@ def _rebuild(graph: Graph, unnamed: set[int]) -> Graph:
             name = None if id(layer) in unnamed else graph.name(layer)
             copies[id(layer)] = type(layer).from_hyper(layer.hyper, name=name)
     tensors: dict[int, AnyTensor] = {id(x): Tensor(Node(None, (), x.node.name), x.shape) for x in graph.inputs}
+    outputs: dict[int, tuple[AnyTensor, ...]] = {}  # each node's outputs, by its tensor
     for node, tensor in graph.nodes():
         assert node.layer is not None
-        tensors[id(tensor)] = copies[id(node.layer)].apply_to(tuple(tensors[id(t)] for t in node.inputs))
+        if node.layer.part_of is not None:
+            # A recurrent layer's output or state: its copy's, as the code unpacks them.
+            tensors[id(tensor)] = outputs[id(node.inputs[0])][node.layer.part_of[1]]
+            continue
+        outputs[id(tensor)] = copies[id(node.layer)].outputs_of(tuple(tensors[id(t)] for t in node.inputs))
+        tensors[id(tensor)] = outputs[id(tensor)][0]
     return Graph(tuple(tensors[id(x)] for x in graph.inputs), tuple(tensors[id(t)] for t in graph.outputs))
+
+
+def entries(nodes: list[tuple[Node, AnyTensor]]) -> list[tuple[Node, AnyTensor]]:
+    """The nodes an export writes an entry for: all but the parts of a recurrent layer's outputs."""
+    return [(node, tensor) for node, tensor in nodes if node.layer is not None and node.layer.part_of is None]
+
+
+def _parts_of(nodes: list[tuple[Node, AnyTensor]]) -> dict[int, list[AnyTensor | None]]:
+    """For each node of a layer with several outputs, its part tensors in order (None for one not used)."""
+    parts: dict[int, list[AnyTensor | None]] = {}
+    for node, tensor in nodes:
+        if node.layer is None or node.layer.part_of is None:
+            continue
+        owner, index = node.layer.part_of
+        (whole,) = node.inputs
+        found = parts.setdefault(id(whole), [None] * len(owner.output_parts()))
+        found[index] = tensor
+    return parts
 
 
 def _tupled(items: list[str], bracket: str = "tuple[") -> str:

@@ -87,13 +87,31 @@ def lowered_shape(
         >>> lowered_shape(nn.Conv2D(8, kernel=3), ((10, 10, 1),))
         (13, 8, 8, 8)
     """
+    return lowered_shapes(layer, inputs, param_inputs, training, batch=batch)[0]
+
+
+def lowered_shapes(
+    layer: AnyLayer,
+    inputs: tuple[Dims, ...],
+    param_inputs: tuple[Dims, ...] | None = None,
+    training: bool = False,
+    *,
+    batch: int = BATCH,
+) -> tuple[Dims, ...]:
+    """Like `lowered_shape`, for every output: a recurrent layer with `return_state` gives several.
+
+    Example:
+        >>> from typednn import nn
+        >>> lowered_shapes(nn.GRU(4, return_state=True), ((6, 3),))
+        ((13, 6, 4), (13, 4))
+    """
     tokens = layer.hyper.takes_tokens
     init_shapes = tuple(Shape.of(*d, tokens=tokens) for d in (inputs if param_inputs is None else param_inputs))
     params = jax.eval_shape(lambda key: layer.init(key, *init_shapes) | layer.init_state(*init_shapes), KEY)
     dtype = jnp.int32 if tokens else jnp.float32
     arrays = [jax.ShapeDtypeStruct((batch, *d), dtype) for d in inputs]
     out = jax.eval_shape(lambda p, key, *xs: layer.apply(p, *xs, key=key, training=training), params, KEY, *arrays)
-    return tuple(out.shape)
+    return tuple(tuple(part.shape) for part in (out if isinstance(out, tuple) else (out,)))
 
 
 def describe(layer: AnyLayer) -> str:
@@ -150,12 +168,16 @@ def check_case(case: Case, data: st.DataObject | None = None) -> Shape | None:
         f"{describe(layer)}: for input(s) {shown} the rule gives {rule!r}; every output size must be a positive int"
     )
     try:
-        out = lowered_shape(layer, case.inputs, case.param_inputs, case.training, batch=batch)
+        out, *more = lowered_shapes(layer, case.inputs, case.param_inputs, case.training, batch=batch)
     except Exception as error:  # any failure of the lowering is the finding
         raise AssertionError(
             f"{describe(layer)}: the rule accepts input(s) {shown} and gives {rule!r},"
             f" but the lowering cannot run them: {type(error).__name__}: {error}"
         ) from error
+    others = [(batch, *shape.dims) for shape in layer.hyper.output_shapes(*shapes_in)[1:]]
+    assert more == others, (
+        f"{describe(layer)}: for input(s) {shown} the rule's other outputs are {others}, but the lowering's {more}"
+    )
     assert out == (batch, *rule.dims), (
         f"{describe(layer)}: for input(s) {shown} the rule gives {rule!r}, but jax.eval_shape of the lowering"
         f" gives {Shape.of(*out[1:])!r} after the batch axis (full shape {out}, batch {batch})"

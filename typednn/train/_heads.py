@@ -23,6 +23,8 @@ from ._metrics import Metric, State, get, mean_init, mean_result, mean_update
 
 Loss = Callable[[jax.Array, jax.Array], jax.Array]
 MetricStates = dict[str, State]
+Masks: TypeAlias = tuple[jax.Array | None, ...]
+"""Each output's padding mask (`Lowered.forward`), or None; empty when no output has one."""
 Metrics: TypeAlias = Sequence[str | Metric]
 """Metrics, or their names (`"accuracy"`, `tn.metrics.TopKAccuracy(k=3)`)."""
 
@@ -76,11 +78,19 @@ class Heads:
     def _parts(self, values: Any) -> tuple[jax.Array, ...]:
         return tuple(values) if self.several else (values,)
 
-    def loss(self, outputs: Any, targets: Any, weights: jax.Array) -> tuple[jax.Array, tuple[jax.Array, ...]]:
-        """The weighted mean of the total loss, and each head's per-example loss."""
+    def loss(
+        self, outputs: Any, targets: Any, weights: jax.Array, masks: Masks = ()
+    ) -> tuple[jax.Array, tuple[jax.Array, ...]]:
+        """The weighted mean of the total loss, and each head's per-example loss.
+
+        `masks` (the lowering's, one per output; empty for none) leave the padded
+        positions of an output out: its per-example loss is the mean over real positions.
+        """
         parts = tuple(
-            _per_example(head.loss, output, target, weights)
-            for head, output, target in zip(self.heads, self._parts(outputs), self._parts(targets))
+            _per_example(head.loss, output, target, weights, mask)
+            for head, output, target, mask in zip(
+                self.heads, self._parts(outputs), self._parts(targets), masks or (None,) * len(self.heads)
+            )
         )
         return jnp.sum(self._total(parts) * weights) / jnp.maximum(jnp.sum(weights), 1.0), parts
 
@@ -98,16 +108,32 @@ class Heads:
         return states
 
     def update(
-        self, states: MetricStates, outputs: Any, targets: Any, weights: jax.Array, losses: tuple[jax.Array, ...]
+        self,
+        states: MetricStates,
+        outputs: Any,
+        targets: Any,
+        weights: jax.Array,
+        losses: tuple[jax.Array, ...],
+        masks: Masks = (),
     ) -> MetricStates:
-        """The metric states after a batch; `losses` are each head's per-example losses."""
+        """The metric states after a batch; `losses` are each head's per-example losses.
+
+        A masked output's metrics count its real positions, each as one example.
+        """
         updated = {"loss": mean_update(states["loss"], self._total(losses), weights)}
-        for head, output, target, part in zip(self.heads, self._parts(outputs), self._parts(targets), losses):
+        for head, output, target, part, mask in zip(
+            self.heads,
+            self._parts(outputs),
+            self._parts(targets),
+            losses,
+            masks or (None,) * len(self.heads),
+        ):
             if self.several:
                 updated[f"{head.name}_loss"] = mean_update(states[f"{head.name}_loss"], part, weights)
+            seen = (output, target, weights) if mask is None else _positions(output, target, weights, mask)
             for metric in head.metrics:
                 key = self._key(head, metric)
-                updated[key] = metric.update(states[key], output, target, weights)
+                updated[key] = metric.update(states[key], *seen)
         return updated
 
     def results(self, states: MetricStates) -> dict[str, float]:
@@ -120,7 +146,32 @@ class Heads:
         return values
 
 
-def _per_example(loss: Loss, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> jax.Array:
+def _positions(
+    outputs: jax.Array, targets: jax.Array, weights: jax.Array, mask: jax.Array
+) -> tuple[jax.Array, jax.Array, jax.Array]:
+    """Each position of a masked output as an example of its own, weighted by the mask.
+
+    A loss or a metric of `(batch, *positions, ...)` then sees `(batch * positions, ...)`,
+    and a padded position (or a padding example of a ragged batch) weighs 0, as Keras
+    turns a mask into per-position sample weights.
+    """
+    count = mask.size
+    flat_outputs = outputs.reshape(count, *outputs.shape[mask.ndim :])
+    flat_targets = targets.reshape(count, *targets.shape[mask.ndim :])
+    per_position = mask.astype(weights.dtype) * weights.reshape(weights.shape + (1,) * (mask.ndim - 1))
+    return flat_outputs, flat_targets, per_position.reshape(count)
+
+
+def _per_example(
+    loss: Loss, outputs: jax.Array, targets: jax.Array, weights: jax.Array, mask: jax.Array | None = None
+) -> jax.Array:
+    if mask is not None:
+        # The mean of the loss over each example's real positions (an all-padding one is 0).
+        flat_outputs, flat_targets, _ = _positions(outputs, targets, jnp.ones_like(weights), mask)
+        per_position = _per_example(loss, flat_outputs, flat_targets, jnp.ones(mask.size)).reshape(mask.shape)
+        real = mask.reshape(mask.shape[0], -1)
+        total = jnp.sum(jnp.where(real, per_position.reshape(real.shape), 0.0), axis=1)
+        return total / jnp.maximum(jnp.sum(real, axis=1), 1)
     per_example = loss(outputs, targets)
     if per_example.shape != weights.shape:
         raise TypednnError(

@@ -32,6 +32,7 @@ from ._heads import Heads, Loss, Metrics, MetricStates, heads_of
 from ._tokens import check_token_ids
 
 Apply = Callable[..., Any]
+Forward = Callable[..., tuple[Any, Any, tuple[jax.Array | None, ...]]]
 C = TypeVar("C")
 X = TypeVar("X")
 Y = TypeVar("Y")
@@ -58,14 +59,14 @@ class Inference:
     """The jitted evaluation of one model and its heads (`Compiled` adds training).
 
     Args:
-        apply: The lowered model's `apply(params, *xs, key=, training=)`.
+        forward: The lowered model's `forward(params, *xs)`: its outputs, state and padding masks.
         heads: Each output's loss, weight and metrics.
         placement: Batches split over a mesh's devices: what the host reads (the metric
             states) is replicated.
     """
 
-    def __init__(self, apply: Apply, heads: Heads, *, placement: Placement | None = None) -> None:
-        self.apply = apply
+    def __init__(self, forward: Forward, heads: Heads, *, placement: Placement | None = None) -> None:
+        self.forward = forward
         self.heads = heads
         self.placement = placement
         self.evaluate_on_device = jax.jit(self._evaluate_on_device)
@@ -79,9 +80,9 @@ class Inference:
         return self.heads.results(states)
 
     def _evaluate_step(self, params: Params, states: MetricStates, x: Any, y: Any, w: jax.Array) -> MetricStates:
-        outputs = self.apply(params, *inputs(x))
-        _, losses = self.heads.loss(outputs, y, w)
-        return self.heads.update(states, outputs, y, w, losses)
+        outputs, _, masks = self.forward(params, *inputs(x))
+        _, losses = self.heads.loss(outputs, y, w, masks)
+        return self.heads.update(states, outputs, y, w, losses, masks)
 
     def _evaluate_on_device(
         self,
@@ -173,7 +174,7 @@ def evaluate(
     """
     heads = heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights, what="evaluate")
     checked = check_data(model, data, "evaluate")
-    programs = Inference(model.lowered.apply, heads)
+    programs = Inference(model.lowered.forward, heads)
     feed = feed_for(checked, None, None)
     try:
         return evaluate_feed(programs, params, feed, len(checked), batch_size)

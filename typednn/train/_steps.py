@@ -15,7 +15,7 @@ import optax
 
 from ..distributed import Placement
 from ..lower import Lowered, Params
-from ._heads import Heads, MetricStates
+from ._heads import Heads, Masks, MetricStates
 from ._inference import Inference, gather, inputs, scan
 
 
@@ -24,7 +24,7 @@ class Compiled(Inference):
 
     Every model trains with one step: the optimizer sees the trainable parameters
     (`lowered.split(params)[0]`), and the state (BatchNorm's running statistics) comes
-    back from the forward pass (`lowered.apply_updating`). A model without state
+    back from the forward pass (`lowered.forward`). A model without state
     splits into all of its parameters and no state, so it compiles to the same program
     a step over all its parameters would.
 
@@ -47,7 +47,7 @@ class Compiled(Inference):
         unroll: bool = False,
         placement: Placement | None = None,
     ) -> None:
-        super().__init__(lowered.apply, heads, placement=placement)
+        super().__init__(lowered.forward, heads, placement=placement)
         self.lowered = lowered
         self.optimizer = optimizer
         self.unroll = unroll
@@ -78,19 +78,19 @@ class Compiled(Inference):
         params, opt_state, states = carry
         trainable, state = lowered.split(params)
 
-        def objective(p: Params) -> tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params]]:
+        def objective(p: Params) -> tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]]:
             # The padding of a ragged last batch stays out of the batch statistics.
             mask = w > 0 if padded else None
             merged = lowered.merge(p, state)
-            outputs, updated = lowered.apply_updating(merged, *inputs(x), key=key, training=True, mask=mask)
-            mean, losses = self.heads.loss(outputs, y, w)
-            return mean, (outputs, losses, updated)
+            outputs, updated, masks = lowered.forward(merged, *inputs(x), key=key, training=True, mask=mask)
+            mean, losses = self.heads.loss(outputs, y, w, masks)
+            return mean, (outputs, losses, updated, masks)
 
-        (mean, (outputs, losses, updated)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
+        (mean, (outputs, losses, updated, masks)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
         updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
         trainable = optax.apply_updates(trainable, updates)
         params = lowered.merge(trainable, updated)
-        states = self.heads.update(states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses))
+        states = self.heads.update(states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses), masks)
         return (params, opt_state, states), mean
 
     def _train_on_device(
