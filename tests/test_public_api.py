@@ -109,7 +109,7 @@ def test_the_root_all_is_the_lazy_table() -> None:
 
 
 def test_distributed_and_save_are_exported() -> None:
-    # `distributed` was in _SUBMODULES and the TYPE_CHECKING block but not in __all__ (issue 15).
+    # `distributed` was in _SUBMODULES and the TYPE_CHECKING block but not in __all__.
     assert "distributed" in typednn.__all__ and "distributed" in dir(typednn)
     assert typednn.distributed is importlib.import_module("typednn.distributed")
     assert typednn.save is importlib.import_module("typednn.export").save
@@ -150,7 +150,7 @@ def test_the_built_in_kinds_are_the_same_after_self_registration() -> None:
 
 
 # What `from typednn import nn` and the registry gave before layers registered themselves
-# (captured from the hand-written lists, issue 15).
+# (captured from the hand-written lists that came before it).
 NN_BEFORE = [
     "Activation",
     "Add",

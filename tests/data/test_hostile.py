@@ -1,4 +1,4 @@
-"""Hostile and broken data files (issue 14): each ends in a located TypednnError, exit 1.
+"""Hostile and broken data files: each ends in a located TypednnError, exit 1.
 
 Every hostile file is built here. Python-level checks call the loaders and schemas; the
 CLI checks run `typednn check` in a real process, with a time bound, and assert one

@@ -1,4 +1,4 @@
-"""Attention with a context (issue 16, item 3): cross-attention, the decoder block, the seq2seq zoo model.
+"""Attention with a context: cross-attention, the decoder block, the seq2seq zoo model.
 
 `MultiHeadAttention(heads)(query, context)` is cross-attention; with one input it is the
 self-attention it was. Its rule, its messages, its numbers (an einsum written here, Flax's

@@ -2,7 +2,7 @@
 
 Sources of cases, over ten thousand in all: random YAML documents, valid specs with one
 part replaced by random data, the text of valid specs mutated character by character and
-token by token, and the hostile inputs of issue #14: nesting up to 50,000 levels (YAML
+token by token, and hostile inputs: nesting up to 50,000 levels (YAML
 and JSON), numbers of up to 10,000 digits, names and keys of up to 100,000 characters,
 NUL and control characters, JSON-specific mutations of a JSON spec, and special files.
 Every case must give a `Spec` or a `TypednnError` whose message starts with
@@ -138,7 +138,7 @@ def test_mutated_text(folder: Path, data: st.DataObject) -> None:
     outcome(folder, text, SEEDS[index].suffix)
 
 
-# --- the hostile inputs of issue #14 -------------------------------------------------------------
+# --- hostile inputs ---------------------------------------------------------------------------
 
 YAML_SEEDS = [index for index, path in enumerate(SEEDS) if path.suffix != ".json"]
 JSON_SEED = TEXTS[[path.suffix for path in SEEDS].index(".json")]

@@ -1,6 +1,6 @@
 """Hostile spec text: every file ends as a spec or a located error, in bounded time and memory.
 
-The findings of issue #14 about spec files: nesting that crashed the process (libyaml's
+Hostile spec files: nesting that crashed the process (libyaml's
 composer, `json`'s recursion), flow lists that took gigabytes before being refused, long
 integers, YAML merge keys and tags the safe constructor chokes on, JSON read as YAML, and
 special files (devices, FIFOs, directories, huge files) named as the spec.

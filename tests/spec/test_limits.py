@@ -1,4 +1,4 @@
-"""Sizes, ranges and names in specs; losses that cannot apply; memory estimates (issue #14).
+"""Sizes, ranges and names in specs; losses that cannot apply; memory estimates.
 
 Each hostile value ends as a located error (`spec.yaml:L:C: ...`) where the spec is read,
 or at `check` time with the data, never as an overflow deep in JAX; a model too large

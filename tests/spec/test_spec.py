@@ -204,7 +204,7 @@ def test_the_schema_types_refuse_unknown_options() -> None:
         pydantic.TypeAdapter(layer_kinds().json_type()).validate_python({"dense": {"unts": 3}})
 
 
-# -- layer options: the schema's models are the loader's (issue 15) -------------------------------
+# -- layer options: the schema's models are the loader's -------------------------------------------
 
 UNITS = """\
 model:

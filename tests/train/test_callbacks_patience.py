@@ -2,7 +2,7 @@
 
 Each test feeds a callback a scripted sequence of monitored values, one per epoch, and
 asserts the epoch at which it acts. `patience=n` acts after the n-th epoch in a row
-without an improvement (EarlyStopping waited one epoch more before issue 15).
+without an improvement (EarlyStopping once waited one epoch more).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def test_early_stopping_stops_after_patience_epochs_without_improvement(patience
 
 
 def test_early_stopping_patience_two_survives_one_bad_epoch() -> None:
-    """The off-by-one of issue 15: patience=2 stopped after three bad epochs; with a recovery on the third, never."""
+    """An old off-by-one: patience=2 stopped after three bad epochs; with a recovery on the third, never."""
     stop = tn.callbacks.EarlyStopping(patience=2)
     ran, _ = drive(stop, [1.0, 1.1, 0.5, 0.6, 0.7, 0.4])
     assert ran == [0, 1, 2, 3, 4] and stop.stopped_epoch == 4 and stop.best_epoch == 2
