@@ -67,20 +67,18 @@ def reversals(examples: int, seed: int = 0) -> tuple[tuple[Array, Array], Array]
 def train_tagger(examples: int = 256, epochs: int = 3) -> dict[str, float]:
     """Train the tagger on padded sentences; its loss and accuracy count only real tokens."""
     tokens, tags = padded_sentences(examples)
-    data = tn.data.from_arrays(tokens, tags, classes=TAGS)
-    trainer = tn.Trainer(
-        tagger(), loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-2), metrics=["accuracy"]
-    )
-    return trainer.fit(data, epochs=epochs, batch_size=32, verbose=0).epochs[-1]
+    return _fit(tagger(), tn.data.from_arrays(tokens, tags, classes=TAGS), epochs)
 
 
 def train_seq2seq(examples: int = 256, epochs: int = 3) -> dict[str, float]:
     """Train the seq2seq LSTM to reverse its input."""
     inputs, targets = reversals(examples)
-    data = tn.data.from_arrays(inputs, targets, classes=SYMBOLS)
-    trainer = tn.Trainer(
-        seq2seq_lstm(), loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-2), metrics=["accuracy"]
-    )
+    return _fit(seq2seq_lstm(), tn.data.from_arrays(inputs, targets, classes=SYMBOLS), epochs)
+
+
+def _fit(model: tn.Model[Any, Any], data: tn.data.Dataset[Any, Any], epochs: int) -> dict[str, float]:
+    """A class per position: cross-entropy and accuracy over the real positions; the last epoch's values."""
+    trainer = tn.Trainer(model, loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-2), metrics=["accuracy"])
     return trainer.fit(data, epochs=epochs, batch_size=32, verbose=0).epochs[-1]
 
 
