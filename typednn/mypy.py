@@ -6,7 +6,7 @@ this module never imports JAX.
 
 What it does:
 - keeps literal constructor arguments and `Final` constants as `Literal` types, storing
-  a layer's hyperparameters in its type arguments (`Dense[L[784], L[128], L[True]]`);
+  a layer's hyperparameters in its type arguments (`Dense[L[784], L[128], L[True], None]`);
 - folds constant arithmetic in sizes (`nn.Dense(16 * 5 * 5, 120)`, `_mypy_fold`);
 - evaluates the layer's rule at calls, `>>`, `+` and `concat`, giving `Tensor[...]`
   of the computed shape and `Any` for a dim it cannot compute. A name that may hold
@@ -314,8 +314,12 @@ def _layer_call(plugin: TypednnPlugin, ctx: MethodContext) -> Type:
     check_reused(ctx, callee, layer, tensors)
     output = apply_rule(ctx, plugin.lookup, tensors, lambda shapes: run_layer(layer, shapes), source, layer=layer)
     hyper = layer_hyper(layer) if isinstance(layer, Instance) else None
-    if not isinstance(hyper, RecurrentHyper) or hyper.return_state is not True:
+    flag: object = hyper.return_state if isinstance(hyper, RecurrentHyper) else False
+    if flag is False:
         return output
+    if flag is not True:  # a bool the plugin cannot see (UNKNOWN): a tensor or a tuple
+        return AnyType(TypeOfAny.special_form)
+    assert isinstance(hyper, RecurrentHyper)
     # `seq, h, c = nn.LSTM(n, return_state=True)(x)`: the output, then the state's parts.
     builtin = named(ctx)
     states = [tensor_type(shape, builtin, plugin.lookup) for shape in hyper.state_shapes()]

@@ -162,3 +162,19 @@ def test_a_model_of_two_inputs_and_two_outputs_trains(tmp_path: Path) -> None:
     trainer = tn.Trainer(model, loss=losses, optimizer=optax.sgd(0.1))
     history = trainer.fit(data, epochs=1, batch_size=2, verbose=0)
     assert {"kind_loss", "size_loss"} <= set(history.epochs[-1])
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"label": {"kind": ["a"]}}, "no column"),
+        ({"shape": {"numbers": "ab"}}, "must be a list of ints, not 'ab'"),
+        ({"shape": {"numbers": 2}}, "must be a list of ints, not 2"),
+    ],
+)
+def test_options_of_the_wrong_type_from_python_are_clear_errors(
+    tmp_path: Path, options: dict[str, Any], message: str
+) -> None:
+    given: dict[str, Any] = {"features": FEATURES, "label": LABEL} | options
+    with pytest.raises(tn.TypednnError, match=message):
+        tn.data.csv(write(tmp_path), **given)

@@ -105,3 +105,10 @@ def test_a_bad_line_is_located_for_its_input(tmp_path: Path) -> None:
     path = write(tmp_path, LINES + '{"pos": [[1, 2], [3, 4]], "u": 0, "v": 1, "kind": 3, "size": 2}\n')
     with pytest.raises(tn.TypednnError, match=r"x.jsonl:4: key 'kind' is 3, not a class name"):
         schema("jsonl", path, features=FEATURES, label=LABEL)
+
+
+def test_a_key_of_the_wrong_type_from_python_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_text('{"x": [1, 2], "y": 0}\n')
+    with pytest.raises(tn.TypednnError, match=r"must be a name \(or a number\), not \['y'\]"):
+        tn.data.jsonl(path, features={"i": "x"}, label={"o": ["y"]})

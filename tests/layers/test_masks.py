@@ -152,3 +152,22 @@ def test_training_on_padded_sequences_counts_only_real_positions() -> None:
     assert scores["loss"] == pytest.approx(float(per_example.mean()), rel=1e-5)
     history = trainer.fit(data, epochs=2, batch_size=3, verbose=0)
     assert np.isfinite(history["loss"]).all()
+
+
+def test_time_distributed_keeps_a_mask_over_more_axes_only_around_a_position_wise_layer() -> None:
+    words = nn.Embedding(VOCAB, FEATURES, mask_zero=True)(tn.Input(3, 5, dtype="int32"))  # (sentences, words)
+    assert nn.TimeDistributed(nn.Dense(4))(words).masked
+    with pytest.raises(TypednnError, match="position by position"):
+        nn.TimeDistributed(nn.GlobalAvgPool1D())(words)
+    sequence = nn.Embedding(VOCAB, FEATURES, mask_zero=True)(tn.Input(5, dtype="int32"))
+    assert nn.TimeDistributed(nn.Dense(4))(sequence).masked
+
+
+def test_a_layer_with_state_refuses_a_mask() -> None:
+    class Counting(nn.Dense[Any]):
+        state_names = ("seen",)
+        masking = "keep"
+
+    h = nn.Embedding(VOCAB, FEATURES, mask_zero=True)(tn.Input(5, dtype="int32"))
+    with pytest.raises(TypednnError, match="padding mask"):
+        Counting(4)(h)

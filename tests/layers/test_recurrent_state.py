@@ -93,7 +93,7 @@ def test_the_state_travels_through_spec_files_exports_and_codegen(tmp_path: Any)
     np.testing.assert_array_equal(loaded.apply(loaded_params, xs), model.apply(params, xs))
     source = codegen(model)
     assert '_, encoder_h, encoder_c = nn.LSTM(8, return_sequences=False, return_state=True, name="encoder")' in source
-    assert 'decoder = nn.LSTM(8, name="decoder")(target, encoder_h, encoder_c)' in source
+    assert 'decoder = nn.LSTM(8, name="decoder")(target, initial_state=(encoder_h, encoder_c))' in source
     namespace: dict[str, Any] = {}
     exec(compile(source, "seq2seq.py", "exec"), namespace)  # the code generated just above
     np.testing.assert_array_equal(namespace["build_model"]().apply(params, xs), model.apply(params, xs))
@@ -122,3 +122,18 @@ def test_a_layer_named_as_a_state_part_is_refused() -> None:
     _, h, _ = nn.LSTM(4, return_state=True, name="enc")(x)
     with pytest.raises(TypednnError, match=r"'enc\.h', the name of 'enc''s state h"):
         tn.Model(x, nn.Dense(2, name="enc.h")(h))
+
+
+def test_a_shared_layer_s_states_are_named_by_application(tmp_path: Any) -> None:
+    a, b = tn.Input(5, 3, name="a"), tn.Input(5, 3, name="b")
+    encoder = nn.GRU(4, return_state=True, return_sequences=False, name="encoder")
+    _, left = encoder(a)
+    _, right = encoder(b)
+    model = tn.Model((a, b), nn.concat(left, right) >> nn.Dense(2, name="out"))
+    assert graph_to_dict(model.graph)["layers"][2]["concat"]["inputs"] == ["encoder.h", "encoder_1.h"]
+    assert "encoder.h, encoder[1].h" in model.summary()
+    params = model.init(jax.random.key(0))
+    tn.save(model, params, tmp_path / "model")
+    loaded, loaded_params = tn.load(tmp_path / "model")
+    xs = (np.ones((2, 5, 3), np.float32), np.zeros((2, 5, 3), np.float32))
+    np.testing.assert_array_equal(loaded.apply(loaded_params, xs), model.apply(params, xs))

@@ -141,7 +141,7 @@ class BidirectionalHyper(Hyper):
                 hint="Bidirectional runs a recurrent layer in both directions, e.g. nn.Bidirectional(nn.LSTM(64))",
             )
         self.one_of("merge", MERGES)
-        if isinstance(self.wrapped, RecurrentHyper) and self.wrapped.return_state is not False:
+        if isinstance(self.wrapped, RecurrentHyper) and self.wrapped.return_state is True:
             raise self.fail(
                 "the wrapped layer cannot return its state here",
                 hint="run the two directions as two layers (reverse=True for one) to get each one's state",

@@ -84,6 +84,9 @@ def check_used_once(uses: Sequence[tuple[str, str]], *, what: str, hint: str) ->
     """
     seen: dict[str, str] = {}
     for name, role in uses:
+        given: object = name  # callers without mypy pass anything: a list, a dict...
+        if not isinstance(given, (str, int)) or isinstance(given, bool):
+            raise TypednnError(f"{what} of {role} must be a name (or a number), not {given!r}", hint=hint)
         if name in seen:
             raise TypednnError(f"{what} {quoted(name)} feeds both {seen[name]} and {role}", hint=hint)
         seen[name] = role

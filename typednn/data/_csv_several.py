@@ -174,6 +174,16 @@ def _shapes(
     given = by_name(shape, inputs or (INPUT,), option_name="shape", role="inputs", where=str(path))
     found = []
     for name, option, count in zip([f"input {n!r}" for n in inputs] if inputs else ["the features"], given, counts):
+        sizes: object = option  # callers without mypy pass anything
+        if sizes is not None and (
+            isinstance(sizes, (str, bytes, Mapping))
+            or not isinstance(sizes, Sequence)
+            or not all(isinstance(d, int) and not isinstance(d, bool) for d in sizes)
+        ):
+            raise TypednnError(
+                f"{path}: the shape of {name} must be a list of ints, not {sizes!r}",
+                hint="e.g. shape={'numbers': [2, 2]}",
+            )
         example = (count,) if option is None else tuple(int(d) for d in option)
         if math.prod(example) != count or any(d < 1 for d in example):
             raise TypednnError(

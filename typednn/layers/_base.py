@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import jax
 
 # A layer's type arguments are its hyperparameters in field order, filled in by the
-# mypy plugin (`Dense[L[784], L[128], L[True]]`); without the plugin they are Any.
+# mypy plugin (`Dense[L[784], L[128], L[True], None]`); without the plugin they are Any.
 P = TypeVarTuple("P", default=Unpack[tuple[Any, ...]])
 
 ParamTree = dict[str, "jax.Array"]
@@ -122,7 +122,7 @@ class Layer(Generic[*P]):
             ShapeError: for a masked input to a layer whose `masking` is "refuse".
         """
         masked = any(t.masked for t in inputs)
-        if masked and self.masking == "refuse":
+        if masked and (self.masking == "refuse" or self.has_state):  # state: batch statistics mix positions
             raise refused(repr(self))
         return masked
 

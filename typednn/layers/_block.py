@@ -15,7 +15,7 @@ class Block(Protocol[In_contra, Out_co]):
     """Any layer or block, typed by the tensor it takes and the tensor it gives.
 
     The return type of a helper that builds a block: a layer's own type spells its
-    hyperparameters (`Sequential[Dense[L[784], L[256], L[True]], ...]`), which is no
+    hyperparameters (`Sequential[Dense[L[784], L[256], L[True], None], ...]`), which is no
     type to write by hand. Every layer is a `Block` (structurally), so the helper's body
     type-checks with any checker. Under the mypy plugin the block written in the
     `return` is checked against the declared shapes, and a call of the helper's result

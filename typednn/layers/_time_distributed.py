@@ -8,7 +8,9 @@ import jax
 
 from .._shapes import Hyper, HyperparameterError, Shape, TimeDistributedHyper
 from ._base import Layer, P, ParamTree
+from ._masks import refused
 from ._registry import kind_of
+from ._tensor import Tensor
 
 
 class TimeDistributed(Layer[*P]):
@@ -59,6 +61,14 @@ class TimeDistributed(Layer[*P]):
         layer = kind.layer.from_hyper(wrapped)
         _check_wrappable(layer)
         return layer
+
+    def passes_mask(self, inputs: tuple[Tensor[*tuple[Any, ...]], ...]) -> bool:
+        # Each step alone: a (steps, features) sequence's mask holds. A mask over more axes
+        # (2-D token ids) holds only if the wrapped layer, too, sees each position alone.
+        (x,) = inputs
+        if x.masked and len(x.shape.dims) > 2 and self.inner().masking != "keep":
+            raise refused(repr(self), hint="wrap a layer that works position by position, or drop mask_zero=True")
+        return x.masked
 
     def rule(self, *inputs: Shape) -> Shape:
         self.inner()  # a layer of no kind, or with state, is refused where the model is built

@@ -22,7 +22,7 @@ from typing import Any, cast
 from .. import nn
 from .._errors import TypednnError
 from .._model import Model
-from .._shapes import Hyper, Shape, Symbol
+from .._shapes import Hyper, RecurrentHyper, Shape, Symbol
 from ..export._graph_json import graph_to_dict
 from ..graph import AnyLayer, AnyTensor, Graph
 from ..layers import Node, Tensor
@@ -208,19 +208,11 @@ class _Writer:
                     statements.append(call.assigned(bound[id(layer)]).lines(INDENT))
                     call = Call(bound[id(layer)])
             inputs = tuple(variables[id(t)] for t in node.inputs)
+            if isinstance(layer.hyper, RecurrentHyper) and len(inputs) > 1:
+                # A recurrent layer's inputs after the first are its initial state.
+                inputs = (inputs[0], f"initial_state=({', '.join(inputs[1:])}{',' if len(inputs) == 2 else ''})")
             if id(tensor) in parts:
-                # `encoder, encoder_h, encoder_c = nn.LSTM(..., return_state=True)(x)`; `_` for a part not used.
-                targets = []
-                for picked in parts[id(tensor)]:
-                    if picked is None:
-                        targets.append("_")
-                        continue
-                    part_name = self.graph.name(cast(AnyLayer, picked.node.layer))
-                    variables.setdefault(id(picked), self.names.variable(part_name))
-                    targets.append(variables[id(picked)])
-                shapes = ", ".join(repr(t.shape) for t in parts[id(tensor)] if t is not None)
-                statement = Call(f"{', '.join(targets)} = {call.flat()}", inputs)
-                statements.append(statement.lines(INDENT, f"# {shapes}"))
+                statements.append(self._unpacked(parts[id(tensor)], call, inputs, variables))
                 continue
             if id(tensor) not in variables:
                 # One variable per tensor, assigned once: `h = h >> ...` needs allow_redefinition
@@ -233,6 +225,21 @@ class _Writer:
         returned = tuple(_tupled(names, "(") for names in ends)
         statements.append(Call("return tn.Model", (*returned, *named)).lines(INDENT))
         return statements
+
+    def _unpacked(
+        self, parts: list[AnyTensor | None], call: Call, inputs: tuple[str, ...], variables: dict[int, str]
+    ) -> list[str]:
+        """`encoder, encoder_h, encoder_c = nn.LSTM(..., return_state=True)(x)`; `_` for a part not used."""
+        targets = []
+        for picked in parts:
+            if picked is None:
+                targets.append("_")
+                continue
+            part_name = self.graph.name(cast(AnyLayer, picked.node.layer))
+            variables.setdefault(id(picked), self.names.variable(part_name))
+            targets.append(variables[id(picked)])
+        shapes = ", ".join(repr(t.shape) for t in parts if t is not None)
+        return Call(f"{', '.join(targets)} = {call.flat()}", inputs).lines(INDENT, f"# {shapes}")
 
     def _application(
         self, target: str, call: Call, inputs: tuple[str, ...], layer: AnyLayer, comment: str
