@@ -28,4 +28,4 @@ u0 = nn.LSTM(0)  # expect-error: LSTM(units=0), units must be a positive int, 0
 u1 = nn.GRU(ZERO)  # expect-error: GRU(units=0), units must be a positive int
 u2 = nn.Bidirectional(nn.LSTM(-4))  # expect-error: LSTM(units=-4), units must be a positive int, -4
 m = nn.Bidirectional(nn.LSTM(4), merge="max")  # expect-error: "merge" to "Bidirectional", 'max'
-w = nn.Bidirectional(nn.Dense(4))  # expect-error: "Bidirectional", Dense[None, Literal[4], Literal[True]], LSTM
+w = nn.Bidirectional(nn.Dense(4))  # expect-error: "Bidirectional", Dense[None, Literal[4], Literal[True], LSTM

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape, Size, product
+from ._elementwise import check_activation
 from ._errors import ShapeError
 from ._window import WindowHyper
 
@@ -15,7 +16,8 @@ class ConvHyper(WindowHyper):
     """The hyperparameters and rule of a convolution over any number of spatial axes.
 
     `Conv1DHyper` and `Conv2DHyper` only name their axes and narrow the per-axis
-    hyperparameters' types (an int, or an int or a pair).
+    hyperparameters' types (an int, or an int or a pair). `activation` (Keras's argument)
+    names a function applied after the convolution, as an `Activation` layer would be.
     """
 
     filters: Size
@@ -26,9 +28,11 @@ class ConvHyper(WindowHyper):
     dilation: Size | tuple[Size, ...] = 1
     groups: Size = 1
     use_bias: bool = True
+    activation: str | None = None
 
     def __post_init__(self) -> None:
         self.check_convolution("filters", "kernel", "stride", "dilation", "groups")
+        check_activation(self)
         for name in ("filters", "in_channels"):
             value = getattr(self, name)
             if isinstance(value, int) and isinstance(self.groups, int) and value % self.groups:
@@ -127,9 +131,11 @@ class DepthwiseConv2DHyper(WindowHyper):
     in_channels: Size | None = None
     dilation: Size | tuple[Size, Size] = 1
     use_bias: bool = True
+    activation: str | None = None
 
     def __post_init__(self) -> None:
         self.check_convolution("kernel", "depth_multiplier", "stride", "dilation")
+        check_activation(self)
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import UNKNOWN, Shape, Size, plus, times
+from ._elementwise import check_activation
 from ._window import WindowHyper, span
 
 
@@ -53,9 +54,11 @@ class Conv2DTransposeHyper(WindowHyper):
     in_channels: Size | None = None
     dilation: Size | tuple[Size, Size] = 1
     use_bias: bool = True
+    activation: str | None = None
 
     def __post_init__(self) -> None:
         self.check_convolution("filters", "kernel", "stride", "dilation")
+        check_activation(self)
 
     def describe(self) -> str:
         return super().describe().replace("filters=", "", 1)

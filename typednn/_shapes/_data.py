@@ -277,11 +277,12 @@ def _check_targets(
     elif classes is not None:
         scores = model_out.ranked(1)
         if scores is None:
+            hint = "flatten or pool the output, then end with Dense(classes)"
             raise ShapeError(
                 method,
                 f"{scorer}, (classes,),{source} for data with {classes!r} classes",
                 f"{got} shape {model_out!r}",
-                hint="flatten or pool the output, then end with Dense(classes)",
+                hint=hint + _STEPS_HINT if _steps_of_fixed_length(model_out) else hint,
             )
         why = bound.size(scores[0], classes, "classes" + of)
         if why is not None:
@@ -289,7 +290,7 @@ def _check_targets(
                 method,
                 f"targets from {model_out.last!r} classes {outputs}",
                 f"data with {classes!r} classes",
-                hint=why or "make the last layer output one score per class",
+                hint=why or _binary_hint(scores[0], classes) or "make the last layer output one score per class",
             )
     elif target is not None:
         why = bound.match(model_out, target, "targets" + of)
@@ -298,8 +299,45 @@ def _check_targets(
                 method,
                 f"targets of shape {model_out!r} " + ("(the model's output)" if part is None else f"for {part}"),
                 f"data whose targets have shape {target!r}",
-                hint=why or _short_of_classes(model_out, target),
+                hint=why or _short_of_classes(model_out, target) or _one_per_example(model_out, target),
             )
+
+
+_STEPS_HINT = (
+    "; if it comes from an LSTM or GRU: they return every step by default here (return_sequences=True,"
+    " where Keras's default is False): pass return_sequences=False to the last one"
+)
+
+
+def _steps_of_fixed_length(model_out: Shape) -> bool:
+    """Whether an output looks like a recurrent layer's every step: (steps, features), steps a fixed int.
+
+    A named first axis (`Seq`) is a sequence the model means to keep (a tagger's), so
+    its messages read as before.
+    """
+    return not model_out.open and model_out.rank == 2 and isinstance(model_out.dims[0], int)
+
+
+def _binary_hint(scores: Size, classes: Size) -> str | None:
+    """For 0/1 labels against a one-unit output: Keras's binary classifier, whose labels are values."""
+    if scores != 1 or classes not in (1, 2):
+        return None
+    return (
+        "a one-unit output is a binary classifier, whose 0/1 labels are values of shape (1,) each:"
+        " from_arrays(x, y.reshape(-1, 1).astype('float32')) with binary_cross_entropy;"
+        " or end the model in Dense(2) to take class ids"
+    )
+
+
+def _one_per_example(model_out: Shape, target: Shape) -> str | None:
+    """A hint for targets that lack the output's unit axis, or that the output has an axis of steps too many."""
+    if model_out.open or target.open:
+        return None
+    if not target.dims and model_out.dims == (1,):
+        return "a one-unit output takes one value of shape (1,) per example: give the targets as y.reshape(-1, 1)"
+    if _steps_of_fixed_length(model_out) and Bindings().match(Shape(model_out.dims[1:]), target, "targets") is None:
+        return "the model outputs one value per step" + _STEPS_HINT
+    return None
 
 
 def _short_of_classes(model_out: Shape, target: Shape) -> str | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from ._dims import Shape, Size, same_size
+from ._elementwise import check_activation
 from ._errors import ShapeError
 from ._hyper import Hyper
 
@@ -13,6 +14,9 @@ from ._hyper import Hyper
 @dataclass(frozen=True, kw_only=True)
 class DenseHyper(Hyper):
     """`Dense(out)` or `Dense(in, out)`: maps the last axis from `in` to `out` features.
+
+    `activation` (Keras's argument) names a function applied after the map, as an
+    `Activation` layer after it would be; it never changes the shape.
 
     Example:
         >>> DenseHyper(in_features=784, units=128).output_shape(Shape.of(784))
@@ -23,15 +27,19 @@ class DenseHyper(Hyper):
     in_features: Size | None = None
     units: Size
     use_bias: bool = True
+    activation: str | None = None
 
     def __post_init__(self) -> None:
         self.positive("units")
         self.positive("in_features", allow_none=True)
+        check_activation(self)
 
     def describe(self) -> str:
+        # The activation only when given, so that every other message reads as before.
+        activation = "" if self.activation is None else f", activation={self.activation!r}"
         if self.in_features is None:
-            return f"Dense({self.units!r})"
-        return f"Dense({self.in_features!r} -> {self.units!r})"
+            return f"Dense({self.units!r}{activation})"
+        return f"Dense({self.in_features!r} -> {self.units!r}{activation})"
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs

@@ -9,6 +9,7 @@ from jax import lax
 
 from .._shapes import Conv1DHyper, Conv2DHyper, Conv3DHyper, ConvHyper, DepthwiseConv2DHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
+from ._elementwise import activate
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
 
 
@@ -29,7 +30,8 @@ class _Conv(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        return convolve(self.hyper, params, x, groups=concrete(self.hyper.groups, "groups"))
+        y = convolve(self.hyper, params, x, groups=concrete(self.hyper.groups, "groups"))
+        return activate(self.hyper.activation, y)
 
 
 def convolve(p: ConvHyper | DepthwiseConv2DHyper, params: ParamTree, x: jax.Array, *, groups: int) -> jax.Array:
@@ -60,6 +62,9 @@ class Conv1D(_Conv[*P]):
         dilation: The spacing between kernel taps.
         groups: Split the channels into this many independent groups.
         use_bias: Whether to add a learned bias.
+        activation: An activation applied after the convolution, by name (`"relu"`...:
+            those of `nn.Activation`): Keras's argument, the same graph as following
+            the layer with `nn.Activation`. None (the default) applies none.
         name: The layer's name in the model.
 
     Example:
@@ -84,6 +89,7 @@ class Conv1D(_Conv[*P]):
         dilation: int = Conv1DHyper.default("dilation"),
         groups: int = Conv1DHyper.default("groups"),
         use_bias: bool = Conv1DHyper.default("use_bias"),
+        activation: str | None = Conv1DHyper.default("activation"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
@@ -101,6 +107,9 @@ class Conv2D(_Conv[*P]):
         dilation: The spacing between kernel taps.
         groups: Split the channels into this many independent groups.
         use_bias: Whether to add a learned bias.
+        activation: An activation applied after the convolution, by name (`"relu"`...:
+            those of `nn.Activation`): Keras's argument, the same graph as following
+            the layer with `nn.Activation`. None (the default) applies none.
         name: The layer's name in the model.
 
     Example:
@@ -125,6 +134,7 @@ class Conv2D(_Conv[*P]):
         dilation: int | tuple[int, int] = Conv2DHyper.default("dilation"),
         groups: int = Conv2DHyper.default("groups"),
         use_bias: bool = Conv2DHyper.default("use_bias"),
+        activation: str | None = Conv2DHyper.default("activation"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
@@ -144,6 +154,9 @@ class Conv3D(_Conv[*P]):
         dilation: The spacing between kernel taps, an int or a triple.
         groups: Split the channels into this many independent groups.
         use_bias: Whether to add a learned bias.
+        activation: An activation applied after the convolution, by name (`"relu"`...:
+            those of `nn.Activation`): Keras's argument, the same graph as following
+            the layer with `nn.Activation`. None (the default) applies none.
         name: The layer's name in the model.
 
     Example:
@@ -168,6 +181,7 @@ class Conv3D(_Conv[*P]):
         dilation: int | tuple[int, int, int] = Conv3DHyper.default("dilation"),
         groups: int = Conv3DHyper.default("groups"),
         use_bias: bool = Conv3DHyper.default("use_bias"),
+        activation: str | None = Conv3DHyper.default("activation"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
@@ -188,6 +202,9 @@ class DepthwiseConv2D(Layer[*P]):
         in_channels: The number of input channels, when you want mypy to check it.
         dilation: The spacing between kernel taps.
         use_bias: Whether to add a learned bias.
+        activation: An activation applied after the convolution, by name (`"relu"`...:
+            those of `nn.Activation`): Keras's argument, the same graph as following
+            the layer with `nn.Activation`. None (the default) applies none.
         name: The layer's name in the model.
 
     Example:
@@ -212,6 +229,7 @@ class DepthwiseConv2D(Layer[*P]):
         in_channels: int | type[Dim] | None = DepthwiseConv2DHyper.default("in_channels"),
         dilation: int | tuple[int, int] = DepthwiseConv2DHyper.default("dilation"),
         use_bias: bool = DepthwiseConv2DHyper.default("use_bias"),
+        activation: str | None = DepthwiseConv2DHyper.default("activation"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
@@ -227,4 +245,4 @@ class DepthwiseConv2D(Layer[*P]):
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         (x,) = xs
-        return convolve(self.hyper, params, x, groups=x.shape[-1])
+        return activate(self.hyper.activation, convolve(self.hyper, params, x, groups=x.shape[-1]))

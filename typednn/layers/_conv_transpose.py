@@ -7,6 +7,7 @@ from jax import lax
 
 from .._shapes import Conv2DTransposeHyper, Dim, Shape
 from ._base import Layer, P, Padding, ParamTree
+from ._elementwise import activate
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
 
 
@@ -25,6 +26,9 @@ class Conv2DTranspose(Layer[*P]):
         in_channels: The number of input channels, when you want mypy to check it.
         dilation: The spacing between kernel taps.
         use_bias: Whether to add a learned bias.
+        activation: An activation applied after the convolution, by name (`"relu"`...:
+            those of `nn.Activation`): Keras's argument, the same graph as following
+            the layer with `nn.Activation`. None (the default) applies none.
         name: The layer's name in the model.
 
     Example:
@@ -51,6 +55,7 @@ class Conv2DTranspose(Layer[*P]):
         in_channels: int | type[Dim] | None = Conv2DTransposeHyper.default("in_channels"),
         dilation: int | tuple[int, int] = Conv2DTransposeHyper.default("dilation"),
         use_bias: bool = Conv2DTransposeHyper.default("use_bias"),
+        activation: str | None = Conv2DTransposeHyper.default("activation"),
         name: str | None = None,
     ) -> None:
         self._init_from(locals())
@@ -77,4 +82,4 @@ class Conv2DTranspose(Layer[*P]):
             dimension_numbers=("NHWC", "HWIO", "NHWC"),
             transpose_kernel=False,
         )
-        return add_bias(y, params)
+        return activate(p.activation, add_bias(y, params))

@@ -10,6 +10,7 @@ from jax import lax
 from .._shapes import DenseHyper, Shape
 from ._base import Layer, P, ParamTree
 from ._binding import bind_call
+from ._elementwise import activate
 from ._lowering import add_bias, concrete, kernel_and_bias
 
 
@@ -25,6 +26,9 @@ class Dense(Layer[*P]):
         in_features: The size of the last input axis (optional).
         units: The size of the last output axis.
         use_bias: Whether to add a learned bias.
+        activation: An activation applied after the map, by name (`"relu"`,
+            `"softmax"`...: those of `nn.Activation`): Keras's argument, the same graph
+            as `nn.Dense(128) >> nn.relu`. None (the default) applies none.
         name: The layer's name in the model.
 
     Example:
@@ -32,6 +36,8 @@ class Dense(Layer[*P]):
         >>> from typednn import nn
         >>> nn.Dense(784, 128)(tn.Input(784)).shape
         (128,)
+        >>> nn.Dense(128, activation="relu")
+        Dense(128, activation='relu')
     """
 
     hyper_type = DenseHyper
@@ -40,9 +46,19 @@ class Dense(Layer[*P]):
     hyper: DenseHyper
 
     @overload
-    def __init__(self, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
+    def __init__(
+        self, units: int, *, use_bias: bool = ..., activation: str | None = ..., name: str | None = ...
+    ) -> None: ...
     @overload
-    def __init__(self, in_features: int, units: int, *, use_bias: bool = ..., name: str | None = ...) -> None: ...
+    def __init__(
+        self,
+        in_features: int,
+        units: int,
+        *,
+        use_bias: bool = ...,
+        activation: str | None = ...,
+        name: str | None = ...,
+    ) -> None: ...
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Bound by the overloads above, as mypy binds the call, so `Dense(784, units=128)`
         # is `Dense(784 -> 128)` to both; the defaults live in DenseHyper.
@@ -59,4 +75,5 @@ class Dense(Layer[*P]):
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         # The same operations as flax.nnx.Linear, so the compiled program is the same.
         (x,) = xs
-        return add_bias(lax.dot_general(x, params["kernel"], (((x.ndim - 1,), (0,)), ((), ()))), params)
+        y = add_bias(lax.dot_general(x, params["kernel"], (((x.ndim - 1,), (0,)), ((), ()))), params)
+        return activate(self.hyper.activation, y)

@@ -32,9 +32,25 @@ class Activation(Layer[*P]):
         return self.hyper.function
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
-        # Every name in _shapes.ACTIVATIONS (the one list) is a jax.nn function.
-        function: Callable[[jax.Array], jax.Array] = getattr(jax.nn, self.hyper.function)
-        return function(xs[0])
+        return activate(self.hyper.function, xs[0])
+
+
+def activate(function: str | None, x: jax.Array) -> jax.Array:
+    """`x` through the activation named `function` (None: `x` itself).
+
+    The one table of activations: `Activation` and every layer's `activation=` argument
+    (Keras's `Dense(10, activation="relu")`) call it, so both give the same graph.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> activate("relu", jnp.array([-1.0, 2.0]))
+        Array([0., 2.], dtype=float32)
+    """
+    if function is None:
+        return x
+    # Every name in _shapes.ACTIVATIONS (the one list, validated at construction) is a jax.nn function.
+    found: Callable[[jax.Array], jax.Array] = getattr(jax.nn, function)
+    return found(x)
 
 
 class Dropout(Layer[*P]):

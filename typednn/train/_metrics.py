@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar, Literal
 
 import jax
@@ -28,14 +28,20 @@ from .._shapes._dims import MAX_SIZE
 State = dict[str, jax.Array]
 
 
-def predicted_classes(outputs: jax.Array, targets: jax.Array) -> tuple[jax.Array, jax.Array]:
+def predicted_classes(
+    outputs: jax.Array, targets: jax.Array, *, probabilities: bool | None = None
+) -> tuple[jax.Array, jax.Array]:
     """Predicted and true class ids, for class-id, one-hot and binary targets.
 
-    One output per example (`(batch, 1)`) is a binary classifier's logit: class 1 when
-    it is above 0.
+    One output per example (`(batch, 1)`) is a binary classifier's: class 1 when its
+    logit is above 0, or, with `probabilities=True` (a sigmoid's output), when its
+    probability is above 0.5. Binary targets of shape `(batch,)` count too (Keras's
+    habit). With several scores per example the highest is the class either way.
     """
-    if outputs.shape[-1] == 1 and targets.ndim == outputs.ndim:
-        return (outputs[..., 0] > 0).astype(jnp.int32), (targets[..., 0] > 0.5).astype(jnp.int32)
+    if outputs.shape[-1] == 1 and targets.ndim in (outputs.ndim, outputs.ndim - 1):
+        threshold = 0.5 if probabilities else 0.0
+        truth = targets[..., 0] if targets.ndim == outputs.ndim else targets
+        return (outputs[..., 0] > threshold).astype(jnp.int32), (truth > 0.5).astype(jnp.int32)
     truth = targets if targets.ndim == outputs.ndim - 1 else jnp.argmax(targets, axis=-1)
     return jnp.argmax(outputs, axis=-1), truth.astype(jnp.int32)
 
@@ -99,13 +105,29 @@ class Accuracy(MeanMetric):
     """The share of examples whose predicted class is the true one.
 
     Works with class-id targets, one-hot targets, and binary classifiers with one
-    logit per example.
+    output per example (a logit, or a probability: see `probabilities`).
+
+    Args:
+        probabilities: Whether a one-unit output is a probability (a sigmoid's output:
+            class 1 above 0.5) rather than a logit (class 1 above 0). None, the
+            default, is a logit, unless the trainer finds otherwise: `tn.Trainer` sets
+            it when the output's last layer is a sigmoid (`nn.sigmoid`, or
+            `activation="sigmoid"`) or its loss takes probabilities
+            (`binary_crossentropy`, `from_logits=False`). Outputs of several classes
+            take their highest score either way.
+
+    Example:
+        >>> import jax.numpy as jnp
+        >>> outputs, targets = jnp.array([[0.3], [0.7]]), jnp.array([1.0, 1.0])
+        >>> Accuracy().values(outputs, targets), Accuracy(probabilities=True).values(outputs, targets)
+        (Array([ True,  True], dtype=bool), Array([False,  True], dtype=bool))
     """
 
+    probabilities: bool | None = field(default=None, repr=False)
     label: ClassVar[str] = "accuracy"
 
     def values(self, outputs: jax.Array, targets: jax.Array) -> jax.Array:
-        predicted, truth = predicted_classes(outputs, targets)
+        predicted, truth = predicted_classes(outputs, targets, probabilities=self.probabilities)
         return predicted == truth
 
 
@@ -173,10 +195,14 @@ class _Counts(Metric):
     Args:
         average: `"macro"` averages the per-class scores (each class counts the same);
             `"micro"` pools the counts (each example counts the same). A binary
-            classifier (one logit per example) scores class 1 either way.
+            classifier (one output per example) scores class 1 either way.
+        probabilities: Whether a one-unit output is a probability (class 1 above 0.5)
+            rather than a logit (class 1 above 0); None, the default, is a logit unless
+            the trainer finds a sigmoid output or a loss of probabilities (as `Accuracy`).
     """
 
     average: Literal["macro", "micro"] = "macro"
+    probabilities: bool | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.average not in ("macro", "micro"):
@@ -190,7 +216,7 @@ class _Counts(Metric):
         return {name: jnp.zeros((classes,), jnp.float32) for name in ("tp", "fp", "fn")}
 
     def update(self, state: State, outputs: jax.Array, targets: jax.Array, weights: jax.Array) -> State:
-        predicted, truth = predicted_classes(outputs, targets)
+        predicted, truth = predicted_classes(outputs, targets, probabilities=self.probabilities)
         binary = outputs.shape[-1] == 1
         classes = jnp.arange(1, 2) if binary else jnp.arange(outputs.shape[-1])
         # Equal ranks, so this runs with jax_numpy_rank_promotion="raise". Every position of an
