@@ -26,15 +26,28 @@ DEFAULT_DEVICE_BYTES = 2 << 30
 
 @dataclass(frozen=True)
 class Chunk:
-    """A few steps' batches: example indices and weights of shape `(steps, batch)`."""
+    """A few steps' batches: example indices and weights of shape `(steps, batch)`.
+
+    `weights` is 1 for a real example and 0 for padding; `sample` (with `fit`'s
+    sample or class weights only) each example's own weight in the loss, 0 for padding.
+    """
 
     first_step: int  # within the epoch
     index: Array
     weights: Array
+    sample: Array | None = None
 
     @property
     def examples(self) -> int:
         return int(self.weights.sum())
+
+    @property
+    def batch_weights(self) -> Array | tuple[Array, Array]:
+        """What the compiled steps take as weights: `weights`, or `(weights, sample)` (see `_inference.unpack_weights`).
+
+        Without sample weights the steps compile exactly as before: nothing to multiply.
+        """
+        return self.weights if self.sample is None else (self.weights, self.sample)
 
 
 def epoch_order(examples: int, *, seed: int, epoch: int, shuffle: bool) -> Array:
@@ -44,16 +57,27 @@ def epoch_order(examples: int, *, seed: int, epoch: int, shuffle: bool) -> Array
     return np.random.default_rng([seed, epoch]).permutation(examples)
 
 
-def chunks(order: Array, *, batch_size: int, steps_per_chunk: int) -> Iterator[Chunk]:
-    """Split an epoch's order into chunks of at most `steps_per_chunk` batches."""
+def chunks(
+    order: Array, *, batch_size: int, steps_per_chunk: int, sample_weights: Array | None = None
+) -> Iterator[Chunk]:
+    """Split an epoch's order into chunks of at most `steps_per_chunk` batches.
+
+    `sample_weights` (one per example of the dataset, in its order) go with each example.
+    """
     steps = math.ceil(len(order) / batch_size)
     padded = np.zeros(steps * batch_size, np.int32)
     padded[: len(order)] = order
     weights = np.zeros(steps * batch_size, np.float32)
     weights[: len(order)] = 1.0
     index, weights = padded.reshape(steps, batch_size), weights.reshape(steps, batch_size)
+    sample = None
+    if sample_weights is not None:
+        sample = np.zeros(steps * batch_size, np.float32)
+        sample[: len(order)] = sample_weights[order]
+        sample = sample.reshape(steps, batch_size)
     for first in range(0, steps, steps_per_chunk):
-        yield Chunk(first, index[first : first + steps_per_chunk], weights[first : first + steps_per_chunk])
+        part = slice(first, first + steps_per_chunk)
+        yield Chunk(first, index[part], weights[part], None if sample is None else sample[part])
 
 
 def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True) -> int:
@@ -91,7 +115,8 @@ class Feed:
     """Where a dataset's batches come from: the device, or the host one chunk ahead.
 
     `chunks` gives each chunk with the arrays the compiled step reads its batches from:
-    `(features, targets, index, weights)` on device (`on_device`), else `(x, y, weights)`.
+    `(features, targets, index, weights)` on device (`on_device`), else `(x, y, weights)`;
+    `weights` is `Chunk.batch_weights`.
     """
 
     on_device: bool
@@ -113,7 +138,7 @@ class OnDevice(Feed):
         self.targets = jax.device_put(data.targets)
 
     def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
-        return ((chunk, (self.features, self.targets, chunk.index, chunk.weights)) for chunk in stream)
+        return ((chunk, (self.features, self.targets, chunk.index, chunk.batch_weights)) for chunk in stream)
 
 
 class Prefetched(Feed):
@@ -131,7 +156,7 @@ class Prefetched(Feed):
 
     def _load(self, chunk: Chunk) -> tuple[Any, ...]:
         features, targets = self.data.take(chunk.index)
-        return jax.device_put(features), jax.device_put(targets), chunk.weights
+        return jax.device_put(features), jax.device_put(targets), chunk.batch_weights
 
     def chunks(self, stream: Iterator[Chunk]) -> Iterator[tuple[Chunk, tuple[Any, ...]]]:
         pending: tuple[Chunk, Future[tuple[Any, ...]]] | None = None
@@ -166,7 +191,8 @@ class Sharded(Prefetched):
             self._columns[batch_size] = self.placement.local_columns(batch_size)
         columns = self._columns[batch_size]
         features, targets = self.data.take(chunk.index[:, columns])
-        arrays = (features, targets, chunk.weights[:, columns])  # features, targets: arrays or tuples
+        weights = jax.tree.map(lambda w: w[:, columns], chunk.batch_weights)
+        arrays = (features, targets, weights)  # features, targets, weights: arrays or tuples
         placed: tuple[Any, ...] = jax.tree.map(lambda array: self.placement.global_batch(array, batch_size), arrays)
         return placed
 

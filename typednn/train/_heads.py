@@ -79,12 +79,20 @@ class Heads:
         return tuple(values) if self.several else (values,)
 
     def loss(
-        self, outputs: Any, targets: Any, weights: jax.Array, masks: Masks = ()
+        self,
+        outputs: Any,
+        targets: Any,
+        weights: jax.Array,
+        masks: Masks = (),
+        *,
+        sample: jax.Array | None = None,
     ) -> tuple[jax.Array, tuple[jax.Array, ...]]:
         """The weighted mean of the total loss, and each head's per-example loss.
 
         `masks` (the lowering's, one per output; empty for none) leave the padded
         positions of an output out: its per-example loss is the mean over real positions.
+        `sample` weighs each example's loss (`fit(sample_weight=...)`): the mean is then
+        `sum(sample * loss) / real examples`, Keras's `sum_over_batch_size`.
         """
         parts = tuple(
             _per_example(head.loss, output, target, weights, mask)
@@ -92,7 +100,8 @@ class Heads:
                 self.heads, self._parts(outputs), self._parts(targets), masks or (None,) * len(self.heads)
             )
         )
-        return jnp.sum(self._total(parts) * weights) / jnp.maximum(jnp.sum(weights), 1.0), parts
+        total = self._total(parts) if sample is None else self._total(parts) * sample
+        return jnp.sum(total * weights) / jnp.maximum(jnp.sum(weights), 1.0), parts
 
     def _total(self, losses: tuple[jax.Array, ...]) -> jax.Array:
         """Each example's weighted sum of the heads' losses (a weight of 1 multiplies nothing)."""
@@ -115,11 +124,18 @@ class Heads:
         weights: jax.Array,
         losses: tuple[jax.Array, ...],
         masks: Masks = (),
+        *,
+        sample: jax.Array | None = None,
     ) -> MetricStates:
         """The metric states after a batch; `losses` are each head's per-example losses.
 
-        A masked output's metrics count its real positions, each as one example.
+        A masked output's metrics count its real positions, each as one example. With
+        `sample` weights (see `loss`), the losses are `sum(sample * loss) / examples`, as
+        Keras reports them; the metrics stay unweighted, as Keras's `compile(metrics=...)`
+        (only its `weighted_metrics=` see the weights).
         """
+        if sample is not None:
+            losses = tuple(part * sample for part in losses)
         updated = {"loss": mean_update(states["loss"], self._total(losses), weights)}
         for head, output, target, part, mask in zip(
             self.heads,
@@ -155,6 +171,12 @@ def _positions(
     and a padded position (or a padding example of a ragged batch) weighs 0, as Keras
     turns a mask into per-position sample weights.
     """
+    if outputs.shape[: mask.ndim] != mask.shape or targets.shape[: mask.ndim] != mask.shape:
+        raise TypednnError(
+            f"a padding mask of shape {mask.shape[1:]} per example does not cover the output {outputs.shape[1:]}"
+            f" and its targets {targets.shape[1:]}",
+            hint="a masked output keeps the positions of its token ids; pool them away, or drop mask_zero=True",
+        )
     count = mask.size
     flat_outputs = outputs.reshape(count, *outputs.shape[mask.ndim :])
     flat_targets = targets.reshape(count, *targets.shape[mask.ndim :])

@@ -29,6 +29,7 @@ from ..layers import Tensor
 from ..lower import Params
 from ._feed import Feed, chunks, feed_for, steps_per_chunk
 from ._heads import Heads, Loss, Metrics, MetricStates, heads_of
+from ._keras_checks import binary_targets, check_heads
 from ._tokens import check_token_ids
 
 Apply = Callable[..., Any]
@@ -39,6 +40,17 @@ Y = TypeVar("Y")
 
 PREDICT_STEPS = 32
 """Batches per dispatch of `predict`."""
+
+Weights = jax.Array | tuple[jax.Array, jax.Array]
+"""A batch's weights (`Chunk.batch_weights`): 1 per real example and 0 per padding,
+or that and each example's weight in the loss (`fit(sample_weight=..., class_weight=...)`)."""
+
+
+def unpack_weights(weights: Weights) -> tuple[jax.Array, jax.Array | None]:
+    """The padding weights (1 real, 0 padding) and the sample weights, None without them."""
+    if isinstance(weights, tuple):
+        return weights
+    return weights, None
 
 
 def scan(body: Callable[[C, X], tuple[C, Y]], carry: C, xs: X, *, unroll: bool) -> tuple[C, Y]:
@@ -79,10 +91,11 @@ class Inference:
         """The metric values of host-side states (after `jax.device_get`)."""
         return self.heads.results(states)
 
-    def _evaluate_step(self, params: Params, states: MetricStates, x: Any, y: Any, w: jax.Array) -> MetricStates:
+    def _evaluate_step(self, params: Params, states: MetricStates, x: Any, y: Any, w: Weights) -> MetricStates:
         outputs, _, masks = self.forward(params, *inputs(x))
-        _, losses = self.heads.loss(outputs, y, w, masks)
-        return self.heads.update(states, outputs, y, w, losses, masks)
+        real, sample = unpack_weights(w)
+        _, losses = self.heads.loss(outputs, y, real, masks, sample=sample)
+        return self.heads.update(states, outputs, y, real, losses, masks, sample=sample)
 
     def _evaluate_on_device(
         self,
@@ -91,13 +104,13 @@ class Inference:
         features: Any,
         targets: Any,
         index: jax.Array,
-        weights: jax.Array,
+        weights: Weights,
     ) -> MetricStates:
         x, y = gather((features, targets), index)
         return self._evaluate_fed(params, states, x, y, weights)
 
-    def _evaluate_fed(self, params: Params, states: MetricStates, x: Any, y: Any, weights: jax.Array) -> MetricStates:
-        def body(states: MetricStates, xs: tuple[Any, Any, jax.Array]) -> tuple[MetricStates, None]:
+    def _evaluate_fed(self, params: Params, states: MetricStates, x: Any, y: Any, weights: Weights) -> MetricStates:
+        def body(states: MetricStates, xs: tuple[Any, Any, Weights]) -> tuple[MetricStates, None]:
             bx, by, w = xs
             return self._evaluate_step(params, states, bx, by, w), None
 
@@ -172,7 +185,7 @@ def evaluate(
         >>> sorted(scores)
         ['accuracy', 'loss']
     """
-    heads = heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights, what="evaluate")
+    heads = check_heads(model, heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights, what="evaluate"))
     checked = check_data(model, data, "evaluate")
     programs = Inference(model.lowered.forward, heads)
     feed = feed_for(checked, None, None)
@@ -314,7 +327,7 @@ def check_data(model: Model[Any, Any], data: object, method: str, *, argument: s
             holds a token id outside the vocabulary (naming the row).
         ShapeError: if its shapes do not fit the model.
     """
-    dataset = as_dataset(data, method, argument).in_order(model.input_names, model.output_names)
+    dataset = binary_targets(model, as_dataset(data, method, argument).in_order(model.input_names, model.output_names))
     inputs, outputs = model.graph.inputs, model.graph.outputs
     try:
         check_fit_all(

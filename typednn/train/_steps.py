@@ -2,7 +2,8 @@
 
 One dispatch runs a chunk of steps. Each step takes a batch of example indices and
 their weights (1 for a real example, 0 for the padding of a ragged last batch), so
-every batch has one shape and the loss and metrics are exact. The batch is gathered on
+every batch has one shape and the loss and metrics are exact; with `fit`'s sample or
+class weights, each example's weight in the loss besides (see `_weights`). The batch is gathered on
 device from the whole dataset when it is there, or read from arrays the host feeds.
 """
 
@@ -16,7 +17,7 @@ import optax
 from ..distributed import Placement
 from ..lower import Lowered, Params
 from ._heads import Heads, Masks, MetricStates
-from ._inference import Inference, gather, inputs, scan
+from ._inference import Inference, Weights, gather, inputs, scan, unpack_weights
 
 
 class Compiled(Inference):
@@ -69,7 +70,7 @@ class Compiled(Inference):
         carry: tuple[Params, Any, MetricStates],
         x: Any,
         y: Any,
-        w: jax.Array,
+        weights: Weights,
         key: jax.Array,
         padded: bool,
     ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
@@ -77,20 +78,25 @@ class Compiled(Inference):
         lowered = self.lowered
         params, opt_state, states = carry
         trainable, state = lowered.split(params)
+        # Sample weights weigh the loss and metrics only: a real example of weight 0 still
+        # takes part in BatchNorm's batch statistics, as in Keras.
+        w, sample = unpack_weights(weights)
 
         def objective(p: Params) -> tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]]:
             # The padding of a ragged last batch stays out of the batch statistics.
             mask = w > 0 if padded else None
             merged = lowered.merge(p, state)
             outputs, updated, masks = lowered.forward(merged, *inputs(x), key=key, training=True, mask=mask)
-            mean, losses = self.heads.loss(outputs, y, w, masks)
+            mean, losses = self.heads.loss(outputs, y, w, masks, sample=sample)
             return mean, (outputs, losses, updated, masks)
 
         (mean, (outputs, losses, updated, masks)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
         updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
         trainable = optax.apply_updates(trainable, updates)
         params = lowered.merge(trainable, updated)
-        states = self.heads.update(states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses), masks)
+        states = self.heads.update(
+            states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses), masks, sample=sample
+        )
         return (params, opt_state, states), mean
 
     def _train_on_device(
@@ -101,7 +107,7 @@ class Compiled(Inference):
         features: Any,
         targets: Any,
         index: jax.Array,
-        weights: jax.Array,
+        weights: Weights,
         steps: jax.Array,
         key: jax.Array,
         padded: bool = False,
@@ -117,7 +123,7 @@ class Compiled(Inference):
         states: MetricStates,
         x: Any,
         y: Any,
-        weights: jax.Array,
+        weights: Weights,
         steps: jax.Array,
         key: jax.Array,
         padded: bool = False,
@@ -125,7 +131,7 @@ class Compiled(Inference):
         """`padded`: the chunk holds a ragged batch (see `padded`); a static argument."""
 
         def body(
-            carry: tuple[Params, Any, MetricStates], xs: tuple[Any, Any, jax.Array, jax.Array]
+            carry: tuple[Params, Any, MetricStates], xs: tuple[Any, Any, Weights, jax.Array]
         ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
             bx, by, w, step = xs
             return self._train_step(carry, bx, by, w, jax.random.fold_in(key, step), padded)

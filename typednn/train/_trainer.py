@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, overload
@@ -20,17 +21,21 @@ from ..distributed import Placement, barrier, collective_failures, data_mesh, is
 from ..export import save
 from ..layers import Tensor
 from ..lower import Params
+from ._best import load_best
 from ._callback import Callback, Run, Steps
 from ._checkpoint_callback import Checkpoint
+from ._early_stopping import Mode
 from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
 from ._heads import Loss, Metrics, MetricStates, heads_of
 from ._history import History
 from ._inference import as_dataset, check_data, evaluate_feed, predict_as
+from ._keras_checks import check_heads
 from ._losses import check_applies
 from ._nan import TerminateOnNaN
 from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
 from ._steps import Compiled
+from ._weights import sample_weights
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
@@ -107,7 +112,7 @@ class Trainer(Generic[In, Out]):
         shard_params: bool = False,
     ) -> None:
         self.model = model
-        self.heads = heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights)
+        self.heads = check_heads(model, heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights))
         self.loss = loss
         self.optimizer = optimizer
         self.metrics = metrics
@@ -127,6 +132,7 @@ class Trainer(Generic[In, Out]):
         self.opt_state: Any = optimizer.init(model.lowered.split(self.params)[0])
         self.step = 0
         self.epoch = 0
+        self._checkpoint: Checkpoint | None = None  # the last fit's, for `load_best`
         self._key = jax.random.fold_in(jax.random.key(seed), 1)  # dropout; apart from init's key
         slow_in_loops = any(layer.slow_in_cpu_loops for layer in model.graph.layers())
         self._loops_ok = not (slow_in_loops and jax.default_backend() == "cpu")
@@ -192,6 +198,8 @@ class Trainer(Generic[In, Out]):
         shuffle: bool = True,
         resume: bool = False,
         terminate_on_nan: bool = True,
+        sample_weight: Any = None,
+        class_weight: Mapping[int, float] | None = None,
     ) -> History:
         """Train for `epochs` passes over `data`.
 
@@ -216,12 +224,22 @@ class Trainer(Generic[In, Out]):
                 ends as an uninterrupted one would; without a checkpoint yet, start.
             terminate_on_nan: Stop with `NonFiniteLossError` when the loss is NaN or
                 infinite (unless `callbacks` holds its own `TerminateOnNaN`).
+            sample_weight: One weight per example of `data` (an array), for every output
+                alike, as Keras's: a step's loss is `sum(weight * loss) / batch size`
+                (Keras's `sum_over_batch_size`, so the history's `loss` is that over the
+                epoch). As Keras's `metrics=`, the metrics are not weighted. With
+                `validation=0.2`, the weights of all of `data`; validation is not weighted.
+            class_weight: `{class id: weight}` for a model with one output and class-id,
+                one-hot or binary targets: each example weighs its class's weight. Every
+                class of the data needs one (Keras would weigh a missing class 1.0
+                silently). Not together with `sample_weight` (as in Keras).
 
         Returns:
             The metrics of each epoch (with `resume`, the earlier epochs' too).
 
         Raises:
-            TypednnError: if `data` (or `validation`) is not a `tn.data.Dataset`.
+            TypednnError: if `data` (or `validation`) is not a `tn.data.Dataset`; for
+                sample or class weights that do not fit the data (naming the row).
             ShapeError: if the data does not fit the model, before any compiling.
             NonFiniteLossError: when the loss becomes NaN or infinite.
             DistributedError: in a multi-process job, when another process stops.
@@ -233,9 +251,13 @@ class Trainer(Generic[In, Out]):
             raise TypednnError(f"fit needs epochs >= 0 and batch_size >= 1, not {epochs} and {batch_size}")
         if self._placement is not None:
             self._placement.check_batch(batch_size)
+        examples = len(data)  # sample weights weigh all of it, the held-out share too (as Keras)
         if isinstance(validation, float):
             data, validation = data.split(validation, seed=None)
         data = self._check(data, "Trainer.fit")
+        weights = sample_weights(
+            data, sample_weight=sample_weight, class_weight=class_weight, outputs=len(self.heads.heads), given=examples
+        )
         if validation is not None:
             validation = self._check(validation, "Trainer.fit", argument="validation")
         # Before compiling: a loss that cannot take the targets, a batch that cannot fit the device.
@@ -247,14 +269,16 @@ class Trainer(Generic[In, Out]):
         devices, sharded = (1, False) if placement is None else (placement.devices, placement.shard_params)
         require_memory(self.model, self.optimizer, batch_size=batch_size, devices=devices, sharded=sharded)
         callbacks = list(callbacks)
-        if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
-            callbacks.insert(0, TerminateOnNaN())
+        self._checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
+        # The progress bar first, as Keras's: an epoch's line comes before what other callbacks print.
         if not any(isinstance(c, ProgressBar) for c in callbacks):
-            callbacks.append(ProgressBar(verbose=verbose))
+            callbacks.insert(0, ProgressBar(verbose=verbose))
+        if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+            callbacks.insert(1, TerminateOnNaN())
         history = History()
         end = self.epoch + epochs
         if resume:
-            checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
+            checkpoint = self._checkpoint
             if checkpoint is None:
                 raise TypednnError(
                     "fit(resume=True) needs a checkpoint to resume from",
@@ -281,13 +305,14 @@ class Trainer(Generic[In, Out]):
             try:
                 for callback in callbacks:
                     callback.on_train_begin(run)
-                self._epochs(run, data, validation, feed, validation_feed, callbacks, history, shuffle=shuffle)
+                self._epochs(
+                    run, data, validation, feed, validation_feed, callbacks, history, shuffle=shuffle, weights=weights
+                )
             finally:
                 feed.close()
                 if validation_feed is not None:
                     validation_feed.close()
-                for callback in callbacks:
-                    callback.on_train_end(run)
+                _end_all(callbacks, run)
         return history
 
     def _epochs(
@@ -301,13 +326,14 @@ class Trainer(Generic[In, Out]):
         history: History,
         *,
         shuffle: bool,
+        weights: np.ndarray[Any, Any] | None,
     ) -> None:
         for epoch in range(self.epoch, run.epochs):
             run.epoch = epoch
             for callback in callbacks:
                 callback.on_epoch_begin(run, epoch)
             order = epoch_order(len(data), seed=self.seed, epoch=epoch, shuffle=shuffle)
-            logs = self._train_epoch(run, feed, order, callbacks)
+            logs = self._train_epoch(run, feed, order, callbacks, weights)
             if validation is not None and validation_feed is not None:
                 scores = self._evaluate(validation_feed, len(validation), run.batch_size)
                 logs |= {f"val_{k}": v for k, v in scores.items()}
@@ -322,7 +348,12 @@ class Trainer(Generic[In, Out]):
                 break
 
     def _train_epoch(
-        self, run: Run, feed: Feed, order: np.ndarray[Any, Any], callbacks: list[Callback]
+        self,
+        run: Run,
+        feed: Feed,
+        order: np.ndarray[Any, Any],
+        callbacks: list[Callback],
+        weights: np.ndarray[Any, Any] | None = None,
     ) -> dict[str, float]:
         per_chunk = steps_per_chunk(run.steps_per_epoch, self.steps_per_dispatch, loops_ok=self._loops_ok)
         states = self._compiled.init_metrics()
@@ -330,7 +361,8 @@ class Trainer(Generic[In, Out]):
         started = time.perf_counter()
         # Results are read one chunk late, so the device is never idle while the host
         # reports progress or checks the loss.
-        for chunk, batches in feed.chunks(chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk)):
+        stream = chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk, sample_weights=weights)
+        for chunk, batches in feed.chunks(stream):
             steps = np.arange(self.step, self.step + len(chunk.index), dtype=np.int32)
             train = self._compiled.train_on_device if feed.on_device else self._compiled.train_fed
             padded = self._compiled.padded(chunk.weights)
@@ -421,6 +453,37 @@ class Trainer(Generic[In, Out]):
         """
         return predict_as(self.model, self.host_params(), inputs, batch_size, method="Trainer.predict")
 
+    def load_best(
+        self, directory: str | os.PathLike[str] | None = None, *, monitor: str | None = None, mode: Mode = "auto"
+    ) -> dict[str, float]:
+        """Put back the parameters of the best checkpoint by the monitored metric; returns its epoch's metrics.
+
+        Keras's `ModelCheckpoint(save_best_only=True)` followed by loading that file, in
+        one call: `fit(callbacks=[tn.callbacks.Checkpoint(directory)])` keeps the best
+        checkpoint by its `monitor` (`keep_best=1`: `val_loss` when validating, else
+        `loss`), and `load_best()` restores it. Like Keras's
+        `EarlyStopping(restore_best_weights=True)`, only the parameters come back: the
+        optimizer state, `step` and `epoch` stay where training ended. The best is among
+        the kept checkpoints (every epoch's best, unless `Checkpoint(every_epochs=...)`
+        or `keep_best=0`).
+
+        Args:
+            directory: Where the checkpoints are; by default the `Checkpoint` callback's of
+                the last `fit`.
+            monitor: The metric that ranks them; by default the callback's (for a
+                directory: `val_loss` when recorded, else `loss`).
+            mode: `"min"`, `"max"` or `"auto"` (min for losses and errors).
+
+        Returns:
+            The metrics of the best checkpoint's epoch, e.g. `{"loss": .., "val_loss": ..}`.
+
+        Raises:
+            TypednnError: without a directory or a `Checkpoint` in the last fit, or when no
+                checkpoint records `monitor`.
+            CheckpointError: when the best checkpoint is damaged or does not fit the model.
+        """
+        return load_best(self, self._checkpoint, directory, monitor=monitor, mode=mode)
+
     def host_params(self) -> Params:
         """The parameters as host arrays; in a multi-process job, every process must call it."""
         return self.params if self._placement is None else self._placement.gather(self.params)
@@ -435,3 +498,15 @@ class Trainer(Generic[In, Out]):
             if is_chief():
                 save(self.model, params, directory)
             barrier(f"typednn-save-{directory}")
+
+
+def _end_all(callbacks: list[Callback], run: Run) -> None:
+    """Every callback's `on_train_end`, even after one raises (the live display must stop); then the first error."""
+    failed: BaseException | None = None
+    for callback in callbacks:
+        try:
+            callback.on_train_end(run)
+        except BaseException as error:  # raised again below, once the others have ended
+            failed = failed or error
+    if failed is not None:
+        raise failed
