@@ -44,10 +44,10 @@ def test_a_run_resumes_to_more_epochs_and_refuses_to_overwrite(tmp_path: Path) -
     resumed = train(read(spec_file), run, resume=True, verbose=0)
     assert len(resumed.history) == 4
     assert [row["epoch"] for row in csv.DictReader((run / "metrics.csv").read_text().splitlines())] == [
-        "0",
         "1",
         "2",
         "3",
+        "4",
     ]
     fresh = train(read(spec_file), tmp_path / "fresh", verbose=0)
     assert resumed.test == pytest.approx(fresh.test)

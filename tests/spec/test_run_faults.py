@@ -57,7 +57,8 @@ def refused(result: subprocess.CompletedProcess[str], message: str) -> None:
 
 
 def epochs_logged(run: Path) -> list[int]:
-    return [int(row["epoch"]) for row in csv.DictReader((run / "metrics.csv").read_text().splitlines())]
+    """The epochs metrics.csv holds, as indexes from 0 (the file numbers them from 1, as the console does)."""
+    return [int(row["epoch"]) - 1 for row in csv.DictReader((run / "metrics.csv").read_text().splitlines())]
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_csv_writes_one_row_per_epoch_with_round_trip_floats(tmp_path: Path) -> 
     logs = [{"loss": 0.1, "accuracy": np.float32(0.1), "learning_rate": 1e-3}, {"loss": 1 / 3, "accuracy": 2}]
     drive(CSVLogger(path), make_run(), cast(Any, logs))
     assert path.read_text() == (
-        "epoch,loss,accuracy,learning_rate\n0,0.1,0.1,0.001\n1,0.3333333333333333,2,\n"  # float32 0.1 stays 0.1
+        "epoch,loss,accuracy,learning_rate\n1,0.1,0.1,0.001\n2,0.3333333333333333,2,\n"  # float32 0.1 stays 0.1
     )
     assert os.listdir(path.parent) == ["metrics.csv"]  # no temporary file left
 
@@ -89,9 +89,9 @@ def test_csv_adds_a_column_for_a_key_that_appears_later(tmp_path: Path) -> None:
     drive(CSVLogger(path), make_run(), [{"loss": 1.5}, {"loss": 0.5, "val_loss": 0.75}, {"loss": 0.25}])
     assert list(csv.reader(path.read_text().splitlines())) == [
         ["epoch", "loss", "val_loss"],
-        ["0", "1.5", ""],
-        ["1", "0.5", "0.75"],
-        ["2", "0.25", ""],
+        ["1", "1.5", ""],
+        ["2", "0.5", "0.75"],
+        ["3", "0.25", ""],
     ]
 
 
@@ -100,7 +100,7 @@ def test_csv_writes_nan_and_infinities_that_float_reads_back(tmp_path: Path) -> 
     # A numpy scalar, as a user's metric may give, though `logs` says float.
     logs: list[dict[str, Any]] = [{"loss": math.nan, "a": math.inf, "b": np.float32("-inf")}]
     drive(CSVLogger(path, separator=";"), make_run(), logs)
-    assert path.read_text() == "epoch;loss;a;b\n0;nan;inf;-inf\n"
+    assert path.read_text() == "epoch;loss;a;b\n1;nan;inf;-inf\n"
     row = next(csv.DictReader(path.read_text().splitlines(), delimiter=";"))
     assert math.isnan(float(row["loss"])) and float(row["a"]) == math.inf and float(row["b"]) == -math.inf
 
@@ -108,7 +108,7 @@ def test_csv_writes_nan_and_infinities_that_float_reads_back(tmp_path: Path) -> 
 def test_csv_writes_the_header_before_a_first_row_without_logs(tmp_path: Path) -> None:
     path = tmp_path / "metrics.csv"
     drive(CSVLogger(path), make_run(), [{}, {"loss": 0.5}])
-    assert path.read_text() == "epoch,loss\n0,\n1,0.5\n"
+    assert path.read_text() == "epoch,loss\n1,\n2,0.5\n"
 
 
 def test_csv_resume_drops_the_epochs_it_redoes(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_csv_resume_drops_the_epochs_it_redoes(tmp_path: Path) -> None:
     with path.open("a") as f:
         f.write("4,0.1")  # a row cut short by a crash
     drive(CSVLogger(path), make_run(epochs=4, initial_epoch=2), epochs_logs(2, 3, tag=10))
-    assert path.read_text() == "epoch,loss,accuracy\n0,0.5,0.0\n1,1.5,0.125\n2,12.5,0.25\n3,13.5,0.375\n"
+    assert path.read_text() == "epoch,loss,accuracy\n1,0.5,0.0\n2,1.5,0.125\n3,12.5,0.25\n4,13.5,0.375\n"
 
 
 def test_csv_resume_restores_rows_the_checkpoint_recorded(tmp_path: Path) -> None:
@@ -128,14 +128,14 @@ def test_csv_resume_restores_rows_the_checkpoint_recorded(tmp_path: Path) -> Non
     run = make_run(epochs=4, initial_epoch=3)
     run.history = recorded
     drive(CSVLogger(path), run, epochs_logs(3))
-    assert path.read_text() == "epoch,loss,accuracy\n0,0.5,0.0\n1,1.5,0.125\n2,2.5,0.25\n3,3.5,0.375\n"
+    assert path.read_text() == "epoch,loss,accuracy\n1,0.5,0.0\n2,1.5,0.125\n3,2.5,0.25\n4,3.5,0.375\n"
 
 
 def test_csv_resume_keeps_the_columns_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "metrics.csv"
     drive(CSVLogger(path), make_run(), [{"loss": 0.5, "val_loss": 1.5}])
     drive(CSVLogger(path), make_run(initial_epoch=1), [{"accuracy": 0.25, "loss": 0.25}])
-    assert path.read_text() == "epoch,loss,val_loss,accuracy\n0,0.5,1.5,\n1,0.25,,0.25\n"
+    assert path.read_text() == "epoch,loss,val_loss,accuracy\n1,0.5,1.5,\n2,0.25,,0.25\n"
 
 
 def test_csv_fresh_run_starts_a_new_file(tmp_path: Path) -> None:
@@ -145,7 +145,7 @@ def test_csv_fresh_run_starts_a_new_file(tmp_path: Path) -> None:
     logger.on_train_begin(make_run())
     assert path.read_text() == ""
     drive(logger, make_run(), [{"loss": 0.5}])
-    assert path.read_text() == "epoch,loss\n0,0.5\n"
+    assert path.read_text() == "epoch,loss\n1,0.5\n"
 
 
 def test_csv_resume_rewrite_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -201,8 +201,8 @@ def test_jsonl_writes_one_valid_object_per_epoch(tmp_path: Path) -> None:
     drive(JSONLLogger(path), make_run(), cast(Any, logs))
     lines = path.read_text().splitlines()
     assert lines == [
-        '{"epoch": 0, "loss": 0.1, "accuracy": 0.1}',
-        '{"epoch": 1, "loss": "NaN", "val_loss": "Infinity", "x": "-Infinity"}',
+        '{"epoch": 1, "loss": 0.1, "accuracy": 0.1}',
+        '{"epoch": 2, "loss": "NaN", "val_loss": "Infinity", "x": "-Infinity"}',
     ]
     record = strict_json(lines[1])
     assert math.isnan(float(record["loss"])) and float(record["val_loss"]) == math.inf
@@ -215,12 +215,12 @@ def test_jsonl_resume_drops_the_epochs_it_redoes(tmp_path: Path) -> None:
         f.write('{"epoch": 3, "lo')  # cut short by a crash
     drive(JSONLLogger(path), make_run(initial_epoch=1), epochs_logs(1, 2, tag=10))
     assert [strict_json(line) for line in path.read_text().splitlines()] == [
-        {"epoch": 0, "loss": 0.5, "accuracy": 0.0},
-        {"epoch": 1, "loss": 11.5, "accuracy": 0.125},
-        {"epoch": 2, "loss": 12.5, "accuracy": 0.25},
+        {"epoch": 1, "loss": 0.5, "accuracy": 0.0},
+        {"epoch": 2, "loss": 11.5, "accuracy": 0.125},
+        {"epoch": 3, "loss": 12.5, "accuracy": 0.25},
     ]
     drive(JSONLLogger(path), make_run(), epochs_logs(0))
-    assert path.read_text() == '{"epoch": 0, "loss": 0.5, "accuracy": 0.0}\n'
+    assert path.read_text() == '{"epoch": 1, "loss": 0.5, "accuracy": 0.0}\n'
 
 
 def test_jsonl_resume_restores_lines_the_checkpoint_recorded(tmp_path: Path) -> None:
@@ -229,7 +229,7 @@ def test_jsonl_resume_restores_lines_the_checkpoint_recorded(tmp_path: Path) -> 
     run = make_run(epochs=4, initial_epoch=2)
     run.history = epochs_logs(0, 1)
     drive(JSONLLogger(path), run, epochs_logs(2))
-    assert [json.loads(line)["epoch"] for line in path.read_text().splitlines()] == [0, 1, 2]
+    assert [json.loads(line)["epoch"] for line in path.read_text().splitlines()] == [1, 2, 3]
 
 
 def test_jsonl_resume_refuses_a_file_it_did_not_write(tmp_path: Path) -> None:

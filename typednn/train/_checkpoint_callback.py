@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, cast
+
+import jax
+import numpy as np
 
 from .._errors import TypednnError
 from .._reading import excerpt
+from ..distributed import process_count
 from ._callback import Callback, Run
 from ._checkpoint_manifest import MANIFEST
 from ._checkpoint_store import CheckpointError, CheckpointStore
@@ -28,6 +34,14 @@ class Checkpoint(Callback):
     In a multi-process job every process takes part (each writes its shards) and
     process 0 seals the checkpoint.
 
+    In one process a checkpoint is written off the training thread by default: the
+    state is copied to the host when the epoch ends, and the next epoch trains while
+    the copy is written (a few tenths of a second, as long as a whole epoch of a small
+    model). The run's first save blocks, so that a disk too full for a checkpoint is
+    reported as such at once. Only one save is in flight; the next epoch's save first waits for it, and
+    `fit` returns only once the last one is complete. A save that fails raises its
+    error there: at the next save, or when training ends.
+
     Args:
         directory: Where the checkpoints go: one `step_<N>` folder each.
         keep: How many of the newest checkpoints to keep.
@@ -36,6 +50,8 @@ class Checkpoint(Callback):
             validating, else `loss`.
         mode: `"min"`, `"max"` or `"auto"` (min for losses and errors).
         every_epochs: Save after every this many epochs (and after the last one).
+        background: Write in a background thread (one process only; a multi-process
+            job always writes in step, as its processes must).
     """
 
     def __init__(
@@ -47,6 +63,7 @@ class Checkpoint(Callback):
         monitor: str | None = None,
         mode: Mode = "auto",
         every_epochs: int = 1,
+        background: bool = True,
     ) -> None:
         if every_epochs < 1:
             raise TypednnError(
@@ -55,6 +72,10 @@ class Checkpoint(Callback):
             )
         self.directory = directory
         self.every_epochs = every_epochs
+        self.background = background
+        self._writer: ThreadPoolExecutor | None = None
+        self._saving: Future[Any] | None = None
+        self._first = True  # the run's first save blocks
         self._mode = mode
         self._monitor_resolved = monitor is not None
         monitor = monitor or "val_loss"
@@ -83,7 +104,43 @@ class Checkpoint(Callback):
             "metrics": logs,
             "history": run.history,
         }
-        self.store.save(trainer.step, {"params": trainer.params, "opt_state": trainer.opt_state}, meta)
+        state = {"params": trainer.params, "opt_state": trainer.opt_state}
+        self._finish()  # the previous save: one at a time, and its error now
+        if not self.background or process_count() > 1 or self._first:
+            # The first save blocks: a disk that cannot take a checkpoint is then reported
+            # as such, before the next epoch's files race the writer for the last bytes.
+            self._first = False
+            self.store.save(trainer.step, state, meta)
+            return
+        # Host copies, made now: fit donates the device buffers to the next epoch's steps.
+        host = jax.tree.map(lambda leaf: np.array(leaf) if isinstance(leaf, jax.Array) else leaf, state)
+        meta = {**meta, "metrics": dict(logs), "history": list(run.history)}
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="typednn-checkpoint")
+        self._saving = self._writer.submit(self.store.save, trainer.step, host, meta)
+
+    def on_train_begin(self, run: Run) -> None:
+        self._first = True
+
+    def on_train_end(self, run: Run) -> None:
+        # Reached after an error too (fit calls it from a `finally`): a failed save must
+        # not hide that error, but the save in flight is still waited for.
+        failing = sys.exc_info()[0] is not None
+        try:
+            self._finish()
+        except Exception:
+            if not failing:
+                raise
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown()
+                self._writer = None
+
+    def _finish(self) -> None:
+        """Wait for the save in flight, if any; raise its error."""
+        saving, self._saving = self._saving, None
+        if saving is not None:
+            saving.result()
 
     def restore(self, trainer: Trainer[Any, Any], *, examples: int, batch_size: int) -> list[dict[str, float]]:
         """Load the newest checkpoint into `trainer`; returns the history it recorded.
@@ -96,6 +153,7 @@ class Checkpoint(Callback):
                 does not fit the model.
             TypednnError: if it was made with another seed, batch size or dataset size.
         """
+        self._finish()
         step = self.store.latest()
         if step is None:
             return []

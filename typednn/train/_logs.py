@@ -5,6 +5,10 @@ starts a new file; a resumed run keeps the file but first drops the rows of the
 epochs it is about to redo, so no epoch appears twice. Each row is flushed and
 fsynced when its epoch ends; a rewrite (that truncation, or a new CSV column) goes
 to a temporary file that then replaces the log, so a crash never leaves half a log.
+
+Epochs are numbered from 1, as the progress bar (`epoch 1/25`) and `training.png`
+number them (Keras's CSVLogger numbers from 0). A log of an earlier typednn, which
+numbered from 0, is recognised by its epoch 0 and renumbered when a run resumes it.
 """
 
 from __future__ import annotations
@@ -66,7 +70,7 @@ def _json_value(value: Any) -> int | float | str:
 
 
 class CSVLogger(Callback):
-    """Write one CSV row per epoch: `epoch`, then the epoch's logs.
+    """Write one CSV row per epoch: `epoch` (from 1, as the progress bar counts), then the epoch's logs.
 
     Columns follow the order in which keys first appear. A key that first appears in
     a later epoch (say `val_loss` when validating every few epochs) adds a column at
@@ -106,14 +110,15 @@ class CSVLogger(Callback):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._columns, rows = self._read() if run.initial_epoch > 0 and self.path.exists() else ([], [])
-        kept = {int(row[0]): row for row in rows if int(row[0]) < run.initial_epoch}
+        # Keyed by the number written, which is the epoch's index + 1.
+        kept = {int(row[0]): row for row in rows if int(row[0]) <= run.initial_epoch}
         # A process killed between a checkpoint's commit and this epoch's row lost the
         # row; the checkpoint recorded the epoch's logs (`run.history`), so it is rewritten.
         first = run.initial_epoch - len(run.history)
         for epoch, logs in enumerate(run.history, start=first):
-            if epoch not in kept:
+            if epoch + 1 not in kept:
                 self._columns = [*(self._columns or ["epoch"]), *(k for k in logs if k not in self._columns)]
-                kept[epoch] = self._row(epoch, logs)
+                kept[epoch + 1] = self._row(epoch, logs)
         # Rewritten even when no row is dropped: that also removes a row cut short by a crash.
         write_atomic(self.path, self._encode([kept[epoch] for epoch in sorted(kept)]))
 
@@ -130,7 +135,7 @@ class CSVLogger(Callback):
         write_atomic(self.path, self._encode([*rows, self._row(epoch, logs)]))
 
     def _row(self, epoch: int, logs: Mapping[str, float]) -> list[str]:
-        return [str(epoch), *(_csv_cell(logs[key]) if key in logs else "" for key in self._columns[1:])]
+        return [str(epoch + 1), *(_csv_cell(logs[key]) if key in logs else "" for key in self._columns[1:])]
 
     def _encode(self, rows: list[list[str]], *, header: bool = True) -> bytes:
         """The CSV text of the header (unless told not to) and rows padded to its width."""
@@ -143,7 +148,7 @@ class CSVLogger(Callback):
         return out.getvalue().encode()
 
     def _read(self) -> tuple[list[str], list[list[str]]]:
-        """The header and rows of the existing log (its cells kept as written)."""
+        """The header and rows of the existing log (its cells kept as written, epochs numbered from 1)."""
         lines = _complete_lines(self.path)
         if not lines:
             return [], []
@@ -159,13 +164,15 @@ class CSVLogger(Callback):
                     f"{self.path}: line {number} should start with an epoch number, got {lines[number - 1].rstrip()!r}",
                     hint="this file was not written by CSVLogger; give the logger a new path",
                 )
+        if rows and rows[0][0] == "0":  # written by an earlier typednn, which numbered epochs from 0
+            rows = [[str(int(row[0]) + 1), *row[1:]] for row in rows]
         return header, rows
 
 
 class JSONLLogger(Callback):
-    """Write one JSON object per line and epoch: `{"epoch": 0, "loss": 0.31, ...}`.
+    """Write one JSON object per line and epoch: `{"epoch": 1, "loss": 0.31, ...}`.
 
-    Keys are `epoch`, then the epoch's logs in their order; an epoch may add keys
+    Keys are `epoch` (from 1, as the progress bar counts), then the epoch's logs in their order; an epoch may add keys
     that earlier lines lack. Floats are written with the shortest text that reads
     back to the same value. JSON has no NaN or infinity, so those are written as the
     strings `"NaN"`, `"Infinity"` and `"-Infinity"`, which keep the file valid JSON
@@ -193,10 +200,13 @@ class JSONLLogger(Callback):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = _complete_lines(self.path) if run.initial_epoch > 0 and self.path.exists() else []
+        # Keyed by the number written, which is the epoch's index + 1.
         kept = {self._epoch(line, number): line for number, line in enumerate(lines, start=1)}
-        kept = {epoch: line for epoch, line in kept.items() if epoch < run.initial_epoch}
+        if 0 in kept:  # written by an earlier typednn, which numbered epochs from 0
+            kept = {epoch + 1: _renumbered(line, epoch + 1) for epoch, line in kept.items()}
+        kept = {epoch: line for epoch, line in kept.items() if epoch <= run.initial_epoch}
         for epoch, logs in enumerate(run.history, start=run.initial_epoch - len(run.history)):
-            kept.setdefault(epoch, self._line(epoch, logs))  # lost to a kill after its checkpoint
+            kept.setdefault(epoch + 1, self._line(epoch, logs))  # lost to a kill after its checkpoint
         write_atomic(self.path, "".join(kept[epoch] for epoch in sorted(kept)).encode())
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
@@ -206,7 +216,7 @@ class JSONLLogger(Callback):
 
     @staticmethod
     def _line(epoch: int, logs: Mapping[str, float]) -> str:
-        record = {"epoch": epoch, **{key: _json_value(value) for key, value in logs.items() if key != "epoch"}}
+        record = {"epoch": epoch + 1, **{key: _json_value(value) for key, value in logs.items() if key != "epoch"}}
         return json.dumps(record, allow_nan=False) + "\n"
 
     def _epoch(self, line: str, number: int) -> int:
@@ -220,3 +230,10 @@ class JSONLLogger(Callback):
                 hint="this file was not written by JSONLLogger; give the logger a new path",
             )
         return epoch
+
+
+def _renumbered(line: str, epoch: int) -> str:
+    """A JSONL line with its `epoch` set to `epoch`, the other keys kept in their order."""
+    record = json.loads(line)
+    record["epoch"] = epoch
+    return json.dumps(record, allow_nan=False) + "\n"

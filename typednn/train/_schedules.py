@@ -70,6 +70,13 @@ class ReduceLROnPlateau(Callback):
         mode: `"min"`, `"max"` or `"auto"`.
         cooldown: Epochs to wait after a reduction before counting again.
         min_lr: The rate never goes below this.
+        verbose: 1 to print a line when it reduces the rate, 0 for silence. The line
+            is Keras's, `Epoch 5: ReduceLROnPlateau reducing learning rate to 0.0005.`
+            (epochs counted from 1, as the progress bar counts them), and comes out
+            after that epoch's progress line. Only the chief process prints.
+
+    Example:
+        >>> reduce = ReduceLROnPlateau("val_loss", factor=0.5, patience=3)
     """
 
     def __init__(
@@ -82,17 +89,33 @@ class ReduceLROnPlateau(Callback):
         mode: Mode = "auto",
         cooldown: int = 0,
         min_lr: float = 0.0,
+        verbose: int = 1,
     ) -> None:
         if not 0 < factor < 1:
             raise TypednnError(f"ReduceLROnPlateau factor must be between 0 and 1, not {factor}")
+        self.verbose = verbose
         self.tracker = Monitor(monitor, mode=mode, min_delta=min_delta)
         self.factor, self.patience, self.cooldown, self.min_lr = factor, patience, cooldown, min_lr
         self._wait = 0
         self._cooling = 0
+        self._said: str | None = None  # the line about the last reduction, not printed yet
 
     def on_train_begin(self, run: Run) -> None:
         _rate(run, "ReduceLROnPlateau")
-        self.tracker.best, self._wait, self._cooling = None, 0, 0
+        self.tracker.best, self._wait, self._cooling, self._said = None, 0, 0, None
+
+    def on_epoch_begin(self, run: Run, epoch: int) -> None:
+        self._say()
+
+    def on_train_end(self, run: Run) -> None:
+        self._say()
+
+    def _say(self) -> None:
+        # Held from the epoch's end until here: the progress bar prints the epoch's
+        # line at its end too, after this callback when it comes later in the list.
+        if self._said is not None:
+            print(self._said, flush=True)
+            self._said = None
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
         if self._cooling:
@@ -104,5 +127,9 @@ class ReduceLROnPlateau(Callback):
             return
         self._wait += 1
         if self._wait >= self.patience:
-            _set_rate(run, max(_rate(run, "ReduceLROnPlateau") * self.factor, self.min_lr))
+            old = _rate(run, "ReduceLROnPlateau")
+            new = max(old * self.factor, self.min_lr)
+            _set_rate(run, new)
             self._wait, self._cooling = 0, self.cooldown
+            if self.verbose and run.is_chief and new < old:
+                self._said = f"Epoch {epoch + 1}: ReduceLROnPlateau reducing learning rate to {new:.6g}."
