@@ -4,10 +4,11 @@ A run directory (`typednn train` writes `runs/<spec name>` by default) holds::
 
     spec.yaml            the spec as it was run (its original suffix)
     checkpoints/         step_<N>/ folders, for --resume
-    metrics.csv          one row per epoch
-    training.png         the training curves, redrawn after every epoch
+    metrics.csv          one row per epoch, numbered from 1 as the progress bar numbers them
+    training.png         the training curves, redrawn every few seconds and at the end
     model/               the trained model: spec.json + weights.safetensors
     test_metrics.json    the test split's metrics, when the spec holds one out
+    tensorboard/         TensorBoard's event files (`train.tensorboard: false` turns them off)
     .typednn-run         the marker: typednn resumes or replaces only a directory holding it
     .typednn-run.lock    locked while a run trains; names the process holding it
 
@@ -32,11 +33,12 @@ from ..data import Dataset
 from ..data._schema import Schema
 from ..data._sources import SOURCES
 from ..distributed import barrier, is_chief
-from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, Trainer
+from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, TensorBoard, Trainer
 from ..train._checkpoint_callback import Checkpoint
-from ..train._progress import Verbose
+from ..train._progress import ProgressBar, Verbose
+from ..train._tensorboard_hparams import flatten
 from ._load import Spec, check_data, in_spec
-from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TEST_METRICS, claimed, examine
+from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TENSORBOARD, TEST_METRICS, claimed, examine
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
@@ -178,6 +180,9 @@ def _train(
     fitted = trainer(spec, parts.schema, mesh=mesh, shard_params=shard_params)
     options = spec.train
     callbacks = [
+        # First, as Keras puts its progress bar: an epoch's line comes before what other
+        # callbacks print about it, and the bar stops before a failed checkpoint is raised.
+        ProgressBar(verbose=verbose),
         Checkpoint(directory / CHECKPOINTS, **options.checkpoint.model_dump()),
         CSVLogger(directory / METRICS),
         PlotHistory(directory / PLOT),
@@ -185,7 +190,11 @@ def _train(
     if options.early_stopping is not None:
         callbacks.append(EarlyStopping(**options.early_stopping.model_dump()))
     if options.reduce_lr_on_plateau is not None:
-        callbacks.append(ReduceLROnPlateau(**options.reduce_lr_on_plateau.model_dump()))
+        plateau = options.reduce_lr_on_plateau.model_dump()
+        # --quiet silences its notices too; else the spec's `verbose` (1 by default) says.
+        callbacks.append(ReduceLROnPlateau(**{**plateau, "verbose": plateau["verbose"] if verbose != 0 else 0}))
+    if options.tensorboard:
+        callbacks.append(TensorBoard(directory / TENSORBOARD, hparams=flatten(options.optimizer, prefix="optimizer")))
     history = fitted.fit(
         parts.train,
         epochs=options.epochs,
@@ -194,6 +203,7 @@ def _train(
         callbacks=callbacks,
         verbose=verbose,
         resume=resume,
+        class_weight=options.class_weight,
     )
     fitted.save(str(directory / MODEL))
     test = None

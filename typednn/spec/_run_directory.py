@@ -34,8 +34,9 @@ MODEL = "model"
 METRICS = "metrics.csv"
 PLOT = "training.png"
 TEST_METRICS = "test_metrics.json"
+TENSORBOARD = "tensorboard"
 SPEC_COPIES = ("spec.yaml", "spec.yml", "spec.json")
-ENTRIES = (*SPEC_COPIES, CHECKPOINTS, METRICS, PLOT, MODEL, TEST_METRICS)
+ENTRIES = (*SPEC_COPIES, CHECKPOINTS, METRICS, PLOT, MODEL, TEST_METRICS, TENSORBOARD)
 """What a run writes; `--overwrite` removes these names and nothing else."""
 
 _MARKER_TEXT = json.dumps({"format": "typednn-run", "version": 1}) + "\n"

@@ -240,6 +240,16 @@ class TrainSection(pydantic.BaseModel):
     checkpoint: CheckpointOptions = CheckpointOptions()
     early_stopping: EarlyStoppingOptions | None = None
     reduce_lr_on_plateau: ReduceLROnPlateauOptions | None = None
+    tensorboard: bool = True
+    """TensorBoard files in the run directory's `tensorboard/` (scalars, histograms, hparams)."""
+    class_weight: (
+        dict[
+            Annotated[int, pydantic.Strict(False), pydantic.Field(ge=0)],
+            Annotated[float, pydantic.Field(ge=0, allow_inf_nan=False)],
+        ]
+        | None
+    ) = None
+    """A weight per class id in the loss (Keras's `class_weight`), for a model with one output of class ids."""
 
 
 def _run_name(name: str) -> str:
