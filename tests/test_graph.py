@@ -134,11 +134,11 @@ def test_summary_lists_layers_shapes_and_parameter_counts() -> None:
     rows = [line.split() for line in lines[3:-2]]
     assert rows == [
         ["Input", "input", "(784,)", "0"],
-        ["Dense(784", "->", "128)", "dense", "(128,)", "100480"],
+        ["Dense(784", "->", "128)", "dense", "(128,)", "100,480"],
         ["Activation('relu')", "relu", "(128,)", "0"],
-        ["Dense(10)", "dense_1", "(10,)", "1290"],
+        ["Dense(10)", "dense_1", "(10,)", "1,290"],
     ]
-    assert lines[-1] == "Total params: 101,770"
+    assert lines[-1] == "Total params: 101,770 (397.5 KiB)"
 
 
 def test_summary_of_a_cnn() -> None:
@@ -149,15 +149,15 @@ def test_summary_of_a_cnn() -> None:
     assert "Conv2D(32, kernel=3)" in summary
     assert "(26, 26, 32)" in summary
     assert "320" in summary  # 3 * 3 * 1 * 32 + 32
-    assert "54090" in summary  # 13 * 13 * 32 * 10 + 10
-    assert summary.endswith("Total params: 54,410")
+    assert "54,090" in summary  # 13 * 13 * 32 * 10 + 10
+    assert summary.endswith("Total params: 54,410 (212.5 KiB)")
 
 
 def test_summary_counts_shared_parameters_once() -> None:
     x = tn.Input(8)
     shared = nn.Dense(8)
     summary = tn.Model(x, shared(shared(x))).summary()
-    assert summary.endswith("Total params: 72")
+    assert summary.endswith("Total params: 72 (288 bytes)")
 
 
 def test_model_repr() -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Generic, TypeAlias, TypeVar, overload
 
 import jax
 from jax.typing import ArrayLike
 
 from ._errors import TypednnError
-from ._summary import summary
+from ._summary import summary, summary_html
 from ._words import given
 from .graph import AnyTensor, Graph
 from .layers import Tensor
@@ -158,6 +160,41 @@ class Model(Generic[In, Out]):
                 the activations' per example and at this batch size, and training's.
         """
         return summary(self, batch_size=batch_size)
+
+    def plot(self, path: str | os.PathLike[str]) -> Path:
+        """Draw the model's graph into an SVG or PNG file, as Keras's `plot_model` does.
+
+        One box per layer application (its name, what it is, its output shape), inputs and
+        outputs marked, an arrow per connection: merges have several arrows in, and a
+        shared layer's boxes are named by application (`tower`, `tower[1]`). The file is
+        written atomically; an existing file is replaced only if it is a picture.
+
+        Args:
+            path: The file; its suffix, `.svg` or `.png`, picks the format.
+
+        Returns:
+            The path written.
+
+        Raises:
+            TypednnError: for another suffix, a missing folder, a path that holds something
+                other than a picture, or a file that cannot be written.
+
+        Example:
+            >>> import tempfile
+            >>> import typednn as tn
+            >>> from typednn import nn
+            >>> model = tn.Model(x := tn.Input(4), x >> nn.Dense(3, name="scores"))
+            >>> path = model.plot(Path(tempfile.mkdtemp()) / "model.svg")
+            >>> "scores" in path.read_text()
+            True
+        """
+        from ._plot_draw import plot  # noqa: PLC0415 - matplotlib takes a second to import
+
+        return plot(self, Path(path))
+
+    def _repr_html_(self) -> str:
+        """The summary as an HTML table, for Jupyter."""
+        return summary_html(self)
 
     def signature(self) -> str:
         """The input shapes and the output shapes: `(8, 8, 3), (5,) -> (10,), (4,)`."""

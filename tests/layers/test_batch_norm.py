@@ -306,9 +306,11 @@ def test_count_params_and_summary_count_the_state_as_keras_does() -> None:
     # Keras: BatchNormalization on 3 channels has 12 weights, 6 of them non-trainable.
     assert model.count_params() == 12 + 8 * 8 * 3 * 2 + 2
     summary = model.summary()
-    assert summary.endswith("Total params: 398\nTrainable params: 392\nNon-trainable params: 6")
+    assert summary.endswith(
+        "Total params: 398 (1.6 KiB)\nTrainable params: 392 (1.5 KiB)\nNon-trainable params: 6 (24 bytes)"
+    )
     plain = tn.Model(x, x >> nn.Flatten() >> nn.Dense(2))
-    assert plain.summary().endswith("Total params: 386")
+    assert plain.summary().endswith("Total params: 386 (1.5 KiB)")
 
 
 # ---------------------------------------------------------------------------- spec files

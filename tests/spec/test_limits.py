@@ -382,9 +382,9 @@ def test_sizes_read_up_to_exbibytes() -> None:
 def test_summary_adds_the_memory_for_a_batch_size() -> None:
     x = tn.Input(784)
     model = tn.Model(x, x >> nn.Dense(128) >> nn.relu >> nn.Dense(10))
-    assert model.summary().endswith("Total params: 101,770")  # unchanged without a batch size
+    assert model.summary().endswith("Total params: 101,770 (397.5 KiB)")  # unchanged without a batch size
     lines = model.summary(batch_size=32).splitlines()
-    assert lines[-4] == "Total params: 101,770"
+    assert lines[-4] == "Total params: 101,770 (397.5 KiB)"
     assert lines[-3] == "Parameter memory: 397.5 KiB"
     assert lines[-2] == "Activation memory: 4.1 KiB per example, 131.2 KiB at batch size 32"
     assert lines[-1].startswith("Training memory: about 1.7 MiB (parameters, gradients,")

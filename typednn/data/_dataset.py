@@ -182,6 +182,12 @@ class Dataset(Generic[Features, Target]):
     def __len__(self) -> int:
         return len(self._features[0]) if self._index is None else len(self._index)
 
+    def _repr_html_(self) -> str:
+        """Each array's shape, dtype and classes as an HTML table, for Jupyter."""
+        from ._show import dataset_html  # noqa: PLC0415 - _show reads this module's types
+
+        return dataset_html(self)
+
     def schema(self, source: str = "data") -> Schema:
         """The schema of these examples, as a source names them.
 

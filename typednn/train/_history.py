@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .._html import table
+
+HTML_ROWS = 20
+"""A longer history shows its first and last epochs in Jupyter, with a row of dots between."""
+
 
 class History:
     """Per-epoch metrics of a training run, as Keras's `History`.
@@ -38,3 +43,15 @@ class History:
     def __repr__(self) -> str:
         last = ", ".join(f"{k}={v:.4g}" for k, v in self.epochs[-1].items()) if self.epochs else ""
         return f"History({len(self)} epochs{': ' + last if last else ''})"
+
+    def _repr_html_(self) -> str:
+        """The epochs as an HTML table, for Jupyter: one row per epoch (the middle cut when long)."""
+        names = list(self.history)
+        numbered = [(str(n), *(_number(epoch.get(k)) for k in names)) for n, epoch in enumerate(self.epochs, start=1)]
+        if len(numbered) > HTML_ROWS:
+            numbered = [*numbered[:5], ("…", *("…" for _ in names)), *numbered[-(HTML_ROWS - 5) :]]
+        return table(["epoch", *names], numbered, caption=repr(self), right=range(len(names) + 1))
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.4g}"
