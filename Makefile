@@ -1,5 +1,6 @@
 # Two entry points, each working on a fresh machine with only python3:
-#   make demo   set up .venv, then check and train the digits spec (examples/digits.yaml)
+#   make demo   set up .venv, show `typednn check` catching examples/miswired.py, then check
+#               and train the digits spec (examples/digits.yaml)
 #   make test   set up .venv, then run every check CI runs
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +20,14 @@ $(STAMP):
 
 install: $(STAMP)
 
+# The mis-wired model's errors are the point of the first step: it passes only when
+# `typednn check` exits 1 (errors found), not 0 (missed) nor 3 (a crash).
 demo: install
+	@echo "== 1. typednn check examples/miswired.py: mis-wired on purpose, so errors are expected"
+	@$(BIN)/typednn check examples/miswired.py; code=$$?; \
+	if [ $$code -eq 1 ]; then echo "== the mis-wired model is caught before anything runs (exit 1)"; \
+	else echo "== expected exit 1 (errors found) from checking examples/miswired.py, got $$code" >&2; exit 1; fi
+	@echo "== 2. models wired right: check, summary, train, evaluate"
 	$(BIN)/typednn check examples/digits.yaml examples/cnn.py
 	$(BIN)/typednn summary examples/digits.yaml
 	$(BIN)/typednn train examples/digits.yaml --out runs/digits --overwrite

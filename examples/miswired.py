@@ -1,6 +1,6 @@
 """Mis-wired on purpose: `typednn check` (mypy with the plugin) rejects this file.
 
-The demo shows the errors; nothing here ever runs.
+`make demo` shows its three errors, then trains a model wired right; nothing here runs.
 """
 
 from typing import Literal as L

@@ -1,10 +1,12 @@
 """The root of every error typednn shows to a user.
 
-This module imports nothing, so the mypy plugin and the jax-free shape rules can
+This module imports nothing of typednn or JAX, so the mypy plugin and the jax-free shape rules can
 raise the same errors that the runtime raises.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class TypednnError(Exception):
@@ -22,3 +24,13 @@ class TypednnError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\n  hint: {self.hint}" if self.hint else self.message
+
+
+def all_errors(problems: Sequence[TypednnError]) -> TypednnError:
+    """One error for several found in one file: each message and its hint, in order.
+
+    A lone error is returned as it is, so its type and words stay what they were.
+    """
+    if len(problems) == 1:
+        return problems[0]
+    return TypednnError("\n".join(str(problem) for problem in problems))

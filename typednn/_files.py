@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import errno
 import os
+import secrets
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -44,6 +44,25 @@ def write_synced(path: Path, data: bytes) -> None:
         os.fsync(file.fileno())
 
 
+def _create_temporary(path: Path) -> Path:
+    """Create an empty, new file beside `path` with the mode `open(path, "w")` would give it.
+
+    Not `tempfile.mkstemp`: it creates files `0600`, and the rename would publish the
+    metrics, plots and exports of a run unreadable by the rest of a team on shared
+    storage. `0666` less the umask is what any other program's new file gets (`0644`
+    under the usual umask 022); `O_EXCL` keeps the name ours alone.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            os.close(os.open(temporary, flags, 0o666))
+        except FileExistsError:
+            continue
+        return temporary
+    raise FileExistsError(errno.EEXIST, "no unused temporary name", str(path.parent))
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a mix.
 
@@ -54,13 +73,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         path: The file to create or replace.
         data: Its new content.
     """
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(descriptor)
+    temporary = _create_temporary(path)
     try:
-        write_synced(Path(temporary), data)
+        write_synced(temporary, data)
         os.replace(temporary, path)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
 

@@ -15,6 +15,7 @@ No other error prints a Python traceback.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ from ._check import MYPY_CONFIG as MYPY_CONFIG
 from ._check import add_check
 from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
 from ._imports import import_modules
+from ._plot import add_plot
 from ._usage import UsageError
 
 __all__ = ["MYPY_CONFIG", "main", "parser"]
@@ -38,8 +40,9 @@ def parser() -> argparse.ArgumentParser:
         description="Neural networks as statically typed code: check, train and export models.",
         epilog="Exit codes: 0 success, 1 errors in the given files, 2 bad usage, 3 internal error.",
     )
+    root.add_argument("--version", action="version", version=f"typednn {_version()}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_check, add_summary, add_train, add_evaluate, add_predict, add_codegen, add_schema):
+    for add in (add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_schema):
         add(commands)
     for command in commands.choices.values():
         command.add_argument(
@@ -52,6 +55,14 @@ def parser() -> argparse.ArgumentParser:
             " (a dotted name, or a .py file under the current directory); repeatable",
         )
     return root
+
+
+def _version() -> str:
+    """The installed distribution's version: pyproject.toml holds it, and only there."""
+    try:
+        return importlib.metadata.version("typednn")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree never installed
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

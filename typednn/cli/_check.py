@@ -7,6 +7,7 @@ the typednn plugin.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,20 @@ def check_spec(path: Path, *, allow_pickle: bool) -> bool:
 
 
 def check_python(paths: list[Path]) -> bool:
-    """Type-check Python files with mypy, the typednn plugin and the recommended settings."""
+    """Type-check Python files with mypy, the typednn plugin and the recommended settings.
+
+    Raises:
+        TypednnError: if mypy is not installed (it is the `check` extra, not a dependency:
+            training and serving need none of it).
+    """
+    # Looked up in this interpreter, which runs it: otherwise the child's "No module named
+    # mypy" would read as an error in the user's file.
+    if importlib.util.find_spec("mypy") is None:
+        raise TypednnError(
+            f"{paths[0]}: checking a Python file runs mypy with the typednn plugin, and mypy is not installed"
+            f" in {sys.executable}",
+            hint="pip install 'typednn[check]' (or pip install mypy); spec files are checked without it",
+        )
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "mypy.ini"
         config.write_text(MYPY_CONFIG)

@@ -41,31 +41,21 @@ This is the `model` section of an export's spec.json, and the format spec files 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, cast
 
 from .._entries import expand
-from .._errors import TypednnError
+from .._errors import TypednnError, all_errors
 from .._model import Model
 from .._reading import excerpt
-from .._shapes import FEATURES, TOKENS, HyperparameterError, ShapeError, input_shape
+from .._shapes import TOKENS, HyperparameterError, ShapeError
 from .._words import did_you_mean, no_unknown_keys, show
 from ..graph import AnyLayer, AnyTensor, Graph, fresh_name
-from ..layers import Node, Tensor, Tokens
-from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS, Kind, kind_of
-from ._options import decode_options, decode_size, encode_options, encode_size
+from ._graph_inputs import INPUT, Locator, Path, read_inputs
+from ._options import decode_options, encode_options, encode_size
 
-INPUT = "input"
-"""The name of the model input in `inputs`."""
 REUSE = "reuse"
 """The kind of an entry that applies an earlier layer again."""
-
-Path = tuple[str | int, ...]
-Locator = Callable[[Path], str]
-"""Where a part of the model section is, for messages: from its path in the section
-(e.g. `("layers", 3, "dense", "units")`) to text such as `spec.json: model.layers[3]`
-or, for a spec file with positions, `spec.yaml:12:9`."""
 
 
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
@@ -105,8 +95,11 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         if layer.part_of is not None:
             # A recurrent layer's output or state part: no entry; later ones refer to it by
             # name (`encoder`, `encoder.h`).
-            names[id(tensor)] = name
-            if layer.part_of[1] == 0 and node.inputs[0] is previous:
+            owner, index = layer.part_of
+            part = owner.output_parts()[index]
+            # After the application it picks from: `encoder_1.h` for a shared layer's second.
+            names[id(tensor)] = names[id(node.inputs[0])] + (f".{part}" if part else "")
+            if index == 0 and node.inputs[0] is previous:
                 previous = tensor
             continue
         options: dict[str, Any]
@@ -170,55 +163,61 @@ def graph_from_dict(
         HyperparameterError: for hyperparameters the layer rejects.
         ShapeError: for a layer whose rule rejects its input, naming the entry.
 
+        Where several layer entries are wrong, one TypednnError lists them all, a line
+        (and a hint) each: after the first bad entry, each later one's kind and options
+        are still checked, but not its names, `inputs` or shapes, which depend on the
+        entries above it (they are checked once those are fixed).
+
     Example:
         >>> model = graph_from_dict({"input": [8, 8, 1], "layers": ["flatten", {"dense": 10}]}, source="spec.yaml")
         >>> model
         Model((8, 8, 1) -> (10,))
     """
     at = locate or default_locator(source)
-    if not isinstance(section, dict):
-        raise TypednnError(f"{at(())}: must be a mapping with 'input' and 'layers', not {show(section)}")
-    no_unknown_keys(section, ("input", "dtype", "inputs", "layers", "outputs"), at(()))
-    given = _inputs(section, at)
-    if "layers" not in section:
-        raise TypednnError(f"{at(())}: 'layers' is missing", hint="a model has 'input' and 'layers'")
-    layers = section["layers"]
-    if not isinstance(layers, list) or not layers:
-        raise TypednnError(f"{at(('layers',))}: must be a non-empty list of layers, not {show(layers)}")
+    section, given, layers = _parts(section, at)
     outputs: dict[str, tuple[int, AnyTensor]] = {name: (-1, x) for name, x in given.items()}  # entry and output
     defined: dict[str, AnyLayer] = {}  # named layers, for `reuse`
     locations: dict[str, str] = {}
     used: set[int] = set()
     previous: AnyTensor | None = next(iter(given.values())) if len(given) == 1 else None
+    problems: list[TypednnError] = []
     for index, entry in enumerate(layers):
         path: Path = ("layers", index)
-        kind_name, options = _entry(entry, at(path))
-        entry_name = _name(options.pop("name", None), outputs, at((*path, kind_name, "name")))
-        where = f"{at(path)} ({entry_name or kind_name})"
-        sources = _references(options.pop("inputs", None), outputs, at((*path, kind_name, "inputs")))
-        layer = _layer(kind_name, options, entry_name, defined, at, path, where)
-        if entry_name is not None and kind_name != REUSE:
-            defined[entry_name] = layer
-            locations[entry_name] = where
-        used.update(outputs[source][0] for source in sources)
-        if not sources and previous is None:
-            raise TypednnError(
-                f"{where}: the model has the inputs {', '.join(map(repr, given))}: say which this layer takes",
-                hint=f"e.g. inputs: [{next(iter(given))}]",
-            )
-        inputs = tuple(outputs[source][1] for source in sources) if sources else (cast(AnyTensor, previous),)
-        if not sources:
-            used.add(index - 1)
+        if problems:
+            # Past a bad entry the shapes that flow on are unknown: each later entry's own
+            # kind and options are still checked, so that one run reports every typo.
+            _check_alone(entry, at, path, problems)
+            continue
         try:
-            parts = layer.outputs_of(inputs)
-        except ShapeError as error:
-            raise error.at(where) from None
-        previous = parts[0]
+            kind_name, options = _entry(entry, at(path))
+            entry_name = _name(options.pop("name", None), outputs, at((*path, kind_name, "name")))
+            where = f"{at(path)} ({entry_name or kind_name})"
+            sources = _references(options.pop("inputs", None), outputs, at((*path, kind_name, "inputs")))
+            layer = _layer(kind_name, options, entry_name, defined, at, path, where)
+            if entry_name is not None and kind_name != REUSE:
+                defined[entry_name] = layer
+                locations[entry_name] = where
+            used.update(outputs[source][0] for source in sources)
+            if not sources and previous is None:
+                raise TypednnError(
+                    f"{where}: the model has the inputs {', '.join(map(repr, given))}: say which this layer takes",
+                    hint=f"e.g. inputs: [{next(iter(given))}]",
+                )
+            inputs = tuple(outputs[source][1] for source in sources) if sources else (cast(AnyTensor, previous),)
+            if not sources:
+                used.add(index - 1)
+            parts = _outputs_of(layer, inputs, where)
+            previous = parts[0]
+        except TypednnError as error:
+            problems.append(error)
+            continue
         if entry_name is not None:
             outputs[entry_name] = (index, previous)
             # A recurrent layer's state with return_state: `encoder.h`, `encoder.c`.
             for part_name, part in zip(layer.output_parts()[1:], parts[1:]):
                 outputs[f"{entry_name}.{part_name}"] = (index, part)
+    if problems:
+        raise all_errors(problems)
     assert previous is not None
     results = _outputs(section.get("outputs"), outputs, previous, at)
     named_outputs = section.get("outputs")
@@ -238,39 +237,44 @@ def graph_from_dict(
         raise error.at(locations.get(error.where or "", f"{source}: {error.where}")) from None
 
 
-def _inputs(section: dict[str, Any], at: Locator) -> dict[str, AnyTensor]:
-    """The model's inputs by name: `input` (with `dtype`), or `inputs`."""
-    if ("input" in section) == ("inputs" in section):
-        raise TypednnError(
-            f"{at(())}: " + ("give 'input' or 'inputs', not both" if "input" in section else "'input' is missing"),
-            hint="a model has 'input' (one input) or 'inputs' (several, by name), and 'layers'",
-        )
-    if "input" in section:
-        return {INPUT: _input(section["input"], section.get("dtype", FEATURES), at, ("input",), ("dtype",))}
-    if "dtype" in section:
-        raise TypednnError(
-            f"{at(('dtype',))}: with 'inputs', each input states its dtype",
-            hint="e.g. inputs: {ids: {shape: [128], dtype: int32}}",
-        )
-    value = section["inputs"]
-    if not isinstance(value, dict) or not value:
-        raise TypednnError(
-            f"{at(('inputs',))}: must be a mapping from input names to their sizes, not {show(value)}",
-            hint="e.g. inputs: {image: [32, 32, 3], meta: [8]}",
-        )
-    inputs = {}
-    for name, entry in value.items():
-        where = ("inputs", name)
-        problem = name_problem(name) if isinstance(name, str) and name else "an input's name must be a non-empty string"
-        if problem is not None:
-            raise TypednnError(f"{at(where)}: {problem}", hint=NAME_HINT)
-        if isinstance(entry, dict):
-            no_unknown_keys(entry, ("shape", "dtype"), at(where))
-            sizes, dtype = entry.get("shape"), entry.get("dtype", FEATURES)
-            inputs[name] = _input(sizes, dtype, at, (*where, "shape"), (*where, "dtype"), name=name)
-        else:
-            inputs[name] = _input(entry, FEATURES, at, where, where, name=name)
-    return inputs
+def _parts(section: object, at: Locator) -> tuple[dict[str, Any], dict[str, AnyTensor], list[Any]]:
+    """The section as a mapping, its inputs by name, and its layer entries: checked for their form."""
+    if not isinstance(section, dict):
+        raise TypednnError(f"{at(())}: must be a mapping with 'input' and 'layers', not {show(section)}")
+    no_unknown_keys(section, ("input", "dtype", "inputs", "layers", "outputs"), at(()))
+    given = read_inputs(section, at)
+    if "layers" not in section:
+        raise TypednnError(f"{at(())}: 'layers' is missing", hint="a model has 'input' and 'layers'")
+    layers = section["layers"]
+    if not isinstance(layers, list) or not layers:
+        raise TypednnError(f"{at(('layers',))}: must be a non-empty list of layers, not {show(layers)}")
+    return section, given, layers
+
+
+def _outputs_of(layer: AnyLayer, inputs: tuple[AnyTensor, ...], where: str) -> tuple[AnyTensor, ...]:
+    """The layer's outputs for these inputs; a shape error names the entry."""
+    try:
+        return layer.outputs_of(inputs)
+    except ShapeError as error:
+        raise error.at(where) from None
+
+
+def _check_alone(entry: object, at: Locator, path: Path, problems: list[TypednnError]) -> None:
+    """Check an entry's kind and options on their own, adding what is wrong to `problems`.
+
+    For the entries after a bad one: their input is unknown, so their names, `inputs`
+    and shapes wait; a `reuse` entry has nothing of its own to check.
+    """
+    try:
+        kind_name, options = _entry(entry, at(path))
+        if kind_name == REUSE:
+            return
+        options.pop("inputs", None)
+        name = options.pop("name", None)
+        entry_name = name if isinstance(name, str) and name else None
+        _layer(kind_name, options, entry_name, {}, at, path, f"{at(path)} ({entry_name or kind_name})")
+    except TypednnError as error:
+        problems.append(error)
 
 
 def _outputs(
@@ -286,26 +290,6 @@ def _outputs(
         if names.count(name) > 1:
             raise TypednnError(f"{at(('outputs',))}: {name!r} is listed twice", hint="list each output once")
     return tuple(outputs[name][1] for name in names)
-
-
-def _input(
-    value: object, dtype: object, at: Locator, sizes_at: Path, dtype_at: Path, *, name: str | None = None
-) -> AnyTensor:
-    if not isinstance(value, list):
-        raise TypednnError(
-            f"{at(sizes_at)}: must be a list of sizes, such as [28, 28, 1], not {show(value)}",
-            hint="the batch axis is implicit",
-        )
-    if dtype not in (FEATURES, TOKENS):
-        raise TypednnError(
-            f"{at(dtype_at)}: the input dtype is {FEATURES!r} (features) or {TOKENS!r} (token ids), not {show(dtype)}",
-            hint="token ids feed an embedding layer",
-        )
-    try:
-        shape = input_shape(tuple(decode_size(size) for size in value), dtype=dtype)
-    except TypednnError as error:
-        raise TypednnError(f"{at(sizes_at)}: {error.message}", hint=error.hint) from None
-    return (Tokens if shape.tokens else Tensor)(Node(None, (), name), shape)
 
 
 def _entry(entry: object, where: str) -> tuple[str, dict[str, object]]:

@@ -5,7 +5,9 @@ Every error names the file, line and column it is about (`spec.yaml:12:9: ...`).
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any, TypeVar
 import optax
 import pydantic
 
-from .._errors import TypednnError
+from .._errors import TypednnError, all_errors
 from .._model import Model
 from .._shapes import ShapeError
 from .._shapes._bindings import Bindings
@@ -120,24 +122,62 @@ def read(path: str | os.PathLike[str]) -> Spec:
             f"{document.where(())}: a spec file is a mapping with a model section, not {show(document.value)}",
             hint="start from an example in examples/",
         )
+    # Every independent problem is reported in one run (a spec with four typos should not
+    # take four): each part is checked unless an error above already covers it.
+    errors: list[TypednnError] = []
+    sections: SpecFile | None = None
+    wrong: list[tuple[str | int, ...]] = []  # where pydantic found errors: the rest is checked on
     try:
         sections = SpecFile.model_validate(document.value)
     except pydantic.ValidationError as error:
-        raise_validation(error, document, (), SpecFile)
-    name = sections.name or file.stem
-    model = graph_from_dict(
-        document.value["model"],
-        source=str(path),
-        name=name,
-        locate=lambda part: document.where(("model", *part)),
-    )
-    _check_names(document, sections.train, model)
-    spec = Spec(file, document, name, model, sections.data, sections.train)
+        wrong = [problem["loc"] for problem in error.errors()]
+        try:
+            raise_validation(error, document, (), SpecFile)
+        except TypednnError as found:
+            errors.append(found)
+    name = sections.name if sections is not None and sections.name else file.stem
+    model: Model[Any, Any] | None = None
+    if _sound(("model",), wrong) and "model" in document.value:
+        model = _caught(
+            errors,
+            lambda: graph_from_dict(
+                document.value["model"],
+                source=str(path),
+                name=name,
+                locate=lambda part: document.where(("model", *part)),
+            ),
+        )
     # The tagged values: validated now so that every error shows at `check` time.
-    spec.optimizer()
-    if spec.data is not None:
-        spec.source()
-    return spec
+    for section, key, kinds in (("train", "optimizer", optimizer_kinds), ("data", "source", source_kinds)):
+        value = document.value.get(section)
+        if _sound((section, key), wrong) and isinstance(value, dict) and key in value:
+            _caught(errors, lambda: kinds().parse(value[key], document, (section, key)))  # noqa: B023 - run at once
+    if sections is not None:
+        errors += _check_names(document, sections.train, model)
+    if errors:
+        raise all_errors(sorted(errors, key=lambda error: _position(str(error))))
+    assert sections is not None and model is not None
+    return Spec(file, document, name, model, sections.data, sections.train)
+
+
+def _position(message: str) -> tuple[float, float]:
+    """The `file:line:col` a message starts with, to list a file's errors in its order (unknown: last)."""
+    found = re.match(r"[^\n]*?:(\d+):(\d+)", message)
+    return (int(found[1]), int(found[2])) if found else (math.inf, math.inf)
+
+
+def _sound(part: tuple[str, ...], wrong: list[tuple[str | int, ...]]) -> bool:
+    """Whether no error found is about `part` of the spec, or about a part that holds it."""
+    return not any(loc[: len(part)] == part or part[: len(loc)] == loc for loc in wrong)
+
+
+def _caught(errors: list[TypednnError], work: Callable[[], T]) -> T | None:
+    """`work()`'s result; or None, adding the TypednnError it raised to `errors`."""
+    try:
+        return work()
+    except TypednnError as error:
+        errors.append(error)
+        return None
 
 
 def _check_suffix(file: Path) -> None:
@@ -148,9 +188,13 @@ def _check_suffix(file: Path) -> None:
         )
 
 
-def _check_names(document: Document, train: TrainSection, model: Model[Any, Any]) -> None:
-    """Loss, metric and output names, so a typo shows at `check` time rather than after loading data."""
-    outputs = model.output_names
+def _check_names(document: Document, train: TrainSection, model: Model[Any, Any] | None) -> list[TypednnError]:
+    """Loss, metric and output names, so a typo shows at `check` time rather than after loading data.
+
+    Returns:
+        What is wrong: an output the model lacks (checked only with a model), else every
+        unknown loss and metric name.
+    """
     metrics = train.metrics if isinstance(train.metrics, dict) else {None: train.metrics}
     checks: list[tuple[tuple[str | int, ...], str, Any]] = []
     for output, names in metrics.items():
@@ -160,8 +204,25 @@ def _check_names(document: Document, train: TrainSection, model: Model[Any, Any]
     if isinstance(train.loss, str):
         checks.append((("train", "loss"), train.loss, _losses.get))
     checks += [(("train", "loss", output), name, _losses.get) for output, name in losses.items()]
-    for key, named in (("loss", losses), ("metrics", metrics), ("loss_weights", train.loss_weights or {})):
-        for output in named:
+    try:
+        if model is not None:
+            _check_outputs(document, train, model, {"loss": losses, "metrics": metrics})
+    except TypednnError as error:
+        return [error]  # as before: names are looked up once the outputs are right
+    errors = []
+    for path, value, lookup in checks:
+        try:
+            lookup(value)
+        except TypednnError as error:
+            errors.append(TypednnError(f"{document.where(path)}: {error.message}", hint=error.hint))
+    return errors
+
+
+def _check_outputs(document: Document, train: TrainSection, model: Model[Any, Any], named: dict[str, Any]) -> None:
+    """The outputs that train's loss, metrics and loss weights name: the model's."""
+    outputs = model.output_names
+    for key, names in (*named.items(), ("loss_weights", train.loss_weights or {})):
+        for output in names:
             if output is not None and output not in outputs:
                 raise TypednnError(
                     f"{document.where(('train', key, output))}: the model has no output {output!r}"
@@ -173,11 +234,6 @@ def _check_names(document: Document, train: TrainSection, model: Model[Any, Any]
             f"{document.where(('train', 'metrics'))}: the model has {len(outputs)} outputs: give metrics per output",
             hint=f"e.g. metrics: {{{outputs[0]}: [accuracy]}}",
         )
-    for path, value, lookup in checks:
-        try:
-            lookup(value)
-        except TypednnError as error:
-            raise TypednnError(f"{document.where(path)}: {error.message}", hint=error.hint) from None
 
 
 def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
