@@ -158,8 +158,11 @@ def test_a_model_of_two_inputs_and_two_outputs_trains(tmp_path: Path) -> None:
     joined = tn.nn.concat(numbers, extra)
     model = tn.Model((numbers, extra), (joined >> tn.nn.Dense(2, name="kind"), joined >> tn.nn.Dense(1, name="size")))
     data = tn.data.csv(write(tmp_path), features={"extra": ["d", "e"], "numbers": ["a", "b", "c"]}, label=LABEL)
-    losses = {"kind": tn.losses.softmax_cross_entropy, "size": tn.losses.mean_squared_error}
-    trainer = tn.Trainer(model, loss=losses, optimizer=optax.sgd(0.1))
+    trainer = tn.Trainer(
+        model,
+        loss={"kind": tn.losses.softmax_cross_entropy, "size": tn.losses.mean_squared_error},
+        optimizer=optax.sgd(0.1),
+    )
     history = trainer.fit(data, epochs=1, batch_size=2, verbose=0)
     assert {"kind_loss", "size_loss"} <= set(history.epochs[-1])
 

@@ -111,4 +111,4 @@ def test_a_key_of_the_wrong_type_from_python_is_a_clear_error(tmp_path: Path) ->
     path = tmp_path / "x.jsonl"
     path.write_text('{"x": [1, 2], "y": 0}\n')
     with pytest.raises(tn.TypednnError, match=r"must be a name \(or a number\), not \['y'\]"):
-        tn.data.jsonl(path, features={"i": "x"}, label={"o": ["y"]})
+        tn.data.jsonl(path, features={"i": "x"}, label={"o": ["y"]})  # type: ignore[dict-item]  # the misuse tested

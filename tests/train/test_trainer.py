@@ -329,7 +329,7 @@ class _StepOverAllParameters(Compiled):
         carry: tuple[Any, Any, Any],
         x: jax.Array,
         y: jax.Array,
-        w: jax.Array,
+        w: Any,
         key: jax.Array,
         padded: bool,
     ) -> tuple[tuple[Any, Any, Any], jax.Array]:
