@@ -202,7 +202,7 @@ class LSTM(_Recurrent[*P]):
     Args:
         units: The size of the hidden state and of each output.
         return_sequences: Whether to output every step, (sequence, units), or only the
-            last one, (units,).
+            last one, (units,). True by default here; Keras's default is False.
         reverse: Whether to read the sequence from its end (Keras's `go_backwards`);
             the outputs stay in input order.
         return_state: Whether a call also gives the final state: `output, h, c =
@@ -266,7 +266,7 @@ class GRU(_Recurrent[*P]):
     Args:
         units: The size of the hidden state and of each output.
         return_sequences: Whether to output every step, (sequence, units), or only the
-            last one, (units,).
+            last one, (units,). True by default here; Keras's default is False.
         reverse: Whether to read the sequence from its end; the outputs stay in input order.
         return_state: Whether a call also gives the final state: `output, h = gru(x)`.
             `gru(x, initial_state=(h,))` starts from a state instead of zeros.

@@ -66,6 +66,7 @@ class EarlyStopping(Callback):
         mode: `"min"`, `"max"`, or `"auto"` (min for losses and errors, else max).
         restore_best_weights: When training ends, put back the parameters of the best
             epoch (also when it ends by running out of epochs, not only by stopping).
+            True by default here; Keras's default is False (it keeps the last epoch's).
         start_from_epoch: Epochs to wait before counting (warm-up).
 
     Attributes:
