@@ -29,8 +29,11 @@ class TypednnError(Exception):
 def all_errors(problems: Sequence[TypednnError]) -> TypednnError:
     """One error for several found in one file: each message and its hint, in order.
 
-    A lone error is returned as it is, so its type and words stay what they were.
+    A lone error is returned as it is, so its type and words stay what they were; a hint
+    that every error shares is given once, after them.
     """
     if len(problems) == 1:
         return problems[0]
+    if len({problem.hint for problem in problems}) == 1:
+        return TypednnError("\n".join(problem.message for problem in problems), hint=problems[0].hint)
     return TypednnError("\n".join(str(problem) for problem in problems))

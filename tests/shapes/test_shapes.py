@@ -366,7 +366,7 @@ def test_defaults_have_one_source() -> None:
     assert Conv2DHyper.default("stride") == 1
     assert MaxPool2DHyper.default("stride") is None
     assert ConcatenateHyper.default("axis") == -1
-    assert DenseHyper(units=3).values() == {"in_features": None, "units": 3, "use_bias": True}
+    assert DenseHyper(units=3).values() == {"in_features": None, "units": 3, "use_bias": True, "activation": None}
 
 
 # ---------------------------------------------------------------------------- composition before application

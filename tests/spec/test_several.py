@@ -130,5 +130,5 @@ def test_a_run_of_several_outputs_resumes_where_it_stopped(folder: Path) -> None
     resumed = subprocess.run([*run, "--resume"], capture_output=True, text=True, timeout=300, check=False)
     assert resumed.returncode == 0, resumed.stderr
     rows = (folder / "run" / "metrics.csv").read_text().splitlines()
-    assert [row.split(",")[0] for row in rows[1:]] == ["0", "1", "2"]
+    assert [row.split(",")[0] for row in rows[1:]] == ["1", "2", "3"]
     assert "epoch 3/3" in resumed.stdout and "label_accuracy" in resumed.stdout

@@ -24,8 +24,8 @@ def forms(function: Callable[..., Any]) -> tuple[inspect.Signature, ...]:
 
     Example:
         >>> from typednn import nn
-        >>> [list(form.parameters) for form in forms(nn.Dense.__init__)]
-        [['self', 'units', 'use_bias', 'name'], ['self', 'in_features', 'units', 'use_bias', 'name']]
+        >>> [list(form.parameters)[1:-2] for form in forms(nn.Dense.__init__)]
+        [['units', 'use_bias'], ['in_features', 'units', 'use_bias']]
     """
     overloads = typing.get_overloads(function)
     return tuple(inspect.signature(f) for f in overloads) if overloads else (inspect.signature(function),)
