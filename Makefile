@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt stubs/*/* | cksum | cut -d' ' -f1)
 SHARED := ../shared/acceptance
 
-.PHONY: install demo test lint typecheck pytest acceptance bench lock clean
+.PHONY: install demo test lint typecheck pytest acceptance bench docs lock clean
 
 $(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ acceptance: install
 bench: install
 	$(BIN)/python -m pip install -q -c constraints.txt -e ".[dev,bench]"
 	$(BIN)/python bench/run.py
+
+# The docs (docs/*.md, nav in mkdocs.yml) as a static site in site/, offline; --strict
+# fails on a broken link or anchor.
+docs: install
+	$(BIN)/mkdocs build --strict
 
 # Re-pin every dependency to what is installed now.
 lock: install

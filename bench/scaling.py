@@ -17,7 +17,7 @@ per-device batch at which compute equals it (above it, adding devices scales nea
 linearly) and the efficiency at 32 examples per device without overlap.
 
 Run with ``python bench/scaling.py [--devices N]``. The figures are a model, not a
-measurement: see the README's "Distributed training".
+measurement: see docs/distributed.md.
 """
 
 from __future__ import annotations

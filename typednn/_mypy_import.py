@@ -7,7 +7,7 @@ module's `tn.Hyper` classes, so it runs the module's top-level statements that b
 them and, by name, what those use: every statement that binds a name they use (in
 source order, recursively), and a statement that binds nothing but uses a class or value
 of the module already kept (`SwiGLUHyper.__doc__ += ...`). The layer class, its imports,
-registration and example code do not run, the "free of side effects" the README asks of
+registration and example code do not run, the "free of side effects" docs/custom-layers.md asks of
 the module.
 
 What does not fit falls back to running the whole module, as `import` does: a module

@@ -1,19 +1,23 @@
-"""The README's promise for other type checkers: without the plugin, code type-checks.
+"""The docs' promise for other type checkers: without the plugin, code type-checks.
 
 Three judges read `examples/*.py` (except `miswired.py`, mis-wired on purpose) and
-every ```python snippet of the README:
+every ```python snippet of README.md and of the pages in docs/:
 
 - **pyright** (basic mode) and **mypy without the plugin** (strict) must report no
   error: sizes they cannot compute are `Any`, so they catch less, never wrongly;
 - **mypy with the plugin** (strict, `allow_redefinition`) must report an error on
-  exactly the lines the README marks as errors, and on no other line.
+  exactly the lines the docs mark as errors, and on no other line.
 
-Markers in the README's source (the HTML comments do not show on a rendered page):
+Markers in a page's source (the HTML comments do not show on a rendered page), on the
+lines right above a block's fence:
 
 - `<!-- not checked: REASON -->` on the line before a block skips it (a fragment, or
   code about something other than type checking);
 - `<!-- continues the snippet above -->` on the line before a block checks it after
-  the previous checked block, as one file (so a fragment need not repeat its setup);
+  the previous checked block of the same page, as one file (so a fragment need not
+  repeat its setup);
+- `<!-- not run: REASON -->` is for tests/checking/test_docs_run.py, which runs the
+  blocks; the judges here check such a block all the same;
 - a block whose first line is `# mypy with typednn.mypy only` shows what only the
   plugin knows (an `assert_type` of a computed shape, `jnp` on a `tn.Tensor`): the
   plugin alone checks it;
@@ -39,12 +43,16 @@ pytestmark = pytest.mark.slow  # three type checkers, two of them mypy with a co
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
+# Every page whose ```python blocks are checked here and run by test_docs_run.py.
+DOCS = (README, *sorted((ROOT / "docs").glob("*.md")))
 EXAMPLES = sorted(p for p in (ROOT / "examples").glob("*.py") if p.name != "miswired.py")
 PYRIGHT = Path(sys.executable).parent / "pyright"
 
 FENCE = re.compile(r"^```(\w*)\s*$")
 SKIP = re.compile(r"^<!--\s*not checked:\s*\S.*-->\s*$", re.MULTILINE)
 CONTINUES = re.compile(r"^<!--\s*continues the snippet above\s*-->\s*$")
+NOT_RUN = re.compile(r"^<!--\s*not run:\s*\S.*-->\s*$")
+MARKER = re.compile(r"^<!--.*-->\s*$")
 PLUGIN_ONLY = "# mypy with typednn.mypy only"
 ERROR = re.compile(r"#\s*error:\s*(?P<message>.*)$")
 MYPY_REPORT = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+)(?::\d+)?: error: (?P<msg>.*)$")
@@ -52,15 +60,24 @@ MYPY_REPORT = re.compile(r"^(?P<path>[^:]+):(?P<line>\d+)(?::\d+)?: error: (?P<m
 
 @dataclass(frozen=True)
 class Snippet:
-    """One checked README block: its code (setup first) and the README line of each code line."""
+    """One checked block: its code (setup first) and the page line of each code line.
+
+    `own` counts the block's own lines, at the end of `lines` (the rest is the chain of
+    blocks it continues); `continues` says whether there is such a chain; `run` is false
+    under `<!-- not run: ... -->`.
+    """
 
     name: str
+    doc: str
     lines: tuple[str, ...]
     origin: tuple[int, ...]
     plugin_only: bool
+    own: int
+    continues: bool
+    run: bool
 
     def errors(self) -> dict[int, str]:
-        """README line -> the start of the error message the README promises there."""
+        """Page line -> the start of the error message the page promises there."""
         wanted: dict[int, str] = {}
         for index, text in enumerate(self.lines):
             match = ERROR.search(text)
@@ -69,14 +86,20 @@ class Snippet:
             target = index
             while self.lines[target].lstrip().startswith("#"):  # a comment line: the error is the code above
                 target -= 1
-                assert target >= 0, f"README.md:{self.origin[index]}: an error comment with no code above it"
+                assert target >= 0, f"{self.doc}:{self.origin[index]}: an error comment with no code above it"
             wanted[self.origin[target]] = match["message"].split(",")[0].strip()
         return wanted
 
 
 def snippets() -> list[Snippet]:
-    """The README's checked ```python blocks, markers applied."""
-    text = README.read_text().splitlines()
+    """The checked ```python blocks of README.md and docs/*.md, markers applied."""
+    return [snippet for path in DOCS for snippet in page_snippets(path)]
+
+
+def page_snippets(path: Path) -> list[Snippet]:
+    """One page's checked ```python blocks; a continuation chains within the page only."""
+    doc = path.relative_to(ROOT).as_posix()
+    text = path.read_text().splitlines()
     found: list[Snippet] = []
     index = 0
     while index < len(text):
@@ -87,17 +110,25 @@ def snippets() -> list[Snippet]:
         end = index + 1
         while not FENCE.match(text[end]):
             end += 1
-        before = text[index - 1] if index else ""
-        if fence[1] == "python" and not SKIP.match(before):
+        markers = []
+        above = index - 1
+        while above >= 0 and MARKER.match(text[above]):
+            markers.append(text[above])
+            above -= 1
+        if fence[1] == "python" and not any(SKIP.match(m) for m in markers):
             body = tuple(text[index + 1 : end])
             origin = tuple(range(index + 2, end + 1))
+            own = len(body)
             plugin_only = bool(body) and body[0].strip() == PLUGIN_ONLY
-            if CONTINUES.match(before):
-                assert found, f"README.md:{index + 1}: no snippet above to continue"
+            continues = any(CONTINUES.match(m) for m in markers)
+            if continues:
+                assert found, f"{doc}:{index + 1}: no snippet above to continue on this page"
                 previous = found[-1]
                 body, origin = previous.lines + body, previous.origin + origin
                 plugin_only = plugin_only or previous.plugin_only
-            found.append(Snippet(f"readme_{index + 1}", body, origin, plugin_only))
+            run = not any(NOT_RUN.match(m) for m in markers)
+            name = f"doc_{path.stem.replace('-', '_').lower()}_{index + 1}"
+            found.append(Snippet(name, doc, body, origin, plugin_only, own, continues, run))
         index = end + 1
     return found
 
@@ -112,21 +143,21 @@ def write(snippets: list[Snippet], folder: Path) -> dict[Path, Snippet]:
     return files
 
 
-def readme_errors(files: dict[Path, Snippet], reports: list[tuple[Path, int, str]]) -> dict[Path | int, list[str]]:
-    """Errors by README line (for snippets) or by path and line (for examples)."""
-    found: dict[Path | int, list[str]] = {}
+def readme_errors(files: dict[Path, Snippet], reports: list[tuple[Path, int, str]]) -> dict[Path | str, list[str]]:
+    """Errors by `page:line` (for snippets) or by path and line (for examples)."""
+    found: dict[Path | str, list[str]] = {}
     for path, line, message in reports:
         snippet = files.get(path.resolve())
         if snippet is None:
             found.setdefault(path, []).append(f"line {line}: {message}")
         else:
-            found.setdefault(snippet.origin[line - 1], []).append(message)
+            found.setdefault(f"{snippet.doc}:{snippet.origin[line - 1]}", []).append(message)
     return found
 
 
-def describe(errors: dict[Path | int, list[str]]) -> str:
+def describe(errors: dict[Path | str, list[str]]) -> str:
     return "\n".join(
-        f"{where if isinstance(where, Path) else f'README.md:{where}'}: {message}"
+        f"{where}: {message}"
         for where, messages in sorted(errors.items(), key=lambda item: str(item[0]))
         for message in messages
     )
@@ -182,16 +213,17 @@ def run_pyright(paths: list[Path], tmp: Path) -> list[tuple[Path, int, str]]:
 
 def test_readme_markers() -> None:
     """Most snippets are checked by all three judges; an `assert_type` only where the plugin alone runs."""
-    text = README.read_text()
+    text = "\n".join(path.read_text() for path in DOCS)
     assert len(SKIP.findall(text)) <= 3, "keep unchecked snippets few"
     found = snippets()
     assert len(found) >= 12
+    assert {s.doc for s in found} >= {"README.md", "docs/checking.md", "docs/training.md"}
     assert sum(s.plugin_only for s in found) <= 2, "keep plugin-only snippets few"
     assert any(s.errors() for s in found if not s.plugin_only), "the README shows an error only the plugin catches"
     for snippet in found:
         if not snippet.plugin_only:
             uses = [line for line, code in zip(snippet.origin, snippet.lines) if "assert_type(" in code]
-            assert not uses, f"README.md:{uses[0]}: assert_type of a shape holds only under the plugin"
+            assert not uses, f"{snippet.doc}:{uses[0]}: assert_type of a shape holds only under the plugin"
 
 
 @pytest.fixture(scope="module")
@@ -217,8 +249,8 @@ def test_mypy_with_plugin_checks_readme(checked: tuple[list[Snippet], Path]) -> 
     found, tmp = checked
     files = write(found, tmp / "plugin")
     errors = readme_errors(files, run_mypy([*EXAMPLES, *files], tmp / "plugin", plugin=True))
-    wanted = {line: message for snippet in found for line, message in snippet.errors().items()}
-    problems: dict[Path | int, list[str]] = {}
+    wanted = {f"{s.doc}:{line}": message for s in found for line, message in s.errors().items()}
+    problems: dict[Path | str, list[str]] = {}
     for line, start in wanted.items():
         messages = errors.pop(line, [])
         if not any(" ".join(m.split()).startswith(" ".join(start.split())) for m in messages):

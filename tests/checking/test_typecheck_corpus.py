@@ -121,7 +121,7 @@ def test_the_plugin_catches_what_plain_mypy_catches(errors: Errors, tmp_path: Pa
 
     Left out are the errors that are no catches: an `assert_type` of a computed shape
     (without the plugin sizes are unknown), and lines where jax's own signature refuses
-    a `tn.Tensor` (without the plugin a tensor is no `jax.Array`; the README says so).
+    a `tn.Tensor` (without the plugin a tensor is no `jax.Array`; docs/checking.md says so).
     """
     plain = run_mypy(tmp_path, plugin=False)
     missed = []

@@ -1,5 +1,5 @@
 # mypy reads `tn.Tensor` as the symbolic graph tensor; here the annotations are checked at run
-# time on NumPy and JAX arrays (README, "Limitation"), so calls with arrays, array methods on
+# time on NumPy and JAX arrays (docs/typeguard.md, "Limitation"), so calls with arrays, array methods on
 # annotated arguments and their results are errors to mypy that this file makes on purpose.
 # mypy: disable-error-code="attr-defined, index, no-any-return, operator"
 """Functions whose only checks are their `tn.Tensor[...]` annotations."""

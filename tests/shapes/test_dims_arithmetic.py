@@ -213,7 +213,7 @@ def test_graph_validation_keeps_computed_sizes() -> None:
 
 
 # ---------------------------------------------------------------------------- run-time checks
-# mypy reads `tn.Tensor` as the graph tensor, not an array (README, "Limitation"): passing
+# mypy reads `tn.Tensor` as the graph tensor, not an array (docs/typeguard.md, "Limitation"): passing
 # arrays and indexing annotated arguments are errors to it, ignored here on purpose.
 
 

@@ -23,7 +23,7 @@ plugins = typednn.mypy
 strict = True
 allow_redefinition = True
 """
-"""The settings `typednn check` uses, and recommends to users (README)."""
+"""The settings `typednn check` uses, and recommends to users (docs/checking.md)."""
 
 
 def add_check(commands: Any) -> None:

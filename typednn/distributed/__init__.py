@@ -1,7 +1,7 @@
 """Training on many devices and many processes, on JAX's distributed runtime.
 
 `Trainer(model, ..., mesh=data_mesh())` splits each batch over the mesh's `data` axis;
-`initialize` joins a multi-process job first. See the README's "Distributed training".
+`initialize` joins a multi-process job first. See docs/distributed.md.
 """
 
 from ._mesh import DATA as DATA

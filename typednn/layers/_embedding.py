@@ -33,7 +33,7 @@ class Embedding(Layer[*P]):
     With `mask_zero=True` (Keras's name), id 0 is padding: the output carries a mask
     (True where the id is not 0) that the layers after it respect, so a batch of
     sequences padded with 0 at their ends gives, at the real positions, what each
-    sequence alone would (see "Padding masks" in the README and `layers/_masks.py`).
+    sequence alone would (see "Padding masks" in docs/api.md and `layers/_masks.py`).
     Id 0 still has a vector; real ids then start at 1, so `vocab` counts the padding.
 
     Args:
