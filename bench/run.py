@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+import cli_overhead
 import csv_ingest
 import forward_backward
 import jax
@@ -68,6 +69,7 @@ class Figures:
     checks: list[mypy_time.MypyTimes]
     ingest: csv_ingest.Ingest
     zoo: list[zoo_speed.Result]
+    overhead: cli_overhead.Overhead
 
 
 def targets(figures: Figures) -> list[str]:
@@ -85,6 +87,7 @@ def targets(figures: Figures) -> list[str]:
             lines.append(f"- mypy {situation} on {check.note}: plugin / no plugin = {ratio}")
     lines.extend(csv_ingest.targets(ingest))
     lines.extend(zoo_speed.targets(figures.zoo))
+    lines.extend(cli_overhead.targets(figures.overhead))
     return lines
 
 
@@ -105,6 +108,7 @@ def notes(figures: Figures) -> list[str]:
         lines.append(f"- mypy checked {check.note}; warm rounds voided by edits to typednn meanwhile: {check.voided}.")
     lines.extend(csv_ingest.notes(ingest))
     lines.extend(zoo_speed.notes(figures.zoo))
+    lines.extend(cli_overhead.notes(figures.overhead))
     return lines
 
 
@@ -203,6 +207,7 @@ def main() -> None:
     add_option(parser, csv_ingest.run, "rows", "rows in the benchmark's CSV file", prefix="csv-")
     add_option(parser, zoo_speed.run, "compile_repeats", "compiles per zoo model and implementation", prefix="zoo-")
     add_option(parser, zoo_speed.run, "rounds", "zoo step-timing rounds", prefix="zoo-")
+    add_option(parser, cli_overhead.run, "repeats", "CLI overhead measurements", prefix="cli-")
     args = parser.parse_args()
 
     before = load_average()
@@ -224,8 +229,10 @@ def main() -> None:
     print(csv_ingest.table(ingest), end="\n\n")
     zoo = zoo_speed.run(compile_repeats=args.zoo_compile_repeats, rounds=args.zoo_rounds)
     print(zoo_speed.table(zoo), end="\n\n")
+    overhead = cli_overhead.run(repeats=args.cli_repeats)
+    print("\n".join(cli_overhead.targets(overhead)), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo)
+    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead)
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -191,7 +192,10 @@ def test_devices_that_leave_a_process_idle_are_refused(tmp_path: Path) -> None:
     done = train(spec(tmp_path, 1), "--out", tmp_path / "run", "--processes", "2", "--devices", "1")
     assert done.returncode == 1
     assert "the 1 devices chosen leave process(es) [1] of the job without a device" in done.stderr
-    assert "worker 0 exited with 1; worker 1 exited with 1" in done.stderr
+    # Each worker refuses; under load the launcher may stop the slower one after its grace period.
+    stopped = r"(exited with 1|was killed by SIG\w+|was stopped by JAX's distributed runtime \(SIGABRT\))"
+    assert re.search(rf"worker 0 {stopped}; worker 1 {stopped}", done.stderr)
+    assert "exited with 1" in done.stderr
 
 
 @pytest.mark.parametrize(
