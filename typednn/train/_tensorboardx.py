@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
-from google.protobuf.message import DecodeError as DecodeError  # type: ignore[import-untyped]  # no stubs installed
-from tensorboardX.crc32c import crc32c as _crc32c  # type: ignore[import-untyped]  # tensorboardX has no py.typed
-from tensorboardX.event_file_writer import EventsWriter  # type: ignore[import-untyped]  # same
-from tensorboardX.proto.event_pb2 import Event  # type: ignore[import-untyped]  # same
-from tensorboardX.proto.summary_pb2 import Summary  # type: ignore[import-untyped]  # same
-from tensorboardX.record_writer import masked_crc32c  # type: ignore[import-untyped]  # same
-from tensorboardX.summary import hparams, make_histogram  # type: ignore[import-untyped]  # same
+from google.protobuf.message import DecodeError as DecodeError
+from tensorboardX.crc32c import crc32c as _crc32c
+from tensorboardX.event_file_writer import EventsWriter
+from tensorboardX.proto.event_pb2 import Event
+from tensorboardX.proto.summary_pb2 import Summary
+from tensorboardX.record_writer import masked_crc32c
+from tensorboardX.summary import hparams, make_histogram
 
 HParam: TypeAlias = str | bool | int | float
 """A hyperparameter value as TensorBoard's hparams plugin shows it."""
