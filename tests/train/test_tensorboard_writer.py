@@ -64,7 +64,7 @@ def test_a_fit_writes_scalars_histograms_update_ratios_and_hparams(tmp_path: Pat
     assert [event.step for event in board.Scalars("epoch_loss")] == [0, 1, 2]
     assert set(tags["histograms"]) == {
         f"{section}/{layer}/{array}"
-        for section in ("weights", "updates")
+        for section in ("weights", "gradients", "updates")
         for layer in ("hidden", "logits")
         for array in ("kernel", "bias")
     }

@@ -25,6 +25,10 @@ class Run:
         epoch: The current epoch.
         stop_training: Set it to end `fit` after the current epoch.
         is_chief: Whether this process writes logs and files (process 0).
+        gradients: In `on_epoch_end` of an epoch for which a callback's `wants_gradients`
+            said yes: host copies of the gradients of the loss on the epoch's last batch,
+            at the parameters the epoch ended with (`{layer: {name: array}}`, trainable
+            parameters only); else None.
     """
 
     trainer: Trainer[Any, Any]
@@ -37,6 +41,7 @@ class Run:
     stop_training: bool = False
     is_chief: bool = True
     history: list[dict[str, float]] = field(default_factory=list)
+    gradients: dict[str, dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,14 @@ class Callback:
 
     def on_epoch_begin(self, run: Run, epoch: int) -> None:
         """Before each epoch."""
+
+    def wants_gradients(self, run: Run, epoch: int) -> bool:
+        """Whether `on_epoch_end` of `epoch` needs `run.gradients` (asked before the epoch; no by default).
+
+        The compiled train step never returns gradients; when a callback says yes, the
+        trainer computes them once, after the epoch, on its last batch.
+        """
+        return False
 
     def on_steps_end(self, run: Run, steps: Steps) -> None:
         """After each dispatch of several steps, with their losses."""

@@ -56,6 +56,9 @@ class Compiled(Inference):
         # metric states are small and are read by the host after the next dispatch.
         self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1), static_argnames="padded")
         self.train_fed = jax.jit(self._train_fed, donate_argnums=(0, 1), static_argnames="padded")
+        # Compiled only when a callback asks for gradients (`Callback.wants_gradients`):
+        # the train steps above never return them, so they cost nothing without one.
+        self._last_gradients = jax.jit(self._gradients_of_last, static_argnames=("on_device", "padded"))
 
     def padded(self, weights: Any) -> bool:
         """Whether a chunk's padding must be masked out of BatchNorm's batch statistics.
@@ -75,8 +78,26 @@ class Compiled(Inference):
         padded: bool,
     ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
         """One optimizer step: gradients of the trainable parameters, the state from the forward pass."""
-        lowered = self.lowered
         params, opt_state, states = carry
+        trainable = self.lowered.split(params)[0]
+        (mean, (outputs, losses, updated, masks)), grads = self._value_and_grad(params, x, y, weights, key, padded)
+        updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
+        trainable = optax.apply_updates(trainable, updates)
+        params = self.lowered.merge(trainable, updated)
+        w, sample = unpack_weights(weights)
+        states = self.heads.update(
+            states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses), masks, sample=sample
+        )
+        return (params, opt_state, states), mean
+
+    def _value_and_grad(
+        self, params: Params, x: Any, y: Any, weights: Weights, key: jax.Array, padded: bool
+    ) -> tuple[tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]], Params]:
+        """A batch's mean loss (with the outputs, losses, updated state and masks) and its gradients.
+
+        The gradients are of the trainable parameters (`lowered.split(params)[0]`).
+        """
+        lowered = self.lowered
         trainable, state = lowered.split(params)
         # Sample weights weigh the loss and metrics only: a real example of weight 0 still
         # takes part in BatchNorm's batch statistics, as in Keras.
@@ -90,14 +111,45 @@ class Compiled(Inference):
             mean, losses = self.heads.loss(outputs, y, w, masks, sample=sample)
             return mean, (outputs, losses, updated, masks)
 
-        (mean, (outputs, losses, updated, masks)), grads = jax.value_and_grad(objective, has_aux=True)(trainable)
-        updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
-        trainable = optax.apply_updates(trainable, updates)
-        params = lowered.merge(trainable, updated)
-        states = self.heads.update(
-            states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses), masks, sample=sample
-        )
-        return (params, opt_state, states), mean
+        found: tuple[tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]], Params]
+        found = jax.value_and_grad(objective, has_aux=True)(trainable)
+        return found
+
+    def last_gradients(
+        self, params: Params, batches: tuple[Any, ...], *, on_device: bool, step: int, key: jax.Array, padded: bool
+    ) -> Params:
+        """The gradients of the loss on a chunk's last batch, at `params`; for callbacks that show them.
+
+        Args:
+            params: The parameters to differentiate at (the trainer's, after the chunk).
+            batches: The chunk's arrays as the train step took them (`Feed.chunks`).
+            on_device: Whether they are `(features, targets, index, weights)` rather than `(x, y, weights)`.
+            step: The global step of that batch: its dropout key is the one its training step used.
+            key: The trainer's dropout key.
+            padded: Whether the batch is ragged in a model with state (see `padded`).
+
+        Returns:
+            `{layer: {name: gradient}}` for the trainable parameters, on the device.
+        """
+        grads: Params = self._last_gradients(params, batches, step, key, on_device=on_device, padded=padded)
+        return grads
+
+    def _gradients_of_last(
+        self, params: Params, batches: tuple[Any, ...], step: jax.Array, key: jax.Array, on_device: bool, padded: bool
+    ) -> Params:
+        # The last batch is picked inside the program: a batch sharded over a mesh is
+        # then never indexed eagerly, outside a jit.
+        if on_device:
+            features, targets, index, weights = batches
+            x, y = gather((features, targets), index[-1])
+        else:
+            x, y, weights = batches
+            x, y = jax.tree.map(lambda array: array[-1], (x, y))
+        weights = jax.tree.map(lambda array: array[-1], weights)
+        _, grads = self._value_and_grad(params, x, y, weights, jax.random.fold_in(key, step), padded)
+        if self.placement is not None:
+            grads = self.placement.constrain(grads)
+        return grads
 
     def _train_on_device(
         self,

@@ -1,4 +1,4 @@
-"""The TensorBoard callback: scalars, weight and update histograms, update ratios and hparams.
+"""The TensorBoard callback: scalars, weight, gradient and update histograms, update ratios and hparams.
 
 tensorboardX writes the event files (`_tensorboardx`); no TensorFlow is needed.
 """
@@ -38,10 +38,19 @@ class TensorBoard(Callback):
     Every `histogram_freq` epochs (from the first), `train/` also gets, per layer:
 
     - `weights/<layer>/<array>`: a histogram of the parameters after the epoch;
+    - `gradients/<layer>/<array>`: a histogram of the loss's gradient on the epoch's
+      last batch (with that step's dropout), at the parameters after the epoch, for
+      each trainable array;
     - `updates/<layer>/<array>`: a histogram of what the epoch changed in them;
     - `update_ratio/<layer>`: ||Δparams|| / ||params|| over the epoch, a scalar (the
       chart DL4J's training UI is known for: a layer far above its neighbours learns
       too fast, one near zero has stopped learning).
+
+    The gradients are one batch's, not a mean over the epoch: the compiled train step
+    returns none (so training runs the same program with TensorBoard on or off), and
+    the trainer computes them only for the epochs that write histograms, with one
+    separate jitted gradient of the same loss (`Callback.wants_gradients`). A mean over
+    the epoch would add a parameter-sized output to every step of every epoch.
 
     `log_dir` itself gets the hparams plugin's session: the batch size, epochs,
     examples, steps per epoch, seed, loss and parameter count the callback sees, and
@@ -57,7 +66,8 @@ class TensorBoard(Callback):
         log_dir: The folder to give `tensorboard --logdir`.
         update_freq: `"epoch"`, or write `batch_loss` every this many steps.
         histogram_freq: Write histograms and update ratios every this many epochs
-            (0: never). Each costs two host copies of the parameters.
+            (0: never). Each costs two host copies of the parameters, and one
+            gradient on one batch (compiled once per fit).
         hparams: Hyperparameters to record beside those the callback sees (a string,
             bool or number each).
 
@@ -120,6 +130,9 @@ class TensorBoard(Callback):
         if self._histograms_due(epoch):
             self._before = _host_params(run)
 
+    def wants_gradients(self, run: Run, epoch: int) -> bool:
+        return self._histograms_due(epoch)
+
     def on_steps_end(self, run: Run, steps: Steps) -> None:
         if not run.is_chief or self.update_freq == "epoch":
             return
@@ -137,7 +150,7 @@ class TensorBoard(Callback):
             if scalars:
                 self._writer(name).add_scalars(epoch, scalars)
         if after is not None:
-            self._write_params(epoch, self._before, after)
+            self._write_params(epoch, self._before, after, run.gradients)
         self._before = None
         for writer in self._writers.values():
             writer.flush()
@@ -153,9 +166,13 @@ class TensorBoard(Callback):
     def _histograms_due(self, epoch: int) -> bool:
         return self.histogram_freq > 0 and epoch % self.histogram_freq == 0
 
-    def _write_params(self, epoch: int, before: HostParams | None, after: HostParams) -> None:
+    def _write_params(
+        self, epoch: int, before: HostParams | None, after: HostParams, gradients: Mapping[str, Any] | None
+    ) -> None:
         train = self._writer("train")
         train.add_histograms(epoch, histograms(after, prefix="weights"))
+        if gradients is not None:
+            train.add_histograms(epoch, histograms(host_copy(gradients), prefix="gradients"))
         if before is not None:
             train.add_histograms(epoch, histograms(updates(before, after), prefix="updates"))
             if ratios := update_ratios(before, after):

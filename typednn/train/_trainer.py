@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, overload
 
 import jax
-import numpy as np
 import optax
 
 from .._errors import TypednnError
@@ -22,18 +20,17 @@ from ..export import save
 from ..layers import Tensor
 from ..lower import Params
 from ._best import load_best
-from ._callback import Callback, Run, Steps
+from ._callback import Callback, Run
 from ._checkpoint_callback import Checkpoint
 from ._early_stopping import Mode
-from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
-from ._heads import Loss, Metrics, MetricStates, heads_of
+from ._epochs import run_fit, with_defaults
+from ._feed import Feed, feed_for
+from ._heads import Loss, Metrics, heads_of
 from ._history import History
 from ._inference import as_dataset, check_data, evaluate_feed, predict_as
 from ._keras_checks import check_heads
 from ._losses import check_applies
-from ._nan import TerminateOnNaN
-from ._progress import ProgressBar, Verbose
-from ._schedules import learning_rate
+from ._progress import Verbose
 from ._steps import Compiled
 from ._weights import sample_weights
 
@@ -268,13 +265,8 @@ class Trainer(Generic[In, Out]):
         placement = self._placement
         devices, sharded = (1, False) if placement is None else (placement.devices, placement.shard_params)
         require_memory(self.model, self.optimizer, batch_size=batch_size, devices=devices, sharded=sharded)
-        callbacks = list(callbacks)
+        callbacks = with_defaults(callbacks, verbose=verbose, terminate_on_nan=terminate_on_nan)
         self._checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
-        # The progress bar first, as Keras's: an epoch's line comes before what other callbacks print.
-        if not any(isinstance(c, ProgressBar) for c in callbacks):
-            callbacks.insert(0, ProgressBar(verbose=verbose))
-        if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
-            callbacks.insert(1, TerminateOnNaN())
         history = History()
         end = self.epoch + epochs
         if resume:
@@ -297,111 +289,8 @@ class Trainer(Generic[In, Out]):
             is_chief=is_chief(),
             history=history.epochs,
         )
-        feed = feed_for(data, self.device_data_limit, self._placement)
-        # Copied to the device once for the whole run, not once per epoch.
-        validation_feed = None if validation is None else feed_for(validation, self.device_data_limit, self._placement)
-        # A collective broken by a lost process of the job becomes a DistributedError.
-        with collective_failures():
-            try:
-                for callback in callbacks:
-                    callback.on_train_begin(run)
-                self._epochs(
-                    run, data, validation, feed, validation_feed, callbacks, history, shuffle=shuffle, weights=weights
-                )
-            finally:
-                feed.close()
-                if validation_feed is not None:
-                    validation_feed.close()
-                _end_all(callbacks, run)
+        run_fit(self, run, data, validation, callbacks, history, shuffle=shuffle, weights=weights)
         return history
-
-    def _epochs(
-        self,
-        run: Run,
-        data: Dataset[Any, Any],
-        validation: Dataset[Any, Any] | None,
-        feed: Feed,
-        validation_feed: Feed | None,
-        callbacks: list[Callback],
-        history: History,
-        *,
-        shuffle: bool,
-        weights: np.ndarray[Any, Any] | None,
-    ) -> None:
-        for epoch in range(self.epoch, run.epochs):
-            run.epoch = epoch
-            for callback in callbacks:
-                callback.on_epoch_begin(run, epoch)
-            order = epoch_order(len(data), seed=self.seed, epoch=epoch, shuffle=shuffle)
-            logs = self._train_epoch(run, feed, order, callbacks, weights)
-            if validation is not None and validation_feed is not None:
-                scores = self._evaluate(validation_feed, len(validation), run.batch_size)
-                logs |= {f"val_{k}": v for k, v in scores.items()}
-            rate = learning_rate(self.opt_state)
-            if rate is not None:
-                logs["learning_rate"] = rate
-            self.epoch = epoch + 1
-            history.epochs.append(logs)
-            for callback in callbacks:
-                callback.on_epoch_end(run, epoch, logs)
-            if run.stop_training:
-                break
-
-    def _train_epoch(
-        self,
-        run: Run,
-        feed: Feed,
-        order: np.ndarray[Any, Any],
-        callbacks: list[Callback],
-        weights: np.ndarray[Any, Any] | None = None,
-    ) -> dict[str, float]:
-        per_chunk = steps_per_chunk(run.steps_per_epoch, self.steps_per_dispatch, loops_ok=self._loops_ok)
-        states = self._compiled.init_metrics()
-        pending: tuple[Chunk, jax.Array, MetricStates, int] | None = None
-        started = time.perf_counter()
-        # Results are read one chunk late, so the device is never idle while the host
-        # reports progress or checks the loss.
-        stream = chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk, sample_weights=weights)
-        for chunk, batches in feed.chunks(stream):
-            steps = np.arange(self.step, self.step + len(chunk.index), dtype=np.int32)
-            train = self._compiled.train_on_device if feed.on_device else self._compiled.train_fed
-            padded = self._compiled.padded(chunk.weights)
-            self.params, self.opt_state, states, losses = train(
-                self.params, self.opt_state, states, *batches, steps, self._key, padded=padded
-            )
-            first_step = self.step
-            self.step += len(chunk.index)
-            if pending is not None:
-                started = self._report(run, callbacks, *pending, started)
-            pending = (chunk, losses, states, first_step)
-        if pending is not None:
-            self._report(run, callbacks, *pending, started)
-        return self._compiled.results(jax.device_get(states))
-
-    def _report(
-        self,
-        run: Run,
-        callbacks: list[Callback],
-        chunk: Chunk,
-        losses: jax.Array,
-        states: MetricStates,
-        first_step: int,
-        started: float,
-    ) -> float:
-        losses_host, states_host = jax.device_get((losses, states))
-        now = time.perf_counter()
-        steps = Steps(
-            epoch=run.epoch,
-            first_step=first_step,
-            batch=chunk.first_step + len(chunk.index),
-            losses=np.asarray(losses_host),
-            logs=self._compiled.results(states_host),
-            seconds=now - started,
-            examples=chunk.examples,
-        )
-        for callback in callbacks:
-            callback.on_steps_end(run, steps)
-        return now
 
     def evaluate(self, data: Dataset[In, Any], *, batch_size: int = 256) -> dict[str, float]:
         """The loss and each metric over `data`, exact over a ragged last batch.
@@ -498,15 +387,3 @@ class Trainer(Generic[In, Out]):
             if is_chief():
                 save(self.model, params, directory)
             barrier(f"typednn-save-{directory}")
-
-
-def _end_all(callbacks: list[Callback], run: Run) -> None:
-    """Every callback's `on_train_end`, even after one raises (the live display must stop); then the first error."""
-    failed: BaseException | None = None
-    for callback in callbacks:
-        try:
-            callback.on_train_end(run)
-        except BaseException as error:  # raised again below, once the others have ended
-            failed = failed or error
-    if failed is not None:
-        raise failed

@@ -1,0 +1,218 @@
+"""A fit's epochs: the loop over them, one epoch's dispatches, and what callbacks see.
+
+`Trainer.fit` checks its arguments, builds the feeds and the `Run`; the functions here
+then drive the compiled steps and the callbacks' hooks, and update the trainer's
+parameters, optimizer state, step and epoch as they go.
+
+Gradients for callbacks (`Callback.wants_gradients`, e.g. TensorBoard's gradient
+histograms) are computed apart from the train steps: after an epoch that a callback
+asked them for, one separate jitted gradient of the same loss, on the epoch's last
+batch, at the parameters the epoch ended with. The compiled steps return no gradients,
+so a fit without such a callback runs exactly the program it would otherwise; the cost
+of asking is one compile and one forward and backward pass per epoch that asks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import jax
+import numpy as np
+
+from ..data import Dataset
+from ..distributed import collective_failures
+from ..lower import Params
+from ._callback import Callback, Run, Steps
+from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
+from ._heads import MetricStates
+from ._history import History
+from ._nan import TerminateOnNaN
+from ._progress import ProgressBar, Verbose
+from ._schedules import learning_rate
+
+if TYPE_CHECKING:
+    from ._trainer import Trainer
+
+
+def with_defaults(callbacks: Sequence[Callback], *, verbose: Verbose, terminate_on_nan: bool) -> list[Callback]:
+    """`fit`'s callbacks, with a `ProgressBar` and a `TerminateOnNaN` unless it holds its own."""
+    callbacks = list(callbacks)
+    # The progress bar first, as Keras's: an epoch's line comes before what other callbacks print.
+    if not any(isinstance(c, ProgressBar) for c in callbacks):
+        callbacks.insert(0, ProgressBar(verbose=verbose))
+    if terminate_on_nan and not any(isinstance(c, TerminateOnNaN) for c in callbacks):
+        callbacks.insert(1, TerminateOnNaN())
+    return callbacks
+
+
+def run_fit(
+    trainer: Trainer[Any, Any],
+    run: Run,
+    data: Dataset[Any, Any],
+    validation: Dataset[Any, Any] | None,
+    callbacks: list[Callback],
+    history: History,
+    *,
+    shuffle: bool,
+    weights: np.ndarray[Any, Any] | None,
+) -> None:
+    """`fit` once its arguments are checked: the feeds, then every callback's hooks around the epochs."""
+    feed = feed_for(data, trainer.device_data_limit, trainer._placement)
+    # Copied to the device once for the whole run, not once per epoch.
+    validation_feed = (
+        None if validation is None else feed_for(validation, trainer.device_data_limit, trainer._placement)
+    )
+    # A collective broken by a lost process of the job becomes a DistributedError.
+    with collective_failures():
+        try:
+            for callback in callbacks:
+                callback.on_train_begin(run)
+            run_epochs(
+                trainer,
+                run,
+                data,
+                validation,
+                feed,
+                validation_feed,
+                callbacks,
+                history,
+                shuffle=shuffle,
+                weights=weights,
+            )
+        finally:
+            feed.close()
+            if validation_feed is not None:
+                validation_feed.close()
+            end_all(callbacks, run)
+
+
+def run_epochs(
+    trainer: Trainer[Any, Any],
+    run: Run,
+    data: Dataset[Any, Any],
+    validation: Dataset[Any, Any] | None,
+    feed: Feed,
+    validation_feed: Feed | None,
+    callbacks: list[Callback],
+    history: History,
+    *,
+    shuffle: bool,
+    weights: np.ndarray[Any, Any] | None,
+) -> None:
+    """Train `trainer` from its epoch up to `run.epochs`, or until a callback stops the run."""
+    for epoch in range(trainer.epoch, run.epochs):
+        run.epoch = epoch
+        for callback in callbacks:
+            callback.on_epoch_begin(run, epoch)
+        gradients = any(callback.wants_gradients(run, epoch) for callback in callbacks)
+        order = epoch_order(len(data), seed=trainer.seed, epoch=epoch, shuffle=shuffle)
+        logs, run.gradients = train_epoch(trainer, run, feed, order, callbacks, weights, gradients=gradients)
+        if validation is not None and validation_feed is not None:
+            scores = trainer._evaluate(validation_feed, len(validation), run.batch_size)
+            logs |= {f"val_{k}": v for k, v in scores.items()}
+        rate = learning_rate(trainer.opt_state)
+        if rate is not None:
+            logs["learning_rate"] = rate
+        trainer.epoch = epoch + 1
+        history.epochs.append(logs)
+        try:
+            for callback in callbacks:
+                callback.on_epoch_end(run, epoch, logs)
+        finally:
+            run.gradients = None  # one epoch's: not kept alive, nor shown at the next
+        if run.stop_training:
+            break
+
+
+def train_epoch(
+    trainer: Trainer[Any, Any],
+    run: Run,
+    feed: Feed,
+    order: np.ndarray[Any, Any],
+    callbacks: list[Callback],
+    weights: np.ndarray[Any, Any] | None = None,
+    *,
+    gradients: bool = False,
+) -> tuple[dict[str, float], Params | None]:
+    """One epoch's steps over `order`: its metrics, and with `gradients` those of its last batch (host copies)."""
+    compiled = trainer._compiled
+    per_chunk = steps_per_chunk(run.steps_per_epoch, trainer.steps_per_dispatch, loops_ok=trainer._loops_ok)
+    states = compiled.init_metrics()
+    pending: tuple[Chunk, jax.Array, MetricStates, int] | None = None
+    last: tuple[Chunk, tuple[Any, ...]] | None = None
+    started = time.perf_counter()
+    # Results are read one chunk late, so the device is never idle while the host
+    # reports progress or checks the loss.
+    stream = chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk, sample_weights=weights)
+    for chunk, batches in feed.chunks(stream):
+        steps = np.arange(trainer.step, trainer.step + len(chunk.index), dtype=np.int32)
+        train = compiled.train_on_device if feed.on_device else compiled.train_fed
+        padded = compiled.padded(chunk.weights)
+        trainer.params, trainer.opt_state, states, losses = train(
+            trainer.params, trainer.opt_state, states, *batches, steps, trainer._key, padded=padded
+        )
+        first_step = trainer.step
+        trainer.step += len(chunk.index)
+        if pending is not None:
+            started = _report(trainer, run, callbacks, *pending, started)
+        pending = (chunk, losses, states, first_step)
+        last = (chunk, batches) if gradients else None
+    if pending is not None:
+        _report(trainer, run, callbacks, *pending, started)
+    logs = compiled.results(jax.device_get(states))
+    return logs, None if last is None else _last_gradients(trainer, feed, *last)
+
+
+def _last_gradients(trainer: Trainer[Any, Any], feed: Feed, chunk: Chunk, batches: tuple[Any, ...]) -> Params:
+    """Host copies of the gradients on `chunk`'s last batch (the epoch's last), at the trainer's parameters."""
+    compiled = trainer._compiled
+    grads = compiled.last_gradients(
+        trainer.params,
+        batches,
+        on_device=feed.on_device,
+        step=trainer.step - 1,  # the last batch's step: its dropout key is that step's
+        key=trainer._key,
+        padded=compiled.padded(chunk.weights[-1:]),
+    )
+    host: Params = jax.device_get(grads) if trainer._placement is None else trainer._placement.gather(grads)
+    return host
+
+
+def _report(
+    trainer: Trainer[Any, Any],
+    run: Run,
+    callbacks: list[Callback],
+    chunk: Chunk,
+    losses: jax.Array,
+    states: MetricStates,
+    first_step: int,
+    started: float,
+) -> float:
+    losses_host, states_host = jax.device_get((losses, states))
+    now = time.perf_counter()
+    steps = Steps(
+        epoch=run.epoch,
+        first_step=first_step,
+        batch=chunk.first_step + len(chunk.index),
+        losses=np.asarray(losses_host),
+        logs=trainer._compiled.results(states_host),
+        seconds=now - started,
+        examples=chunk.examples,
+    )
+    for callback in callbacks:
+        callback.on_steps_end(run, steps)
+    return now
+
+
+def end_all(callbacks: list[Callback], run: Run) -> None:
+    """Every callback's `on_train_end`, even after one raises (the live display must stop); then the first error."""
+    failed: BaseException | None = None
+    for callback in callbacks:
+        try:
+            callback.on_train_end(run)
+        except BaseException as error:  # raised again below, once the others have ended
+            failed = failed or error
+    if failed is not None:
+        raise failed
