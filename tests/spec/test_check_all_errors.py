@@ -145,3 +145,82 @@ def test_train_takes_class_weight_and_turns_tensorboard_off(tmp_path: Path) -> N
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "run" / "model").is_dir() and not (tmp_path / "run" / "tensorboard").exists()
+
+
+TWO_TYPOS_IN_ONE_ENTRY = """\
+model:
+  input: [4]
+  layers:
+    - dense: {units: 8, activaton: relu, kernal_init: x}
+    - dropout: {rat: 0.1}
+"""
+
+
+def test_every_option_error_of_one_entry_is_reported_at_once(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("model:\n  input: [4]\n  layers:\n    - dense: {unit: 3, use_biass: true, activation: 7}\n")
+    with pytest.raises(TypednnError) as raised:
+        read(spec)
+    lines = located_lines(str(raised.value))
+    assert lines == [
+        f"{spec}:4:21 (dense): dense has no option 'unit'; did you mean 'units'?",
+        f"{spec}:4:35 (dense): dense has no option 'use_biass'; did you mean 'use_bias'?",
+        f"{spec}:4:53 (dense): dense option 'activation' must be string | null, but is 7",
+    ]
+    # 'units' is missing, but the typo 'unit' says so: no line of its own.
+    assert "needs" not in str(raised.value)
+    assert "  hint: dense takes in_features, units, use_bias, activation, inputs, name" in str(raised.value)
+
+
+def test_a_missing_option_no_typo_stands_for_is_reported_with_the_typos(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("model:\n  input: [4]\n  layers:\n    - dense: {activaton: relu, use_bias: 3}\n")
+    with pytest.raises(TypednnError) as raised:
+        read(spec)
+    assert located_lines(str(raised.value)) == [
+        f"{spec}:4:26 (dense): dense has no option 'activaton'; did you mean 'activation'?",
+        f"{spec}:4:42 (dense): dense option 'use_bias' must be bool, but is 3",
+        f"{spec}:4:7 (dense): dense needs 'units'",
+    ]
+    assert "  hint: e.g. {dense: {units: ...}}" in str(raised.value)
+
+
+def test_the_errors_of_a_wrapped_layer_are_reported_with_its_wrappers(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "model:\n  input: [5, 4]\n  layers:\n"
+        "    - bidirectional: {wrapped: {lstm: {unit: 8, revers: true}}, merge_mod: concat}\n"
+    )
+    with pytest.raises(TypednnError) as raised:
+        read(spec)
+    message = str(raised.value)
+    assert "lstm has no option 'unit'; did you mean 'units'?" in message
+    assert "lstm has no option 'revers'" in message
+    assert "bidirectional has no option 'merge_mod'; did you mean 'merge'?" in message
+    # In the entry's order: the wrapped layer's options come before the later merge_mod.
+    assert message.index("'revers'") < message.index("'merge_mod'")
+    assert message.count("  hint: lstm takes ") == 1  # the options are listed once, not per typo
+
+
+def test_one_run_reports_two_typos_of_one_entry_and_one_of_another(tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(TWO_TYPOS_IN_ONE_ENTRY)
+    done = subprocess.run(
+        [sys.executable, "-m", "typednn", "check", str(spec)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout == ""
+    assert [line.split(": ", 1)[0] for line in located_lines(done.stderr)] == [
+        f"{spec}:4:36 (dense)",
+        f"{spec}:4:55 (dense)",
+        f"{spec}:5:22 (dropout)",
+    ]
+    assert "no option 'activaton'; did you mean 'activation'?" in done.stderr
+    assert "no option 'kernal_init'" in done.stderr
+    assert "no option 'rat'; did you mean 'rate'?" in done.stderr
+    assert "  hint: dense takes " in done.stderr and "  hint: dropout takes rate, inputs, name" in done.stderr

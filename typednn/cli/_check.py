@@ -34,7 +34,9 @@ def add_check(commands: Any) -> None:
             "Spec files (.yaml, .yml, .json): validate every key and value, build the model, infer every layer's"
             " shape with the shared rules, and check the data's shape against the model's input and output."
             " Python files: run mypy with the typednn plugin and the recommended settings (strict,"
-            " allow_redefinition). Exit 0 when every file is clean, 1 when one has errors."
+            " allow_redefinition). Exit 0 when every file is clean, 1 when one has errors. A spec whose output's"
+            " activation and loss disagree (a softmax output with a loss that takes logits) gets fit's warning,"
+            " on stderr, and exit 0."
             " Security: checking a spec file runs nothing from it; checking a Python file runs code of the"
             " modules that define custom layers it uses (the statements that build their tn.Hyper classes,"
             " or the whole module if those cannot be separated), as importing them would. Check only Python"
@@ -69,22 +71,32 @@ def run(args: argparse.Namespace) -> int:
 
 
 def check_spec(path: Path, *, allow_pickle: bool) -> bool:
-    """Check one spec file, printing what it found; True when it is clean."""
+    """Check one spec file, printing what it found; True when it is clean.
+
+    A clean file may still get warnings (`fit`'s, e.g. a softmax output with a loss that
+    takes logits), printed to stderr as `file:line:col (output): warning: ...`: it is
+    clean all the same, as such a model trains.
+    """
     from .._memory import estimate  # noqa: PLC0415
     from ..spec import check_data, read  # noqa: PLC0415
+    from ..spec._output_activation import activation_warnings  # noqa: PLC0415
 
     try:
         spec = read(path)
         model = spec.model
-        data = f"; data: {check_data(spec, allow_pickle=allow_pickle)}" if spec.data else ""
+        schema = check_data(spec, allow_pickle=allow_pickle) if spec.data else None
+        data = f"; data: {schema}" if schema is not None else ""
         # Reported, not judged: the machine that trains may have more memory than this one.
         memory = estimate(model, spec.optimizer()).lines(spec.train.batch_size)
+        warnings = activation_warnings(spec, schema)
     except TypednnError as error:
         print(error, file=sys.stderr)
         return False
     params = sum(int(a.size) for arrays in model.param_shapes().values() for a in arrays.values())
     print(f"{path}: ok: {spec.name} {model.signature()}, {params:,} parameters{data}")
     print(f"  {'; '.join(memory)}")
+    for where, warning in warnings:
+        print(f"{where}: warning: {warning}", file=sys.stderr)  # fit's words and hint, as fit warns
     return True
 
 

@@ -14,6 +14,7 @@ is its `model_json_schema()`, so the two cannot disagree.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import types
 import typing
@@ -23,7 +24,7 @@ from typing import Annotated, Any, Literal
 import pydantic
 
 from .._entries import expand
-from .._errors import TypednnError
+from .._errors import TypednnError, all_errors
 from .._reading import excerpt
 from .._shapes import Affine, Hyper, HyperparameterError, Size, Symbol, Unknown, holds_any_layer
 from .._words import did_you_mean, show
@@ -271,6 +272,10 @@ def decode_options(
 ) -> dict[str, Any]:
     """Options from JSON as the hyperparameter dataclass's field values, validated by `layer_options_model`.
 
+    Every problem of the entry is reported at once (a spec with two typos in one entry
+    should not take two runs): each unknown option, each value of the wrong type, in the
+    entry's order, then the options it needs that no typo above may have meant.
+
     Args:
         kind: The layer kind the options belong to.
         given: The options as read (JSON values), without `name` and `inputs`.
@@ -282,50 +287,94 @@ def decode_options(
         The given options' values (a named dim as its `Symbol`, a list as a tuple).
 
     Raises:
-        HyperparameterError: for an unknown or missing option, or a value of the wrong type.
+        HyperparameterError: for an unknown or missing option, or a value of the wrong
+            type; where there are several, one error lists them, a line each.
+
+    Example:
+        >>> from typednn.layers._registry import KINDS
+        >>> decode_options(KINDS["dense"], {"unit": 3, "use_biass": True}, where="spec.yaml:4:7")
+        Traceback (most recent call last):
+        ...
+        typednn._shapes._errors.HyperparameterError: spec.yaml:4:7: dense has no option 'unit'; did you mean 'units'?
+          hint: dense takes in_features, units, use_bias, activation, inputs, name
+        spec.yaml:4:7: dense has no option 'use_biass'; did you mean 'use_bias'?
     """
     model = layer_options_model(kind, wrapped=wrapped)
-    fields = {field.name for field in kind.options()}
+    fields = [field.name for field in kind.options()]
+    known = [*fields, *(() if wrapped else RESERVED)]
     locate = at or (lambda option: where)
+    order = {option: index for index, option in enumerate(given)}
+    found: list[tuple[int, HyperparameterError]] = []  # each with its option's place in the entry
+    meant: set[str] = set()  # the options the unknown ones may stand for
     for option in given:
         if option not in fields:
-            known = [*fields, *(() if wrapped else RESERVED)]
+            meant.update(difflib.get_close_matches(option, known, n=1))  # as `did_you_mean` finds it
             named = excerpt(option, length=60)  # keys come from files: shortened
-            raise HyperparameterError(
-                f"{locate(option)}: {kind.name} has no option {named}{did_you_mean(option, known)}",
-                hint=f"{kind.name} takes {', '.join(known)}",
-            )
+            message = f"{locate(option)}: {kind.name} has no option {named}{did_you_mean(option, known)}"
+            # The options it takes are listed once, after the entry's first unknown one.
+            hint = None if found else f"{kind.name} takes {', '.join(known)}"
+            found.append((order[option], HyperparameterError(message, hint=hint)))
+    # The known options are validated even past an unknown one, so their errors show too.
+    valid = {option: value for option, value in given.items() if option in fields}
     try:
-        validated = model.model_validate(given, context={"at": locate})
+        validated = model.model_validate(valid, context={"at": locate})
     except pydantic.ValidationError as error:
-        raise _invalid(kind, given, error, where=where, at=locate) from None
-    return {option: getattr(validated, option) for option in given}
+        found += _invalid(kind, valid, error, where=where, at=locate, order=order, meant=meant)
+    except HyperparameterError as error:  # a wrapped layer's own entry, which says where
+        hints = typing.get_type_hints(kind.layer.hyper_type)
+        holders = [order[option] for option in valid if _holds_layer(hints[option])]
+        found.append((min(holders, default=len(order)), error))
+    else:
+        if not found:
+            return {option: getattr(validated, option) for option in given}
+    problems = [problem for _, problem in sorted(found, key=lambda pair: pair[0])]
+    if len(problems) == 1:
+        raise problems[0]
+    together = all_errors(problems)
+    raise HyperparameterError(together.message, hint=together.hint)
 
 
 def _invalid(
-    kind: Kind, given: Mapping[str, object], error: pydantic.ValidationError, *, where: str, at: Callable[[str], str]
-) -> HyperparameterError:
-    """The first problem pydantic found, in the file's order, as the loader words it."""
+    kind: Kind,
+    given: Mapping[str, object],
+    error: pydantic.ValidationError,
+    *,
+    where: str,
+    at: Callable[[str], str],
+    order: Mapping[str, int],
+    meant: set[str],
+) -> list[tuple[int, HyperparameterError]]:
+    """What pydantic found, as the loader words it, each with its option's place in the entry.
+
+    Each wrong value, then (last) the options the entry needs but for those in `meant`,
+    which an unknown option's "did you mean" names already.
+    """
     wrong = {problem["loc"][0] for problem in error.errors() if problem["type"] != "missing" and problem["loc"]}
     hints = typing.get_type_hints(kind.layer.hyper_type)
+    found = []
     for option, value in given.items():
         if option in wrong:
+            expected = _describe(hints[option])
+            message = f"{at(option)}: {kind.name} option {option!r} must be {expected}, but is {show(value)}"
             symbolic = _mentions(hints[option], Symbol)
-            return HyperparameterError(
-                f"{at(option)}: {kind.name} option {option!r} must be {_describe(hints[option])}, but is {show(value)}",
-                hint="a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None,
-            )
-    missing = [str(problem["loc"][0]) for problem in error.errors() if problem["type"] == "missing"]
-    return HyperparameterError(
-        f"{where}: {kind.name} needs {' and '.join(map(repr, missing))}",
-        hint=f"e.g. {{{kind.name}: {{{missing[0]}: ...}}}}",
-    )
+            hint = "a named dim is written as its full name, e.g. 'myproject.dims.Seq'" if symbolic else None
+            found.append((order[option], HyperparameterError(message, hint=hint)))
+    missing = [str(p["loc"][0]) for p in error.errors() if p["type"] == "missing" and str(p["loc"][0]) not in meant]
+    if missing:
+        message = f"{where}: {kind.name} needs {' and '.join(map(repr, missing))}"
+        found.append((len(order), HyperparameterError(message, hint=f"e.g. {{{kind.name}: {{{missing[0]}: ...}}}}")))
+    return found
 
 
 def _union_args(hint: Any) -> tuple[Any, ...] | None:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         return typing.get_args(hint)
     return None
+
+
+def _holds_layer(hint: Any) -> bool:
+    """Whether a field's type holds a wrapped layer's hyperparameters (Bidirectional's `wrapped`)."""
+    return (isinstance(hint, type) and issubclass(hint, Hyper)) or any(map(_holds_layer, typing.get_args(hint)))
 
 
 def _mentions(hint: Any, target: type) -> bool:
