@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from . import callbacks as callbacks
     from . import data as data
     from . import distributed as distributed
+    from . import hub as hub
     from . import losses as losses
     from . import metrics as metrics
     from . import nn as nn
@@ -77,7 +78,7 @@ _LAZY = {
     "NonFiniteLossError": "typednn.train",
     "Trainer": "typednn.train",
 }
-_SUBMODULES = ("callbacks", "data", "distributed", "losses", "metrics", "nn", "spec", "testing", "zoo")
+_SUBMODULES = ("callbacks", "data", "distributed", "hub", "losses", "metrics", "nn", "spec", "testing", "zoo")
 
 # One list: what `__getattr__` loads (and the eager TypednnError) is what the package
 # exports; tests/test_public_api.py checks that the TYPE_CHECKING block names the same.

@@ -25,6 +25,7 @@ from .._errors import TypednnError
 from ._check import MYPY_CONFIG as MYPY_CONFIG
 from ._check import add_check
 from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
+from ._hub import add_hub
 from ._imports import import_modules
 from ._plot import add_plot
 from ._usage import UsageError
@@ -42,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"typednn {_version()}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_schema):
+    adders = (add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_hub)
+    for add in (*adders, add_schema):
         add(commands)
     for command in commands.choices.values():
         command.add_argument(
