@@ -182,6 +182,16 @@ class Dataset(Generic[Features, Target]):
     def __len__(self) -> int:
         return len(self._features[0]) if self._index is None else len(self._index)
 
+    def __repr__(self) -> str:
+        """One line, as `schema` describes it: `<Dataset: 6 examples of (4,), 3 classes>`.
+
+        Example:
+            >>> from typednn.data import from_arrays
+            >>> from_arrays(np.zeros((6, 4)), np.array([0, 1, 2, 0, 1, 2]))
+            <Dataset: 6 examples of (4,), 3 classes>
+        """
+        return f"<{self.schema('Dataset').describe()}>"
+
     def _repr_html_(self) -> str:
         """Each array's shape, dtype and classes as an HTML table, for Jupyter."""
         from ._show import dataset_html  # noqa: PLC0415 - _show reads this module's types
