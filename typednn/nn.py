@@ -34,6 +34,7 @@ from .layers._global_pool import GlobalMaxPool1D as GlobalMaxPool1D
 from .layers._global_pool import GlobalMaxPool2D as GlobalMaxPool2D
 from .layers._merge import Add as Add
 from .layers._merge import Concatenate as Concatenate
+from .layers._merge import Multiply as Multiply
 from .layers._merge import concat as concat
 from .layers._merge import residual as residual
 from .layers._norm import GroupNorm as GroupNorm
@@ -50,11 +51,14 @@ from .layers._pool import MaxPool3D as MaxPool3D
 from .layers._recurrent import GRU as GRU
 from .layers._recurrent import LSTM as LSTM
 from .layers._recurrent import Bidirectional as Bidirectional
+from .layers._rescaling import Normalization as Normalization
+from .layers._rescaling import Rescaling as Rescaling
 from .layers._reshape import Flatten as Flatten
 from .layers._reshape import Reshape as Reshape
 from .layers._resize import Resizing as Resizing
 from .layers._resize import UpSampling2D as UpSampling2D
 from .layers._resize import ZeroPadding2D as ZeroPadding2D
+from .layers._separable_conv import SeparableConv2D as SeparableConv2D
 from .layers._time_distributed import TimeDistributed as TimeDistributed
 from .layers._transformer import TransformerDecoderBlock as TransformerDecoderBlock
 from .layers._transformer import TransformerEncoderBlock as TransformerEncoderBlock

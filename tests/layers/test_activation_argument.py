@@ -61,7 +61,7 @@ def test_every_activation_name_is_taken() -> None:
 @pytest.mark.parametrize(
     ("given", "hint"),
     [
-        ("relu6", "did you mean 'relu'?"),
+        ("relu7", "did you mean 'relu'?"),
         ("Relu", "did you mean 'relu'?"),
         ("swish", "did you mean 'silu'?"),
         ("linear", "leave activation out for none (Keras's 'linear')"),
@@ -106,7 +106,7 @@ def test_spec_files_codegen_and_exports_carry_the_argument(tmp_path: Path) -> No
 
 def test_a_spec_with_an_unknown_activation_names_its_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text(SPEC.replace("activation: relu}", "activation: relu6}", 1))
+    path.write_text(SPEC.replace("activation: relu}", "activation: relu7}", 1))
     with pytest.raises(
         tn.TypednnError, match=r"bad\.yaml:5:\d+ \(conv2d\): Conv2D\(.*activation must be None or one of"
     ):

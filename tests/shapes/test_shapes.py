@@ -344,7 +344,8 @@ def test_single_input_layers_reject_several_inputs() -> None:
         (
             lambda: ActivationHyper(function="swish"),
             "Activation('swish'): function must be 'relu' or 'gelu' or 'tanh' or 'sigmoid' or 'softmax' or "
-            "'silu' or 'elu' or 'leaky_relu' or 'log_softmax' or 'softplus', but is 'swish'",
+            "'silu' or 'elu' or 'leaky_relu' or 'log_softmax' or 'softplus' or 'relu6' or 'hard_sigmoid' or "
+            "'hard_swish', but is 'swish'",
         ),
     ],
 )

@@ -2,7 +2,7 @@
 
 from typednn import nn
 
-dense = nn.Dense(10, activation="relu6")  # expect-error: Dense(10, activation='relu6'), activation must be, relu6
+dense = nn.Dense(10, activation="relu7")  # expect-error: Dense(10, activation='relu7'), activation must be, relu7
 linear = nn.Dense(10, activation="linear")  # expect-error: Dense(10, activation='linear'), activation must be
 conv = nn.Conv2D(8, kernel=3, activation="Relu")  # expect-error: Conv2D(8, kernel=3, activation='Relu'), Relu
 conv1 = nn.Conv1D(8, kernel=3, activation="swish")  # expect-error: Conv1D, activation must be, swish

@@ -21,7 +21,7 @@ dense0 = nn.Dense(0)  # expect-error: Dense(0), units must be a positive int, 0
 dense_in = nn.Dense(0, 5)  # expect-error: Dense(0 -> 5), in_features must be a positive int
 dense_neg = nn.Dense(-3)  # expect-error: Dense(-3), units, -3
 
-act = nn.Activation("relu6")  # expect-error: Activation('relu6'), function must be, relu6
+act = nn.Activation("relu7")  # expect-error: Activation('relu7'), function must be, relu7
 drop = nn.Dropout(1)  # expect-error: Dropout(rate=1), rate must be in [0, 1), 1
 drop_neg = nn.Dropout(rate=-1)  # expect-error: Dropout(rate=-1), -1
 

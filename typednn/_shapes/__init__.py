@@ -14,6 +14,7 @@ from ._conv import Conv2DHyper as Conv2DHyper
 from ._conv import Conv3DHyper as Conv3DHyper
 from ._conv import ConvHyper as ConvHyper
 from ._conv import DepthwiseConv2DHyper as DepthwiseConv2DHyper
+from ._conv import SeparableConv2DHyper as SeparableConv2DHyper
 from ._conv_transpose import Conv2DTransposeHyper as Conv2DTransposeHyper
 from ._crop import Cropping1DHyper as Cropping1DHyper
 from ._crop import Cropping2DHyper as Cropping2DHyper
@@ -48,6 +49,7 @@ from ._input import Dtype as Dtype
 from ._input import input_shape as input_shape
 from ._merge import AddHyper as AddHyper
 from ._merge import ConcatenateHyper as ConcatenateHyper
+from ._merge import MultiplyHyper as MultiplyHyper
 from ._norm import BatchNormHyper as BatchNormHyper
 from ._norm import GroupNormHyper as GroupNormHyper
 from ._norm import LayerNormHyper as LayerNormHyper
@@ -71,6 +73,8 @@ from ._recurrent import GRUHyper as GRUHyper
 from ._recurrent import LSTMHyper as LSTMHyper
 from ._recurrent import OutputPartHyper as OutputPartHyper
 from ._recurrent import RecurrentHyper as RecurrentHyper
+from ._rescaling import NormalizationHyper as NormalizationHyper
+from ._rescaling import RescalingHyper as RescalingHyper
 from ._reshape import FlattenHyper as FlattenHyper
 from ._reshape import ReshapeHyper as ReshapeHyper
 from ._resize import INTERPOLATIONS as INTERPOLATIONS
@@ -128,7 +132,9 @@ __all__ = [
     "MaxPool3DHyper",
     "Minus",
     "MultiHeadAttentionHyper",
+    "MultiplyHyper",
     "NormHyper",
+    "NormalizationHyper",
     "PermuteHyper",
     "Hyper",
     "holds_any_layer",
@@ -142,9 +148,11 @@ __all__ = [
     "OutputPartHyper",
     "RecurrentHyper",
     "RepeatVectorHyper",
+    "RescalingHyper",
     "ReshapeHyper",
     "ResizingHyper",
     "Shape",
+    "SeparableConv2DHyper",
     "ShapeError",
     "SinusoidalPositionEmbeddingHyper",
     "Size",

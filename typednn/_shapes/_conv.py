@@ -1,4 +1,4 @@
-"""Conv1D, Conv2D, Conv3D and DepthwiseConv2D: convolutions over NLC, NHWC and NDHWC inputs."""
+"""Conv1D, Conv2D, Conv3D, DepthwiseConv2D and SeparableConv2D: convolutions over NLC, NHWC and NDHWC inputs."""
 
 from __future__ import annotations
 
@@ -139,15 +139,60 @@ class DepthwiseConv2DHyper(WindowHyper):
 
     def rule(self, *inputs: Shape) -> Shape:
         (x,) = inputs
-        sizes, channels = self.spatial(x, hint=f"{self.layer} takes {_LAYOUTS[2]}")
-        self.check_channels(x, channels, self.in_channels)
-        out = self.slide_axes(
-            x,
-            sizes,
-            self.per_axis("kernel"),
-            self.per_axis("stride"),
-            self.per_axis("dilation"),
-            hint="use padding='same', a smaller kernel, or less downsampling before this layer",
-        )
+        out, channels = _depthwise(self, x)
         filters = product((channels, self.depth_multiplier))  # `C * 2` for a named channel axis C
         return Shape.of(*out, filters)
+
+
+def _depthwise(p: DepthwiseConv2DHyper | SeparableConv2DHyper, x: Shape) -> tuple[tuple[Size, ...], Size]:
+    """The spatial sizes a depthwise convolution gives, and the input's channels: the rule both layers share."""
+    sizes, channels = p.spatial(x, hint=f"{p.layer} takes {_LAYOUTS[2]}")
+    p.check_channels(x, channels, p.in_channels)
+    out = p.slide_axes(
+        x,
+        sizes,
+        p.per_axis("kernel"),
+        p.per_axis("stride"),
+        p.per_axis("dilation"),
+        hint="use padding='same', a smaller kernel, or less downsampling before this layer",
+    )
+    return out, channels
+
+
+@dataclass(frozen=True, kw_only=True)
+class SeparableConv2DHyper(WindowHyper):
+    """`SeparableConv2D(filters, kernel=, stride=, padding=, in_channels=, dilation=, depth_multiplier=)`, NHWC.
+
+    Keras's `SeparableConv2D`: a depthwise convolution (each input channel on its own into
+    `depth_multiplier` channels, strided and dilated) then a pointwise 1x1 convolution to
+    `filters` channels, the bias added after it. The spatial axes follow DepthwiseConv2D's
+    rule; only the channels differ.
+
+    Example:
+        >>> SeparableConv2DHyper(filters=16, kernel=3, stride=2).output_shape(Shape.of(28, 28, 8))
+        (13, 13, 16)
+    """
+
+    layer: ClassVar[str] = "SeparableConv2D"
+    axes: ClassVar[tuple[str, ...]] = ("height", "width")
+    filters: Size
+    kernel: Size | tuple[Size, Size]
+    stride: Size | tuple[Size, Size] = 1
+    padding: str = "valid"
+    in_channels: Size | None = None
+    dilation: Size | tuple[Size, Size] = 1
+    depth_multiplier: Size = 1
+    use_bias: bool = True
+    activation: str | None = None
+
+    def __post_init__(self) -> None:
+        self.check_convolution("filters", "kernel", "depth_multiplier", "stride", "dilation")
+        check_activation(self)
+
+    def describe(self) -> str:
+        return super().describe().replace("filters=", "", 1)
+
+    def rule(self, *inputs: Shape) -> Shape:
+        (x,) = inputs
+        out, _ = _depthwise(self, x)
+        return Shape.of(*out, self.filters)

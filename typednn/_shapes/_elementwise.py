@@ -9,10 +9,30 @@ from typing import ClassVar
 from ._dims import Shape, is_known
 from ._hyper import Hyper
 
-ACTIVATIONS = ("relu", "gelu", "tanh", "sigmoid", "softmax", "silu", "elu", "leaky_relu", "log_softmax", "softplus")
-"""The activation functions by name: the one list, for `Activation` and every `activation=` argument."""
+ACTIVATIONS = (
+    "relu",
+    "gelu",
+    "tanh",
+    "sigmoid",
+    "softmax",
+    "silu",
+    "elu",
+    "leaky_relu",
+    "log_softmax",
+    "softplus",
+    "relu6",
+    "hard_sigmoid",
+    "hard_swish",
+)
+"""The activation functions by name: the one list, for `Activation` and every `activation=` argument.
 
-_KERAS_NAMES = {"swish": "silu"}
+Each is the `jax.nn` function of that name. The last three are MobileNet's, as Keras 3
+computes them (Keras on JAX calls these very functions): `relu6` is `min(max(x, 0), 6)`,
+`hard_sigmoid` is `relu6(x + 3) / 6` (Keras 2's was `0.2 * x + 0.5`, clipped) and
+`hard_swish` is `x * hard_sigmoid(x)`.
+"""
+
+_KERAS_NAMES = {"swish": "silu", "hard_silu": "hard_swish"}
 """Keras's names of activations that typednn names otherwise, for hints."""
 
 

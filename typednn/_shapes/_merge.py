@@ -1,4 +1,4 @@
-"""Merges of several tensors: elementwise add and concatenation."""
+"""Merges of several tensors: elementwise add and multiply, and concatenation."""
 
 from __future__ import annotations
 
@@ -26,22 +26,48 @@ class AddHyper(Hyper):
         return "Add"
 
     def rule(self, *inputs: Shape) -> Shape:
-        closed = [x for x in inputs if not x.open]
-        rank = len(closed[0].dims) if closed else max(len(x.dims) for x in inputs)
-        if any(len(x.dims) != rank for x in closed) or any(len(x.dims) > rank for x in inputs):
-            raise ShapeError(self.describe(), "inputs of equal shape", listed(inputs), hint="add only equal shapes")
-        out: list[Size] = [UNKNOWN] * rank
-        for x in inputs:
-            for axis, size in zip(range(rank - len(x.dims), rank), x.dims):
-                if same_size(out[axis], size) is False:
-                    raise ShapeError(
-                        self.describe(),
-                        "inputs of equal shape",
-                        listed(inputs),
-                        hint="project the shortcut (e.g. a 1x1 Conv2D with the same stride) so both paths agree",
-                    )
-                out[axis] = either(out[axis], size)
-        return Shape(tuple(out), open=not closed)
+        return equal_shapes(
+            self.describe(),
+            inputs,
+            rank_hint="add only equal shapes",
+            size_hint="project the shortcut (e.g. a 1x1 Conv2D with the same stride) so both paths agree",
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MultiplyHyper(Hyper):
+    """`Multiply()(a, b)`: elementwise product of tensors of one shape (no broadcasting), Keras's `Multiply`.
+
+    Example:
+        >>> MultiplyHyper().output_shape(Shape.of(8, 8, 16), Shape.of(8, 8, 16))
+        (8, 8, 16)
+    """
+
+    layer: ClassVar[str] = "Multiply"
+    arity: ClassVar[int | None] = None
+
+    def describe(self) -> str:
+        return "Multiply"
+
+    def rule(self, *inputs: Shape) -> Shape:
+        # Keras's Multiply broadcasts a (1, 1, C) gate over an image; typednn's, like Add, does not.
+        hint = "multiply only equal shapes: Multiply does not broadcast, so give a gate the features' shape"
+        return equal_shapes(self.describe(), inputs, rank_hint=hint, size_hint=hint)
+
+
+def equal_shapes(layer: str, inputs: tuple[Shape, ...], *, rank_hint: str, size_hint: str) -> Shape:
+    """The one shape of elementwise merged inputs (`Add`, `Multiply`); a `ShapeError` naming `layer` if they differ."""
+    closed = [x for x in inputs if not x.open]
+    rank = len(closed[0].dims) if closed else max(len(x.dims) for x in inputs)
+    if any(len(x.dims) != rank for x in closed) or any(len(x.dims) > rank for x in inputs):
+        raise ShapeError(layer, "inputs of equal shape", listed(inputs), hint=rank_hint)
+    out: list[Size] = [UNKNOWN] * rank
+    for x in inputs:
+        for axis, size in zip(range(rank - len(x.dims), rank), x.dims):
+            if same_size(out[axis], size) is False:
+                raise ShapeError(layer, "inputs of equal shape", listed(inputs), hint=size_hint)
+            out[axis] = either(out[axis], size)
+    return Shape(tuple(out), open=not closed)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,7 +7,16 @@ from typing import ClassVar
 import jax
 from jax import lax
 
-from .._shapes import Conv1DHyper, Conv2DHyper, Conv3DHyper, ConvHyper, DepthwiseConv2DHyper, Dim, Shape
+from .._shapes import (
+    Conv1DHyper,
+    Conv2DHyper,
+    Conv3DHyper,
+    ConvHyper,
+    DepthwiseConv2DHyper,
+    Dim,
+    SeparableConv2DHyper,
+    Shape,
+)
 from ._base import Layer, P, Padding, ParamTree
 from ._elementwise import activate
 from ._lowering import add_bias, concrete, ints, kernel_and_bias
@@ -34,7 +43,9 @@ class _Conv(Layer[*P]):
         return activate(self.hyper.activation, y)
 
 
-def convolve(p: ConvHyper | DepthwiseConv2DHyper, params: ParamTree, x: jax.Array, *, groups: int) -> jax.Array:
+def convolve(
+    p: ConvHyper | DepthwiseConv2DHyper | SeparableConv2DHyper, params: ParamTree, x: jax.Array, *, groups: int
+) -> jax.Array:
     """The same operations as flax.nnx.Conv, for any number of spatial axes and groups."""
     spatial = "DHW"[-len(p.axes) :]  # NWC/WIO for one axis, NHWC/HWIO for two, NDHWC/DHWIO for three
     y = lax.conv_general_dilated(

@@ -16,7 +16,8 @@ class Activation(Layer[*P]):
 
     Args:
         function: One of relu, gelu, tanh, sigmoid, softmax, log_softmax, silu, elu,
-            leaky_relu, softplus (softmax and log_softmax act on the last axis).
+            leaky_relu, softplus, relu6, hard_sigmoid, hard_swish (softmax and
+            log_softmax act on the last axis; the last three are Keras 3's, for MobileNets).
         name: The layer's name in the model.
     """
 

@@ -1,4 +1,4 @@
-"""Merges: `a + b` (Add) and `concat` (Concatenate)."""
+"""Merges: `a + b` (Add), Multiply and `concat` (Concatenate)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .._shapes import AddHyper, ConcatenateHyper
+from .._shapes import AddHyper, ConcatenateHyper, MultiplyHyper
 from ._base import Layer, P, ParamTree
 from ._masks import refused
 from ._tensor import Tensor
@@ -28,6 +28,31 @@ class Add(Layer[*P]):
         for x in xs[1:]:
             total = total + x
         return total
+
+
+class Multiply(Layer[*P]):
+    """The elementwise product of tensors of one shape: Keras's `Multiply` (a gate, squeeze-and-excitation).
+
+    Example:
+        >>> import typednn as tn
+        >>> from typednn import nn
+        >>> x = tn.Input(8, 16)
+        >>> nn.Multiply()(x, x >> nn.Dense(16) >> nn.sigmoid).shape
+        (8, 16)
+    """
+
+    hyper_type = MultiplyHyper
+    kind = "multiply"
+    masking = "keep"
+
+    def __init__(self, *, name: str | None = None) -> None:
+        self._init_from(locals())
+
+    def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
+        product = xs[0]
+        for x in xs[1:]:
+            product = product * x
+        return product
 
 
 class Concatenate(Layer[*P]):

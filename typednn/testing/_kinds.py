@@ -34,6 +34,7 @@ from ._cases_basic import (
     reshape_cases,
     rms_norm_cases,
 )
+from ._cases_keras import multiply_cases, per_channel_cases, separable_conv2d_cases
 from ._cases_sequences import (
     bidirectional_cases,
     embedding_cases,
@@ -103,6 +104,10 @@ _CASES: dict[str, st.SearchStrategy[Case]] = {
     "add": add_cases(),
     "concat": concat_cases(),
     "activation": activation_cases(),
+    "separable_conv2d": separable_conv2d_cases(),
+    "multiply": multiply_cases(),
+    "rescaling": per_channel_cases("rescaling"),
+    "normalization": per_channel_cases("normalization"),
 }
 # Each activation is a kind of its own in spec files (`relu`), so it has a strategy too.
 _CASES.update({function: activation_cases(function) for function in ACTIVATIONS})
