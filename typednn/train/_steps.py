@@ -16,6 +16,7 @@ import optax
 
 from ..distributed import Placement
 from ..lower import Lowered, Params
+from ._frozen import keep_frozen
 from ._heads import Heads, Masks, MetricStates
 from ._inference import Inference, Weights, gather, inputs, scan, unpack_weights
 
@@ -79,11 +80,13 @@ class Compiled(Inference):
     ) -> tuple[tuple[Params, Any, MetricStates], jax.Array]:
         """One optimizer step: gradients of the trainable parameters, the state from the forward pass."""
         params, opt_state, states = carry
-        trainable = self.lowered.split(params)[0]
+        trainable, state = self.lowered.split(params)
         (mean, (outputs, losses, updated, masks)), grads = self._value_and_grad(params, x, y, weights, key, padded)
         updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
         trainable = optax.apply_updates(trainable, updates)
-        params = self.lowered.merge(trainable, updated)
+        # Over the state the step started from: frozen layers' arrays (`_frozen`) are
+        # state that no forward pass returns.
+        params = self.lowered.merge(trainable, keep_frozen(state, updated))
         w, sample = unpack_weights(weights)
         states = self.heads.update(
             states, jax.lax.stop_gradient(outputs), y, w, jax.lax.stop_gradient(losses), masks, sample=sample

@@ -25,6 +25,7 @@ from ._checkpoint_callback import Checkpoint
 from ._early_stopping import Mode
 from ._epochs import run_fit, with_defaults
 from ._feed import Feed, feed_for
+from ._frozen import freeze, frozen_layers
 from ._heads import Loss, Metrics, heads_of
 from ._history import History
 from ._inference import as_dataset, check_data, evaluate_feed, predict_as
@@ -72,11 +73,17 @@ class Trainer(Generic[In, Out]):
             of the job.
         shard_params: With a mesh, split the parameters and optimizer state over the
             `data` axis too (FSDP-style) instead of replicating them on every device.
+        frozen: Layers to hold fixed, for transfer learning (Keras's `layer.trainable =
+            False`): layer names, or patterns that match several (`"conv2d*"`, `"*"`;
+            shell-style, `fnmatch`). The optimizer never updates a frozen layer (it keeps
+            no state for it), and a frozen BatchNorm runs in inference mode: it
+            normalises with its moving statistics and keeps them, as in Keras.
 
     Attributes:
         params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`, with
             BatchNorm's running statistics ("mean", "var"), which each step updates.
         opt_state: The optimizer's state (of the trainable parameters only).
+        frozen: The names of the frozen layers (`frozen=`, its patterns matched).
         step: Optimizer steps taken.
         epoch: Epochs completed.
 
@@ -107,6 +114,7 @@ class Trainer(Generic[In, Out]):
         device_data_limit: int | None = None,
         mesh: Mesh | None = None,
         shard_params: bool = False,
+        frozen: Sequence[str] = (),
     ) -> None:
         self.model = model
         self.heads = check_heads(model, heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights))
@@ -124,9 +132,12 @@ class Trainer(Generic[In, Out]):
         self.device_data_limit = device_data_limit
         self.shard_params = shard_params
         require_memory(model, optimizer)  # before `init` makes the arrays
+        self.frozen = frozen_layers(model.graph, frozen)
+        # The model's functions, with the frozen layers' arrays as state (`_frozen`).
+        self._lowered = freeze(model.lowered, model.graph, self.frozen)
         self.params: Params = model.init(jax.random.key(seed))
-        # Non-trainable state (BatchNorm's running statistics) is not the optimizer's.
-        self.opt_state: Any = optimizer.init(model.lowered.split(self.params)[0])
+        # Non-trainable state (BatchNorm's running statistics, frozen layers) is not the optimizer's.
+        self.opt_state: Any = optimizer.init(self._lowered.split(self.params)[0])
         self.step = 0
         self.epoch = 0
         self._checkpoint: Checkpoint | None = None  # the last fit's, for `load_best`
@@ -146,7 +157,7 @@ class Trainer(Generic[In, Out]):
 
     def _compile(self) -> Compiled:
         return Compiled(
-            self.model.lowered,
+            self._lowered,
             self.heads,
             self.optimizer,
             unroll=not self._loops_ok,
