@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .data import Classes as Classes
     from .export import load as load
     from .export import save as save
+    from .keras import import_keras as import_keras
     from .layers import Input as Input
     from .layers import Layer as Layer
     from .layers import Tensor as Tensor
@@ -57,6 +58,7 @@ _LAZY = {
     "checked": "typednn.checking",
     "load": "typednn.export",
     "save": "typednn.export",
+    "import_keras": "typednn.keras",
     "Classes": "typednn.data",
     "Dim": "typednn._shapes",
     "Div": "typednn._shapes",

@@ -26,6 +26,7 @@ from ._check import MYPY_CONFIG as MYPY_CONFIG
 from ._check import add_check
 from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
 from ._hub import add_hub
+from ._import import add_import
 from ._imports import import_modules
 from ._plot import add_plot
 from ._usage import UsageError
@@ -43,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"typednn {_version()}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    adders = (add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_hub)
+    adders = (add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_import, add_hub)
     for add in (*adders, add_schema):
         add(commands)
     for command in commands.choices.values():
