@@ -2,8 +2,9 @@
 
 Each function's return type spells the model's input and output shapes, and mypy with
 the typednn plugin checks every layer in between (this package is type-checked so).
-Each has a spec-file twin in `examples/zoo/` that builds the same graph (at its default
-arguments).
+The MLP, LeNet-5, ResNet-18 and the two Transformers each have a spec-file twin in
+`examples/zoo/` that builds the same graph (at the default arguments); ResNet-50 and
+MobileNetV2 (over 150 layers each) have none.
 
 The image models take `keras.applications`' arguments: `classes=`, `input_shape=`,
 `include_top=` (False: the feature map, or with `pooling="avg"`/`"max"` the pooled
