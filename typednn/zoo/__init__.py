@@ -1,7 +1,10 @@
 """The model zoo: well-known architectures as typed functions, with Keras's arguments.
 
-Each function's return type spells the model's input and output shapes, and mypy with
-the typednn plugin checks every layer in between (this package is type-checked so).
+Each function's return type spells the model's input and output shapes, following the
+literal arguments under the typednn plugin. The layers in between are sized from the
+arguments at run time, so graph validation checks them when the model is built (and
+`tests/test_zoo.py` builds every model), not mypy.
+
 The MLP, LeNet-5, ResNet-18 and the two Transformers each have a spec-file twin in
 `examples/zoo/` that builds the same graph (at the default arguments); ResNet-50 and
 MobileNetV2 (over 150 layers each) have none.
