@@ -13,6 +13,7 @@ import pytest
 
 import typednn as tn
 from tests.keras import TOLERANCE, data, difference, randomize
+from typednn.keras._options import Options
 
 L = keras.layers
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy:DeprecationWarning")
@@ -38,11 +39,16 @@ CASES: dict[str, tuple[Callable[[Any], Any], tuple[int, ...]]] = {
     "lstm_sequences": (_keras_layer(lambda: L.LSTM(3, return_sequences=True)), (5, 4)),
     "lstm_no_bias": (_keras_layer(lambda: L.LSTM(3, use_bias=False, return_sequences=True)), (5, 4)),
     "lstm_go_backwards_last": (_keras_layer(lambda: L.LSTM(3, go_backwards=True)), (5, 4)),
+    "gru_last": (_keras_layer(lambda: L.GRU(3)), (5, 4)),
+    "gru_sequences": (_keras_layer(lambda: L.GRU(3, return_sequences=True)), (5, 4)),
+    "gru_go_backwards_last": (_keras_layer(lambda: L.GRU(3, go_backwards=True)), (5, 4)),
     "gru_no_bias_last": (_keras_layer(lambda: L.GRU(3, use_bias=False)), (5, 4)),
     "gru_no_bias_sequences": (_keras_layer(lambda: L.GRU(3, use_bias=False, return_sequences=True)), (5, 4)),
     "bidirectional_concat": (_keras_layer(lambda: L.Bidirectional(L.LSTM(3, return_sequences=True))), (5, 4)),
     "bidirectional_sum": (_keras_layer(lambda: L.Bidirectional(L.LSTM(3), merge_mode="sum")), (5, 4)),
     "bidirectional_mul": (_keras_layer(lambda: L.Bidirectional(L.LSTM(3), merge_mode="mul")), (5, 4)),
+    "bidirectional_gru_concat": (_keras_layer(lambda: L.Bidirectional(L.GRU(3, return_sequences=True))), (5, 4)),
+    "bidirectional_gru_sum_last": (_keras_layer(lambda: L.Bidirectional(L.GRU(3), merge_mode="sum")), (5, 4)),
     "bidirectional_ave": (
         _keras_layer(lambda: L.Bidirectional(L.GRU(3, use_bias=False, return_sequences=True), merge_mode="ave")),
         (5, 4),
@@ -81,19 +87,36 @@ def test_cross_attention_with_its_key_given(tmp_path: Path) -> None:
     assert difference(model, tmp_path, data((5, 4), (7, 6))) <= TOLERANCE
 
 
-def test_a_gru_folds_its_recurrent_gate_biases_and_refuses_a_candidate_one(tmp_path: Path) -> None:
+def test_a_gru_keeps_its_recurrent_candidate_bias(tmp_path: Path) -> None:
+    """Keras's bias (2, 3u): the recurrent z and r biases fold in; the candidate one becomes `recurrent_bias`."""
     x = keras.Input((5, 4))
     gru = L.GRU(3, return_sequences=True, name="gru")
     with jax.numpy_rank_promotion("allow"):  # Keras's own GRU code broadcasts by rank as it builds
         model = keras.Model(x, gru(x))
     randomize(model)
     bias = np.asarray(gru.cell.bias)
-    gru.cell.bias.assign(np.concatenate([bias[:, :6], np.stack([bias[0, 6:], np.zeros(3)])], axis=1))
+    assert np.all(bias[1, 6:] != 0)  # a candidate recurrent bias that matters
     assert difference(model, tmp_path, data((5, 4))) <= TOLERANCE
-    randomize(model)
-    model.save(tmp_path / "candidate.keras")
-    with pytest.raises(tn.TypednnError, match=r"'gru' \(GRU\) has a non-zero recurrent candidate bias"):
-        tn.import_keras(tmp_path / "candidate.keras")
+    imported, params = tn.import_keras(tmp_path / "model.keras")
+    assert repr(imported.graph.layers()[0]) == "GRU(units=3, recurrent_bias=True)"
+    np.testing.assert_array_equal(params["gru"]["recurrent_bias"], bias[1, 6:])
+    # Without a bias there is none to keep: the twin is flax's GRUCell's.
+    with jax.numpy_rank_promotion("allow"):
+        plain = keras.Model(x, L.GRU(3, use_bias=False, name="plain")(x))
+    plain.save(tmp_path / "plain.keras")
+    imported, params = tn.import_keras(tmp_path / "plain.keras")
+    assert repr(imported.graph.layers()[0]) == "GRU(units=3, return_sequences=False)"
+    assert sorted(params["plain"]) == ["bias", "input_kernel", "recurrent_kernel"]
+
+
+def test_gru_weights_of_another_shape_are_refused() -> None:
+    from typednn.keras._layers_sequence import _gru_parts  # noqa: PLC0415 - the converter alone
+
+    config = {"units": 3, "return_sequences": True, "use_bias": True, "go_backwards": False}
+    _, _, convert, _ = _gru_parts(Options(config, name="gru", class_name="GRU", source="m.keras"), "cell/")
+    arrays = {"cell/kernel": np.zeros((4, 9)), "cell/recurrent_kernel": np.zeros((3, 9)), "cell/bias": np.zeros(9)}
+    with pytest.raises(tn.TypednnError, match=r"layer 'gru' \(GRU\): its bias has the shape \(9,\), but a GRU of 3"):
+        convert(arrays)
 
 
 def test_masked_sequences_through_recurrent_layers(tmp_path: Path) -> None:

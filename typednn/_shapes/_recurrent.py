@@ -100,7 +100,10 @@ class LSTMHyper(RecurrentHyper):
 
 @dataclass(frozen=True, kw_only=True)
 class GRUHyper(RecurrentHyper):
-    """`GRU(units, return_sequences=, reverse=)`.
+    """`GRU(units, return_sequences=, reverse=, recurrent_bias=)`.
+
+    `recurrent_bias` adds a bias to the candidate's recurrent term, inside the reset
+    gate (Keras's `reset_after=True` bias): a parameter, never a shape.
 
     Example:
         >>> GRUHyper(units=16, reverse=True).output_shape(Shape.of(7, 3))
@@ -109,6 +112,11 @@ class GRUHyper(RecurrentHyper):
 
     layer: ClassVar[str] = "GRU"
     states: ClassVar[tuple[str, ...]] = ("h",)
+    recurrent_bias: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.boolean("recurrent_bias")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,8 +8,9 @@ exact twin for is refused by name, never approximated.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any
+from typing import Any, Self
 
 import jax.numpy as jnp
 
@@ -18,6 +19,7 @@ from .._model import Model
 from ..lower import Params
 from . import _archive, _weights
 from ._graph import Builder
+from ._layers import Arrays
 
 __all__ = ["import_keras"]
 
@@ -45,35 +47,68 @@ def import_keras(path: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]
         >>> tn.save(model, params, "imported")  # doctest: +SKIP
     """
     archive = _archive.read(path)
-    builder = Builder(archive.source)
-    keras_model = builder.model(archive.config, prefix="", h5_prefix="")
-    inputs = builder.inputs(keras_model)
-    outputs = builder.call(keras_model, inputs)
-    try:
-        model: Model[Any, Any] = Model(
-            inputs[0] if len(inputs) == 1 else tuple(inputs),
-            outputs[0] if len(outputs) == 1 else tuple(outputs),
-            name=keras_model.name,
-        )
-    except TypednnError as error:
-        raise TypednnError(f"{archive.source}: {error.message}", hint=error.hint) from None
-    return model, _params(model, builder, archive)
+    with _Weights(archive) as weights:
+        builder = Builder(archive.source, weights.read)
+        keras_model = builder.model(archive.config, prefix="", h5_prefix="")
+        inputs = builder.inputs(keras_model)
+        outputs = builder.call(keras_model, inputs)
+        try:
+            model: Model[Any, Any] = Model(
+                inputs[0] if len(inputs) == 1 else tuple(inputs),
+                outputs[0] if len(outputs) == 1 else tuple(outputs),
+                name=keras_model.name,
+            )
+        except TypednnError as error:
+            raise TypednnError(f"{archive.source}: {error.message}", hint=error.hint) from None
+        return model, _params(model, builder, weights)
 
 
-def _params(model: Model[Any, Any], builder: Builder, archive: _archive.Archive) -> Params:
+class _Weights:
+    """The archive's weights file, opened and checked once, when first read.
+
+    Most models read it only after the graph is built (so a config refused by name is
+    refused before the weights are looked at); a converter that builds its twin from
+    variables (an adapted Normalization) reads it while the graph is built.
+    """
+
+    def __init__(self, archive: _archive.Archive) -> None:
+        self.archive = archive
+        self._stack = contextlib.ExitStack()
+        self._h5: Any = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stack.close()
+
+    def file(self) -> Any:
+        """The open weights file (an `h5py.File`, or a `_weights.Legacy`), checked on opening."""
+        if self._h5 is None:
+            h5 = self._stack.enter_context(_archive.h5_file(self.archive))
+            _weights.check_file(h5, self.archive.source, len(self.archive.weights))
+            self._h5 = h5
+        return self._h5
+
+    def read(self, h5_path: str, names: tuple[str, ...], where: str) -> Arrays:
+        """A layer's variables by name (`_weights.read_variables`)."""
+        return _weights.read_variables(self.file(), h5_path, names, where=where, source=self.archive.source)
+
+
+def _params(model: Model[Any, Any], builder: Builder, weights: _Weights) -> Params:
     """Every twin's parameters from the weights file, checked against what the model needs."""
     needed = model.param_shapes()
     params: Params = {}
-    with _archive.h5_file(archive) as h5:
-        _weights.check_file(h5, archive.source, len(archive.weights))
-        for entry, where in builder.converted:
-            converted = entry.converted
-            assert converted is not None  # builder.converted lists twins only
-            name = converted.layer.name
-            if name is None or (name not in needed and not converted.variables):
-                continue
-            arrays = _weights.read_variables(h5, entry.h5_path, converted.variables, where=where, source=archive.source)
-            params[name] = {key: jnp.asarray(value) for key, value in converted.convert(arrays).items()}
+    archive = weights.archive
+    weights.file()  # opened and checked even when no twin has parameters, as ever
+    for entry, where in builder.converted:
+        converted = entry.converted
+        assert converted is not None  # builder.converted lists twins only
+        name = converted.layer.name
+        if name is None or (name not in needed and not converted.variables):
+            continue
+        arrays = weights.read(entry.h5_path, converted.variables, where)
+        params[name] = {key: jnp.asarray(value) for key, value in converted.convert(arrays).items()}
     for name, shapes in needed.items():
         got = {key: tuple(value.shape) for key, value in params.get(name, {}).items()}
         wanted = {key: tuple(value.shape) for key, value in shapes.items()}

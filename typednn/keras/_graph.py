@@ -9,18 +9,21 @@ Every shape is checked by the same rules as a hand-written `tn.Model`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeGuard
 
 from .._errors import TypednnError
 from .._reading import excerpt
 from ..layers import Input, Tensor
-from ._layers import LAYERS, Converted
+from ._layers import LAYERS, Arrays, Converted, NeedsWeights
 from ._options import Options
 from ._weights import Slots
 
 AnyTensor = Tensor[*tuple[Any, ...]]
 Ref = tuple[str, int, int]
+Reader = Callable[[str, tuple[str, ...], str], Arrays]
+"""Reads a layer's variables from the weights file: `(h5 path, variable names, where) -> arrays`."""
 
 MODELS: Final = ("Sequential", "Functional")
 MASK: Final = "NotEqual"
@@ -63,10 +66,17 @@ class KerasModel:
 
 
 class Builder:
-    """Converts a config, then applies it to tensors; `converted` lists every twin made."""
+    """Converts a config, then applies it to tensors; `converted` lists every twin made.
 
-    def __init__(self, source: str) -> None:
+    Args:
+        source: The file named, for messages.
+        read: Reads a layer's variables, for the converters whose twin is built from
+            them (`NeedsWeights`: an adapted Normalization); called only for those.
+    """
+
+    def __init__(self, source: str, read: Reader) -> None:
         self.source = source
+        self.read = read
         self.converted: list[tuple[Entry, str]] = []
 
     def model(self, spec: object, *, prefix: str, h5_prefix: str) -> KerasModel:
@@ -132,7 +142,10 @@ class Builder:
         if convert is None:
             raise options.fail("has no typednn twin yet", hint=_NO_TWIN_HINT.format(", ".join(sorted(LAYERS))))
         try:
-            entry.converted = convert(options)
+            converted = convert(options)
+            if isinstance(converted, NeedsWeights):
+                converted = converted.build(self.read(entry.h5_path, converted.variables, options.where))
+            entry.converted = converted
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
             # An option of the wrong type (a list where a number belongs): a hand-made or
             # corrupted config, which Keras itself would not have written.

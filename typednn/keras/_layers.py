@@ -3,8 +3,9 @@
 A converter reads a layer's config through `Options` (each option mapped to the twin's
 hyperparameter or refused by name) and returns the twin with the names of the Keras
 variables in the order Keras saves them and a function turning them into the twin's
-parameters. Adding a class is one function and one line in a table: `LAYERS` below,
-or the tables of `_layers_sequence.py` (embeddings, recurrent layers, attention) and
+parameters. Adding a class is one function and one line in a table: `_BASE` below,
+or the tables of `_layers_shape.py` (reshaping, padding, cropping, upsampling, Add,
+Concatenate), `_layers_sequence.py` (embeddings, recurrent layers, attention) and
 `_layers_extra.py` (SeparableConv2D, Multiply, the preprocessing layers), merged into
 `LAYERS`, the one table the graph looks classes up in.
 """
@@ -25,16 +26,11 @@ from ..layers import (
     _batch_norm,
     _conv,
     _conv_transpose,
-    _crop,
     _dense,
     _elementwise,
     _global_pool,
-    _merge,
     _norm,
-    _permute,
     _pool,
-    _reshape,
-    _resize,
 )
 from ._options import Options
 
@@ -67,6 +63,27 @@ class Converted:
     variables: tuple[str, ...] = ()
     convert: Callable[[Arrays], Arrays] = field(default=_same_names)
     call: Callable[[AnyLayer, list[Any]], Any] = field(default=_call)
+
+
+@dataclass(frozen=True)
+class NeedsWeights:
+    """What a converter returns when its twin's hyperparameters lie in the weights file.
+
+    An adapted Keras `Normalization` keeps its mean and variance as variables, while
+    typednn's twin holds them as hyperparameters: the graph builder reads `variables`
+    (named as `Converted.variables` are) before the twin is built, and `build` makes it.
+
+    Attributes:
+        variables: The Keras variables' names, in the order Keras saves them.
+        build: The converted layer, from those variables by name.
+    """
+
+    variables: tuple[str, ...]
+    build: Callable[[Arrays], Converted]
+
+
+Converter = Callable[[Options], "Converted | NeedsWeights"]
+"""A Keras class's converter: its config's options to the twin (or to what the twin needs read first)."""
 
 
 # Keras's activation names -> typednn's (`nn.Activation`). Keras's "gelu" is the exact
@@ -334,61 +351,6 @@ def _leaky_relu_layer(o: Options) -> Converted:
     return Converted(_make(o, _elementwise.Activation, "leaky_relu"))
 
 
-def _flatten_layer(o: Options) -> Converted:
-    o.channels_last()
-    return Converted(_make(o, _reshape.Flatten))
-
-
-def _reshape_layer(o: Options) -> Converted:
-    shape = o.take("target_shape")
-    if not isinstance(shape, list | tuple) or not all(isinstance(size, int) for size in shape):
-        raise o.fail(f"expects target_shape to be whole numbers, but it is {excerpt(shape)}")
-    return Converted(_make(o, _reshape.Reshape, *shape))
-
-
-def _permute_layer(o: Options) -> Converted:
-    return Converted(_make(o, _permute.Permute, tuple(o.take("dims"))))
-
-
-def _pairs(o: Options, key: str) -> tuple[tuple[int, int], tuple[int, int]]:
-    value = o.take(key)
-    if isinstance(value, int):
-        return ((value, value), (value, value))
-    flat = [item for pair in value for item in (pair if isinstance(pair, list | tuple) else (pair, pair))]
-    if len(flat) != 4 or not all(isinstance(item, int) for item in flat):
-        raise o.fail(f"expects {key} to be ((top, bottom), (left, right)), but it is {excerpt(value)}")
-    return ((flat[0], flat[1]), (flat[2], flat[3]))
-
-
-def _zero_padding_layer(o: Options) -> Converted:
-    o.channels_last()
-    return Converted(_make(o, _resize.ZeroPadding2D, _pairs(o, "padding")))
-
-
-def _cropping_layer(o: Options) -> Converted:
-    o.channels_last()
-    return Converted(_make(o, _crop.Cropping2D, _pairs(o, "cropping")))
-
-
-def _upsampling_layer(o: Options) -> Converted:
-    o.channels_last()
-    o.expect("interpolation", "nearest", hint="typednn imports nearest-neighbour upsampling")
-    size = o.ints("size", 2)
-    return Converted(_make(o, _resize.UpSampling2D, (size[0], size[1])))
-
-
-def _add_layer(o: Options) -> Converted:
-    return Converted(_make(o, _merge.Add))
-
-
-def _concatenate_layer(o: Options) -> Converted:
-    axis = o.take("axis")
-    if not isinstance(axis, int) or axis == 0:
-        raise o.fail(f"joins along axis {excerpt(axis)}, the batch axis or no axis", hint="join along a feature axis")
-    # Keras counts the batch axis; typednn counts one example's axes.
-    return Converted(_make(o, _merge.Concatenate, axis=axis if axis < 0 else axis - 1))
-
-
 _BASE: Final[dict[str, Callable[[Options], Converted]]] = {
     "Dense": _dense_layer,
     "Conv1D": _conv_layer(1),
@@ -413,19 +375,12 @@ _BASE: Final[dict[str, Callable[[Options], Converted]]] = {
     "ReLU": _relu_layer,
     "Softmax": _softmax_layer,
     "LeakyReLU": _leaky_relu_layer,
-    "Flatten": _flatten_layer,
-    "Reshape": _reshape_layer,
-    "Permute": _permute_layer,
-    "ZeroPadding2D": _zero_padding_layer,
-    "Cropping2D": _cropping_layer,
-    "UpSampling2D": _upsampling_layer,
-    "Add": _add_layer,
-    "Concatenate": _concatenate_layer,
 }
 
 # Imported here, after the helpers they use are defined (they import them from this module).
 from ._layers_extra import EXTRA  # noqa: E402
 from ._layers_sequence import SEQUENCE  # noqa: E402
+from ._layers_shape import SHAPE  # noqa: E402
 
-LAYERS: Final[dict[str, Callable[[Options], Converted]]] = {**_BASE, **SEQUENCE, **EXTRA}
+LAYERS: Final[dict[str, Converter]] = {**_BASE, **SHAPE, **SEQUENCE, **EXTRA}
 """Keras class name -> converter. `InputLayer`, `Sequential` and `Functional` are the graph's (`_graph.py`)."""

@@ -1,13 +1,18 @@
-"""Converters of SeparableConv2D, Multiply and the preprocessing layers Rescaling and Normalization."""
+"""Converters of SeparableConv2D, Multiply and the preprocessing layers Rescaling and Normalization.
+
+A Normalization fitted with `adapt()` keeps its statistics as variables: its converter
+returns `NeedsWeights`, and the graph builder reads them before the twin is built.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final
+from typing import Any, Final
+
+import numpy as np
 
 from .._reading import excerpt
 from ..layers import _merge, _rescaling, _separable_conv
-from ._layers import Arrays, Converted, _bias, _make, _padding, _tidy, activation
+from ._layers import Arrays, Converted, Converter, NeedsWeights, _bias, _make, _padding, _tidy, activation
 from ._options import Options
 
 
@@ -56,26 +61,37 @@ def _rescaling_layer(o: Options) -> Converted:
     return Converted(_make(o, _rescaling.Rescaling, scale, offset=offset))
 
 
-def _normalization_layer(o: Options) -> Converted:
+def _normalization_layer(o: Options) -> Converted | NeedsWeights:
     o.expect("axis", -1, [-1], hint="typednn's Normalization keeps one statistic per entry of the last axis")
-    mean, variance = o.take("mean"), o.take("variance")
-    if mean is None or variance is None:
-        # An adapted layer keeps its statistics as weights, which the graph is built before.
-        raise o.fail(
-            "was fitted with adapt(), so its statistics are weights, which typednn does not read yet",
-            hint="build the layer with mean= and variance= given (e.g. from layer.mean and layer.variance)",
-        )
-    layer = _make(
-        o,
-        _rescaling.Normalization,
-        mean=_per_channel(o, "mean", mean),
-        variance=_per_channel(o, "variance", variance),
-        invert=bool(o.take("invert")),
+    mean, variance, invert = o.take("mean"), o.take("variance"), bool(o.take("invert"))
+
+    def build(mean: float | tuple[float, ...], variance: float | tuple[float, ...]) -> Converted:
+        return Converted(_make(o, _rescaling.Normalization, mean=mean, variance=variance, invert=invert))
+
+    if mean is not None and variance is not None:
+        return build(_per_channel(o, "mean", mean), _per_channel(o, "variance", variance))
+    if mean is not None or variance is not None:
+        given = "mean" if mean is not None else "variance"
+        raise o.fail(f"gives {given} alone", hint="give Normalization both mean= and variance=, or adapt() it")
+    # Fitted with adapt(): the statistics are the layer's variables (mean, variance and a
+    # sample count, which the statistics already hold), read before the twin is built.
+    return NeedsWeights(
+        ("mean", "variance", "count"),
+        lambda arrays: build(_statistic(o, "mean", arrays["mean"]), _statistic(o, "variance", arrays["variance"])),
     )
-    return Converted(layer)
 
 
-EXTRA: Final[dict[str, Callable[[Options], Converted]]] = {
+def _statistic(o: Options, name: str, array: np.ndarray[Any, Any]) -> float | tuple[float, ...]:
+    """An adapted Normalization's mean or variance variable, one per channel of the last axis."""
+    if array.ndim > 1:
+        raise o.fail(
+            f"has an adapted {name} of shape {array.shape}, but typednn keeps one per channel of the last axis",
+            hint="the config and the weights file disagree; save the model again with Keras",
+        )
+    return _per_channel(o, name, array.tolist())
+
+
+EXTRA: Final[dict[str, Converter]] = {
     "SeparableConv2D": _separable_layer,
     "Multiply": _multiply_layer,
     "Rescaling": _rescaling_layer,

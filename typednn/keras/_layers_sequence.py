@@ -87,34 +87,47 @@ def _gru_parts(o: Options, prefix: str) -> tuple[AnyLayer, tuple[str, ...], Call
     )
     reverse = bool(o.config.get("go_backwards"))
     use_bias = bool(o.take("use_bias"))
-    layer = _make(o, _recurrent.GRU, units, return_sequences=sequences, reverse=reverse)
+    # Keras's candidate recurrent bias sits inside the reset gate: typednn's GRU holds it
+    # as `recurrent_bias` (always with use_bias, so the import never depends on its values).
+    layer = _make(o, _recurrent.GRU, units, return_sequences=sequences, reverse=reverse, recurrent_bias=use_bias)
     names = ("kernel", "recurrent_kernel", "bias")[: 3 if use_bias else 2]
     where = o.where
 
     def convert(arrays: Arrays) -> Arrays:
+        _check_gru_arrays(arrays, prefix, units, where)
         # Keras's gates are update (z), reset (r), candidate (h); typednn's (flax's
         # GRUCell's) reset, update, candidate: the first two blocks of columns swap.
-        # Keras's bias is (2, 3u), input and recurrent; typednn's one bias is the input's.
-        # The recurrent z and r biases add to the input ones before the sigmoid, so they
-        # fold in; the recurrent candidate bias is multiplied by r, which typednn's cell
-        # has no twin for: a non-zero one is refused rather than approximated.
+        # Keras's bias is (2, 3u), input and recurrent. The recurrent z and r biases add
+        # to the input ones before the sigmoid, so they fold into `bias`; the recurrent
+        # candidate bias is multiplied by r, so it stays apart, as `recurrent_bias`.
         order = np.concatenate([np.arange(units, 2 * units), np.arange(units), np.arange(2 * units, 3 * units)])
-        bias = arrays.get(f"{prefix}bias", np.zeros((2, 3 * units), np.float32))
-        inputs, recurrent = bias[0], bias[1]
-        if np.any(recurrent[2 * units :] != 0):
-            raise TypednnError(
-                f"{where} has a non-zero recurrent candidate bias (bias[1, {2 * units}:]), which typednn's GRU "
-                "(flax's GRUCell) has no twin for",
-                hint="build the GRU with use_bias=False, or write it as a custom typednn layer",
-            )
-        folded = inputs + np.concatenate([recurrent[: 2 * units], np.zeros(units, np.float32)])
-        return {
+        converted = {
             "input_kernel": arrays[f"{prefix}kernel"][:, order],
             "recurrent_kernel": arrays[f"{prefix}recurrent_kernel"][:, order],
-            "bias": folded[order],
         }
+        if f"{prefix}bias" in arrays:
+            inputs, recurrent = arrays[f"{prefix}bias"][0], arrays[f"{prefix}bias"][1]
+            folded = inputs + np.concatenate([recurrent[: 2 * units], np.zeros(units, inputs.dtype)])
+            converted |= {"bias": folded[order], "recurrent_bias": recurrent[2 * units :]}
+        else:
+            converted["bias"] = np.zeros(3 * units, np.float32)
+        return converted
 
     return layer, tuple(prefix + name for name in names), convert, zeros
+
+
+def _check_gru_arrays(arrays: Arrays, prefix: str, units: int, where: str) -> None:
+    """Refuse GRU weights whose shapes the column reordering cannot take (a config and weights apart)."""
+    width = 3 * units
+    wanted = {"kernel": (None, width), "recurrent_kernel": (units, width), "bias": (2, width)}
+    for name, (rows, columns) in wanted.items():
+        array = arrays.get(f"{prefix}{name}")
+        if array is not None and (array.ndim != 2 or array.shape[1] != columns or rows not in (None, array.shape[0])):
+            shown = f"({'in' if rows is None else rows}, {columns})"
+            raise TypednnError(
+                f"{where}: its {name} has the shape {array.shape}, but a GRU of {units} units keeps one of {shown}",
+                hint="the config and the weights file disagree; save the model again with Keras",
+            )
 
 
 _RECURRENT: Final = {"LSTM": _lstm_parts, "GRU": _gru_parts}

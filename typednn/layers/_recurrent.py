@@ -261,7 +261,15 @@ class GRU(_Recurrent[*P]):
     `flax.nnx.GRUCell(features, units)` run by `flax.nnx.RNN`: `input_kernel`
     (features, 3 * units) and `bias` (3 * units,) are its `dense_i` kernel and bias,
     `recurrent_kernel` (units, 3 * units) is its `dense_h.kernel`; the gates are in the
-    order reset, update, candidate. The state starts at zeros.
+    order reset, update, candidate. The state starts at zeros. Each step computes
+
+        r = sigmoid(x @ W_ir + b_r + h @ W_hr)
+        z = sigmoid(x @ W_iz + b_z + h @ W_hz)
+        n = tanh(x @ W_in + b_n + r * (h @ W_hn + b_hn))
+        h' = (1 - z) * n + z * h
+
+    where `b_hn` is the `recurrent_bias` parameter with `recurrent_bias=True`, and
+    absent (zero) otherwise.
 
     Args:
         units: The size of the hidden state and of each output.
@@ -270,6 +278,10 @@ class GRU(_Recurrent[*P]):
         reverse: Whether to read the sequence from its end; the outputs stay in input order.
         return_state: Whether a call also gives the final state: `output, h = gru(x)`.
             `gru(x, initial_state=(h,))` starts from a state instead of zeros.
+        recurrent_bias: Whether the candidate's recurrent term has a bias of its own,
+            `recurrent_bias` (units,), zero at first: Keras's GRU (`reset_after=True`)
+            has one, inside the reset gate, so it cannot fold into `bias`. False by
+            default (flax's GRUCell, whose parameters stay as they are).
         name: The layer's name in the model.
 
     Example:
@@ -277,12 +289,33 @@ class GRU(_Recurrent[*P]):
         >>> from typednn import nn
         >>> nn.GRU(16, reverse=True)(tn.Input(7, 3)).shape
         (7, 16)
+        >>> nn.GRU(16, recurrent_bias=True)(tn.Input(7, 3)).shape
+        (7, 16)
     """
 
     hyper_type = GRUHyper
     kind = "gru"
     hyper: GRUHyper
     gates = 3
+
+    def __init__(
+        self,
+        units: int,
+        *,
+        return_sequences: bool = GRUHyper.default("return_sequences"),
+        reverse: bool = GRUHyper.default("reverse"),
+        return_state: bool = GRUHyper.default("return_state"),
+        recurrent_bias: bool = GRUHyper.default("recurrent_bias"),
+        name: str | None = None,
+    ) -> None:
+        self._init_from(locals())
+
+    def init(self, key: jax.Array, *inputs: Shape) -> ParamTree:
+        params = super().init(key, *inputs)
+        if self.hyper.recurrent_bias is True:
+            units = concrete(self.hyper.units, f"{self!r}: units")
+            params["recurrent_bias"] = jnp.zeros((units,), jnp.float32)
+        return params
 
     def initial_carry(self, batch: int, dtype: Any) -> Carry:
         return jnp.zeros((batch, concrete(self.hyper.units, f"{self!r}: units")), dtype)
@@ -300,6 +333,9 @@ class GRU(_Recurrent[*P]):
             hh_r, hh_z, hh_n = jnp.split(_linear(h, params["recurrent_kernel"]), 3, axis=-1)
             r = jax.nn.sigmoid(xi_r + hh_r)
             z = jax.nn.sigmoid(xi_z + hh_z)
+            if self.hyper.recurrent_bias is True:
+                # Inside the reset gate, as Keras's reset_after=True: r scales the bias too.
+                hh_n = hh_n + jnp.reshape(params["recurrent_bias"], (1,) * (hh_n.ndim - 1) + (-1,))
             n = jnp.tanh(xi_n + r * hh_n)
             new_h = (1.0 - z) * n + z * h
             return new_h, new_h
