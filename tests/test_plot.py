@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import subprocess
 import sys
@@ -31,7 +32,7 @@ BUILDERS: dict[str, Callable[[], tn.Model[Any, Any]]] = {
     "sequences.py tagger": sequences.tagger,
     "sequences.py seq2seq_lstm": sequences.seq2seq_lstm,
     "swiglu.py": swiglu.build_model,
-    **{f"zoo.{name}": getattr(zoo, name) for name in zoo.__all__},
+    **{f"zoo.{name}": getattr(zoo, name) for name in zoo.__all__ if inspect.isfunction(getattr(zoo, name))},
 }
 SPECS = sorted(
     str(path.relative_to(EXAMPLES))
