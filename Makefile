@@ -45,8 +45,11 @@ typecheck: install
 	$(BIN)/mypy typednn examples
 	$(BIN)/mypy tests
 
+# One worker per core (pytest-xdist; worksteal evens out the long tests). PYTEST_WORKERS=0
+# runs in this process, e.g. to debug with pdb.
+PYTEST_WORKERS ?= auto
 pytest: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 acceptance: install
 	@if [ -d $(SHARED) ]; then \
