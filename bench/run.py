@@ -2,12 +2,13 @@
 
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
 [--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
-[--zoo-compile-repeats N] [--zoo-rounds N]``. The targets come from the
+[--zoo-compile-repeats N] [--zoo-rounds N] [--keras-rounds N]``. The targets come from the
 issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
 scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
 it <= 1.5 cold and <= 1.3 warm, on the examples and on the typecheck corpus; reading a CSV file,
 typednn / pyarrow <= 1.5; the zoo's compile and train step, typednn /
-hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); the seq2seq Transformer's
+hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); importing Keras's ResNet-50,
+`tn.import_keras` / `keras.saving.load_model` <= 1.0; the seq2seq Transformer's
 `fit` epoch, typednn / Keras, is measured without a target. Each figure is a ratio against its
 peer in the same run.
 """
@@ -27,6 +28,7 @@ import cli_overhead
 import csv_ingest
 import forward_backward
 import jax
+import keras_import
 import mypy_time
 import seq2seq_fit
 import train_speed
@@ -70,6 +72,7 @@ class Figures:
     ingest: csv_ingest.Ingest
     zoo: list[zoo_speed.Result]
     overhead: cli_overhead.Overhead
+    keras_import: keras_import.Imports
 
 
 def targets(figures: Figures) -> list[str]:
@@ -88,6 +91,7 @@ def targets(figures: Figures) -> list[str]:
     lines.extend(csv_ingest.targets(ingest))
     lines.extend(zoo_speed.targets(figures.zoo))
     lines.extend(cli_overhead.targets(figures.overhead))
+    lines.extend(keras_import.targets(figures.keras_import))
     return lines
 
 
@@ -109,6 +113,7 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(csv_ingest.notes(ingest))
     lines.extend(zoo_speed.notes(figures.zoo))
     lines.extend(cli_overhead.notes(figures.overhead))
+    lines.extend(keras_import.notes(figures.keras_import))
     return lines
 
 
@@ -181,6 +186,14 @@ def report(figures: Figures, load: str) -> str:
             "step ratio is the median over pairs of calls made side by side (range of the round medians).",
             "HLO ops counts the instructions of the optimised module.",
             "",
+            "## Keras import: ResNet-50, `tn.import_keras` against `keras.saving.load_model`",
+            "",
+            keras_import.table(figures.keras_import),
+            "",
+            "The same `.keras` file (Keras's `ResNet50(weights=None)`), each reading in a fresh process: the",
+            "library's import is not timed, the call is, until the weights are on the device. Median of the",
+            "rounds, taken in rotating order; the ratio is typednn's median / Keras's median.",
+            "",
             "## Notes",
             "",
             *notes(figures),
@@ -208,6 +221,7 @@ def main() -> None:
     add_option(parser, zoo_speed.run, "compile_repeats", "compiles per zoo model and implementation", prefix="zoo-")
     add_option(parser, zoo_speed.run, "rounds", "zoo step-timing rounds", prefix="zoo-")
     add_option(parser, cli_overhead.run, "repeats", "CLI overhead measurements", prefix="cli-")
+    add_option(parser, keras_import.run, "rounds", "Keras import readings per reader", prefix="keras-")
     args = parser.parse_args()
 
     before = load_average()
@@ -231,8 +245,10 @@ def main() -> None:
     print(zoo_speed.table(zoo), end="\n\n")
     overhead = cli_overhead.run(repeats=args.cli_repeats)
     print("\n".join(cli_overhead.targets(overhead)), end="\n\n")
+    imports = keras_import.run(rounds=args.keras_rounds)
+    print(keras_import.table(imports), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead)
+    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead, imports)
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))
