@@ -128,8 +128,9 @@ def check_file(h5: Any, source: str, file_size: int) -> None:
 
     Keras stores datasets uncompressed, so none can hold more bytes than the file: a
     larger one is a compressed bomb (or fill values), refused before a byte is read.
-    A legacy `.h5` model may also hold its optimizer's state, integer counters
-    included: outside `model_weights` whole numbers pass too (they are never read).
+    Whole-number scalars pass (a Normalization's sample count), and a legacy `.h5`
+    model may also hold its optimizer's state, integer counters included: outside
+    `model_weights` whole numbers pass too (they are never read).
     """
     import h5py  # type: ignore[import-untyped]  # noqa: PLC0415 - h5py has no types; only an import needs it
 
@@ -144,7 +145,9 @@ def check_file(h5: Any, source: str, file_size: int) -> None:
             return
         item = h5.get(name)
         if isinstance(item, h5py.Dataset):
-            allowed = _FLOATS if not legacy or name.startswith("model_weights/") else (*_FLOATS, *_COUNTERS)
+            # A whole-number scalar (Normalization's sample count) cannot be a bomb.
+            counters = item.shape == () or (legacy and not name.startswith("model_weights/"))
+            allowed = (*_FLOATS, *_COUNTERS) if counters else _FLOATS
             if item.dtype.name not in allowed:
                 problems.append(f"{name!r} holds {item.dtype} values, not floats")
             elif item.is_virtual or item.external:
