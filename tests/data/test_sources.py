@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any, get_args
 
 import numpy as np
+import pyarrow.csv
+import pyarrow.feather
+import pyarrow.parquet
 import pydantic
 import pytest
 from hypothesis import given
@@ -273,12 +276,17 @@ def _write_every_kind(root: Path) -> dict[str, dict[str, Any]]:
     _image(root / "pics" / "one" / "1.png", (3, 5), 10)
     _image(root / "pics" / "two" / "2.png", (3, 5), 90)
     (root / "d.pkl").write_bytes(pickle.dumps((np.zeros((2, 7)), np.array([1.5, 2.5]))))
+    table = pyarrow.csv.read_csv(root / "d.csv")  # the same table, as Parquet and Arrow IPC
+    pyarrow.parquet.write_table(table, root / "d.parquet")
+    pyarrow.feather.write_feather(table, root / "d.feather")
     return {
         "csv": {"path": "d.csv"},
         "npz": {"path": "d.npz"},
         "npy": {"features": "x.npy", "targets": "y.npy"},
         "jsonl": {"path": "d.jsonl"},
         "images": {"path": "pics", "channels": 3},
+        "parquet": {"path": "d.parquet"},
+        "arrow": {"path": "d.feather", "features": ["b"]},
         "pickle": {"path": "d.pkl"},
         "builtin": {"name": "iris"},
     }

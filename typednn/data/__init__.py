@@ -1,4 +1,4 @@
-"""Data: typed datasets, their sources (CSV, NumPy, JSON Lines, image folders, bundled), and schemas.
+"""Data: typed datasets, their sources (CSV, Parquet, Arrow, NumPy, JSON Lines, images, bundled), and schemas.
 
 Every source returns a `Dataset` whose features are float32 `(examples, *shape)` and whose
 targets are int32 class ids (with `classes`, and `class_names` when the data names them)
@@ -20,6 +20,8 @@ from ._inputs import read_inputs as read_inputs
 from ._jsonl import jsonl as jsonl
 from ._numpy import npy as npy
 from ._numpy import npz as npz
+from ._parquet import arrow as arrow
+from ._parquet import parquet as parquet
 from ._pickle import pickle as pickle
 from ._schema import Schema as Schema
 from ._sources import SOURCES as SOURCES
@@ -33,6 +35,7 @@ __all__ = [
     "Partition",
     "Schema",
     "Source",
+    "arrow",
     "builtin",
     "csv",
     "digits",
@@ -42,6 +45,7 @@ __all__ = [
     "jsonl",
     "npy",
     "npz",
+    "parquet",
     "pickle",
     "read_input_arrays",
     "read_inputs",

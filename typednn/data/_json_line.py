@@ -61,7 +61,7 @@ def _integer(digits: str) -> int:
     return int(digits)
 
 
-def lines(file: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
+def lines(file: IO[bytes], path: Path | str) -> Iterator[tuple[int, bytes]]:
     """Each line with its number (from 1), each at most `LINE_LIMIT` bytes.
 
     Raises:
@@ -78,7 +78,7 @@ def lines(file: IO[bytes], path: Path) -> Iterator[tuple[int, bytes]]:
         yield number, raw
 
 
-def parse(raw: bytes, path: Path, line: int) -> Any:
+def parse(raw: bytes, path: Path | str, line: int) -> Any:
     """The JSON value of one line.
 
     Raises:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ from ._jsonl_several import (
     several_readers,
     several_schema,
 )
-from ._paths import FilePath
+from ._paths import FilePath, location
 from ._schema import Schema
 
 
@@ -50,7 +49,7 @@ def jsonl(
     feeding a token input (tokenisation) is not read by this source.
 
     Args:
-        path: The file (UTF-8).
+        path: The file (UTF-8), or a URL of an installed fsspec filesystem (`s3://...`, `https://...`).
         features: The key holding each example's features, a number or a nested list
             of numbers of one shape for every line; or several keys each holding a number.
             Or a dict: input name -> such a key or keys, e.g. `{"image": "pixels", "meta": ["u", "v"]}`.
@@ -68,6 +67,7 @@ def jsonl(
 
     Example:
         >>> import tempfile
+        >>> from pathlib import Path
         >>> tiny_file = Path(tempfile.mkdtemp()) / "tiny.jsonl"
         >>> _ = tiny_file.write_text('{"x": [1, 2], "y": "cat"}\n{"x": [3, 4], "y": "dog"}\n')
         >>> data = jsonl(tiny_file)
@@ -79,7 +79,7 @@ def jsonl(
     """
     if isinstance(features, Mapping) or isinstance(label, Mapping):
         return several_dataset(_several(path, features, label, classes, task))
-    reader = Reader(Path(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
+    reader = Reader(location(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
     (rows,), (values,) = read(reader.path, [reader], [reader])
     assert reader.feature_shape is not None
     found = typed(reader, values)
@@ -93,7 +93,7 @@ def jsonl_schema(
     """What `jsonl` gives: the first line's shapes, and every line's label (for the class count)."""
     if isinstance(features, Mapping) or isinstance(label, Mapping):
         return several_schema(_several(path, features, label, classes, task))
-    reader = Reader(Path(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
+    reader = Reader(location(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
     _, (values,) = read(reader.path, [reader], [reader], every_example=False)
     found = typed(reader, values)
     target = None if found.classes is not None else Shape(reader.target_shape)
@@ -103,4 +103,4 @@ def jsonl_schema(
 def _several(
     path: FilePath, features: FeaturesOption, label: LabelOption, classes: SeveralClasses, task: TaskOption
 ) -> SeveralReaders:
-    return several_readers(Path(path), features=features, label=label, classes=classes, task=task)
+    return several_readers(location(path), features=features, label=label, classes=classes, task=task)

@@ -9,16 +9,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeGuard
 
 import numpy as np
 
 from .._errors import TypednnError
-from .._reading import open_regular
 from .._words import listed
 from ._csv_plan import FLOAT32_OVERFLOW, Task
 from ._json_line import lines, parse
+from ._paths import Location, open_binary
 from ._show import names as read_names
 from ._show import quoted, suggest
 from ._targets import MAX_CLASSES, ClassesOption, Targets, class_count, names_option
@@ -67,7 +66,7 @@ class Reader:
     its `label`), or both: `jsonl` with several inputs or outputs has one per each.
     """
 
-    path: Path
+    path: Location
     features: str | Sequence[str]
     label: str
     classes: ClassesOption
@@ -158,7 +157,7 @@ class Reader:
 
 
 def read(
-    path: Path, inputs: Sequence[Reader], outputs: Sequence[Reader], *, every_example: bool = True
+    path: Location, inputs: Sequence[Reader], outputs: Sequence[Reader], *, every_example: bool = True
 ) -> tuple[list[list[list[float]]], list[list[Any]]]:
     """Every line's features per input reader, and label per output reader, in one pass.
 
@@ -171,7 +170,7 @@ def read(
     rows: list[list[list[float]]] = [[] for _ in inputs]
     targets: list[list[Any]] = [[] for _ in outputs]
     count = 0
-    with open_regular(path, what="JSON Lines file") as file:
+    with open_binary(path, what="JSON Lines file") as file:
         for line, raw in lines(file, path):
             if not raw.strip():
                 continue

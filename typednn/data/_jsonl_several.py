@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +18,7 @@ from ._by_name import INPUT, by_name, check_names, check_used_once
 from ._csv_plan import Task
 from ._dataset import Dataset
 from ._jsonl_read import Reader, read, typed
+from ._paths import Location
 from ._schema import Schema, Several
 from ._targets import ClassesOption
 
@@ -46,7 +46,7 @@ class SeveralReaders:
 
 
 def several_readers(
-    path: Path, *, features: FeaturesOption, label: LabelOption, classes: SeveralClasses, task: TaskOption
+    path: Location, *, features: FeaturesOption, label: LabelOption, classes: SeveralClasses, task: TaskOption
 ) -> SeveralReaders:
     """The readers of each input and output, their options checked.
 

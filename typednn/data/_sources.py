@@ -48,7 +48,8 @@ from ._dataset import Dataset
 from ._images import images, images_schema
 from ._jsonl import jsonl, jsonl_schema
 from ._numpy import npy, npy_schema, npz, npz_schema
-from ._paths import PATH_MARK
+from ._parquet import arrow, arrow_schema, parquet, parquet_schema
+from ._paths import PATH_MARK, is_url
 from ._pickle import pickle, pickle_schema
 from ._schema import Schema
 
@@ -109,7 +110,8 @@ class Source:
         parsed = options if isinstance(options, self.options) else self.parse(options)
         arguments = dict(parsed)
         for name in self.paths:
-            if isinstance(arguments[name], str):
+            # A URL is absolute: only a local path starts from the spec's folder.
+            if isinstance(arguments[name], str) and not is_url(arguments[name]):
                 arguments[name] = root / Path(arguments[name]).expanduser()
         if "allow_pickle" in inspect.signature(self.loader).parameters:
             arguments["allow_pickle"] = allow_pickle
@@ -141,6 +143,8 @@ SOURCES: Mapping[str, Source] = types.MappingProxyType(
             Source("npy", npy, npy_schema, None),
             Source("jsonl", jsonl, jsonl_schema, "path"),
             Source("images", images, images_schema, "path"),
+            Source("parquet", parquet, parquet_schema, "path"),
+            Source("arrow", arrow, arrow_schema, "path"),
             Source("pickle", pickle, pickle_schema, "path"),
             Source("builtin", builtin, builtin_schema, "name"),
         )
@@ -156,7 +160,7 @@ def schema(
 
     Args:
         kind: The kind of source: a key of `SOURCES` (`csv`, `npz`, `npy`, `jsonl`,
-            `images`, `pickle`, `builtin`).
+            `images`, `parquet`, `arrow`, `pickle`, `builtin`).
         value: The source's main option (its path, or a builtin's name), if any.
         root: The folder relative paths start from; by default the working folder.
         allow_pickle: Trust a pickle file (loading it runs its code).
