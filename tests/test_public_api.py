@@ -22,6 +22,7 @@ EXPORTING = [
     "typednn.nn",
     "typednn.layers",
     "typednn.data",
+    "typednn.data.transforms",
     "typednn.spec",
     "typednn.cli",
     "typednn._shapes",

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from .._errors import TypednnError
 from .._files import write_atomic
 from . import _distributed
 from ._usage import UsageError, existing
+
+if TYPE_CHECKING:
+    from ..data.transforms import Columns
 
 PICKLE_HELP = "trust pickle data sources: loading a pickle runs any code the file holds"
 
@@ -157,7 +160,9 @@ def add_predict(commands: Any) -> None:
             " example, one column per output value (output_0, output_1, ...); with --classes, the class id with"
             " the highest score instead. A model with several inputs takes one INPUT per input, in its order,"
             " or one .npz archive with an array per input name; with several outputs, -o names a directory"
-            " that gets one CSV file per output (<output name>.csv)."
+            " that gets one CSV file per output (<output name>.csv). A model saved with column transforms"
+            " (tn.save(..., transform=prep)) takes one raw CSV file: its named columns, numbers and text, go"
+            " through the saved transforms (other columns are ignored)."
         ),
     )
     command.add_argument("input", metavar="INPUT", type=existing, nargs="+", help="a .csv or .npy file of inputs")
@@ -178,14 +183,18 @@ def _predict(args: argparse.Namespace) -> int:
     from ..export import load  # noqa: PLC0415
     from ..train import predict  # noqa: PLC0415
 
-    model, params = load(args.model)
+    loaded = load(args.model)
+    model, params = loaded
     outputs = model.graph.outputs
     if len(outputs) > 1 and args.output is None:
         raise UsageError(f"the model has {len(outputs)} outputs ({', '.join(model.output_names)}): give -o DIR")
     if len(outputs) > 1 and args.classes:
         raise UsageError("--classes takes a model with one output; read the class scores from its CSV file")
     shapes = [x.shape for x in model.graph.inputs]
-    inputs = read_input_arrays(args.input, model.input_names, shapes)
+    if loaded.transform is not None:  # raw rows: the transforms saved with the model make the features
+        inputs = {model.input_names[0]: _transformed(args.input, loaded.transform)}
+    else:
+        inputs = read_input_arrays(args.input, model.input_names, shapes)
     found = predict(model, params, inputs, batch_size=_BATCH)
     results = found if isinstance(found, tuple) else (found,)
     texts = []
@@ -205,6 +214,18 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 _BATCH = 1024
+
+
+def _transformed(paths: list[Path], transform: Columns) -> np.ndarray[Any, Any]:
+    """The features of a raw CSV file, made by the transforms saved with the model."""
+    from ..data import table  # noqa: PLC0415 - see the module docstring
+
+    if len(paths) != 1 or paths[0].suffix.lower() != ".csv":
+        raise UsageError(
+            "the model was saved with column transforms, so it predicts on one raw CSV file",
+            hint=f"give one .csv file with a header and the columns {', '.join(map(repr, transform.names))}",
+        )
+    return transform.features(table(paths[0]))
 
 
 def _write_each(folder: Path, texts: dict[str, str]) -> int:

@@ -6,6 +6,7 @@ or float32 values. `schema(kind, ...)` tells what a source holds without loading
 `SOURCES` is the registry that spec files use.
 """
 
+from . import transforms as transforms
 from ._builtin import builtin as builtin
 from ._builtin import digits as digits
 from ._builtin import iris as iris
@@ -23,6 +24,8 @@ from ._numpy import npz as npz
 from ._parquet import arrow as arrow
 from ._parquet import parquet as parquet
 from ._pickle import pickle as pickle
+from ._raw_table import Table as Table
+from ._raw_table import table as table
 from ._schema import Schema as Schema
 from ._sources import SOURCES as SOURCES
 from ._sources import Source as Source
@@ -35,6 +38,7 @@ __all__ = [
     "Partition",
     "Schema",
     "Source",
+    "Table",
     "arrow",
     "builtin",
     "csv",
@@ -50,4 +54,6 @@ __all__ = [
     "read_input_arrays",
     "read_inputs",
     "schema",
+    "table",
+    "transforms",
 ]

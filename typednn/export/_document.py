@@ -7,6 +7,7 @@ It reads::
       "version": 1,
       "name": "model",
       "model": {"input": [...], "layers": [...]},        (see _graph_json.py)
+      "transform": {"columns": [...]},                   (optional: see typednn/data/transforms/_json.py)
       "weights": {
         "file": "weights.safetensors",
         "sha256": "...",
@@ -22,13 +23,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import TypednnError
 from .._reading import excerpt
 from .._words import no_unknown_keys, show
 from . import _json
 from ._weights import Spec, Table
+
+if TYPE_CHECKING:
+    from ..data.transforms import Columns
 
 FORMAT = "typednn-model"
 VERSION = 1
@@ -38,6 +42,7 @@ FILES = (SPEC_FILE, WEIGHTS_FILE)
 """The files `save` writes into an export; nothing else is ever moved or deleted with it."""
 
 _KEYS = ("format", "version", "name", "model", "weights")
+_OPTIONAL = ("transform",)
 _WEIGHTS_KEYS = ("file", "sha256", "tensors")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -52,6 +57,8 @@ class Document:
         weights_file: The weights file's name, in the same directory.
         sha256: The weights file's sha256, as hex.
         tensors: The tensors the weights file holds.
+        transform: The fitted column transforms that make the model's features from raw
+            rows (`tn.save(..., transform=prep)`), or None.
     """
 
     name: str
@@ -59,6 +66,7 @@ class Document:
     weights_file: str
     sha256: str
     tensors: Table
+    transform: Columns | None = None
 
     def dumps(self) -> bytes:
         """The file's bytes: pretty-printed, keys in a fixed order, so one model gives one text."""
@@ -67,6 +75,7 @@ class Document:
             "version": VERSION,
             "name": self.name,
             "model": self.model,
+            **({} if self.transform is None else {"transform": _transform_json(self.transform)}),
             "weights": {
                 "file": self.weights_file,
                 "sha256": self.sha256,
@@ -77,6 +86,12 @@ class Document:
             },
         }
         return (_pretty(document) + "\n").encode()
+
+
+def _transform_json(columns: Columns) -> object:
+    from ..data.transforms import to_json  # noqa: PLC0415 - only an export with transforms reads typednn.data
+
+    return to_json(columns)
 
 
 def _pretty(value: Any, indent: str = "") -> str:
@@ -124,7 +139,7 @@ def read(path: Path) -> Document:
             f" this typednn reads version {VERSION}",
             hint="use the typednn release that wrote it, or a newer one",
         )
-    no_unknown_keys(document, _KEYS, str(path))
+    no_unknown_keys(document, (*_KEYS, *_OPTIONAL), str(path))
     for key in _KEYS:
         if key not in document:
             raise TypednnError(f"{path}: {key!r} is missing", hint="the file is incomplete; save the model again")
@@ -142,7 +157,12 @@ def read(path: Path) -> Document:
     _check_file_name(file, path)
     if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
         raise TypednnError(f"{path}: weights.sha256 must be 64 lowercase hex digits, not {show(digest)}")
-    return Document(name, document["model"], file, digest, _tensors(weights["tensors"], path))
+    transform = None
+    if "transform" in document:
+        from ..data.transforms import from_json  # noqa: PLC0415 - only an export with transforms reads typednn.data
+
+        transform = from_json(document["transform"], f"{path}: transform")
+    return Document(name, document["model"], file, digest, _tensors(weights["tensors"], path), transform)
 
 
 def _tensors(value: object, path: Path) -> Table:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import TypednnError
 from .._model import Model
@@ -13,8 +13,28 @@ from . import _document, _weights
 from ._atomic import recover
 from ._graph_json import graph_from_dict
 
+if TYPE_CHECKING:
+    from ..data.transforms import Columns
 
-def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
+
+class Loaded(tuple[Model[Any, Any], Params]):
+    """What `load` returns: `(model, params)`, which unpacks as before, and `.transform`.
+
+    Attributes:
+        transform: The fitted column transforms saved with the model
+            (`tn.save(..., transform=prep)`), which make its features from raw table rows
+            (`loaded.transform.features(tn.data.table("raw.csv"))`); None when none were saved.
+    """
+
+    transform: Columns | None
+
+    def __new__(cls, model: Model[Any, Any], params: Params, transform: Columns | None = None) -> Loaded:
+        loaded = super().__new__(cls, (model, params))
+        loaded.transform = transform
+        return loaded
+
+
+def load(directory: str | os.PathLike[str]) -> Loaded:
     """The model and parameters that `tn.save(model, params, directory)` wrote.
 
     Nothing in the files is executed: spec.json is JSON, and the weights are read with
@@ -27,7 +47,8 @@ def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
         directory: The export's directory.
 
     Returns:
-        The model, and its parameters as `{layer: {param: jax.Array}}`.
+        The model, and its parameters as `{layer: {param: jax.Array}}` (a `Loaded`
+        pair: its `.transform` holds the column transforms saved with the model, or None).
 
     Raises:
         TypednnError: naming the file, and the layer or tensor, that is wrong (its
@@ -90,4 +111,4 @@ def load(directory: str | os.PathLike[str]) -> tuple[Model[Any, Any], Params]:
         where=str(weights_path),
         hint="the weights file does not belong to this spec.json; save the model again",
     )
-    return model, _weights.unflatten(arrays)
+    return Loaded(model, _weights.unflatten(arrays), document.transform)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._errors import TypednnError
 from .._model import Model
@@ -16,8 +16,17 @@ from ._graph_json import graph_to_dict
 from ._safetensors import encode
 from ._weights import compare, flatten, needed, sha256, table
 
+if TYPE_CHECKING:
+    from ..data.transforms import Columns
 
-def save(model: Model[Any, Any], params: Params, directory: str | os.PathLike[str]) -> None:
+
+def save(
+    model: Model[Any, Any],
+    params: Params,
+    directory: str | os.PathLike[str],
+    *,
+    transform: Columns | None = None,
+) -> None:
     """Export a model: `directory/spec.json` (the graph) and `directory/weights.safetensors`.
 
     `tn.save(model, params, directory)`; `tn.load(directory)` gives `(model, params)`
@@ -29,9 +38,15 @@ def save(model: Model[Any, Any], params: Params, directory: str | os.PathLike[st
         params: The parameters, `{layer: {param: array}}`, as `model.init` or training
             gives them.
         directory: The export's directory; its parents are created.
+        transform: Fitted column transforms (`tn.data.transforms.Columns`) that make the
+            model's features from raw table rows: written into spec.json as plain JSON
+            (statistics, vocabularies, column order), read back by `load` (`.transform`)
+            and applied by `typednn predict` to a raw CSV file.
 
     Raises:
         TypednnError: if the parameters do not fit the model, a layer cannot be written,
+            the transforms are not fitted or make features of another width than the
+            model's input,
             or `directory` exists and is not a typednn export (it is never replaced then).
 
     Example:
@@ -64,11 +79,34 @@ def save(model: Model[Any, Any], params: Params, directory: str | os.PathLike[st
         where=where,
         hint="pass the parameters of this model, as model.init or training returned them",
     )
+    if transform is not None:
+        _check_transform(model, transform, where)
     weights = encode(arrays, where=where)
-    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), tensors)
+    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), tensors, transform)
     recover(target, FILES)
     _check_replaceable(target)
     replace_directory(target, {WEIGHTS_FILE: weights, SPEC_FILE: document.dumps()})
+
+
+def _check_transform(model: Model[Any, Any], transform: Columns, where: str) -> None:
+    """The transforms must be fitted and make the one input's features, `(output_width,)`."""
+    from ..data.transforms import Columns  # noqa: PLC0415 - only an export with transforms reads typednn.data
+
+    if not isinstance(transform, Columns):
+        raise TypednnError(
+            f"{where}: transform= takes a tn.data.transforms.Columns, not {type(transform).__name__}",
+            hint='e.g. Columns({"age": standardize(), "thal": one_hot()}).fit(train)',
+        )
+    if not transform.fitted:
+        raise TypednnError(f"{where}: the transforms are not fitted", hint="call prep.fit(train) before saving")
+    inputs = model.graph.inputs
+    width = transform.output_width
+    if len(inputs) != 1 or tuple(inputs[0].shape.dims) != (width,):
+        shapes = ", ".join(repr(x.shape) for x in inputs)
+        raise TypednnError(
+            f"{where}: the transforms make features of shape ({width},), but the model takes {shapes}",
+            hint="save the transforms with the model trained on their features",
+        )
 
 
 def _check_replaceable(target: Path) -> None:

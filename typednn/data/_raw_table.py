@@ -1,0 +1,293 @@
+"""Raw tables: named columns as read (numbers and text), for `transforms` to turn into features.
+
+`csv` reads numeric feature columns only. `table` keeps every column of a CSV file as
+the text it holds (pyarrow parses the file, as `csv` does), and types only the label;
+`transforms.Columns` then decides, column by column, what is a number and what is a
+category. Reading every column as text makes training and prediction read a cell the
+same way, whatever the other rows of the file hold (a column of "1", "2", "fixed" at
+training time and of "1" alone at predict time is text both times).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from .._errors import TypednnError
+from .._reading import open_regular
+from ._csv_plan import Plan, head
+from ._csv_read import column_options, reading
+from ._csv_text import WHAT, open_text, records
+from ._dataset import Dataset
+from ._paths import FilePath
+from ._show import names, quoted, suggest
+from ._targets import ClassesOption, Targets, checked_ids, named_ids, names_option
+
+Array = np.ndarray[Any, Any]
+_WHOLE = re.compile(r"\s*-?\d+\s*")
+_NUMBER = re.compile(r"\s*[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf|infinity|nan)\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """The file a table was read from, to name a cell's line and column in messages."""
+
+    path: Path
+    columns: tuple[str, ...]
+    header_lines: int
+    delimiter: str
+    encoding: str
+
+
+class Table:
+    """Named raw columns, one value per example, and optional targets: what `table` reads.
+
+    A column is a 1-D array: text (Python `str` objects, as a CSV file holds them) or
+    numbers. A table is split as a `Dataset` is (`split`, `partition`: the same seed
+    gives the same rows), so transforms are fitted on the training rows alone.
+
+    Args:
+        columns: Each column's values by name, all of one length.
+        targets: One target per example (class ids, or float32 values), or None.
+        classes: The class count when the targets are class ids.
+        class_names: The name of each class id, when the data names them.
+    """
+
+    def __init__(
+        self,
+        columns: Mapping[str, Sequence[Any] | Array],
+        targets: Array | None = None,
+        *,
+        classes: int | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> None:
+        arrays = {str(name): _column(values, str(name)) for name, values in columns.items()}
+        lengths = {len(a) for a in arrays.values()} | ({len(targets)} if targets is not None else set())
+        if not arrays or len(lengths) != 1:
+            raise TypednnError(
+                "a table needs columns of one length (and as many targets)"
+                + (f", not {sorted(lengths)}" if arrays else ", but none is given"),
+                hint="give every column one value per example",
+            )
+        self._columns = arrays
+        self.targets = targets
+        """The targets, one per example, or None for a table of inputs only."""
+        self.classes = classes
+        """The class count when the targets are class ids."""
+        self.class_names = None if class_names is None else tuple(class_names)
+        """The class names, when the data names them."""
+        self._rows: Array = np.arange(1, lengths.pop() + 1)
+        self._origin: _Origin | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The column names, in the file's order."""
+        return tuple(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __repr__(self) -> str:
+        return f"<Table: {len(self)} rows of {len(self._columns)} columns ({names(self._columns)})>"
+
+    def column(self, name: str) -> Array:
+        """One column's values.
+
+        Raises:
+            TypednnError: for a column the table does not hold, with the closest name.
+        """
+        if name not in self._columns:
+            source = f"{self._origin.path}:1: " if self._origin else ""
+            raise TypednnError(
+                f"{source}no column {quoted(name)}{suggest(name, list(self._columns))}",
+                hint=f"the columns are {names(self._columns)}",
+            )
+        return self._columns[name]
+
+    def where(self, position: int, name: str) -> str:
+        """The place of one cell for a message: `heart.csv:14:3: row 13, column 'age'`.
+
+        Args:
+            position: The row's position in this table (0-based).
+            name: The column.
+        """
+        row = int(self._rows[position])
+        origin = self._origin
+        if origin is None:
+            return f"row {row}, column {quoted(name)}"
+        at = f"{origin.path}:{_line(origin, row)}"
+        if name in origin.columns:
+            at += f":{origin.columns.index(name) + 1}"
+        return f"{at}: row {row}, column {quoted(name)}"
+
+    def subset(self, index: Array) -> Table:
+        """The rows at `index` (positions in this table), keeping their row numbers for messages."""
+        index = np.asarray(index, np.int64)
+        part = Table(
+            {name: values[index] for name, values in self._columns.items()},
+            None if self.targets is None else self.targets[index],
+            classes=self.classes,
+            class_names=self.class_names,
+        )
+        part._rows = self._rows[index]
+        part._origin = self._origin
+        return part
+
+    def partition(
+        self, *, validation: float = 0.0, test: float = 0.0, seed: int | None = 0
+    ) -> tuple[Table, Table | None, Table | None]:
+        """Training, validation and test rows, chosen as `Dataset.partition` chooses them."""
+        parts = _positions(len(self)).partition(validation=validation, test=test, seed=seed)
+        return tuple(None if part is None else self.subset(part.features[:, 0]) for part in parts)  # type: ignore[return-value]  # a tuple of 3
+
+    def split(self, fraction: float, *, seed: int | None = 0) -> tuple[Table, Table]:
+        """The rest, and `fraction` of the rows, chosen as `Dataset.split` chooses them."""
+        rest, held = _positions(len(self)).split(fraction, seed=seed)
+        return self.subset(rest.features[:, 0]), self.subset(held.features[:, 0])
+
+
+def _positions(count: int) -> Dataset[Any, Any]:
+    # The row positions as a dataset: its split is a Dataset's, seed for seed.
+    return Dataset(np.arange(count).reshape(-1, 1), np.zeros(count, np.float32), classes=None)
+
+
+def _column(values: Sequence[Any] | Array, name: str) -> Array:
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise TypednnError(f"column {quoted(name)} has shape {array.shape}, not one value per example")
+    if array.dtype.kind in "US":
+        return array.astype(object)  # Python strings: a long cell costs its own length only
+    return array
+
+
+def _line(origin: _Origin, row: int) -> int:
+    """The line a data row starts on (re-reading the file: only for a message)."""
+    with open_text(origin.path, origin.encoding) as text:
+        found = records(text, origin.path, origin.delimiter)
+        if origin.header_lines:
+            next(found, None)
+        for number, (line, _) in enumerate(found, start=1):
+            if number == row:
+                return line
+    return origin.header_lines + row
+
+
+def table(
+    path: FilePath,
+    *,
+    label: str | None = None,
+    classes: ClassesOption = None,
+    task: Literal["classify", "regress"] | None = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+) -> Table:
+    r"""Every column of a CSV file with a header, as text: the raw input of `transforms.Columns`.
+
+    pyarrow parses the file (as `csv` does); no cell may be empty. The label column is
+    typed as `csv` types it: `classes=[names]` or class names (sorted), whole numbers
+    as class ids, other numbers (or `task="regress"`) as float32 targets `(rows, 1)`.
+
+    Args:
+        path: The file.
+        label: The label column; None for a table of inputs only (to predict on).
+        classes: The class count, or the class names in id order.
+        task: `"classify"` or `"regress"`; by default inferred from the label.
+        delimiter: The field separator.
+        encoding: The text encoding.
+
+    Raises:
+        TypednnError: naming the file, line, column and row of a bad cell, or a missing
+            label column.
+
+    Example:
+        >>> import tempfile
+        >>> raw_file = Path(tempfile.mkdtemp()) / "raw.csv"
+        >>> _ = raw_file.write_text("age,thal,target\n63,fixed,1\n37,normal,0\n")
+        >>> raw = table(raw_file, label="target")
+        >>> raw.names, raw.column("thal").tolist(), raw.targets.tolist(), raw.classes
+        (('age', 'thal', 'target'), ['fixed', 'normal'], [1, 0], 2)
+    """
+    file = Path(path)
+    header_lines, columns, sample = head(file, header=True, delimiter=delimiter, encoding=encoding)
+    if not sample:
+        raise TypednnError(f"{file}: no examples: the file has a header but no rows")
+    plan = Plan(
+        path=file,
+        columns=columns,
+        features=(),
+        label=None,
+        shape=(0,),
+        kind="values",
+        classes=None,
+        class_names=None,
+        chosen=False,
+        delimiter=delimiter,
+        header_lines=header_lines,
+        encoding=encoding,
+        widest=max(len(fields) + sum(map(len, fields)) for fields in (columns, *(row for _, row in sample))),
+    )
+    with reading(plan), open_regular(file, what=WHAT) as handle:  # a ragged row or bad text: named by its row
+        arrow = pcsv.read_csv(handle, **column_options(plan, dict.fromkeys(columns, pa.string()), block_size=None))
+    origin = _Origin(file, columns, header_lines, delimiter, encoding)
+    found = {name: arrow.column(name).to_numpy(zero_copy_only=False) for name in columns}
+    for name in columns:
+        if arrow.column(name).null_count:
+            row = int(np.argmax(pc.is_null(arrow.column(name)).to_numpy(zero_copy_only=False))) + 1
+            at = f"{file}:{_line(origin, row)}:{columns.index(name) + 1}"
+            raise TypednnError(
+                f"{at}: row {row}, column {quoted(name)}: empty cell", hint="fill it in, or remove the row"
+            )
+    targets = None
+    if label is not None:
+        if label not in found:
+            raise TypednnError(
+                f"{file}:1: no column {quoted(label)} for the label{suggest(label, columns)}",
+                hint=f"the columns are {names(columns)}",
+            )
+        targets = _label(found.pop(label), origin, label, classes, task)
+    result = Table(
+        found,
+        None if targets is None else targets.values,
+        classes=None if targets is None else targets.classes,
+        class_names=None if targets is None else targets.class_names,
+    )
+    result._origin = origin
+    return result
+
+
+def _label(
+    values: Array, origin: _Origin, name: str, classes: ClassesOption, task: Literal["classify", "regress"] | None
+) -> Targets:
+    """The label column typed: class names, class ids, or float32 values `(rows, 1)`."""
+    if task not in (None, "classify", "regress"):
+        raise TypednnError(f"task={task!r} is neither 'classify' nor 'regress'")
+    where = f"{origin.path}: the label column {quoted(name)}"
+    text = values.astype(str)
+    if names_option(classes, where) is not None:
+        return named_ids(text, classes, where)
+    wrong = None
+    if task != "regress" and all(_WHOLE.fullmatch(value) for value in values):
+        return checked_ids(text.astype(np.int64), classes, where)
+    if task != "classify" and all(_NUMBER.fullmatch(value) for value in values):
+        numbers = text.astype(np.float64)
+        if np.isfinite(numbers).all():
+            return Targets(numbers.astype(np.float32).reshape(-1, 1), None)
+        wrong = "a finite number"
+    elif task == "regress":
+        wrong = "a number"
+    if wrong is not None:
+        bad = next(i for i, v in enumerate(values) if not (_NUMBER.fullmatch(v) and np.isfinite(float(v))))
+        raise TypednnError(
+            f"{origin.path}:{_line(origin, bad + 1)}:{origin.columns.index(name) + 1}: row {bad + 1},"
+            f" column {quoted(name)}: expected {wrong} (a numeric target), found {quoted(values[bad])}",
+            hint="the targets are numbers: fix it, or remove the row",
+        )
+    return named_ids(text, classes, where)
