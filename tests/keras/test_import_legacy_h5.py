@@ -134,3 +134,44 @@ def test_a_nested_model_in_an_h5_is_refused(tmp_path: Path) -> None:
     keras.Model(x, tower(x)).save(tmp_path / "nested.h5")
     with pytest.raises(tn.TypednnError, match=r"lies in a nested model"):
         tn.import_keras(tmp_path / "nested.h5")
+
+
+def test_an_h5_whose_model_config_is_not_utf8_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.h5"
+    with h5py.File(path, "w") as h5:
+        # h5py reads a UTF-8 string attribute holding other bytes as lone surrogates.
+        h5.attrs.create("model_config", b'{"class_name": "\xff"}', dtype=h5py.string_dtype("utf-8"))
+        h5.create_group("model_weights")
+    with pytest.raises(tn.TypednnError, match=r"m\.h5: its model_config attribute is not UTF-8 text"):
+        tn.import_keras(path)
+
+
+def test_an_h5_whose_weight_names_are_not_utf8_is_refused(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    with h5py.File(path, "a") as h5:
+        names = np.array([b"dense/kernel\xff", b"dense/bias"], dtype=object)
+        h5["model_weights/dense"].attrs.create("weight_names", names, dtype=h5py.string_dtype("utf-8"))
+    with pytest.raises(
+        tn.TypednnError, match=r"m\.h5: layer 'dense' \(Dense\): the weight_names of model_weights/dense are not UTF-8"
+    ):
+        tn.import_keras(path)
+
+
+@pytest.mark.parametrize("names", [[b"/elsewhere/kernel", b"/elsewhere/bias"], [b"../x/kernel", b"../x/bias"]])
+def test_an_h5_whose_weight_names_lead_out_of_the_layer_is_refused(tmp_path: Path, names: list[bytes]) -> None:
+    path, _ = _saved(tmp_path)
+    with h5py.File(path, "a") as h5:
+        h5.create_dataset("elsewhere/kernel", data=np.zeros((3, 2), np.float32))
+        h5.create_dataset("elsewhere/bias", data=np.zeros((2,), np.float32))
+        h5["model_weights/dense"].attrs["weight_names"] = np.array(names, dtype=object)
+    with pytest.raises(tn.TypednnError, match=r"model_weights/dense lists a weight it does not hold"):
+        tn.import_keras(path)
+
+
+def test_an_h5_whose_layer_is_a_dataset_is_refused(tmp_path: Path) -> None:
+    path, _ = _saved(tmp_path)
+    with h5py.File(path, "a") as h5:
+        del h5["model_weights/dense"]
+        h5.create_dataset("model_weights/dense", data=np.zeros((3, 2), np.float32))
+    with pytest.raises(tn.TypednnError, match=r"m\.h5: layer 'dense' \(Dense\).*model_weights/dense"):
+        tn.import_keras(path)

@@ -11,15 +11,20 @@ Its layout, under `$TYPEDNN_CACHE/hub` (default `~/.cache/typednn/hub`)::
 final one (`.TAG.<random>.tmp`), each file to a temporary name that is renamed only
 once its size and sha256 match the manifest; the whole folder is then renamed to `TAG`.
 So a cached `TAG` folder is always complete and verified: a failed or interrupted pull
-leaves no file under a name that is used, and its staging folder is removed.
+leaves no file under a name that is used, and its staging folder is removed. A pull
+killed outright leaves its staging folder behind: the next pull of that tag removes
+those older than `STALE_SECONDS`. A `TAG` folder in the way that is not complete is
+moved aside only if a pull made it (it holds `manifest.json`); any other is named.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import shutil
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,6 +38,9 @@ from ._registry import Store, blob_path
 MODEL = "model"
 CARD = "card.json"
 MANIFEST = "manifest.json"
+STALE_SECONDS = 3600.0
+"""How old a staging folder (`.TAG.<hex>.tmp`) must be to be another, killed pull's."""
+_CACHE_HINT = "check the cache folder (--cache, $TYPEDNN_CACHE): that it is a folder you can write, on a disk with room"
 
 
 def root(cache: str | os.PathLike[str] | None) -> Path:
@@ -67,24 +75,68 @@ def download(
         TypednnError: naming the file that is missing, truncated, too large or tampered
             with; nothing is left in the cache then.
     """
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.tmp")
     try:
-        (staging / MODEL).mkdir(parents=True)
-        for name, blob in sorted(manifest.files.items()):
-            fetch(store, blob, staging / MODEL / name, what=f"{reference}: {name}")
-        for name, data in documents.items():
-            write_synced(staging / name, data)
-        fsync_dir(staging / MODEL)
-        fsync_dir(staging)
+        _make_folder(folder.parent)
+        _clean_stale(folder)
+        _clear_incomplete(folder)
+        staging = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.tmp")
         try:
-            os.rename(staging, folder)
-        except OSError:
-            if not cached(folder):  # not another pull of the same model that finished first
-                raise
-        fsync_dir(folder.parent)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            (staging / MODEL).mkdir(parents=True)
+            for name, blob in sorted(manifest.files.items()):
+                fetch(store, blob, staging / MODEL / name, what=f"{reference}: {name}")
+            for name, data in documents.items():
+                write_synced(staging / name, data)
+            fsync_dir(staging / MODEL)
+            fsync_dir(staging)
+            try:
+                os.rename(staging, folder)
+            except OSError:
+                if not cached(folder):  # not another pull of the same model that finished first
+                    raise
+            fsync_dir(folder.parent)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    except OSError as error:  # a full disk, a read-only folder, a file where a folder belongs
+        raise TypednnError(
+            f"{reference}: cannot write the cache at {error.filename or folder}: {error.strerror or error}",
+            hint=_CACHE_HINT,
+        ) from None
+
+
+def _make_folder(folder: Path) -> None:
+    """`mkdir -p`, naming a file found where a folder belongs."""
+    for parent in (*reversed(folder.parents), folder):
+        if os.path.lexists(parent) and not parent.is_dir():
+            raise TypednnError(f"cache {parent}: a file, where a folder belongs", hint=_CACHE_HINT)
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _clean_stale(folder: Path) -> None:
+    """Remove the staging folders of this tag that a killed pull left (by name, old, never through a link)."""
+    pattern = re.compile(rf"\.{re.escape(folder.name)}\.[0-9a-f]{{8}}\.tmp")
+    now = time.time()
+    for path in folder.parent.iterdir():
+        if not pattern.fullmatch(path.name):
+            continue
+        status = path.lstat()
+        if path.is_symlink() or not path.is_dir() or now - status.st_mtime < STALE_SECONDS:
+            continue  # a live pull's, or not ours
+        shutil.rmtree(path, ignore_errors=True)  # rmtree never follows a link inside
+
+
+def _clear_incomplete(folder: Path) -> None:
+    """Move aside an incomplete `TAG` folder that a pull made; refuse, naming it, any other."""
+    if not os.path.lexists(folder) or cached(folder):
+        return
+    ours = folder.is_dir() and not folder.is_symlink() and (folder / MANIFEST).is_file()
+    if not ours:
+        raise TypednnError(
+            f"cache {folder}: is in the way of the pull, and is not a model typednn pulled",
+            hint="move or remove it, or pull into another cache (--cache)",
+        )
+    aside = folder.with_name(f".{folder.name}.{secrets.token_hex(4)}.tmp")
+    os.rename(folder, aside)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def fetch(store: Store, blob: Entry, target: Path, *, what: str) -> None:

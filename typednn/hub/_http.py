@@ -1,13 +1,16 @@
 """A read-only registry over `http(s)://`, with the standard library alone.
 
 fsspec's HTTP filesystem needs aiohttp; urllib is always there. Every request is bounded:
-a timeout on connecting and on each read, at most `MAX_REDIRECTS` redirects (to http or
-https only), and a size limit checked while streaming (`Store.read_into`).
+a timeout on connecting and on each read, an overall deadline per file (`MIN_DEADLINE`,
+longer for a large one: `MIN_RATE`), so a server dripping a byte at a time gives up
+too; at most `MAX_REDIRECTS` redirects (to http or https only), and a size limit
+checked while streaming (`Store.read_into`).
 """
 
 from __future__ import annotations
 
 import http.client
+import time
 import urllib.error
 import urllib.request
 from email.message import Message
@@ -17,11 +20,15 @@ from urllib.parse import urlsplit
 
 from .._errors import TypednnError
 from .._reading import excerpt
-from ._registry import Sink, copy_bounded, too_large
+from ._registry import CHUNK, Sink, too_large
 
 TIMEOUT = 30.0
 """Seconds to wait to connect, and for each read, before giving up on a registry."""
 MAX_REDIRECTS = 5
+MIN_DEADLINE = 60.0
+"""Seconds every file may take to download, however small."""
+MIN_RATE = 1 << 20
+"""Bytes per second a large file must come at, on average: its deadline is `size / MIN_RATE`."""
 _HINT = "check the registry URL and the network; a model pulled before works offline from the cache"
 
 
@@ -63,13 +70,17 @@ class HttpStore:
 
     def read_into(self, path: str, sink: Sink, *, limit: int) -> bool:
         where = self.where(path)
-        request = urllib.request.Request(where, headers={"User-Agent": "typednn-hub", "Accept-Encoding": "identity"})
+        deadline = time.monotonic() + max(MIN_DEADLINE, limit / MIN_RATE)
         try:
+            # Inside the try: a malformed URL (`http://[bad/`) raises ValueError here.
+            request = urllib.request.Request(
+                where, headers={"User-Agent": "typednn-hub", "Accept-Encoding": "identity"}
+            )
             with self._opener.open(request, timeout=TIMEOUT) as response:
                 stated = response.headers.get("Content-Length")
                 if stated is not None and stated.isdigit() and int(stated) > limit:
                     raise too_large(where, limit)
-                copy_bounded(response, sink, limit=limit, where=where)
+                _copy_until(response, sink, limit=limit, where=where, deadline=deadline)
         except urllib.error.HTTPError as error:
             error.close()  # it holds the response's socket
             if error.code in {404, 410}:
@@ -79,12 +90,17 @@ class HttpStore:
             raise TypednnError(f"{where}: cannot reach the registry: {error.reason}", hint=_HINT) from None
         except (OSError, http.client.HTTPException) as error:  # a timeout, a reset, a cut connection
             raise TypednnError(f"{where}: the download failed: {error or type(error).__name__}", hint=_HINT) from None
+        except ValueError as error:
+            raise TypednnError(
+                f"registry {excerpt(self.url, length=80)}: not a valid URL ({error})",
+                hint="name the registry as http(s)://host/path",
+            ) from None
         return True
 
     def prepare(self) -> None:
         self.write("", b"")
 
-    def write(self, path: str, data: bytes | Path) -> None:
+    def write(self, path: str, data: bytes | Path, *, sha256: str | None = None) -> None:
         raise TypednnError(
             f"registry {self.url}: an http(s) registry is read-only",
             hint="push to a folder or a writable fsspec URL (s3://, gs://, hf://), and serve that folder over HTTP",
@@ -96,3 +112,19 @@ class HttpStore:
 
     def names(self, path: str) -> list[str]:
         raise TypednnError(f"registry {self.url}: an http(s) registry cannot list a folder", hint=_HINT)
+
+
+def _copy_until(response: http.client.HTTPResponse, sink: Sink, *, limit: int, where: str, deadline: float) -> None:
+    """Copy the body into `sink` in chunks as they come, past neither `limit` bytes nor `deadline`."""
+    count = 0
+    # read1 returns what has arrived: a dripping server is caught at the deadline, not after a full chunk.
+    while chunk := response.read1(min(CHUNK, limit + 1 - count)):
+        count += len(chunk)
+        if count > limit:
+            raise too_large(where, limit)
+        if time.monotonic() > deadline:
+            raise TypednnError(
+                f"{where}: the download is too slow: {count:,} bytes in the time allowed; stopped reading",
+                hint=_HINT,
+            )
+        sink(chunk)

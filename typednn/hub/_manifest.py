@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from .._errors import TypednnError
 from .._reading import GiB, excerpt, size
 from ..export import _json
+from ..export._document import FILES
 from ._reference import Reference
 
 FORMAT = "typednn-hub-manifest"
@@ -40,6 +41,8 @@ FILE_LIMIT = 256 * GiB
 """The largest file a manifest may state; bounds a download whatever a registry claims."""
 MAX_FILES = 64
 """The most files a manifest may list; an export holds two."""
+TOTAL_LIMIT = FILE_LIMIT
+"""The most bytes the files of one manifest may add up to."""
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 _FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
@@ -141,7 +144,21 @@ def parse(data: bytes, *, source: str, reference: Reference) -> Manifest:
         raise TypednnError(f'{source}: "files" lists {len(files)} files, more than {MAX_FILES}', hint=_CORRUPT)
     for name in files:
         check_file_name(name, source=source)
-    return Manifest(reference, card, {name: _entry(value, f"{source}: file {name!r}") for name, value in files.items()})
+    entries = {name: _entry(value, f"{source}: file {name!r}") for name, value in files.items()}
+    extra, missing = sorted(set(entries) - set(FILES)), sorted(set(FILES) - set(entries))
+    if extra or missing:
+        # Only an export's files are ever cached: no script, nothing `tn.load` would not read.
+        found = f"it also lists {excerpt(extra[0])}" if extra else f"it lacks {missing[0]}"
+        raise TypednnError(
+            f'{source}: "files" must list exactly the files of a typednn export ({", ".join(FILES)}), but {found}',
+            hint=_CORRUPT,
+        )
+    total = sum(entry.size for entry in entries.values())
+    if total > TOTAL_LIMIT:
+        raise TypednnError(
+            f'{source}: "files" add up to {size(total)}, more than the {size(TOTAL_LIMIT)} accepted', hint=_CORRUPT
+        )
+    return Manifest(reference, card, entries)
 
 
 def check_file_name(name: str, *, source: str) -> None:

@@ -12,7 +12,7 @@ from ._card import CARD_LIMIT, ModelCard, parse
 from ._read import read_card, read_index, read_manifest
 from ._reference import Reference
 from ._reference import parse as parse_reference
-from ._registry import list_tags, open_store
+from ._registry import LocalStore, list_tags, open_store
 
 if TYPE_CHECKING:
     from ..lower import Params
@@ -95,5 +95,7 @@ def list_models(registry: Registry = None) -> list[str]:
         TypednnError: if the registry cannot be read.
     """
     store = open_store(registry)
+    if isinstance(store, LocalStore):  # a folder of the user's own files is no registry
+        store.check_marked()
     models = list_tags(store) if store.writable else read_index(store)
     return sorted(str(Reference(name, tag)) for name, tags in models.items() for tag in tags)

@@ -85,8 +85,8 @@ def push(
     if (same := _same(store, name, files, card, force=force)) is not None:
         return Pushed(name, f"sha256:{same}", changed=False)
     for file, entry in files.items():
-        if not store.exists(blob_path(entry.sha256)):
-            store.write(blob_path(entry.sha256), folder / file)
+        if not _intact(store, entry):
+            store.write(blob_path(entry.sha256), folder / file, sha256=entry.sha256)
     card_data = _card.dumps(name, card, spec)
     card_entry = Entry(hashlib.sha256(card_data).hexdigest(), len(card_data))
     store.write(blob_path(card_entry.sha256), card_data)
@@ -119,6 +119,25 @@ def _same(store: Store, name: Reference, files: dict[str, Entry], card: Card, *,
         " a tag is never moved silently",
         hint="push under a new tag, or pass force=True (`--force`) to move this one",
     )
+
+
+def _intact(store: Store, entry: Entry) -> bool:
+    """Whether the registry holds this blob whole: a damaged one (wrong size or sha256) is written again."""
+    if not store.exists(blob_path(entry.sha256)):
+        return False
+    digest = hashlib.sha256()
+    count = 0
+
+    def sink(chunk: bytes) -> None:
+        nonlocal count
+        digest.update(chunk)
+        count += len(chunk)
+
+    try:
+        found = store.read_into(blob_path(entry.sha256), sink, limit=entry.size)
+    except TypednnError:  # longer than it should be, or not a regular file: replaced
+        return False
+    return found and count == entry.size and digest.hexdigest() == entry.sha256
 
 
 def _hash(path: Path) -> Entry:

@@ -2,6 +2,7 @@
 
 A registry's layout, the same on every backend::
 
+    typednn-registry.json    the marker: this folder is a typednn registry (written by the first push)
     index.json               every NAME and its tags, rebuilt by each push (for `list` over HTTP)
     tags/NAME/TAG            one line, `sha256:<hex>`: the address of the model's manifest
     blobs/sha256/<hex>       manifests, model cards and export files, by content
@@ -10,14 +11,18 @@ Paths inside a registry are built only from checked names (`_reference`) and hex
 digests, never from what a registry sends. A `Store` reads a file into a sink in chunks
 and stops past a bound, so a hostile or broken server can neither fill the disk nor
 hand over more than the manifest states.
+
+A local registry is written only inside a folder that is new, empty or marked as a
+registry (`MARKER`), never through a symbolic link met inside it: a push never
+overwrites a user's own `index.json` or writes outside the registry.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 import secrets
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -31,6 +36,11 @@ ENV = "TYPEDNN_HUB"
 """The environment variable naming the default registry."""
 CHUNK = 1 << 20
 INDEX = "index.json"
+MARKER = "typednn-registry.json"
+"""The file that marks a folder as a typednn registry: a push writes it, and writes nowhere unmarked."""
+MARKER_DATA = b'{"format": "typednn-hub-registry", "version": 1}\n'
+_INDEX_FORMAT = b'"typednn-hub-index"'
+_MARKER_HINT = "name a new or empty folder for a registry, or one a typednn push created"
 
 Sink = Callable[[bytes], object]
 
@@ -59,8 +69,8 @@ class Store(Protocol):
     def prepare(self) -> None:
         """Get ready to push: create a local registry's folder; refuse a read-only registry."""
 
-    def write(self, path: str, data: bytes | Path) -> None:
-        """Create or replace a file with bytes or a local file's content."""
+    def write(self, path: str, data: bytes | Path, *, sha256: str | None = None) -> None:
+        """Create or replace a file with bytes or a local file's content (checked against `sha256` if given)."""
 
     def exists(self, path: str) -> bool:
         """Whether a file exists."""
@@ -116,21 +126,96 @@ class LocalStore:
         return True
 
     def prepare(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file in the way, a read-only or full disk
+            raise self._unwritable(self.root, error) from None
+        self.check_marked(writing=True)
 
-    def write(self, path: str, data: bytes | Path) -> None:
+    def check_marked(self, *, writing: bool = False) -> None:
+        """Refuse a folder that holds files but no `MARKER`: it is not a typednn registry.
+
+        A registry pushed before the marker existed (its `index.json` is typednn's) is
+        accepted, and marked when `writing`.
+        """
+        marker = self.root / MARKER
+        if os.path.lexists(marker):
+            if not marker.is_file() or marker.is_symlink():
+                raise TypednnError(f"registry {self.root}: its {MARKER} is not a plain file", hint=_MARKER_HINT)
+            return
+        try:
+            entries = list(self.root.iterdir()) if self.root.is_dir() else []
+        except OSError as error:
+            raise TypednnError(f"registry {self.root}: cannot be listed: {error}", hint=_MARKER_HINT) from None
+        if entries and not self._typednn_index():
+            raise TypednnError(
+                f"registry {self.root}: the folder holds files ({', '.join(sorted(e.name for e in entries)[:3])}) "
+                f"but no {MARKER}, so it is not a typednn registry; nothing was written",
+                hint=_MARKER_HINT,
+            )
+        if writing:
+            self.write(MARKER, MARKER_DATA)
+
+    def _typednn_index(self) -> bool:
+        index = self.root / INDEX
+        if index.is_symlink() or not index.is_file():
+            return False
+        try:
+            with open(index, "rb") as file:
+                head = file.read(4096)
+        except OSError:
+            return False
+        return _INDEX_FORMAT in head
+
+    def _unwritable(self, path: Path, error: OSError) -> TypednnError:
+        return TypednnError(
+            f"registry {self.root}: cannot write {path}: {error.strerror or error}",
+            hint="name a folder you can write, on a disk with room (--registry, $TYPEDNN_HUB)",
+        )
+
+    def _folder(self, path: Path) -> None:
+        """Create `path`'s folders under the root one by one, refusing a symbolic link among them."""
+        current = self.root
+        for part in path.relative_to(self.root).parts[:-1]:
+            current = current / part
+            if current.is_symlink():
+                raise TypednnError(
+                    f"registry {self.root}: {current} is a symbolic link; typednn never writes through one",
+                    hint="the registry was edited; remove the link, or push to a new registry",
+                )
+            try:
+                current.mkdir(exist_ok=True)
+            except OSError as error:
+                raise self._unwritable(current, error) from None
+
+    def write(self, path: str, data: bytes | Path, *, sha256: str | None = None) -> None:
         target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
+        self._folder(target)
+        try:
+            self._write(target, data, sha256)
+        except OSError as error:
+            raise self._unwritable(target, error) from None
+
+    def _write(self, target: Path, data: bytes | Path, sha256: str | None) -> None:
         if isinstance(data, bytes):
             write_atomic(target, data)
             return
-        # A blob is copied under a temporary name and renamed: never half a blob under its address.
+        # A blob is copied under a temporary name and renamed: never half a blob under its address,
+        # and hashed while copied: a file changed since it was hashed is never stored under the old hash.
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        digest = hashlib.sha256()
         try:
             with open(data, "rb") as source, open(temporary, "xb") as copy:
-                shutil.copyfileobj(source, copy, CHUNK)
+                while chunk := source.read(CHUNK):
+                    digest.update(chunk)
+                    copy.write(chunk)
                 copy.flush()
                 os.fsync(copy.fileno())
+            if sha256 is not None and digest.hexdigest() != sha256:
+                raise TypednnError(
+                    f"{data}: changed while it was pushed (sha256 {digest.hexdigest()}, not {sha256})",
+                    hint="push again once nothing writes to the export",
+                )
             os.replace(temporary, target)
         except BaseException:
             temporary.unlink(missing_ok=True)
@@ -186,7 +271,7 @@ class FsspecStore:
     def prepare(self) -> None:
         pass
 
-    def write(self, path: str, data: bytes | Path) -> None:
+    def write(self, path: str, data: bytes | Path, *, sha256: str | None = None) -> None:
         target = self._path(path)
         self.fs.makedirs(target.rsplit("/", 1)[0], exist_ok=True)
         # Object stores have no rename: the tag is written last, after every blob it names.

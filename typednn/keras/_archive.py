@@ -13,8 +13,10 @@ into memory under the weights' cap; its config is the JSON string attribute
 from __future__ import annotations
 
 import io
+import lzma
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -34,6 +36,8 @@ MEMBERS_LIMIT: Final = 10_000
 CONFIG: Final = "config.json"
 WEIGHTS: Final = "model.weights.h5"
 _KNOWN: Final = (CONFIG, WEIGHTS, "metadata.json")
+_DAMAGED: Final = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, zlib.error, lzma.LZMAError)
+"""What reading a damaged member raises: a damaged deflate or LZMA stream raises its codec's own error."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,16 @@ def _member(archive: zipfile.ZipFile, name: str, limit: int, source: str) -> byt
         with archive.open(info) as member:
             # Read one byte past the cap: a header that understates the size is caught here.
             data = member.read(limit + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as error:
+        # A damaged deflate or LZMA stream raises its codec's own error, not zipfile's.
         raise TypednnError(f"{where}: cannot be unpacked: {error}", hint="the file is corrupted") from None
     except (NotImplementedError, RuntimeError) as error:  # an unknown compression; encryption
         raise TypednnError(f"{where}: cannot be unpacked: {error}", hint="save the model again with Keras") from None
@@ -159,7 +172,7 @@ def _open(data: bytes, source: str) -> Any:
 
     try:
         return h5py.File(io.BytesIO(data), "r")
-    except (OSError, ValueError) as error:
+    except _weights.H5_ERRORS as error:
         raise TypednnError(
             f"{source}: its weights are not an HDF5 file ({error})", hint="the file is corrupted"
         ) from None
@@ -174,7 +187,11 @@ def h5_file(archive: Archive) -> Any:
 def _legacy_config(data: bytes, source: str) -> dict[str, Any]:
     """The `model_config` attribute of a legacy `.h5` model: a JSON string, under `CONFIG_LIMIT`."""
     with _open(data, source) as h5:
-        if "model_config" not in h5.attrs:
+        try:
+            present = "model_config" in h5.attrs
+        except _weights.H5_ERRORS as error:  # a damaged file fails here, in h5py's C code
+            raise _weights.unreadable(source, error) from None
+        if not present:
             raise TypednnError(
                 f"{source}: an .h5 file without a model_config attribute, so not a whole Keras model",
                 hint="a weights-only file (model.save_weights) imports with its config: pass model.json "
@@ -182,11 +199,19 @@ def _legacy_config(data: bytes, source: str) -> dict[str, Any]:
             )
         try:
             value = h5.attrs["model_config"]
-        except (OSError, ValueError, TypeError) as error:
-            raise TypednnError(f"{source}: its model_config attribute cannot be read ({error})") from None
+        except _weights.H5_ERRORS as error:
+            raise TypednnError(
+                f"{source}: its model_config attribute cannot be read ({error})", hint="the file is corrupted"
+            ) from None
     # HDF5 attributes are never compressed: the value is no larger than the file, read under its cap.
     if isinstance(value, str):
-        value = value.encode()
+        try:
+            value = value.encode()
+        except UnicodeError:  # h5py keeps undecodable bytes as lone surrogates
+            raise TypednnError(
+                f"{source}: its model_config attribute is not UTF-8 text",
+                hint="the file was edited or forged; Keras writes the config as UTF-8 JSON",
+            ) from None
     if not isinstance(value, bytes):
         raise TypednnError(
             f"{source}: its model_config attribute is a {type(value).__name__}, not a JSON string",

@@ -9,6 +9,8 @@ Every shape is checked by the same rules as a hand-written `tn.Model`.
 
 from __future__ import annotations
 
+import dataclasses
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final, TypeGuard
@@ -40,6 +42,10 @@ _PASSED_KWARGS: Final = {
 _TENSOR_KWARGS: Final = ("key",)
 """Call arguments that are inputs: appended to the call's tensors (MultiHeadAttention's key)."""
 _FEATURE_DTYPES: Final = {"float32": "float32", "int32": "int32", "int64": "int32"}
+MAX_LAYERS: Final = 100_000
+"""The most layers a model (its nested models included) may list; the largest Keras zoo model has ~800."""
+MAX_SIZE: Final = 2**31 - 1
+"""The largest size of an input's axis: an int32, as XLA's shapes are."""
 _NO_TWIN_HINT: Final = "typednn imports these Keras classes: {}"
 
 
@@ -78,6 +84,7 @@ class Builder:
         self.source = source
         self.read = read
         self.converted: list[tuple[Entry, str]] = []
+        self._count = 0
 
     def model(self, spec: object, *, prefix: str, h5_prefix: str) -> KerasModel:
         """Convert a model config `{"class_name": ..., "config": {...}}` and its layers."""
@@ -92,6 +99,13 @@ class Builder:
         layers = config.get("layers")
         if not isinstance(layers, list):
             raise TypednnError(f"{self.source}: model {name!r} has no list of layers", hint="was the config edited?")
+        self._count += len(layers)
+        if self._count > MAX_LAYERS:
+            raise TypednnError(
+                f"{self.source}: model {name!r} lists {self._count:,} layers (nested models included), more than "
+                f"the {MAX_LAYERS:,} typednn imports",
+                hint="was the config generated or edited? Keras models hold a few thousand layers at most",
+            )
         result = KerasModel(name, class_name, config)
         slots = Slots(h5_prefix)
         for index, layer in enumerate(layers):
@@ -130,6 +144,12 @@ class Builder:
         entry = Entry(
             name, class_name, spec if isinstance(spec, dict) else {}, "" if skips_slot else slots.next(class_name)
         )
+        if class_name == MASK and sequential:
+            raise TypednnError(
+                f"{self.source}: layer {name!r} ({MASK}) lies in a Sequential model; typednn imports {MASK} only as "
+                "the padding mask of a functional model's Embedding(mask_zero=True)",
+                hint="compute it in a custom typednn layer",
+            )
         if class_name in ("InputLayer", MASK):
             return entry
         if class_name in MODELS:
@@ -145,7 +165,7 @@ class Builder:
             converted = convert(options)
             if isinstance(converted, NeedsWeights):
                 converted = converted.build(self.read(entry.h5_path, converted.variables, options.where))
-            entry.converted = converted
+            entry.converted = dataclasses.replace(converted, convert=_guarded(converted.convert, options))
         except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
             # An option of the wrong type (a list where a number belongs): a hand-made or
             # corrupted config, which Keras itself would not have written.
@@ -172,7 +192,13 @@ class Builder:
 
     def _input(self, config: dict[str, Any], name: str) -> AnyTensor:
         shape = config.get("batch_shape")
-        if not isinstance(shape, list) or len(shape) < 2 or not all(isinstance(size, int) for size in shape[1:]):
+        if not isinstance(shape, list) or len(shape) < 2 or not all(_is_size(size) for size in shape[1:]):
+            if isinstance(shape, list) and all(_is_int(size) for size in shape[1:]):
+                raise TypednnError(
+                    f"{self.source}: input {name!r} has the shape {excerpt(shape)}, but every size but the batch's "
+                    f"must be a whole number from 1 to {MAX_SIZE:,}",
+                    hint="was the config edited? give keras.Input a full shape, e.g. keras.Input((32, 32, 3))",
+                )
             raise TypednnError(
                 f"{self.source}: input {name!r} has the shape {excerpt(shape)}, but typednn needs every size but "
                 "the batch's",
@@ -185,7 +211,10 @@ class Builder:
                 "features or int32 token ids",
                 hint="make the input float32",
             )
-        tensor: AnyTensor = Input(*shape[1:], dtype=dtype, name=name)  # type: ignore[call-overload]  # a checked str
+        try:
+            tensor: AnyTensor = Input(*shape[1:], dtype=dtype, name=name)  # type: ignore[call-overload]  # a checked str
+        except TypednnError as error:
+            raise TypednnError(f"{self.source}: input {name!r}: {error.message}", hint=error.hint) from None
         return tensor
 
     def _entries(self, model: KerasModel) -> dict[str, Entry]:
@@ -229,30 +258,42 @@ class Builder:
         for entry, tensor in zip(inputs, arguments, strict=True):
             self._check_argument(entry, tensor)
             made[(entry.name, 0)] = [tensor]
-        pending = [
-            (entry, index, node)
-            for entry in model.entries.values()
-            if entry.class_name not in ("InputLayer", MASK)
-            for index, node in enumerate(self._nodes(entry))
-        ]
-        # As Keras's own loader: apply every call whose inputs exist, until none is left
-        # (a layer shared at two depths has calls on both sides of another's).
-        while pending:
-            waiting = []
-            for entry, index, node in pending:
+        # Each call waits on the calls that make its inputs; a call runs once none is left
+        # (Kahn's algorithm), the earliest listed first, so any order of the layers is
+        # sorted in O(n log n) (a layer shared at two depths has calls on both sides of another's).
+        calls: list[tuple[Entry, int, list[Ref], bool]] = []
+        waiting_on: dict[tuple[str, int], list[int]] = {}
+        unmet: list[int] = []
+        for entry in model.entries.values():
+            if entry.class_name in ("InputLayer", MASK):
+                continue
+            for index, node in enumerate(self._nodes(entry)):
                 refs, masked = self._node_refs(entry, node, model)
-                if all((ref[0], ref[1]) in made for ref in refs):
-                    tensors = [self._tensor(made, ref, model) for ref in refs]
-                    made[(entry.name, index)] = self._apply(entry, tensors, masked=masked)
-                else:
-                    waiting.append((entry, index, node))
-            if len(waiting) == len(pending):
-                raise TypednnError(
-                    f"{self.source}: model {model.name!r}: the calls of layer {waiting[0][0].name!r} wait on "
-                    "tensors no layer makes",
-                    hint="the graph has a loop or a missing layer; was the config edited?",
-                )
-            pending = waiting
+                needed = {(ref[0], ref[1]) for ref in refs} - made.keys()
+                for key in needed:
+                    waiting_on.setdefault(key, []).append(len(calls))
+                unmet.append(len(needed))
+                calls.append((entry, index, refs, masked))
+        ready = [position for position, count in enumerate(unmet) if count == 0]
+        heapq.heapify(ready)
+        done = 0
+        while ready:
+            position = heapq.heappop(ready)
+            entry, index, refs, masked = calls[position]
+            tensors = [self._tensor(made, ref, model) for ref in refs]
+            made[(entry.name, index)] = self._apply(entry, tensors, masked=masked)
+            done += 1
+            for later in waiting_on.pop((entry.name, index), []):
+                unmet[later] -= 1
+                if unmet[later] == 0:
+                    heapq.heappush(ready, later)
+        if done < len(calls):
+            stuck = next(calls[position][0] for position, count in enumerate(unmet) if count > 0)
+            raise TypednnError(
+                f"{self.source}: model {model.name!r}: the calls of layer {stuck.name!r} wait on "
+                "tensors no layer makes",
+                hint="the graph has a loop or a missing layer; was the config edited?",
+            )
         return [self._tensor(made, ref, model) for ref in self._refs(model, "output_layers")]
 
     def _tensor(self, made: dict[tuple[str, int], list[AnyTensor]], ref: Ref, model: KerasModel) -> AnyTensor:
@@ -352,6 +393,32 @@ class Builder:
             raise TypednnError(
                 f"{self.source}: input {entry.name!r} expects {tuple(shape[1:])}, but receives {tensor.shape.dims}"
             )
+
+
+def _guarded(convert: Callable[[Arrays], Arrays], options: Options) -> Callable[[Arrays], Arrays]:
+    """`convert`, refusing by name weights whose shapes it cannot take (a config and weights apart)."""
+    where = options.where
+
+    def guarded(arrays: Arrays) -> Arrays:
+        try:
+            return convert(arrays)
+        except (IndexError, ValueError, KeyError, TypeError) as error:  # numpy's AxisError is both of the first
+            shapes = ", ".join(f"{name} {tuple(array.shape)}" for name, array in arrays.items())
+            raise TypednnError(
+                f"{where}: config and weights disagree: its weights ({shapes}) do not fit the layer "
+                f"({type(error).__name__}: {error})",
+                hint="the config and the weights file disagree; save the model again with Keras",
+            ) from None
+
+    return guarded
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_size(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIZE
 
 
 def _is_ref(value: object) -> TypeGuard[list[Any]]:

@@ -68,9 +68,17 @@ def _lstm_parts(o: Options, prefix: str) -> tuple[AnyLayer, tuple[str, ...], Cal
         # Keras's gates are input, forget, cell, output, over kernel (in, 4u),
         # recurrent_kernel (u, 4u) and bias (4u): the order of typednn's (flax's
         # OptimizedLSTMCell's) gates, so the arrays are only renamed; no bias is zeros.
-        bias = arrays.get(f"{prefix}bias", np.zeros(4 * units, np.float32))
+        kernel = arrays[f"{prefix}kernel"]
+        if kernel.shape[-1:] != (4 * units,):
+            # Checked before a missing bias is made: zeros for a forged `units` could take gigabytes.
+            raise o.fail(
+                f"has a kernel of shape {kernel.shape}, but an LSTM of {units} units keeps one of "
+                f"(inputs, {4 * units})",
+                hint="the config and the weights file disagree; save the model again with Keras",
+            )
+        bias = arrays[f"{prefix}bias"] if f"{prefix}bias" in arrays else np.zeros(4 * units, np.float32)
         return {
-            "input_kernel": arrays[f"{prefix}kernel"],
+            "input_kernel": kernel,
             "recurrent_kernel": arrays[f"{prefix}recurrent_kernel"],
             "bias": bias,
         }

@@ -19,6 +19,10 @@ _IGNORED_SUFFIXES: Final = ("_initializer", "_regularizer", "_constraint")
 _IGNORED: Final = ("name", "trainable", "activity_regularizer", "seed")
 
 _MISSING: Final = object()
+_COUNTS: Final = ("units", "filters", "depth_multiplier", "groups", "input_dim", "output_dim", "num_heads", "key_dim")
+"""Options that count something (units, filters, heads): each a whole number from 1 to `MAX_COUNT`."""
+MAX_COUNT: Final = 2**31 - 1
+"""The largest count accepted: an int32, as XLA's shapes are (weights that large never fit the file)."""
 
 
 class Options:
@@ -44,10 +48,17 @@ class Options:
         return f"{self.source}: layer {self.name!r} ({self.class_name})"
 
     def take(self, key: str, default: object = _MISSING) -> Any:
-        """The option's value, marked as mapped."""
+        """The option's value, marked as mapped; a count (`units`) must be a whole number in range."""
         self._read.add(key)
         if key in self.config:
-            return self.config[key]
+            value = self.config[key]
+            if key in _COUNTS and not (_is_int(value) and 1 <= value <= MAX_COUNT):
+                # Never rounded: 4.7 units is a forged config, and 1e400 would overflow int().
+                raise self.fail(
+                    f"expects {key} to be a whole number from 1 to {MAX_COUNT:,}, but it is {excerpt(value)}",
+                    hint="was the config edited? Keras writes counts as whole numbers",
+                )
+            return value
         if default is _MISSING:
             raise self.fail(f"has no option {key!r}, which Keras 3 writes", hint="was the config edited?")
         return default

@@ -25,6 +25,16 @@ from .._errors import TypednnError
 
 _FLOATS: Final = ("float16", "float32", "float64")
 _COUNTERS: Final = ("int32", "int64", "uint8")
+H5_ERRORS: Final = (OSError, RuntimeError, SystemError, KeyError, ValueError, TypeError)
+"""What h5py raises, from its C code, on a damaged file (any call: open, visit, attrs, read)."""
+
+
+def unreadable(source: str, error: BaseException) -> TypednnError:
+    """The error for a weights file h5py fails on: damaged, or built to be."""
+    return TypednnError(
+        f"{source}: its weights are not a readable HDF5 file ({type(error).__name__}: {str(error)[:200]})",
+        hint="the file is corrupted; save the model again with Keras",
+    )
 
 
 def snake_case(class_name: str) -> str:
@@ -97,16 +107,39 @@ class Legacy:
             self.names[slots.next(class_name)] = "" if nested else str(inner.get("name"))
 
     def read(self, path: str, names: tuple[str, ...], *, where: str, source: str) -> dict[str, np.ndarray]:
-        """The variables of the layer at `path`, by the names the converter gives them."""
+        """The variables of the layer at `path`, by the names the converter gives them.
+
+        Each is read from the layer's own group only: a `weight_names` entry that is
+        absolute or leads elsewhere (`/other/kernel`, `../x`) is refused, as is a layer
+        name that leads to a dataset instead of a group.
+        """
+        import h5py  # type: ignore[import-untyped]  # noqa: PLC0415 - h5py has no types; only an import needs it
+
         layer = self.names.get(path, "")
         if not layer:
             raise TypednnError(
                 f"{source}: {where} lies in a nested model, whose weights typednn does not read from a legacy .h5 yet",
                 hint="in Keras 3, save the model as .keras (model.save('model.keras')) and import that",
             )
-        group: Any = self.h5.get(f"model_weights/{layer}")
+        forged = TypednnError(
+            f"{source}: {where}: model_weights/{layer} lists a weight it does not hold",
+            hint="the file is corrupted or forged",
+        )
+        group: Any = None
+        if "/" not in layer and layer not in (".", ".."):  # a name must not lead out of model_weights
+            group = self.h5.get(f"model_weights/{layer}")
+        if group is not None and not isinstance(group, h5py.Group):
+            raise forged
         listed = group.attrs.get("weight_names", []) if group is not None else []
-        weight_names = [item.decode() if isinstance(item, bytes) else str(item) for item in listed]
+        try:
+            weight_names = [item.decode() if isinstance(item, bytes) else str(item) for item in listed]
+            for name in weight_names:
+                name.encode()  # h5py keeps undecodable bytes as lone surrogates, which no path holds
+        except UnicodeError:
+            raise TypednnError(
+                f"{where}: the weight_names of model_weights/{layer} are not UTF-8 text",
+                hint="the file is corrupted or forged",
+            ) from None
         if len(weight_names) != len(names):
             shown = ", ".join(name.rpartition("/")[2] for name in names) or "none"
             raise TypednnError(
@@ -114,13 +147,21 @@ class Legacy:
                 f"{len(weight_names)}",
                 hint="the config and the weights disagree; save the model again with Keras",
             )
-        datasets = [group.get(name) for name in weight_names]
-        if not all(hasattr(dataset, "dtype") for dataset in datasets):
-            raise TypednnError(
-                f"{source}: {where}: model_weights/{layer} lists a weight it does not hold",
-                hint="the file is corrupted or forged",
-            )
-        return {name: np.asarray(dataset[()], dtype=np.float32) for name, dataset in zip(names, datasets, strict=True)}
+        datasets = []
+        for name in weight_names:
+            if group is None or name.startswith("/") or ".." in name.split("/"):
+                raise forged
+            dataset = group.get(name)
+            # Soft links were refused by `check_file`; the name must also stay inside the group.
+            if not isinstance(dataset, h5py.Dataset) or not str(dataset.name).startswith(f"{group.name}/"):
+                raise forged
+            datasets.append(dataset)
+        return {name: _array(dataset) for name, dataset in zip(names, datasets, strict=True)}
+
+
+def _array(dataset: Any) -> np.ndarray:
+    """A dataset's values as float32 (its size was bounded by `check_file`)."""
+    return np.asarray(dataset[()], dtype=np.float32)
 
 
 def check_file(h5: Any, source: str, file_size: int) -> None:
@@ -132,19 +173,35 @@ def check_file(h5: Any, source: str, file_size: int) -> None:
     model may also hold its optimizer's state, integer counters included: outside
     `model_weights` whole numbers pass too (they are never read).
     """
-    import h5py  # type: ignore[import-untyped]  # noqa: PLC0415 - h5py has no types; only an import needs it
-
     legacy = isinstance(h5, Legacy)
     if isinstance(h5, Legacy):
         h5 = h5.h5
     problems: list[str] = []
+    # h5py reads a damaged file lazily: any visit or attribute may fail in its C code.
+    try:
+        _visit(h5, legacy, file_size, problems)
+    except H5_ERRORS as error:
+        raise unreadable(source, error) from None
+    if problems:
+        raise TypednnError(
+            f"{source}: its weights file is not a plain Keras weights file: {problems[0]}",
+            hint="Keras writes float arrays only; the file was edited or forged",
+        )
+
+
+def _visit(h5: Any, legacy: bool, file_size: int, problems: list[str]) -> None:
+    """Every link of `h5`, each problem appended to `problems` (see `check_file`)."""
+    import h5py  # noqa: PLC0415 - h5py has no types; only an import needs it
 
     def visit(name: str, link: Any) -> None:
         if not isinstance(link, h5py.HardLink):
             problems.append(f"{name!r} is a {type(link).__name__}, a link to elsewhere")
             return
         item = h5.get(name)
-        if isinstance(item, h5py.Dataset):
+        if isinstance(item, h5py.Dataset) and item.shape is None:
+            # An empty (null) dataspace: `create_dataset(name, dtype="f4")` with no data.
+            problems.append(f"{name!r} is a dataset with no shape (a null dataspace)")
+        elif isinstance(item, h5py.Dataset):
             # A whole-number scalar (Normalization's sample count) cannot be a bomb.
             counters = item.shape == () or (legacy and not name.startswith("model_weights/"))
             allowed = (*_FLOATS, *_COUNTERS) if counters else _FLOATS
@@ -158,11 +215,6 @@ def check_file(h5: Any, source: str, file_size: int) -> None:
             problems.append(f"{name!r} is a {type(item).__name__}, neither a group nor a dataset")
 
     h5.visititems_links(visit)
-    if problems:
-        raise TypednnError(
-            f"{source}: its weights file is not a plain Keras weights file: {problems[0]}",
-            hint="Keras writes float arrays only; the file was edited or forged",
-        )
 
 
 def read_variables(h5: Any, path: str, names: tuple[str, ...], *, where: str, source: str) -> dict[str, np.ndarray]:
@@ -174,8 +226,15 @@ def read_variables(h5: Any, path: str, names: tuple[str, ...], *, where: str, so
     layers keep their variables there). Every group named must hold exactly its names.
     A `Legacy` file is read by the layer's name instead.
     """
-    if isinstance(h5, Legacy):
-        return h5.read(path, names, where=where, source=source)
+    try:
+        if isinstance(h5, Legacy):
+            return h5.read(path, names, where=where, source=source)
+        return _read_variables(h5, path, names, where=where, source=source)
+    except H5_ERRORS as error:  # TypednnError is none of these: a refusal by name passes through
+        raise unreadable(source, error) from None
+
+
+def _read_variables(h5: Any, path: str, names: tuple[str, ...], *, where: str, source: str) -> dict[str, np.ndarray]:
     groups: dict[str, list[str]] = {}
     for name in names:
         groups.setdefault(name.rpartition("/")[0], []).append(name)
@@ -201,4 +260,4 @@ def _read_group(h5: Any, path: str, names: tuple[str, ...], *, where: str, sourc
     datasets = [group[str(index)] for index in range(len(names))]
     if not all(hasattr(dataset, "dtype") for dataset in datasets):
         raise TypednnError(f"{source}: {where}: {path}/vars holds a group where a weight belongs")
-    return {name: np.asarray(dataset[()], dtype=np.float32) for name, dataset in zip(names, datasets, strict=True)}
+    return {name: _array(dataset) for name, dataset in zip(names, datasets, strict=True)}
