@@ -46,7 +46,9 @@ def test_the_transfer_example_runs_to_the_end(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("test accuracy ")
-    assert 0.0 <= float(lines[0].split()[2]) <= 1.0
+    # The backbone was pretrained on the digits 0-4 only; its head, on held-out 5-9, scores
+    # about 0.59 where chance is 0.2 (random backbone weights gave about 0.15): transfer.
+    assert float(lines[0].split()[2]) > 0.4, lines[0]
     assert lines[1].startswith(f"pushed digits-mnv2:v1 to {tmp_path / 'registry'}: sha256:")
     assert lines[2] == "pulled digits-mnv2:v1 back: predictions identical: True"
     assert (tmp_path / "run" / "model" / "spec.json").is_file()
