@@ -20,7 +20,7 @@ from typednn.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-COMMANDS = ("check", "summary", "train", "evaluate", "predict", "codegen", "import", "hub", "schema")
+COMMANDS = ("check", "summary", "train", "evaluate", "predict", "codegen", "import", "hub", "schema", "data")
 
 IRIS = """\
 name: iris-small

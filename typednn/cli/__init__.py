@@ -25,6 +25,7 @@ from .._errors import TypednnError
 from ._check import MYPY_CONFIG as MYPY_CONFIG
 from ._check import add_check
 from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
+from ._data import add_data
 from ._hub import add_hub
 from ._import import add_import
 from ._imports import import_modules
@@ -44,7 +45,10 @@ def parser() -> argparse.ArgumentParser:
     )
     root.add_argument("--version", action="version", version=f"typednn {_version()}")
     commands = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    adders = (add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_import, add_hub)
+    adders = (
+        *(add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_import, add_hub),
+        add_data,
+    )
     for add in (*adders, add_schema):
         add(commands)
     for command in commands.choices.values():

@@ -80,6 +80,7 @@ def check_spec(path: Path, *, allow_pickle: bool) -> bool:
     from .._memory import estimate  # noqa: PLC0415
     from ..spec import check_data, read  # noqa: PLC0415
     from ..spec._output_activation import activation_warnings  # noqa: PLC0415
+    from ..spec._transform_fit import TransformedSchema  # noqa: PLC0415
 
     try:
         spec = read(path)
@@ -95,6 +96,8 @@ def check_spec(path: Path, *, allow_pickle: bool) -> bool:
     params = sum(int(a.size) for arrays in model.param_shapes().values() for a in arrays.values())
     print(f"{path}: ok: {spec.name} {model.signature()}, {params:,} parameters{data}")
     print(f"  {'; '.join(memory)}")
+    for line in schema.lines() if isinstance(schema, TransformedSchema) else ():
+        print(f"  {line}")  # each column's width after data.transform
     for where, warning in warnings:
         print(f"{where}: warning: {warning}", file=sys.stderr)  # fit's words and hint, as fit warns
     return True

@@ -24,11 +24,13 @@ from .._shapes._data import check_features, check_fit_all, check_targets
 from .._words import did_you_mean, show
 from ..data._schema import Schema
 from ..data._sources import SOURCES
+from ..data.transforms import Columns
 from ..export._graph_json import graph_from_dict
 from ..train import _losses, _metrics
 from ._errors import raise_validation
 from ._schema import OPTIMIZERS, DataSection, SpecFile, TrainSection, optimizer_kinds, source_kinds
 from ._text import Document, read_document
+from ._transform import section_errors, transform_columns
 
 SUFFIXES = (".yaml", ".yml", ".json")
 T = TypeVar("T")
@@ -95,6 +97,12 @@ class Spec:
             )
         return source_kinds().parse(self.data.source, self.document, ("data", "source"))
 
+    def transform(self) -> Columns | None:
+        """The column transforms `data.transform` names (not fitted), or None without that section."""
+        if self.data is None or self.data.transform is None:
+            return None
+        return transform_columns(self.document, self.data.transform)
+
     def where(self, *path: str | int) -> str:
         """`file:line:col` of a part of the spec."""
         return self.document.where(path)
@@ -154,6 +162,10 @@ def read(path: str | os.PathLike[str]) -> Spec:
             _caught(errors, lambda: kinds().parse(value[key], document, (section, key)))  # noqa: B023 - run at once
     if sections is not None:
         errors += _check_names(document, sections.train, model)
+    data = document.value.get("data")
+    if _sound(("data", "transform"), wrong) and isinstance(data, dict) and isinstance(data.get("transform"), dict):
+        source = data.get("source") if _sound(("data", "source"), wrong) else None
+        errors += section_errors(document, data["transform"], source)
     if errors:
         raise all_errors(sorted(errors, key=lambda error: _position(str(error))))
     assert sections is not None and model is not None
@@ -240,16 +252,28 @@ def check_data(spec: Spec, *, allow_pickle: bool = False) -> Schema:
     """The data's schema, checked against the model's input and output.
 
     Reads only what the source needs to know its shapes (a CSV's header and first
-    rows, a .npy's header), not the whole data.
+    rows, a .npy's header), not the whole data; with a `data.transform` section, the
+    whole file, to fit the transforms on the training split (a vocabulary decides a
+    width); the schema then also lists each column's width (`TransformedSchema`).
 
     Raises:
         TypednnError: at the data source's line for a problem with the data, at the
             model's input for features of another shape, at the last layer for targets
-            the model cannot output.
+            the model cannot output, at the transform section for columns the data lacks.
     """
+    if spec.data is not None and spec.data.transform is not None:
+        from ._transform_fit import prepare  # noqa: PLC0415 - it reads a Spec: imported when one is read
+
+        return check_schema(spec, prepare(spec).schema)
     kind, options = spec.source()
     where = spec.where("data", "source")
     schema = in_spec(where, lambda: SOURCES[kind].schema(options, root=spec.path.parent, allow_pickle=allow_pickle))
+    return check_schema(spec, schema)
+
+
+def check_schema(spec: Spec, schema: Schema) -> Schema:
+    """The data's schema (found by `check_data`), checked against the model's input and output."""
+    where = spec.where("data", "source")
     model = spec.model
     if schema.several is not None or len(model.graph.inputs) > 1 or len(model.graph.outputs) > 1:
         _check_several(spec, schema, where)

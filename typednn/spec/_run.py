@@ -32,13 +32,16 @@ from .._reading import SPEC_LIMIT, read_regular, size
 from ..data import Dataset
 from ..data._schema import Schema
 from ..data._sources import SOURCES
-from ..distributed import barrier, is_chief
+from ..data.transforms import Columns
+from ..distributed import barrier, collective_failures, is_chief
+from ..export import save
 from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, TensorBoard, Trainer
 from ..train._checkpoint_callback import Checkpoint
 from ..train._progress import ProgressBar, Verbose
 from ..train._tensorboard_hparams import flatten
-from ._load import Spec, check_data, in_spec
+from ._load import Spec, check_data, check_schema, in_spec
 from ._run_directory import CHECKPOINTS, METRICS, MODEL, PLOT, TENSORBOARD, TEST_METRICS, claimed, examine
+from ._transform_fit import prepare
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
@@ -59,6 +62,8 @@ class Parts:
     train: Dataset[Any, Any]
     validation: Dataset[Any, Any] | None
     test: Dataset[Any, Any] | None
+    transform: Columns | None = None
+    """The transforms `data.transform` names, fitted on the training split (saved with the model)."""
 
 
 def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
@@ -68,6 +73,11 @@ def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
         TypednnError: at the spec's data source for data problems, or at the model
             for shapes that do not fit.
     """
+    if spec.data is not None and spec.data.transform is not None:
+        # The csv file read raw, split, the transforms fitted on the training rows alone.
+        prepared = prepare(spec)
+        schema = check_schema(spec, prepared.schema)
+        return Parts(schema, prepared.train, prepared.validation, prepared.test, prepared.columns)
     schema = check_data(spec, allow_pickle=allow_pickle)
     section = spec.data
     assert section is not None  # check_data needs it
@@ -205,10 +215,22 @@ def _train(
         resume=resume,
         class_weight=options.class_weight,
     )
-    fitted.save(str(directory / MODEL))
+    if parts.transform is None:
+        fitted.save(str(directory / MODEL))
+    else:
+        _save_with(fitted, directory / MODEL, parts.transform)
     test = None
     if parts.test is not None:
         test = fitted.evaluate(parts.test)
         if is_chief():
             write_atomic(directory / TEST_METRICS, (json.dumps(test, indent=2) + "\n").encode())
     return Result(directory, history, test)
+
+
+def _save_with(fitted: Trainer[Any, Any], directory: Path, transform: Columns) -> None:
+    """`Trainer.save`, with the fitted transforms in the export (so `typednn predict` takes raw rows)."""
+    with collective_failures():
+        params = fitted.host_params()
+        if is_chief():
+            save(fitted.model, params, directory, transform=transform)
+        barrier(f"typednn-save-{directory}")

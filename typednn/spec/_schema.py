@@ -4,14 +4,15 @@ A spec file has four keys::
 
     name: digits-cnn            # optional; default: the file's stem
     model: {input: [...], layers: [...]}   (or inputs: {name: [...]}, layers, outputs: [names])
-    data: {source: ..., split: {validation: 0.1, test: 0.2}, seed: 0}
+    data: {source: ..., split: {validation: 0.1, test: 0.2}, seed: 0, transform: {column: steps}}
     train: {epochs: 30, batch_size: 32, optimizer: adam, loss: ..., metrics: [...], ...}
 
 Nothing here repeats a definition: a layer kind's options are its hyperparameter
 dataclass's fields (`layers/_registry.py`), an optimizer's are its optax function's
-parameters, a data source's are its reader function's, and a callback's are its
-class's. A new layer, source or option appears in spec files and in the JSON schema
-with no change here.
+parameters, a data source's are its reader function's, a column transform's are its
+constructor's (`tn.data.transforms.one_hot`), and a callback's are its class's. A new
+layer, source, transform or option appears in spec files and in the JSON schema with
+no change here.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .._shapes._dims import MAX_SIZE
 from .._signature import options_model
 from ..data import Dataset
 from ..data._sources import SOURCES
+from ..data.transforms._kinds import CONSTRUCTORS
 from ..export._graph_json import REUSE
 from ..export._options import DIM_NAME_TYPE, OPTIONS_CONFIG, camel, layer_options_model
 from ..layers import Input
@@ -86,6 +88,19 @@ def source_kinds() -> Kinds:
         {name: source.main for name, source in SOURCES.items() if source.main},
         check=_source_paths,
     )
+
+
+@cache
+def transform_kinds() -> Kinds:
+    """The column transforms of `data.transform`: each kind's options are its constructor's parameters."""
+    options = {kind: options_model(function, name=f"{camel(kind)}Options") for kind, function in CONSTRUCTORS.items()}
+    # A bare value sets the one option a kind requires (`{hashing: 16}`); clip needs both its limits.
+    main = {kind: required[0] for kind, model in options.items() if len(required := _required(model)) == 1}
+    return Kinds("transform", options, main)
+
+
+def _required(model: type[pydantic.BaseModel]) -> list[str]:
+    return [name for name, field in model.model_fields.items() if field.is_required()]
 
 
 COMPONENT_LIMIT: Final = 255
@@ -210,6 +225,9 @@ class DataSection(pydantic.BaseModel):
     split: Split = Split()
     seed: Seed = _default(Dataset.partition, "seed")
     """Shuffles the examples before the split."""
+    transform: Annotated[dict[str, Any] | None, pydantic.WithJsonSchema({_REF: "Transform"})] = None
+    """Column name -> its transforms (`standardize`, `[clip: ..., log, standardize]`, `{one_hot: {...}}`,
+    null for a number as it is), fitted on the training split; the source is then a csv file read raw."""
 
 
 if typing.TYPE_CHECKING:  # models made at run time: mypy knows them as models
@@ -290,6 +308,7 @@ def json_schema() -> dict[str, Any]:
         ("Layers", types.GenericAlias(list, (layer_kinds().json_type(),))),
         ("Source", source_kinds().json_type()),
         ("Optimizer", optimizer_kinds().json_type()),
+        ("Transform", _transform_type()),
     )
     for title, type_ in parts:
         part = pydantic.TypeAdapter(type_).json_schema(ref_template="#/$defs/{model}")
@@ -299,6 +318,12 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "typednn spec file"
     return schema
+
+
+def _transform_type() -> Any:
+    """`data.transform`'s type: column name -> a transform, a list of them, or null."""
+    step = transform_kinds().json_type()
+    return dict[str, step | list[step] | None] | None  # type: ignore[valid-type]  # a type built at run time
 
 
 def _link(value: Any) -> Any:
