@@ -150,8 +150,9 @@ def train_epoch(
         steps = np.arange(trainer.step, trainer.step + len(chunk.index), dtype=np.int32)
         train = compiled.train_on_device if feed.on_device else compiled.train_fed
         padded = compiled.padded(chunk.weights)
-        trainer.params, trainer.opt_state, states, losses = train(
-            trainer.params, trainer.opt_state, states, *batches, steps, trainer._key, padded=padded
+        # The step's own outputs, not through the `params` setter (which copies foreign arrays).
+        trainer._params, trainer.opt_state, states, losses = train(
+            trainer._params, trainer.opt_state, states, *batches, steps, trainer._key, padded=padded
         )
         first_step = trainer.step
         trainer.step += len(chunk.index)

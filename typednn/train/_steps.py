@@ -198,3 +198,37 @@ class Compiled(Inference):
             params, opt_state = self.placement.constrain((params, opt_state))
             states, losses = self.placement.constrain_replicated((states, losses))
         return params, opt_state, states, losses
+
+
+def init_optimizer(optimizer: optax.GradientTransformation, trainable: Params) -> Any:
+    """The optimizer's state for `trainable`, made by one compiled program.
+
+    Eagerly, each `zeros_like` of a new shape is its own small XLA compile (30 for
+    MobileNetV2's Adam state, 0.7 s on CPU). optax's `init` functions are traceable; a
+    hand-written one that is not (one that reads values with numpy) fails under `jit`
+    with a TypeError (JAX's tracer errors are TypeErrors) and runs eagerly instead.
+    """
+    try:
+        return jax.jit(optimizer.init)(trainable)
+    except TypeError:
+        return optimizer.init(trainable)
+
+
+def adopt(held: Params, params: Params) -> Params:
+    """`params`, with a device copy of each array that is not one of `held`'s.
+
+    The train steps donate the parameters' buffers, so the arrays a step took are
+    deleted. An array the trainer did not make (pretrained weights a user assigned) is
+    copied once, here, so the user's own stays valid (Keras never invalidates it); the
+    trainer's own arrays are not copied, so they are still donated and memory does not
+    double. `held` is alive during the call, so `id` cannot match a freed array's.
+    """
+    own = {id(array) for array in jax.tree.leaves(held)}
+    leaves, tree = jax.tree.flatten(params)
+    foreign = [i for i, leaf in enumerate(leaves) if isinstance(leaf, jax.Array) and id(leaf) not in own]
+    # One call for all of them; `may_alias=False` guarantees a copy, on the array's own devices.
+    copies = jax.device_put([leaves[i] for i in foreign], may_alias=False)
+    for i, copy in zip(foreign, copies):
+        leaves[i] = copy
+    adopted: Params = jax.tree.unflatten(tree, leaves)
+    return adopted

@@ -32,7 +32,7 @@ from ._inference import as_dataset, check_data, evaluate_feed, predict_as
 from ._keras_checks import check_heads
 from ._losses import check_applies
 from ._progress import Verbose
-from ._steps import Compiled
+from ._steps import Compiled, adopt, init_optimizer
 from ._weights import sample_weights
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ class Trainer(Generic[In, Out]):
     Attributes:
         params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`, with
             BatchNorm's running statistics ("mean", "var"), which each step updates.
+            Assigning arrays (pretrained weights) copies them: `fit` never deletes yours.
         opt_state: The optimizer's state (of the trainable parameters only).
         frozen: The names of the frozen layers (`frozen=`, its patterns matched).
         step: Optimizer steps taken.
@@ -135,9 +136,9 @@ class Trainer(Generic[In, Out]):
         self.frozen = frozen_layers(model.graph, frozen)
         # The model's functions, with the frozen layers' arrays as state (`_frozen`).
         self._lowered = freeze(model.lowered, model.graph, self.frozen)
-        self.params: Params = model.init(jax.random.key(seed))
+        self._params: Params = model.init(jax.random.key(seed))
         # Non-trainable state (BatchNorm's running statistics, frozen layers) is not the optimizer's.
-        self.opt_state: Any = optimizer.init(self._lowered.split(self.params)[0])
+        self.opt_state: Any = init_optimizer(optimizer, self._lowered.split(self._params)[0])
         self.step = 0
         self.epoch = 0
         self._checkpoint: Checkpoint | None = None  # the last fit's, for `load_best`
@@ -155,6 +156,20 @@ class Trainer(Generic[In, Out]):
         if mesh is not None:
             self.distribute(mesh)
 
+    @property
+    def params(self) -> Params:
+        """The model's parameters and state, `{layer name: {array name: array}}`.
+
+        `fit` donates these arrays to its compiled steps, which update them in place
+        (deleting the old ones), so assigning copies each array the trainer does not hold
+        already, once: the caller's arrays stay readable, as in Keras.
+        """
+        return self._params
+
+    @params.setter
+    def params(self, params: Params) -> None:
+        self._params = adopt(self._params, params)
+
     def _compile(self) -> Compiled:
         return Compiled(
             self._lowered,
@@ -171,7 +186,7 @@ class Trainer(Generic[In, Out]):
             mesh: A mesh with a `data` axis (`tn.distributed.data_mesh(...)`).
         """
         placement = Placement(mesh, self.shard_params)
-        self.params = placement.place(self.params)
+        self._params = placement.place(self._params)
         self.opt_state = placement.place(self.opt_state)
         self._key = placement.replicate(self._key)
         self._placement = placement
