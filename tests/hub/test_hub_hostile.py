@@ -207,7 +207,7 @@ def test_stray_names_in_a_registry_are_not_listed(export: Path, tmp_path: Path) 
     assert tn.hub.list(registry) == ["tiny:v1"]
 
 
-# -- issue #18's security review: the registry's folder, the cache, the network ---------------------
+# -- the registry's folder, the cache, the network ---------------------
 
 
 def test_a_folder_of_the_users_own_files_is_never_pushed_into_or_listed(export: Path, tmp_path: Path) -> None:

@@ -200,7 +200,7 @@ def test_a_config_with_options_of_the_wrong_type_is_refused(tmp_path: Path) -> N
         tn.import_keras(path)
 
 
-# -- damaged and forged files (issue #18's security review) ------------------------------------------
+# -- damaged and forged files --------------------------------------------------------------------
 
 
 def _keras_model(tmp_path: Path, name: str, *layers: Any, shape: tuple[int, ...] = (8,)) -> Path:
