@@ -225,7 +225,13 @@ def adopt(held: Params, params: Params) -> Params:
     """
     own = {id(array) for array in jax.tree.leaves(held)}
     leaves, tree = jax.tree.flatten(params)
-    foreign = [i for i, leaf in enumerate(leaves) if isinstance(leaf, jax.Array) and id(leaf) not in own]
+    # An array spread over several processes (a multi-process job's restored checkpoint)
+    # cannot be copied by `device_put` from one process; it is the trainer's own anyway.
+    foreign = [
+        i
+        for i, leaf in enumerate(leaves)
+        if isinstance(leaf, jax.Array) and id(leaf) not in own and leaf.is_fully_addressable
+    ]
     # One call for all of them; `may_alias=False` guarantees a copy, on the array's own devices.
     copies = jax.device_put([leaves[i] for i in foreign], may_alias=False)
     for i, copy in zip(foreign, copies):
