@@ -85,12 +85,19 @@ class NpyWriter:
         self.file.close()
 
 
+def _local(plan: Plan) -> Path:
+    """The plan's file, a local path: `csv` refuses `cache=` for a URL before planning."""
+    if not isinstance(plan.path, Path):
+        raise AssertionError(f"{plan.path}: a URL reached the cache")
+    return plan.path
+
+
 def cache_key(plan: Plan) -> str:
     """The entry's name: what the data is (the file's identity) and how it is read."""
-    status = plan.path.stat()
+    status = _local(plan).stat()
     identity = {
         "format": FORMAT,
-        "path": str(plan.path.resolve()),
+        "path": str(_local(plan).resolve()),
         "size": status.st_size,
         "mtime_ns": status.st_mtime_ns,
         # `widest` only sizes pyarrow's blocks: it changes nothing that is read.
@@ -126,7 +133,7 @@ def _convert(plan: Plan, folder: Path, block_size: int) -> dict[str, Any]:
         del ids
     return {
         "format": FORMAT,
-        "source": str(plan.path.resolve()),
+        "source": str(_local(plan).resolve()),
         "examples": features.rows,
         "feature_shape": list(plan.shape),
         "target_shape": list(target_row) if plan.kind == "values" else None,
@@ -150,7 +157,7 @@ def _build(plan: Plan, entry: Path, block_size: int) -> None:
     cache = entry.parent
     folders.claim(cache)
     try:
-        folders.sweep(cache, entry.name, _same_source(str(plan.path.resolve())))
+        folders.sweep(cache, entry.name, _same_source(str(_local(plan).resolve())))
         temporary = folders.temporary(cache, entry.name)
     except OSError as error:
         raise TypednnError(f"{cache}: cannot write in the cache folder: {error.strerror}") from None

@@ -24,8 +24,9 @@ from ._csv_several import (
     several_dataset,
     several_schema,
 )
+from ._csv_text import downloaded
 from ._dataset import Dataset
-from ._paths import FilePath, default_cache
+from ._paths import FilePath, default_cache, is_url, location
 from ._schema import Schema
 
 
@@ -66,7 +67,8 @@ def csv(
     feeding a token input (tokenisation) is not read by this source.
 
     Args:
-        path: The file.
+        path: The file, or a URL (`https://`, `s3://`, `memory://`, ...: see docs/data.md,
+            "Remote files"; an `http(s)://` file is downloaded once per call).
         label: The label column's name (its number, from 1, without a header); by
             default the last column. Or a dict: output name -> its column.
         features: The feature columns in order; by default every column but the label.
@@ -85,6 +87,7 @@ def csv(
             examples from there: for files larger than memory, and for faster reloads.
             The folder must be one typednn created, or empty: typednn marks it as its
             own and deletes old entries there, so a folder of other files is refused.
+            Refused for a URL: entries are keyed by a local file's path, size and time.
 
     Returns:
         Features float32 `(examples, *shape)`; targets int32 class ids `(examples,)`,
@@ -108,14 +111,16 @@ def csv(
         >>> two.feature_shapes, two.feature_names, two.target_names, two.target_class_names
         (((1,), (1,)), ('h', 'w'), ('kind',), (('cat', 'dog'),))
     """
-    if is_several(features, label):
-        return several_dataset(
-            _several(path, label, features, shape, classes, task, delimiter, header, encoding, cache)
-        )
-    chosen = _plan(path, label, features, shape, classes, task, delimiter, header, encoding)
-    if cache is not False:
-        return _cache.cached(chosen, default_cache() if cache is True else Path(cache))
-    x, found = read_arrays(chosen)
+    _local_cache(path, cache)
+    with downloaded(location(path)):
+        if is_several(features, label):
+            return several_dataset(
+                _several(path, label, features, shape, classes, task, delimiter, header, encoding, cache)
+            )
+        chosen = _plan(path, label, features, shape, classes, task, delimiter, header, encoding)
+        if cache is not False:
+            return _cache.cached(chosen, default_cache() if cache is True else Path(cache))
+        x, found = read_arrays(chosen)
     return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
 
 
@@ -137,20 +142,34 @@ def csv_schema(
     It reads the header and first rows, and, for the class count when `classes` is not
     given, the label column alone; or the cache entry when the file is converted already.
     """
-    if is_several(features, label):
-        return several_schema(_several(path, label, features, shape, classes, task, delimiter, header, encoding, cache))
-    chosen = _plan(path, label, features, shape, classes, task, delimiter, header, encoding)
-    if cache is not False:
-        known = _cache.cached_schema(chosen, default_cache() if cache is True else Path(cache))
-        if known is not None:
-            return known
-    source = str(chosen.path)
-    if chosen.kind == "values":
-        return Schema(source, Shape(chosen.shape), None, Shape((1,)), None)
-    if chosen.classes is not None:
-        return Schema(source, Shape(chosen.shape), chosen.classes, None, None, chosen.class_names)
-    found, examples = read_labels(chosen)
+    _local_cache(path, cache)
+    with downloaded(location(path)):
+        if is_several(features, label):
+            return several_schema(
+                _several(path, label, features, shape, classes, task, delimiter, header, encoding, cache)
+            )
+        chosen = _plan(path, label, features, shape, classes, task, delimiter, header, encoding)
+        if cache is not False:
+            known = _cache.cached_schema(chosen, default_cache() if cache is True else Path(cache))
+            if known is not None:
+                return known
+        source = str(chosen.path)
+        if chosen.kind == "values":
+            return Schema(source, Shape(chosen.shape), None, Shape((1,)), None)
+        if chosen.classes is not None:
+            return Schema(source, Shape(chosen.shape), chosen.classes, None, None, chosen.class_names)
+        found, examples = read_labels(chosen)
     return Schema(source, Shape(chosen.shape), found.classes, None, examples, found.class_names)
+
+
+def _local_cache(path: FilePath, cache: bool | FilePath) -> None:
+    """Refuse `cache=` for a URL: a cache entry is keyed by a local file's identity (path, size, time)."""
+    if cache is not False and is_url(path):
+        raise TypednnError(
+            f"{path}: cache= converts local files only: a cache entry is keyed by the file's path,"
+            " size and modification time",
+            hint="download the file and pass its local path, or leave cache= out (the file is read into memory)",
+        )
 
 
 def _several(
@@ -171,7 +190,7 @@ def _several(
             hint="leave cache= out: the file is read into memory",
         )
     return plan_several(
-        Path(path),
+        location(path),
         features=features,
         label=label,
         shape=shape,
@@ -197,7 +216,7 @@ def _plan(
     if isinstance(label, Mapping) or isinstance(features, Mapping):
         raise AssertionError("read by plan_several")  # `csv` and `csv_schema` send these there
     return plan(
-        Path(path),
+        location(path),
         label=label,
         features=features,
         shape=one_value(shape, "shape", path),

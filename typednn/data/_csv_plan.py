@@ -18,14 +18,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
 from .._errors import TypednnError
-from .._reading import check_regular
-from ._csv_text import WHAT, check_encoding, encoding_name, open_text, records, undecodable
+from ._csv_text import check_encoding, encoding_name, open_csv, open_text, records, undecodable
+from ._paths import Location
 from ._show import names, quoted, suggest
 from ._targets import MAX_CLASSES, ClassesOption, class_count, names_option
 
@@ -58,7 +57,7 @@ class Plan:
     """How to read a CSV file: which columns, typed how, shaped how.
 
     Attributes:
-        path: The file, as the user named it.
+        path: The file, as the user named it: a path, or a URL (text).
         columns: Every column's name (`"1"`, `"2"`, ... without a header).
         features: The 0-based indices of the feature columns, in feature order.
         label: The 0-based index of the label column (None for a file of inputs only).
@@ -74,7 +73,7 @@ class Plan:
             blocks must hold whole rows).
     """
 
-    path: Path
+    path: Location
     columns: tuple[str, ...]
     features: tuple[int, ...]
     label: int | None
@@ -204,7 +203,7 @@ def _kind(values: list[str], task: Task | None, classes: ClassesOption) -> Label
     return "names"
 
 
-def column(positions: Mapping[str, int], columns: tuple[str, ...], wanted: str | int, what: str, path: Path) -> int:
+def column(positions: Mapping[str, int], columns: tuple[str, ...], wanted: str | int, what: str, path: Location) -> int:
     """The 0-based index of a column named by the user (its number from 1, without a header)."""
     name = str(wanted)
     if name not in positions:
@@ -215,7 +214,7 @@ def column(positions: Mapping[str, int], columns: tuple[str, ...], wanted: str |
     return positions[name]
 
 
-def _check_options(path: Path, delimiter: str, encoding: str, task: Task | None, classes: ClassesOption) -> None:
+def _check_options(path: Location, delimiter: str, encoding: str, task: Task | None, classes: ClassesOption) -> None:
     if len(delimiter) != 1:
         raise TypednnError(f"delimiter={delimiter!r} is not one character", hint="e.g. delimiter=';'")
     if not delimiter.isascii() or delimiter in "\r\n\x00":
@@ -227,20 +226,20 @@ def _check_options(path: Path, delimiter: str, encoding: str, task: Task | None,
     if task == "regress" and classes is not None:
         raise TypednnError(f"task='regress' reads numeric targets, so classes={classes!r} has no use")
     names_option(classes, str(path))
-    check_regular(path, what=WHAT)
+    open_csv(path).close()  # a missing file or URL is reported before the options are read further
 
 
 Head = tuple[int, tuple[str, ...], list[tuple[int, list[str]]]]
 """The header's last line (0 without one), the column names, and the first data rows."""
 
 
-def head(path: Path, *, header: bool, delimiter: str, encoding: str) -> Head:
+def head(path: Location, *, header: bool, delimiter: str, encoding: str) -> Head:
     """The file's `Head`, read once for several plans (one per label column); options checked."""
     _check_options(path, delimiter, encoding, None, None)
     return _head(path, header=header, delimiter=delimiter, encoding=encoding)
 
 
-def _head(path: Path, *, header: bool, delimiter: str, encoding: str) -> Head:
+def _head(path: Location, *, header: bool, delimiter: str, encoding: str) -> Head:
     """The header's last line (0 without one), the column names, and the first data rows."""
     with open_text(path, encoding) as text:
         rows = records(text, path, delimiter)
@@ -274,7 +273,7 @@ def _head(path: Path, *, header: bool, delimiter: str, encoding: str) -> Head:
 
 
 def _choose(
-    path: Path,
+    path: Location,
     columns: tuple[str, ...],
     positions: Mapping[str, int],
     label: int | None,
@@ -303,7 +302,7 @@ def _choose(
 
 
 def plan(
-    path: Path,
+    path: Location,
     *,
     label: str | int | None,
     features: Sequence[str | int] | str | None,

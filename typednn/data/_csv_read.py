@@ -19,10 +19,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from .._errors import TypednnError
-from .._reading import open_regular
 from ._csv_diagnose import diagnose
 from ._csv_plan import Plan
-from ._csv_text import WHAT
+from ._csv_text import open_csv
 from ._show import names as listed
 from ._targets import MAX_CLASSES, Targets
 
@@ -173,7 +172,7 @@ def read_arrays(plan: Plan) -> tuple[Array, Targets]:
     """
     labels = Labels(plan)
     with reading(plan):
-        with open_regular(plan.path, what=WHAT) as file:
+        with open_csv(plan.path) as file:
             table = pcsv.read_csv(file, **arrow_options(plan, block_size=None))
         rows = table.num_rows
         features = np.empty((rows, *plan.shape), np.float32)
@@ -204,7 +203,7 @@ def read_labels(plan: Plan) -> tuple[Targets, int]:
     """
     labels = Labels(plan)
     with reading(plan):
-        with open_regular(plan.path, what=WHAT) as file:
+        with open_csv(plan.path) as file:
             table = pcsv.read_csv(file, **arrow_options(plan, block_size=None, label_only=True))
         for batch in table.to_batches():
             labels.block(batch.column(0))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,13 +18,13 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from .._errors import TypednnError
-from .._reading import open_regular
 from .._shapes import Shape
 from ._by_name import INPUT, by_name, check_names, check_used_once
 from ._csv_plan import Plan, Task, column, head, plan
 from ._csv_read import LABEL_DTYPES, LABEL_TYPES, Labels, column_options, numbers_of, reading
-from ._csv_text import WHAT
+from ._csv_text import open_csv
 from ._dataset import Dataset
+from ._paths import Location
 from ._schema import Schema, Several
 from ._targets import ClassesOption, Targets
 
@@ -73,7 +72,7 @@ class SeveralPlan:
 
 
 def plan_several(
-    path: Path,
+    path: Location,
     *,
     features: FeaturesOption,
     label: LabelOption,
@@ -149,7 +148,7 @@ def plan_several(
     return SeveralPlan(inputs, spans, shapes, outputs, labels)
 
 
-def _group(value: object, what: str, path: Path) -> list[str | int]:
+def _group(value: object, what: str, path: Location) -> list[str | int]:
     """One input's columns: a list (or one column name), not empty."""
     group = [value] if isinstance(value, str | int) else list(value) if isinstance(value, Sequence) else None
     if not group:
@@ -161,7 +160,7 @@ def _group(value: object, what: str, path: Path) -> list[str | int]:
 
 
 def _shapes(
-    path: Path, shape: ShapeOption, inputs: tuple[str, ...] | None, counts: list[int]
+    path: Location, shape: ShapeOption, inputs: tuple[str, ...] | None, counts: list[int]
 ) -> tuple[tuple[int, ...], ...]:
     """Each input's example shape: as `shape=` gives it (a dict by input name), or flat."""
     if isinstance(shape, Mapping) and inputs is None:
@@ -200,7 +199,7 @@ def _labels_table(chosen: SeveralPlan, outputs: Sequence[Plan], *, with_features
     base = chosen.labels[0]
     types: dict[str, Any] = dict.fromkeys(base.feature_names, pa.float32()) if with_features else {}
     types.update({str(p.label_name): LABEL_TYPES[p.kind] for p in outputs})
-    with open_regular(base.path, what=WHAT) as file:
+    with open_csv(base.path) as file:
         return pcsv.read_csv(file, **column_options(base, types, block_size=None))
 
 

@@ -10,14 +10,20 @@ another encoding (a UTF-16 byte-order mark, NUL bytes in UTF-8 text).
 from __future__ import annotations
 
 import codecs
+import contextvars
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Final, TextIO
+from typing import BinaryIO, Final, TextIO
 
 from .._errors import TypednnError
 from .._reading import MiB, open_regular
+from ._paths import Location, is_url, open_binary
+from ._remote import http_into, is_http
 
 MAX_COLUMNS: Final = 1_000_000
 """The most columns a CSV file may have (a 1000 x 1000 image, flattened, is one row)."""
@@ -56,7 +62,50 @@ def check_encoding(encoding: str) -> None:
         raise TypednnError(f"encoding={encoding!r} is a transform, not a text encoding", hint="e.g. 'utf-8'")
 
 
-def _sniff(path: Path, head: bytes, encoding: str) -> None:
+_DOWNLOADS: contextvars.ContextVar[dict[str, Path] | None] = contextvars.ContextVar("csv_downloads", default=None)
+"""The local copies of `http(s)://` CSV files that `downloaded` holds, by URL."""
+
+
+@contextmanager
+def downloaded(path: Location) -> Iterator[None]:
+    """Within this block, an `http(s)://` CSV file is downloaded once, not at each pass.
+
+    A CSV file is read several times (the head, the rows, the label column, the re-scan
+    naming a bad row); over HTTP each pass would download it again, so it is copied into
+    a temporary file, deleted at the end of the block. Other paths are left as they are:
+    fsspec's files read the bytes each pass needs (the head only: its first blocks).
+
+    Raises:
+        TypednnError: naming the URL, when the download fails.
+    """
+    known = _DOWNLOADS.get() or {}
+    if not isinstance(path, str) or not is_http(path) or path in known:
+        yield
+        return
+    descriptor, name = tempfile.mkstemp(prefix="typednn-", suffix=".csv")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            http_into(file, path, what=WHAT, limit=None)
+        token = _DOWNLOADS.set({**known, path: Path(name)})
+        try:
+            yield
+        finally:
+            _DOWNLOADS.reset(token)
+    finally:
+        os.unlink(name)
+
+
+def open_csv(path: Location) -> BinaryIO:
+    """The CSV file's bytes: a local regular file, a URL's file, or the copy `downloaded` made.
+
+    Raises:
+        TypednnError: naming the path or URL, for anything that cannot be read.
+    """
+    local = (_DOWNLOADS.get() or {}).get(path) if isinstance(path, str) and is_url(path) else None
+    return open_regular(local, what=WHAT) if local is not None else open_binary(path, what=WHAT)
+
+
+def _sniff(path: Location, head: bytes, encoding: str) -> None:
     """Refuse UTF-16 or UTF-32 text read as UTF-8, which would decode into NUL-riddled junk."""
     if codecs.lookup(encoding).name != "utf-8":
         return
@@ -74,7 +123,7 @@ def _sniff(path: Path, head: bytes, encoding: str) -> None:
         )
 
 
-def open_text(path: Path, encoding: str) -> TextIO:
+def open_text(path: Location, encoding: str) -> TextIO:
     """The file as text, bytes the encoding cannot decode becoming lone surrogates.
 
     So `check_row` can name the cell that holds them, rather than failing mid-file.
@@ -82,7 +131,7 @@ def open_text(path: Path, encoding: str) -> TextIO:
     Raises:
         TypednnError: for anything but a regular file, or UTF-16/32 text read as UTF-8.
     """
-    binary = open_regular(path, what=WHAT)
+    binary = open_csv(path)
     try:
         _sniff(path, binary.read(_SNIFF), encoding)
         binary.seek(0)
@@ -106,7 +155,7 @@ class _Lines:
     `MAX_COLUMNS` delimiters (its fields, or more: quoted delimiters count too).
     """
 
-    def __init__(self, text: TextIO, path: Path, delimiter: str) -> None:
+    def __init__(self, text: TextIO, path: Location, delimiter: str) -> None:
         self.text, self.path, self.delimiter = text, path, delimiter
         self.count = 0
         self.delimiters = 0
@@ -145,7 +194,7 @@ class _Lines:
         return line
 
 
-def records(text: TextIO, path: Path, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def records(text: TextIO, path: Location, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Each non-blank record with the line it starts on (pyarrow skips blank lines too).
 
     Raises:

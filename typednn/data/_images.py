@@ -22,10 +22,11 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from .._errors import TypednnError
-from .._reading import GiB, open_regular
+from .._reading import GiB
 from .._shapes import Shape
 from ._dataset import Dataset
-from ._paths import FilePath
+from ._paths import FilePath, Location, location, open_binary
+from ._remote import list_folder
 from ._schema import Schema
 
 Array = np.ndarray[Any, Any]
@@ -39,30 +40,44 @@ _LAYOUT = "put the images in one sub-folder per class: path/cat/1.png, path/dog/
 _REPLACE = "remove or replace the file"
 
 
-def _listing(root: Path) -> tuple[list[str], list[tuple[Path, int]]]:
+def _listing(root: Location) -> tuple[list[str], list[tuple[Location, int]]]:
     """The class names (sorted folder names) and every image with its class id, in order.
 
     Hidden entries and files with other extensions are skipped.
     """
-    if not root.is_dir():
-        raise TypednnError(f"{root}: no such folder", hint=_LAYOUT)
-    names = sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    classes = _entries(root)
+    names = sorted(name for name, folder in classes if folder and not name.startswith("."))
     if not names:
         raise TypednnError(f"{root}: no class folders", hint=_LAYOUT)
-    files: list[tuple[Path, int]] = []
+    files: list[tuple[Location, int]] = []
     for label, name in enumerate(names):
+        folder = _join(root, name)
         found = sorted(
-            entry
-            for entry in (root / name).iterdir()
-            if entry.is_file() and not entry.name.startswith(".") and entry.suffix.lower() in EXTENSIONS
+            _join(folder, entry)
+            for entry, sub in _entries(folder, len(classes) + len(files))
+            if not sub and not entry.startswith(".") and Path(entry).suffix.lower() in EXTENSIONS
         )
         if not found:
             raise TypednnError(
-                f"{root / name}: no images in the folder of class {name!r}",
+                f"{folder}: no images in the folder of class {name!r}",
                 hint=f"add images ({', '.join(sorted(EXTENSIONS))}) or remove the folder",
             )
         files.extend((file, label) for file in found)
     return names, files
+
+
+def _entries(folder: Location, listed: int = 0) -> list[tuple[str, bool]]:
+    """A folder's entries, `(name, is a folder)`: a local folder, or a URL's (see `list_folder`)."""
+    if isinstance(folder, str):
+        return list_folder(folder, what="image folder", listed=listed)
+    if not folder.is_dir():
+        raise TypednnError(f"{folder}: no such folder", hint=_LAYOUT)
+    return [(entry.name, entry.is_dir()) for entry in folder.iterdir() if entry.is_dir() or entry.is_file()]
+
+
+def _join(folder: Location, name: str) -> Location:
+    """`folder/name`; a URL stays text, as the user wrote it (fsspec's own names drop the scheme)."""
+    return f"{folder.rstrip('/')}/{name}" if isinstance(folder, str) else folder / name
 
 
 @contextlib.contextmanager
@@ -76,14 +91,14 @@ def _bombs_checked_here() -> Iterator[None]:
         yield
 
 
-def _unreadable(file: Path, error: BaseException) -> TypednnError:
+def _unreadable(file: Location, error: BaseException) -> TypednnError:
     # Pillow's messages say what is wrong ("broken PNG file"), at times with a header value: cut short.
     reason = re.sub(r"\s+", " ", f"{type(error).__name__}: {error}")
     reason = reason if len(reason) <= 100 else reason[:100] + "…"
     return TypednnError(f"{file}: not a readable image ({reason})", hint=_REPLACE)
 
 
-def _too_large(file: Path, pixels: str) -> TypednnError:
+def _too_large(file: Location, pixels: str) -> TypednnError:
     return TypednnError(
         f"{file}: the image is {pixels} pixels, more than the {MAX_PIXELS:,} typednn decodes",
         hint="scale it down, or remove it: an image this large may be a decompression bomb",
@@ -91,9 +106,9 @@ def _too_large(file: Path, pixels: str) -> TypednnError:
 
 
 @contextlib.contextmanager
-def _open(file: Path) -> Iterator[Image.Image]:
+def _open(file: Location) -> Iterator[Image.Image]:
     """The image, its header read and its size checked; no pixel decoded yet."""
-    with open_regular(file, what="image file", limit=FILE_LIMIT) as raw:
+    with open_binary(file, what="image file", limit=FILE_LIMIT) as raw:
         try:
             image = Image.open(raw)
         except Image.DecompressionBombError as error:
@@ -127,7 +142,7 @@ def _channels(channels: int) -> str:
     return "L" if channels == 1 else "RGB"
 
 
-def _pixels(file: Path, mode: str, size: tuple[int, int] | None, first: tuple[Path, tuple[int, int]]) -> Array:
+def _pixels(file: Location, mode: str, size: tuple[int, int] | None, first: tuple[Location, tuple[int, int]]) -> Array:
     """One image as float32 `(height, width, channels)` in 0..1."""
     with _open(file) as opened:
         if size is None and (opened.height, opened.width) != first[1]:
@@ -152,6 +167,10 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
     threads, into pixels scaled to 0..1. An image of more than 64 Mpx (`MAX_PIXELS`)
     is refused before it is decoded.
 
+    `path` may be a URL of a filesystem fsspec lists (`s3://`, `gs://`, `memory://`):
+    its class folders and images are listed (at most 10,000,000 entries), and each image
+    is read through the filesystem. An `http(s)://` folder cannot be listed.
+
     Args:
         path: The folder holding the class folders.
         size: `[height, width]` to resize every image to; by default the first image's
@@ -165,7 +184,7 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
         TypednnError: naming the file that is unreadable or of another size, or the
             folder that is empty.
     """
-    root = Path(path)
+    root = location(path)
     mode, wanted = _channels(channels), _size(size)
     names, files = _listing(root)
     with _bombs_checked_here():
@@ -181,7 +200,7 @@ def images_schema(path: FilePath, *, size: Sequence[int] | None, channels: Liter
     """What `images` gives: from the folder listing and the first image's header."""
     _channels(channels)
     wanted = _size(size)
-    names, files = _listing(Path(path))
+    names, files = _listing(location(path))
     with _bombs_checked_here(), _open(files[0][0]) as image:
         height, width = wanted or (image.height, image.width)
     return Schema(str(path), Shape((height, width, channels)), len(names), None, len(files), tuple(names))

@@ -14,13 +14,13 @@ import math
 import os
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any, Final, Literal
 
 import numpy as np
 
 from .._errors import TypednnError
 from .._reading import excerpt, open_regular, size
+from ._paths import Location, open_binary
 from ._show import quoted
 
 Array = np.ndarray[Any, Any]
@@ -111,12 +111,20 @@ def read_data(file: IO[bytes], header: Header, where: str) -> Array:
     return array
 
 
-def load_npy(path: Path, *, what: str = ".npy file", mmap: bool = True) -> Array:
+def load_npy(path: Location, *, what: str = ".npy file", mmap: bool = True) -> Array:
     """A `.npy` file's array: memory-mapped (read-only) unless `mmap` is False or it holds no data.
+
+    A URL's file (text `path`) cannot be mapped: its array is read into memory, no more
+    bytes than the file holds (the header's shape is checked against its size first).
 
     Raises:
         TypednnError: for anything but a regular file, or not a readable array (see `read_header`).
     """
+    if isinstance(path, str):
+        with open_binary(path, what=what) as remote:
+            available = remote.seek(0, os.SEEK_END)
+            remote.seek(0)
+            return read_data(remote, read_header(remote, path, available), path)
     with open_regular(path, what=what) as file:
         header = read_header(file, str(path), os.fstat(file.fileno()).st_size)
         if not mmap or header.nbytes == 0:  # mmap cannot map zero bytes
@@ -131,9 +139,10 @@ def load_npy(path: Path, *, what: str = ".npy file", mmap: bool = True) -> Array
 class Archive:
     """A `.npz` archive (a zip of `.npy` files) opened as a regular file, its members read checked."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Location) -> None:
         self.path = path
-        self.file = open_regular(path, what=".npz file")
+        # A URL's archive is read through its filesystem: zipfile seeks to the members it reads.
+        self.file = open_binary(path, what=".npz file")
         try:
             self.zip = zipfile.ZipFile(self.file)
             self.members = {

@@ -7,7 +7,6 @@ are float32 already stay memory-mapped.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ from .._reading import excerpt
 from .._shapes import Shape
 from ._dataset import Dataset
 from ._npy import SAVE_HINT, Archive, load_npy
-from ._paths import FilePath
+from ._paths import FilePath, Location, location
 from ._schema import Schema
 from ._show import names, suggest
 from ._targets import ClassesOption, Targets, typed_targets
@@ -95,6 +94,7 @@ def npz(
 
     Example:
         >>> import tempfile
+        >>> from pathlib import Path
         >>> tiny_file = Path(tempfile.mkdtemp()) / "tiny.npz"
         >>> np.savez(tiny_file, x=np.zeros((3, 2)), y=np.array([0, 1, 1]))
         >>> data = npz(tiny_file)
@@ -104,7 +104,7 @@ def npz(
         >>> npz(tiny_file, features=["a", "b"], targets=["y"]).schema().several.feature_shapes
         ((2,), (4,))
     """
-    path = Path(path)
+    path = location(path)
     if isinstance(features, list) or isinstance(targets, list) or isinstance(classes, dict):
         return _several(path, features, targets, classes)
     with Archive(path) as archive:
@@ -114,7 +114,10 @@ def npz(
 
 
 def _several(
-    path: Path, features: str | list[str], targets: str | list[str], classes: ClassesOption | dict[str, ClassesOption]
+    path: Location,
+    features: str | list[str],
+    targets: str | list[str],
+    classes: ClassesOption | dict[str, ClassesOption],
 ) -> Dataset[Any, Any]:
     """`npz` for arrays by name, several of them: the names go with the arrays, for the trainer to match."""
     xs = [features] if isinstance(features, str) else features
@@ -168,7 +171,7 @@ def npz_schema(
 
     Several arrays are read whole (an archive holds them in memory anyway).
     """
-    path = Path(path)
+    path = location(path)
     if isinstance(features, list) or isinstance(targets, list) or isinstance(classes, dict):
         return _several(path, features, targets, classes).schema(str(path))
     with Archive(path) as archive:
@@ -186,7 +189,8 @@ def npy(features: FilePath, targets: FilePath, *, classes: ClassesOption = None)
 
     Features stored as float32 stay memory-mapped: the dataset reads them from the file
     as training needs them, so they may be larger than memory. Other dtypes are
-    converted into memory.
+    converted into memory, and so is a URL's file (`s3://...`, `https://...`), which
+    cannot be mapped.
 
     Args:
         features: The features file, `(examples, *feature_dims)`.
@@ -197,16 +201,16 @@ def npy(features: FilePath, targets: FilePath, *, classes: ClassesOption = None)
         TypednnError: for object arrays, non-numeric features, lengths that differ,
             class ids out of range.
     """
-    x = numeric_features(load_npy(Path(features)), str(features))
-    y = typed_targets(np.asarray(load_npy(Path(targets))), classes=classes, where=str(targets))
+    x = numeric_features(load_npy(location(features)), str(features))
+    y = typed_targets(np.asarray(load_npy(location(targets))), classes=classes, where=str(targets))
     return _dataset(x, y, f"{features} and {targets}")
 
 
 def npy_schema(features: FilePath, targets: FilePath, *, classes: ClassesOption) -> Schema:
     """What `npy` gives: shapes from the memory-mapped headers; targets read for the class count."""
-    x = load_npy(Path(features))
+    x = load_npy(location(features))
     _check_features(x.dtype, x.shape, str(features))
-    raw = load_npy(Path(targets))
+    raw = load_npy(location(targets))
     if raw.ndim < 1:
         typed_targets(raw, classes=classes, where=str(targets))  # raises: one target per example
     _check_lengths(len(x), len(raw), f"{features} and {targets}")

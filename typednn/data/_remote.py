@@ -10,7 +10,7 @@ import http.client
 import tempfile
 import urllib.error
 import urllib.request
-from typing import Any, BinaryIO, cast
+from typing import IO, Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
 import fsspec  # type: ignore[import-untyped]  # fsspec ships no type information
@@ -63,8 +63,16 @@ def open_url(url: str, *, what: str, limit: int | None) -> BinaryIO:
         TypednnError: naming the URL, for a missing file, a folder, a file over `limit`,
             a server error, or a filesystem that is not installed.
     """
-    if urlsplit(url).scheme.lower() in {"http", "https"}:
-        return _http(url, what=what, limit=HTTP_LIMIT if limit is None else limit)
+    if is_http(url):
+        # Returned open, so no `with`: closed here on a failure, else by the caller.
+        spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115
+        try:
+            http_into(spool, url, what=what, limit=limit)
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return cast(BinaryIO, spool)
     filesystem, inside = url_filesystem(url)
     try:
         if not filesystem.isfile(inside):
@@ -79,10 +87,20 @@ def open_url(url: str, *, what: str, limit: int | None) -> BinaryIO:
     return file
 
 
-def _http(url: str, *, what: str, limit: int) -> BinaryIO:
+def is_http(url: str) -> bool:
+    """Whether `url` is read with the standard library (`http://`, `https://`), not fsspec."""
+    return urlsplit(url).scheme.lower() in {"http", "https"}
+
+
+def http_into(file: IO[bytes], url: str, *, what: str, limit: int | None) -> None:
+    """Download `url` into `file` (open for writing), at most `limit` (else `HTTP_LIMIT`) bytes.
+
+    Raises:
+        TypednnError: naming the URL, for a server error, a refused connection, a download
+            cut short (fewer bytes than the server stated), or a file over the limit.
+    """
+    limit = HTTP_LIMIT if limit is None else limit
     hint = f"check the URL of the {what} and the network"
-    # Returned open, so no `with`: closed here on every failure, else by the caller.
-    spool = tempfile.SpooledTemporaryFile(max_size=64 << 20)  # noqa: SIM115
     try:
         request = urllib.request.Request(url, headers={"User-Agent": "typednn", "Accept-Encoding": "identity"})
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
@@ -92,19 +110,52 @@ def _http(url: str, *, what: str, limit: int) -> BinaryIO:
                 read += len(chunk)
                 if read > limit:
                     raise TypednnError(f"{url}: the {what} is more than {size(limit)}", hint=hint)
-                spool.write(chunk)
+                file.write(chunk)
             if stated is not None and stated.isdigit() and int(stated) != read:
                 raise TypednnError(f"{url}: the download was cut: {read} of {stated} bytes", hint=hint)
     except urllib.error.HTTPError as error:
         error.close()
-        spool.close()
         raise TypednnError(f"{url}: the server answers {error.code} {error.reason}", hint=hint) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        spool.close()
         cause = error.reason if isinstance(error, urllib.error.URLError) else reason(error)
         raise TypednnError(f"{url}: the download failed: {cause}", hint=hint) from None
-    except BaseException:
-        spool.close()
+
+
+MAX_LISTED = 10_000_000
+"""The most entries read from the listings of one URL folder and its sub-folders."""
+
+
+def list_folder(url: str, *, what: str, listed: int = 0) -> list[tuple[str, bool]]:
+    """The entries of a URL's folder: `(name, is a folder)`, sorted by name.
+
+    `listed` counts the entries read already (of other folders of the same tree), for
+    the bound `MAX_LISTED`. An `http(s)://` folder has no listing a program can rely on.
+
+    Raises:
+        TypednnError: naming the URL, for an http(s) URL, a missing folder, a listing past
+            `MAX_LISTED` entries, or a filesystem that refuses it.
+    """
+    if is_http(url):
+        raise TypednnError(
+            f"{url}: an http(s):// folder cannot be listed (HTTP has no folder listings)",
+            hint=f"serve the {what} from a filesystem fsspec lists (s3://, gs://, ...), or download it",
+        )
+    filesystem, inside = url_filesystem(url)
+    try:
+        if not filesystem.isdir(inside):
+            raise TypednnError(f"{url}: no such folder", hint=f"check the URL of the {what}")
+        entries = filesystem.ls(inside, detail=True)
+    except TypednnError:
         raise
-    spool.seek(0)
-    return cast(BinaryIO, spool)
+    except Exception as error:  # each backend raises its own errors (OSError, botocore's, ...)
+        raise TypednnError(f"{url}: cannot be listed: {reason(error)}", hint=f"check the URL of the {what}") from None
+    if listed + len(entries) > MAX_LISTED:
+        raise TypednnError(
+            f"{url}: more than {MAX_LISTED:,} entries in the {what}",
+            hint="split the data into several folders, or use a format of few large files (Parquet)",
+        )
+    found = []
+    for entry in entries:
+        name = str(entry["name"]).rstrip("/").rsplit("/", 1)[-1]
+        found.append((name, entry.get("type") == "directory"))
+    return sorted(found)
