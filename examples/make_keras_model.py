@@ -91,7 +91,15 @@ def pretrain(backbone: keras.Model, images: np.ndarray, labels: np.ndarray) -> f
     rng = np.random.default_rng(0)
     accuracy = 0.0
     for _ in range(EPOCHS):
-        history = classifier.fit(shifted(images, rng), labels, epochs=1, batch_size=32, shuffle=True, verbose=0)
+        # Keras annotates nothing; pyright infers `verbose` as str from its default "auto".
+        history = classifier.fit(
+            shifted(images, rng),
+            labels,
+            epochs=1,
+            batch_size=32,
+            shuffle=True,
+            verbose=0,  # pyright: ignore[reportArgumentType]
+        )
         accuracy = float(history.history["accuracy"][-1])
     return accuracy
 
