@@ -67,6 +67,15 @@ def test_check_refuses_what_is_no_dataset(trainer: tn.Trainer[Any, Any]) -> None
         trainer.check(arrays())  # type: ignore[arg-type]
 
 
+def test_an_empty_dataset_is_refused_before_training(trainer: tn.Trainer[Any, Any]) -> None:
+    features, targets = arrays()
+    empty = tn.data.from_arrays(features[:0], targets[:0], classes=3)
+    with pytest.raises(tn.TypednnError) as caught:
+        trainer.fit(empty, epochs=1, verbose=0)
+    assert caught.value.message == "Trainer.fit: the data holds no examples"
+    assert trainer.step == 0
+
+
 def test_validation_that_is_no_dataset_is_refused_before_training(trainer: tn.Trainer[Any, Any]) -> None:
     data = tn.data.from_arrays(*arrays())
     with pytest.raises(tn.TypednnError) as caught:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from mypy.erasetype import erase_type
 from mypy.plugin import MethodContext, MethodSigContext
-from mypy.types import AnyType, FunctionLike, Instance, ProperType, TupleType, Type, get_proper_type
+from mypy.types import AnyType, FunctionLike, Instance, ProperType, TupleType, Type, UnionType, get_proper_type
 
+from ._errors import TypednnError
 from ._mypy_convert import DATASET, class_ids, tensor_shapes
 from ._mypy_report import SHAPE, report
 from ._shapes import Shape, ShapeError, Size
@@ -27,6 +28,9 @@ def check_data(method: str, ctx: MethodContext) -> Type:
     model_in, model_out = (_model_shapes(arg) for arg in trainer.args[:2])
     if model_in is None or model_out is None:
         return ctx.default_return_type
+    given = {name: types for name, types in zip(ctx.callee_arg_names, ctx.arg_types) if types}
+    if method == "fit" and "data" in given and "steps_per_epoch" not in given and _one_shot(given["data"][0]):
+        report(ctx, _one_shot_error(), SHAPE)
     for name, types in zip(ctx.callee_arg_names, ctx.arg_types):
         if name not in TRAINER_DATA[method] or not types:
             continue
@@ -34,6 +38,20 @@ def check_data(method: str, ctx: MethodContext) -> Type:
         if error is not None:
             report(ctx, error, SHAPE)
     return ctx.default_return_type
+
+
+def _one_shot(typ: Type) -> bool:
+    """Whether `fit`'s data is an iterator (a generator): batches that can be read once only."""
+    t = get_proper_type(typ)
+    return isinstance(t, Instance) and t.type.has_base("typing.Iterator")
+
+
+def _one_shot_error() -> TypednnError:
+    """What `fit` says at run time of a generator without `steps_per_epoch` (`_fit_batches`)."""
+    return TypednnError(
+        "Trainer.fit expects a tn.data.Dataset as data, but receives an iterator",
+        hint="an iterator can be read only once: pass steps_per_epoch=N to draw N batches from it per epoch",
+    )
 
 
 def _model_shapes(typ: Type) -> tuple[Shape, ...] | None:
@@ -118,7 +136,18 @@ def loosen_data(method: str, ctx: MethodSigContext) -> FunctionLike:
     """
     signature = ctx.default_signature
     types = [
-        erase_type(t) if name in TRAINER_DATA[method] else t
-        for name, t in zip(signature.arg_names, signature.arg_types)
+        _loosened(t) if name in TRAINER_DATA[method] else t for name, t in zip(signature.arg_names, signature.arg_types)
     ]
     return signature.copy_modified(arg_types=types)
+
+
+def _loosened(typ: Type) -> Type:
+    """`typ` with the type arguments of its `Dataset`s erased; batches from Python (`Iterable[tuple[...]]`) kept.
+
+    Erasing `fit`'s `Iterable[tuple[Any, Any]]` would give `Iterable[Any]`, which takes a
+    path or a pair of arrays: those stay errors.
+    """
+    t = get_proper_type(typ)
+    if isinstance(t, UnionType):
+        return UnionType.make_union([_loosened(item) for item in t.items], t.line, t.column)
+    return erase_type(t) if isinstance(t, Instance) and t.type.fullname == DATASET else typ

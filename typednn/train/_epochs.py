@@ -15,7 +15,9 @@ of asking is one compile and one forward and backward pass per epoch that asks.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import jax
@@ -26,6 +28,7 @@ from ..distributed import collective_failures
 from ..lower import Params
 from ._callback import Callback, Run, Steps
 from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
+from ._generator_feed import FromPython
 from ._heads import MetricStates
 from ._history import History
 from ._nan import TerminateOnNaN
@@ -50,7 +53,7 @@ def with_defaults(callbacks: Sequence[Callback], *, verbose: Verbose, terminate_
 def run_fit(
     trainer: Trainer[Any, Any],
     run: Run,
-    data: Dataset[Any, Any],
+    data: Dataset[Any, Any] | FromPython,
     validation: Dataset[Any, Any] | None,
     callbacks: list[Callback],
     history: History,
@@ -58,8 +61,11 @@ def run_fit(
     shuffle: bool,
     weights: np.ndarray[Any, Any] | None,
 ) -> None:
-    """`fit` once its arguments are checked: the feeds, then every callback's hooks around the epochs."""
-    feed = feed_for(data, trainer.device_data_limit, trainer._placement)
+    """`fit` once its arguments are checked: the feeds, then every callback's hooks around the epochs.
+
+    `data` is a dataset, or batches from Python already fed by their own thread (`FromPython`).
+    """
+    feed = data if isinstance(data, FromPython) else feed_for(data, trainer.device_data_limit, trainer._placement)
     # Copied to the device once for the whole run, not once per epoch.
     validation_feed = (
         None if validation is None else feed_for(validation, trainer.device_data_limit, trainer._placement)
@@ -91,7 +97,7 @@ def run_fit(
 def run_epochs(
     trainer: Trainer[Any, Any],
     run: Run,
-    data: Dataset[Any, Any],
+    data: Dataset[Any, Any] | FromPython,
     validation: Dataset[Any, Any] | None,
     feed: Feed,
     validation_feed: Feed | None,
@@ -101,14 +107,23 @@ def run_epochs(
     shuffle: bool,
     weights: np.ndarray[Any, Any] | None,
 ) -> None:
-    """Train `trainer` from its epoch up to `run.epochs`, or until a callback stops the run."""
+    """Train `trainer` from its epoch up to `run.epochs`, or until a callback stops the run (or the batches run out)."""
     for epoch in range(trainer.epoch, run.epochs):
         run.epoch = epoch
         for callback in callbacks:
             callback.on_epoch_begin(run, epoch)
         gradients = any(callback.wants_gradients(run, epoch) for callback in callbacks)
-        order = epoch_order(len(data), seed=trainer.seed, epoch=epoch, shuffle=shuffle)
-        logs, run.gradients = train_epoch(trainer, run, feed, order, callbacks, weights, gradients=gradients)
+        if isinstance(data, FromPython):
+            pairs = data.epoch()
+        else:
+            order = epoch_order(len(data), seed=trainer.seed, epoch=epoch, shuffle=shuffle)
+            per_chunk = steps_per_chunk(run.steps_per_epoch, trainer.steps_per_dispatch, loops_ok=trainer._loops_ok)
+            stream = chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk, sample_weights=weights)
+            pairs = feed.chunks(stream)
+        done = train_epoch(trainer, run, feed, pairs, callbacks, gradients=gradients)
+        if isinstance(data, FromPython) and not _python_epoch_ended(run, data, epoch, done.steps):
+            break
+        logs, run.gradients = done.logs, done.gradients
         if validation is not None and validation_feed is not None:
             scores = trainer._evaluate(validation_feed, len(validation), run.batch_size)
             logs |= {f"val_{k}": v for k, v in scores.items()}
@@ -117,6 +132,9 @@ def run_epochs(
             logs["learning_rate"] = rate
         trainer.epoch = epoch + 1
         history.epochs.append(logs)
+        for callback in callbacks:
+            if isinstance(callback, ProgressBar):
+                callback.input_time(done.input_seconds, done.seconds)
         try:
             for callback in callbacks:
                 callback.on_epoch_end(run, epoch, logs)
@@ -126,27 +144,78 @@ def run_epochs(
             break
 
 
+def _python_epoch_ended(run: Run, feed: FromPython, epoch: int, steps: int) -> bool:
+    """Whether an epoch of batches from Python counts: False when it ran no step.
+
+    When the batches run out before `steps_per_epoch` (or a pass yields none), training
+    stops after this epoch, with a warning, as Keras's `fit(generator)` does.
+    """
+    if not run.steps_per_epoch:
+        run.steps_per_epoch = steps  # a re-iterable without a length: its first pass says
+    ended = feed.ended
+    if ended is None or not ended.ran_out:
+        return True
+    wanted = f"{feed.steps_per_epoch} steps" if feed.steps_per_epoch is not None else "a batch"
+    warnings.warn(
+        f"Trainer.fit: the batches ran out after {ended.steps} batches of epoch {epoch + 1}"
+        f" (it needs {wanted}); training stopped. Make the generator yield at least"
+        " steps_per_epoch * epochs batches (e.g. loop forever with `while True`)",
+        UserWarning,
+        stacklevel=5,
+    )
+    run.stop_training = True
+    return steps > 0
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    """What one epoch's steps gave: its metrics, the gradients asked for, and where its time went.
+
+    Attributes:
+        logs: The epoch's loss and metrics.
+        gradients: Host copies of the gradients on its last batch, when asked; else None.
+        steps: Optimizer steps it ran.
+        input_seconds: Time the loop waited for the next chunk of batches (the feed).
+        seconds: The epoch's time, from its first chunk asked for to its last results read.
+    """
+
+    logs: dict[str, float]
+    gradients: Params | None
+    steps: int
+    input_seconds: float
+    seconds: float
+
+
 def train_epoch(
     trainer: Trainer[Any, Any],
     run: Run,
     feed: Feed,
-    order: np.ndarray[Any, Any],
+    pairs: Iterator[tuple[Chunk, tuple[Any, ...]]],
     callbacks: list[Callback],
-    weights: np.ndarray[Any, Any] | None = None,
     *,
     gradients: bool = False,
-) -> tuple[dict[str, float], Params | None]:
-    """One epoch's steps over `order`: its metrics, and with `gradients` those of its last batch (host copies)."""
+) -> EpochDone:
+    """One epoch's steps over the chunks of `pairs` (from `feed`).
+
+    Returns its metrics, with `gradients` those of its last batch, and its time spent
+    waiting for the chunks against its whole time.
+    """
     compiled = trainer._compiled
-    per_chunk = steps_per_chunk(run.steps_per_epoch, trainer.steps_per_dispatch, loops_ok=trainer._loops_ok)
     states = compiled.init_metrics()
     pending: tuple[Chunk, jax.Array, MetricStates, int] | None = None
     last: tuple[Chunk, tuple[Any, ...]] | None = None
-    started = time.perf_counter()
+    started = epoch_start = time.perf_counter()
+    waited, steps_done = 0.0, 0
     # Results are read one chunk late, so the device is never idle while the host
     # reports progress or checks the loss.
-    stream = chunks(order, batch_size=run.batch_size, steps_per_chunk=per_chunk, sample_weights=weights)
-    for chunk, batches in feed.chunks(stream):
+    while True:
+        asked = time.perf_counter()
+        try:
+            chunk, batches = next(pairs)
+        except StopIteration:
+            break
+        # Time the loop stood still for its input: the measure of a slow feed (`ProgressBar.input_time`).
+        waited += time.perf_counter() - asked
         steps = np.arange(trainer.step, trainer.step + len(chunk.index), dtype=np.int32)
         train = compiled.train_on_device if feed.on_device else compiled.train_fed
         padded = compiled.padded(chunk.weights)
@@ -156,14 +225,17 @@ def train_epoch(
         )
         first_step = trainer.step
         trainer.step += len(chunk.index)
+        steps_done += len(chunk.index)
         if pending is not None:
             started = _report(trainer, run, callbacks, *pending, started)
         pending = (chunk, losses, states, first_step)
         last = (chunk, batches) if gradients else None
-    if pending is not None:
-        _report(trainer, run, callbacks, *pending, started)
+    if pending is None:  # no batch at all (batches from Python that ran out): no metrics to read
+        return EpochDone({}, None, 0, waited, time.perf_counter() - epoch_start)
+    _report(trainer, run, callbacks, *pending, started)
     logs = compiled.results(jax.device_get(states))
-    return logs, None if last is None else _last_gradients(trainer, feed, *last)
+    grads = None if last is None else _last_gradients(trainer, feed, *last)
+    return EpochDone(logs, grads, steps_done, waited, time.perf_counter() - epoch_start)
 
 
 def _last_gradients(trainer: Trainer[Any, Any], feed: Feed, chunk: Chunk, batches: tuple[Any, ...]) -> Params:

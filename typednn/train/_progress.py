@@ -27,6 +27,17 @@ _BAR_WIDTH = (10, 40)
 """The narrowest bar worth drawing and the widest drawn (rich's default width)."""
 _INDENT = "  "
 """Before each line of metrics that did not fit on the epoch's first line."""
+INPUT_SHOWN = 0.10
+"""The share of an epoch spent waiting for input above which its line says so."""
+INPUT_NOISE = 0.05
+"""Seconds of waiting too few to mention, whatever their share: a tiny epoch's first chunk is all wait."""
+
+
+def input_note(share: float | None) -> list[str]:
+    """`["input 38% of the time"]` when waiting for input took more than `INPUT_SHOWN` of an epoch; else nothing."""
+    if share is None or share <= INPUT_SHOWN:
+        return []
+    return [f"input {min(share, 1.0):.0%} of the time"]
 
 
 def _significant(value: float) -> str:
@@ -36,10 +47,6 @@ def _significant(value: float) -> str:
 
 def _metric_items(logs: Mapping[str, float]) -> list[str]:
     return [f"{key} {_significant(value)}" for key, value in logs.items()]
-
-
-def _metrics(logs: Mapping[str, float]) -> str:
-    return " - ".join(_metric_items(logs))
 
 
 def _duration(seconds: float) -> str:
@@ -221,6 +228,16 @@ class ProgressBar(Callback):
         self._epoch_start = 0.0
         self._examples = 0
         self._seconds = 0.0
+        self._input_share: float | None = None  # of the epoch ending, from `input_time`
+
+    def input_time(self, waited: float, seconds: float) -> None:
+        """How long the epoch ending waited for its input, of `seconds` in all (`fit` tells, before `on_epoch_end`).
+
+        When the wait is over a tenth of the epoch, the input is the bottleneck, and
+        the epoch's line ends with `input 38% of the time` (unless it waited under
+        `INPUT_NOISE` seconds in all).
+        """
+        self._input_share = waited / seconds if seconds > 0 and waited >= INPUT_NOISE else None
 
     def on_train_begin(self, run: Run) -> None:
         self._lines = None
@@ -244,6 +261,7 @@ class ProgressBar(Callback):
     def on_epoch_begin(self, run: Run, epoch: int) -> None:
         self._epoch_start = time.perf_counter()
         self._examples, self._seconds = 0, 0.0
+        self._input_share = None
         if self._progress is not None:
             since = time.monotonic() if self._compiling else None
             self._task = self._progress.add_task(
@@ -272,14 +290,13 @@ class ProgressBar(Callback):
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
         if self._lines is not None:
             parts = [f"epoch {epoch + 1}/{run.epochs}", _duration(time.perf_counter() - self._epoch_start)]
-            line = " - ".join([*parts, _metrics(logs)] if logs else parts)
+            line = " - ".join([*parts, *_metric_items(logs), *input_note(self._input_share)])
             self._lines.print(line, markup=False, highlight=False, soft_wrap=True)
         if self._progress is None or self._task is None:
             return
         self._compiling = False
-        self._progress.update(
-            self._task, completed=run.steps_per_epoch, metrics=_metric_items(logs), compiling_since=None
-        )
+        items = [*_metric_items(logs), *input_note(self._input_share)]
+        self._progress.update(self._task, completed=run.steps_per_epoch, metrics=items, compiling_since=None)
         # Printed above the live display, the finished line scrolls away like any output,
         # so a long run does not grow the live area by a line per epoch. The task leaves
         # the display first, so that no stale copy of it is redrawn under the print.

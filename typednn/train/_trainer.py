@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, overload
 
 import jax
@@ -25,15 +25,15 @@ from ._checkpoint_callback import Checkpoint
 from ._early_stopping import Mode
 from ._epochs import run_fit, with_defaults
 from ._feed import Feed, feed_for
+from ._fit_inputs import fit_inputs
 from ._frozen import freeze, frozen_layers
+from ._generator_feed import FromPython
 from ._heads import Loss, Metrics, heads_of
 from ._history import History
-from ._inference import as_dataset, check_data, evaluate_feed, predict_as
+from ._inference import check_data, evaluate_feed, predict_as
 from ._keras_checks import check_heads
-from ._losses import check_applies
 from ._progress import Verbose
 from ._steps import Compiled, adopt, init_optimizer
-from ._weights import sample_weights
 
 if TYPE_CHECKING:
     from jax.sharding import Mesh
@@ -211,11 +211,11 @@ class Trainer(Generic[In, Out]):
 
     def fit(
         self,
-        data: Dataset[In, Any],
+        data: Dataset[In, Any] | Iterable[tuple[Any, Any]] | Iterable[tuple[Any, Any, Any]],
         *,
         epochs: int,
-        batch_size: int = 32,
-        validation: Dataset[In, Any] | float | None = None,
+        batch_size: int | None = None,
+        validation: Dataset[In, Any] | Iterable[tuple[Any, Any]] | float | None = None,
         callbacks: Sequence[Callback] = (),
         verbose: Verbose = "auto",
         shuffle: bool = True,
@@ -223,6 +223,7 @@ class Trainer(Generic[In, Out]):
         terminate_on_nan: bool = True,
         sample_weight: Any = None,
         class_weight: Mapping[int, float] | None = None,
+        steps_per_epoch: int | None = None,
     ) -> History:
         """Train for `epochs` passes over `data`.
 
@@ -232,12 +233,22 @@ class Trainer(Generic[In, Out]):
 
         Args:
             data: The training examples; a last batch smaller than `batch_size` is used
-                too, its loss averaged over its real examples.
+                too, its loss averaged over its real examples. Or batches from Python
+                (Keras's `fit(generator)`): an iterable of `(x, y)` or `(x, y,
+                sample_weight)` NumPy or JAX batches, drawn on a host thread a few
+                chunks ahead of the steps. The first batch is checked as a dataset is
+                and sets the batch size; a smaller batch is padded as a dataset's
+                ragged last batch. A generator needs `steps_per_epoch`; a list (or an
+                object whose `__iter__` starts anew) is one epoch per pass. Such
+                batches are not shuffled, and `resume` cannot put the generator back
+                where it was: the order of the data is the generator's.
             epochs: How many epochs to train. With `resume=True` it counts the epochs of
                 the whole run, those done before the interruption included.
-            batch_size: Examples per optimizer step.
+            batch_size: Examples per optimizer step (32 by default); not for batches
+                from Python, whose first batch sets it.
             validation: Examples to evaluate after each epoch (`val_` metrics), or the
-                share of `data` to hold out for that (its last examples, as Keras does).
+                share of `data` to hold out for that (its last examples, as Keras does),
+                or batches from Python, read once at the start (they must end).
             callbacks: E.g. `tn.callbacks.EarlyStopping()`, `tn.callbacks.Checkpoint(dir)`.
             verbose: How the default `ProgressBar` reports (0 silent, 1 a live bar, 2 a line
                 per epoch, `"auto"`). Ignored when `callbacks` holds a ProgressBar.
@@ -256,41 +267,34 @@ class Trainer(Generic[In, Out]):
                 one-hot or binary targets: each example weighs its class's weight. Every
                 class of the data needs one (Keras would weigh a missing class 1.0
                 silently). Not together with `sample_weight` (as in Keras).
+            steps_per_epoch: For batches from Python: the batches of an epoch, all
+                drawn from one iterator over the run. When it ends early, training
+                stops with a warning, as in Keras.
 
         Returns:
             The metrics of each epoch (with `resume`, the earlier epochs' too).
 
         Raises:
-            TypednnError: if `data` (or `validation`) is not a `tn.data.Dataset`; for
-                sample or class weights that do not fit the data (naming the row).
+            TypednnError: if `data` (or `validation`) is not a `tn.data.Dataset` nor
+                batches (a generator without `steps_per_epoch` included); for sample or
+                class weights that do not fit the data (naming the row); when a
+                batch generator raises (its exception chained as the cause).
             ShapeError: if the data does not fit the model, before any compiling.
             NonFiniteLossError: when the loss becomes NaN or infinite.
             DistributedError: in a multi-process job, when another process stops.
         """
-        as_dataset(data, "Trainer.fit")
-        if validation is not None and not isinstance(validation, float):
-            as_dataset(validation, "Trainer.fit", "validation")
-        if epochs < 0 or batch_size < 1:
-            raise TypednnError(f"fit needs epochs >= 0 and batch_size >= 1, not {epochs} and {batch_size}")
-        if self._placement is not None:
-            self._placement.check_batch(batch_size)
-        examples = len(data)  # sample weights weigh all of it, the held-out share too (as Keras)
-        if isinstance(validation, float):
-            data, validation = data.split(validation, seed=None)
-        data = self._check(data, "Trainer.fit")
-        weights = sample_weights(
-            data, sample_weight=sample_weight, class_weight=class_weight, outputs=len(self.heads.heads), given=examples
+        given = fit_inputs(
+            self,
+            data,
+            epochs=epochs,
+            batch_size=batch_size,
+            validation=validation,
+            steps_per_epoch=steps_per_epoch,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
         )
-        if validation is not None:
-            validation = self._check(validation, "Trainer.fit", argument="validation")
-        # Before compiling: a loss that cannot take the targets, a batch that cannot fit the device.
-        for head, classes, shape in zip(self.heads.heads, data.target_classes, data.target_shapes):
-            target = None if shape is None else tuple(d for d in shape.dims if isinstance(d, int))
-            output = head.name if self.heads.several else None
-            check_applies(head.loss, classes=classes, target_shape=target, output=output)
-        placement = self._placement
-        devices, sharded = (1, False) if placement is None else (placement.devices, placement.shard_params)
-        require_memory(self.model, self.optimizer, batch_size=batch_size, devices=devices, sharded=sharded)
+        data, validation, batch_size, python = given.data, given.validation, given.batch_size, given.python
+        examples, weights = given.examples, given.weights
         callbacks = with_defaults(callbacks, verbose=verbose, terminate_on_nan=terminate_on_nan)
         self._checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
         history = History()
@@ -302,20 +306,26 @@ class Trainer(Generic[In, Out]):
                     "fit(resume=True) needs a checkpoint to resume from",
                     hint="pass callbacks=[tn.callbacks.Checkpoint(directory)]",
                 )
-            history = History(checkpoint.restore(self, examples=len(data), batch_size=batch_size))
+            history = History(checkpoint.restore(self, examples=examples, batch_size=batch_size))
             end = epochs
         run = Run(
             trainer=self,
             epochs=end,
             initial_epoch=self.epoch,
-            steps_per_epoch=math.ceil(len(data) / batch_size),
+            steps_per_epoch=math.ceil(len(data) / batch_size) if python is None else python.steps_per_epoch,
             batch_size=batch_size,
-            examples=len(data),
+            examples=len(data) if python is None else python.examples,
             epoch=self.epoch,
             is_chief=is_chief(),
             history=history.epochs,
         )
-        run_fit(self, run, data, validation, callbacks, history, shuffle=shuffle, weights=weights)
+        source: Dataset[Any, Any] | FromPython = data
+        if python is not None:
+            loops_ok, requested = self._loops_ok, self.steps_per_dispatch
+            source = python.feed(
+                epochs=end - self.epoch, first_epoch=self.epoch, requested=requested, loops_ok=loops_ok
+            )
+        run_fit(self, run, source, validation, callbacks, history, shuffle=shuffle, weights=weights)
         return history
 
     def evaluate(self, data: Dataset[In, Any], *, batch_size: int = 256) -> dict[str, float]:
