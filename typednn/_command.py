@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from typing import NoReturn
 
 
@@ -29,4 +30,14 @@ def run() -> NoReturn:
     signal.signal(signal.SIGINT, _interrupted)
     from .cli import main  # noqa: PLC0415 - after the handler is in place
 
-    raise SystemExit(main())
+    code = main()
+    if code != 0:
+        # A failed command can leave native threads mid-work (pyarrow's readers, XLA's
+        # pools); tearing the interpreter down around them sometimes aborted the process
+        # after its message ("terminate called without an active exception", exit -6
+        # instead of 1). Nothing is left to write (files are published atomically), so
+        # a failure exits at once with its code.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    raise SystemExit(code)

@@ -89,7 +89,7 @@ class Table:
 
     @property
     def names(self) -> tuple[str, ...]:
-        """The column names, in the file's order."""
+        """The columns' names in the file's order, the label's excepted (it is `targets`)."""
         return tuple(self._columns)
 
     def __len__(self) -> int:
@@ -213,7 +213,7 @@ def table(
         >>> _ = raw_file.write_text("age,thal,target\n63,fixed,1\n37,normal,0\n")
         >>> raw = table(raw_file, label="target")
         >>> raw.names, raw.column("thal").tolist(), raw.targets.tolist(), raw.classes
-        (('age', 'thal', 'target'), ['fixed', 'normal'], [1, 0], 2)
+        (('age', 'thal'), ['fixed', 'normal'], [1, 0], 2)
     """
     file = Path(path)
     header_lines, columns, sample = head(file, header=True, delimiter=delimiter, encoding=encoding)
