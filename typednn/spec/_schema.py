@@ -43,6 +43,7 @@ from ..layers._names import NAME_HINT, name_problem
 from ..layers._registry import KINDS
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
 from ..train._checkpoint_callback import Checkpoint
+from ..train._fit_inputs import BATCH_SIZE
 from ..train._trainer import SEED_LIMIT
 from ._errors import located
 from ._tagged import Kinds
@@ -244,7 +245,7 @@ class TrainSection(pydantic.BaseModel):
     model_config = _STRICT
     epochs: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = 10
     # At most the longest axis JAX indexes: a batch is an axis of every array the steps make.
-    batch_size: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = _default(Trainer.fit, "batch_size")
+    batch_size: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = BATCH_SIZE
     optimizer: Annotated[Any, pydantic.WithJsonSchema({_REF: "Optimizer"})] = "adam"
     loss: str | dict[str, str] | None = None
     """Default: softmax_cross_entropy for class ids, mean_squared_error otherwise; for a

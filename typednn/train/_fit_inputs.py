@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from .._errors import TypednnError
 from .._memory import require as require_memory
@@ -17,6 +17,9 @@ from ._weights import sample_weights
 
 if TYPE_CHECKING:
     from ._trainer import Trainer
+
+BATCH_SIZE: Final = 32
+"""`fit`'s batch size for a dataset when none is given (batches from Python set their own)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def fit_inputs(
         data, batch_size = python.first, python.batch_size
     if validation is not None and is_batches(validation):
         validation = validation_batches(trainer.model, validation)
-    batch_size = 32 if batch_size is None else batch_size
+    batch_size = BATCH_SIZE if batch_size is None else batch_size
     data = as_dataset(data, "Trainer.fit")
     if len(data) == 0:
         raise TypednnError("Trainer.fit: the data holds no examples", hint="check the source, its filter or its split")
