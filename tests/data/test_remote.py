@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fsspec  # type: ignore[import-untyped]  # fsspec ships no type information
+import fsspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq

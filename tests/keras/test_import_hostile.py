@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import h5py  # type: ignore[import-untyped]  # h5py ships no types
+import h5py
 import jax
 import keras  # type: ignore[import-untyped]  # Keras ships no types
 import numpy as np

@@ -146,7 +146,9 @@ class Table:
     ) -> tuple[Table, Table | None, Table | None]:
         """Training, validation and test rows, chosen as `Dataset.partition` chooses them."""
         parts = _positions(len(self)).partition(validation=validation, test=test, seed=seed)
-        return tuple(None if part is None else self.subset(part.features[:, 0]) for part in parts)  # type: ignore[return-value]  # a tuple of 3
+        train, validation, test = (None if part is None else self.subset(part.features[:, 0]) for part in parts)
+        assert train is not None  # the training part is never empty
+        return train, validation, test
 
     def split(self, fraction: float, *, seed: int | None = 0) -> tuple[Table, Table]:
         """The rest, and `fraction` of the rows, chosen as `Dataset.split` chooses them."""

@@ -13,7 +13,7 @@ import urllib.request
 from typing import IO, Any, BinaryIO, cast
 from urllib.parse import urlsplit
 
-import fsspec  # type: ignore[import-untyped]  # fsspec ships no type information
+import fsspec
 
 from .._errors import TypednnError
 from .._reading import excerpt, size

@@ -13,7 +13,7 @@ import http.client
 import time
 import urllib.error
 import urllib.request
-from email.message import Message
+from http.client import HTTPMessage
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -43,7 +43,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         fp: IO[bytes],
         code: int,
         msg: str,
-        headers: Message,
+        headers: HTTPMessage,
         newurl: str,
     ) -> urllib.request.Request | None:
         if urlsplit(newurl).scheme.lower() not in {"http", "https"}:
@@ -52,7 +52,7 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
                 f"{req.full_url}: redirected to {excerpt(newurl, length=60)}, which is not http or https",
                 hint="a registry serves its files over http or https only",
             )
-        return super().redirect_request(req, fp, code, msg, headers, newurl)  # type: ignore[arg-type]
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 class HttpStore:

@@ -168,7 +168,7 @@ def _config(data: bytes, source: str) -> dict[str, Any]:
 
 
 def _open(data: bytes, source: str) -> Any:
-    import h5py  # type: ignore[import-untyped]  # noqa: PLC0415 - h5py has no types; only an import needs it
+    import h5py  # noqa: PLC0415 - only an import needs it
 
     try:
         return h5py.File(io.BytesIO(data), "r")

@@ -113,7 +113,7 @@ class Legacy:
         absolute or leads elsewhere (`/other/kernel`, `../x`) is refused, as is a layer
         name that leads to a dataset instead of a group.
         """
-        import h5py  # type: ignore[import-untyped]  # noqa: PLC0415 - h5py has no types; only an import needs it
+        import h5py  # noqa: PLC0415 - only an import needs it
 
         layer = self.names.get(path, "")
         if not layer:
