@@ -277,3 +277,67 @@ def test_image_folders_from_memory(memory: object) -> None:
 def test_an_http_folder_cannot_be_listed(tmp_path: Path) -> None:
     with http_server(tmp_path) as url, fails(f"{url}/pics: an http(s):// folder cannot be listed", "hint: serve"):
         tn.data.images(f"{url}/pics")
+
+
+HOSTILE = """
+import http.server, sys, time
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/cut.csv":  # states 1000 bytes, sends 10, and closes
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"a,b,y\\n1,2,")
+        elif self.path == "/away.csv":
+            self.send_response(302)
+            self.send_header("Location", "ftp://127.0.0.1/d.csv")
+            self.end_headers()
+        else:  # a byte at a time, for a minute
+            self.send_response(200)
+            self.end_headers()
+            for _ in range(300):
+                self.wfile.write(b"1")
+                self.wfile.flush()
+                time.sleep(0.2)
+        self.close_connection = True
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+"""A server that cuts `/cut.csv` short, redirects `/away.csv` to ftp://, and drips anything else."""
+
+
+@contextlib.contextmanager
+def hostile_server() -> Iterator[str]:
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", HOSTILE, str(port)])
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+
+
+def test_http_failures_are_named_by_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typednn import _http  # noqa: PLC0415 - the deadline is shortened for this test only
+
+    monkeypatch.setattr(_http, "MIN_DEADLINE", 1.0)
+    with hostile_server() as url:
+        with fails(f"{url}/cut.csv: the download was cut: 10 of 1000 bytes", "hint: check the URL of the CSV"):
+            tn.data.csv(f"{url}/cut.csv")
+        with fails(f"{url}/cut.csv: the download was cut"):
+            tn.data.jsonl(f"{url}/cut.csv")
+        with fails(f"{url}/away.csv: redirected to 'ftp://127.0.0.1/d.csv', which is not http or https"):
+            tn.data.csv(f"{url}/away.csv")
+        started = time.monotonic()
+        with fails(f"{url}/drip.csv: the download is too slow"):
+            tn.data.csv(f"{url}/drip.csv")
+        assert time.monotonic() - started < 10
+    with fails("'http://[bad/d.csv': not a valid URL", "hint: name the URL as http(s)://host/path"):
+        tn.data.csv("http://[bad/d.csv")

@@ -6,15 +6,12 @@ fsspec finds the filesystem of a URL's scheme; when its package is missing (s3fs
 
 from __future__ import annotations
 
-import http.client
 import tempfile
-import urllib.error
-import urllib.request
 from typing import IO, Any, BinaryIO, cast
-from urllib.parse import urlsplit
 
 import fsspec
 
+from .. import _http
 from .._errors import TypednnError
 from .._reading import excerpt, size
 
@@ -25,22 +22,30 @@ def reason(error: BaseException) -> str:
     return excerpt(text.splitlines()[0], length=200) if text else type(error).__name__
 
 
-def url_filesystem(url: str) -> tuple[Any, str]:
-    """The fsspec filesystem of `url`, and the path inside it.
+def url_filesystem(url: str, *, name: str = "") -> tuple[Any, str]:
+    """The fsspec filesystem of `url`, and the path inside it: the one place typednn asks fsspec.
+
+    Args:
+        url: Any URL fsspec knows (`s3://bucket/key`, `memory://x`, ...).
+        name: What the URL is, put before it in messages (the hub's "registry").
 
     Raises:
         TypednnError: for an unknown scheme, or a filesystem whose package is not installed.
     """
+    subject = f"{name} {url}" if name else url
     try:
         filesystem, inside = fsspec.core.url_to_fs(url)
-    except ImportError as error:
+    except ImportError as error:  # fsspec names the package: "Install s3fs to access S3"
+        # A registry's message keeps the hub's wording ("its filesystem ...") and fsspec's unquoted.
+        what = "its filesystem" if name else "the filesystem of this URL"
+        cause = str(error).strip().split("\n", 1)[0] if name else reason(error)
         raise TypednnError(
-            f"{url}: the filesystem of this URL is not installed: {reason(error)}",
+            f"{subject}: {what} is not installed: {cause}",
             hint="install the package named above (s3fs for s3://, gcsfs for gs://), or copy the file locally",
         ) from None
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError) as error:  # "Protocol not known: ..."
         raise TypednnError(
-            f"{url}: no filesystem reads this URL: {reason(error)}",
+            f"{subject}: no filesystem reads this URL: {reason(error)}",
             hint="use a local path, or a URL fsspec knows (https://, s3://, gs://, memory://, file://)",
         ) from None
     return filesystem, str(inside)
@@ -48,8 +53,6 @@ def url_filesystem(url: str) -> tuple[Any, str]:
 
 HTTP_LIMIT = 16 << 30
 """The most bytes read from an `http(s)://` URL: a bound on a server that never stops sending."""
-TIMEOUT = 30.0
-"""Seconds to wait to connect, and for each read, before giving up on a server."""
 
 
 def open_url(url: str, *, what: str, limit: int | None) -> BinaryIO:
@@ -75,7 +78,7 @@ def open_url(url: str, *, what: str, limit: int | None) -> BinaryIO:
         return cast(BinaryIO, spool)
     filesystem, inside = url_filesystem(url)
     try:
-        if not filesystem.isfile(inside):
+        if _kind(filesystem, inside) != "file":
             raise TypednnError(f"{url}: no such file", hint=f"check the URL of the {what}")
         if limit is not None and filesystem.size(inside) > limit:
             raise TypednnError(f"{url}: the {what} is {size(filesystem.size(inside))}, more than {size(limit)}")
@@ -87,38 +90,50 @@ def open_url(url: str, *, what: str, limit: int | None) -> BinaryIO:
     return file
 
 
+def _kind(filesystem: Any, inside: str) -> str | None:
+    """`"file"`, `"directory"`, or None where nothing is at `inside`.
+
+    Not `isfile`/`isdir`: they answer False for any error, so a server gone or a refused
+    request would read as a missing file; here such errors reach the caller's message.
+    """
+    try:
+        info = filesystem.info(inside)
+    except FileNotFoundError:
+        return None
+    return str(info.get("type"))
+
+
 def is_http(url: str) -> bool:
     """Whether `url` is read with the standard library (`http://`, `https://`), not fsspec."""
-    return urlsplit(url).scheme.lower() in {"http", "https"}
+    # Not `urlsplit`: it raises on a malformed URL (`http://[bad/`), which the reader names.
+    return url.partition(":")[0].lower() in {"http", "https"}
 
 
 def http_into(file: IO[bytes], url: str, *, what: str, limit: int | None) -> None:
     """Download `url` into `file` (open for writing), at most `limit` (else `HTTP_LIMIT`) bytes.
 
+    Read by typednn's one HTTP reader (`typednn._http.read_url`): bounded in time (a
+    timeout per read, a deadline per file), redirects to http(s) only.
+
     Raises:
-        TypednnError: naming the URL, for a server error, a refused connection, a download
-            cut short (fewer bytes than the server stated), or a file over the limit.
+        TypednnError: naming the URL, for a malformed URL, a server error, a refused
+            connection, a redirect to another scheme, a download cut short (fewer bytes
+            than the server stated), a download past its deadline, or a file over the limit.
     """
-    limit = HTTP_LIMIT if limit is None else limit
+    bound = HTTP_LIMIT if limit is None else limit
     hint = f"check the URL of the {what} and the network"
     try:
-        request = urllib.request.Request(url, headers={"User-Agent": "typednn", "Accept-Encoding": "identity"})
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            stated = response.headers.get("Content-Length")
-            read = 0
-            while chunk := response.read(1 << 20):
-                read += len(chunk)
-                if read > limit:
-                    raise TypednnError(f"{url}: the {what} is more than {size(limit)}", hint=hint)
-                file.write(chunk)
-            if stated is not None and stated.isdigit() and int(stated) != read:
-                raise TypednnError(f"{url}: the download was cut: {read} of {stated} bytes", hint=hint)
-    except urllib.error.HTTPError as error:
-        error.close()
-        raise TypednnError(f"{url}: the server answers {error.code} {error.reason}", hint=hint) from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        cause = error.reason if isinstance(error, urllib.error.URLError) else reason(error)
-        raise TypednnError(f"{url}: the download failed: {cause}", hint=hint) from None
+        _http.read_url(
+            url,
+            file.write,
+            limit=bound,
+            too_large=lambda: TypednnError(f"{url}: the {what} is more than {size(bound)}", hint=hint),
+            hint=hint,
+        )
+    except ValueError as error:  # a malformed URL (`http://[bad/`)
+        raise TypednnError(
+            f"{excerpt(url, length=80)}: not a valid URL ({error})", hint="name the URL as http(s)://host/path"
+        ) from None
 
 
 MAX_LISTED = 10_000_000
@@ -142,7 +157,7 @@ def list_folder(url: str, *, what: str, listed: int = 0) -> list[tuple[str, bool
         )
     filesystem, inside = url_filesystem(url)
     try:
-        if not filesystem.isdir(inside):
+        if _kind(filesystem, inside) != "directory":
             raise TypednnError(f"{url}: no such folder", hint=f"check the URL of the {what}")
         entries = filesystem.ls(inside, detail=True)
     except TypednnError:

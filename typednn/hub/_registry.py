@@ -236,18 +236,10 @@ class FsspecStore:
     writable = True
 
     def __init__(self, url: str) -> None:
-        fsspec = _fsspec(url)
-        try:
-            self.fs, root = fsspec.core.url_to_fs(url)
-        except ImportError as error:  # fsspec names the package: "Install s3fs to access S3"
-            raise TypednnError(
-                f"registry {url}: its filesystem is not installed: {error}",
-                hint="install the fsspec filesystem package for this URL (e.g. s3fs, gcsfs, huggingface_hub)",
-            ) from None
-        except ValueError as error:  # "Protocol not known: ..."
-            raise TypednnError(
-                f"registry {url}: {error}", hint="name a folder, an http(s):// URL or an fsspec URL"
-            ) from None
+        _fsspec(url)  # a clear message where fsspec itself is missing
+        from ..data._remote import url_filesystem  # noqa: PLC0415 - it imports fsspec, optional here
+
+        self.fs, root = url_filesystem(url, name="registry")
         self.root: str = str(root).rstrip("/")
         self.key = url.rstrip("/")
         self.url = self.key
