@@ -11,6 +11,12 @@ Example:
 from typing import Final
 
 from .layers._attention import MultiHeadAttention as MultiHeadAttention
+from .layers._augment import CenterCrop as CenterCrop
+from .layers._augment import RandomBrightness as RandomBrightness
+from .layers._augment import RandomContrast as RandomContrast
+from .layers._augment import RandomCrop as RandomCrop
+from .layers._augment import RandomFlip as RandomFlip
+from .layers._augment import RandomRotation as RandomRotation
 from .layers._base import Layer as Layer
 from .layers._base import Sequential as Sequential
 from .layers._batch_norm import BatchNorm as BatchNorm

@@ -13,6 +13,14 @@ from .._errors import TypednnError
 from .._shapes import ACTIVATIONS
 from ..layers._registry import KINDS
 from ._case import AnyLayer, Case
+from ._cases_augment import (
+    center_crop_cases,
+    random_brightness_cases,
+    random_contrast_cases,
+    random_crop_cases,
+    random_flip_cases,
+    random_rotation_cases,
+)
 from ._cases_axes import (
     cropping1d_cases,
     cropping2d_cases,
@@ -108,6 +116,12 @@ _CASES: dict[str, st.SearchStrategy[Case]] = {
     "multiply": multiply_cases(),
     "rescaling": per_channel_cases("rescaling"),
     "normalization": per_channel_cases("normalization"),
+    "random_flip": random_flip_cases(),
+    "random_rotation": random_rotation_cases(),
+    "random_crop": random_crop_cases(),
+    "center_crop": center_crop_cases(),
+    "random_brightness": random_brightness_cases(),
+    "random_contrast": random_contrast_cases(),
 }
 # Each activation is a kind of its own in spec files (`relu`), so it has a strategy too.
 _CASES.update({function: activation_cases(function) for function in ACTIVATIONS})
