@@ -2,15 +2,18 @@
 
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
 [--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
-[--zoo-compile-repeats N] [--zoo-rounds N] [--keras-rounds N]``. The targets come from the
-issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
+[--zoo-compile-repeats N] [--zoo-rounds N] [--keras-rounds N] [--parquet-rounds N] [--parquet-rows N]
+[--folder-rounds N] [--folder-images N] [--wait-examples N] [--wait-batch-size N] [--wait-epochs N]``.
+The targets come from the issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
 scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
 it <= 1.5 cold and <= 1.3 warm, on the examples and on the typecheck corpus; reading a CSV file,
 typednn / pyarrow <= 1.5; the zoo's compile and train step, typednn /
 hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); importing Keras's ResNet-50,
 `tn.import_keras` / `keras.saving.load_model` <= 1.0; the seq2seq Transformer's
-`fit` epoch, typednn / Keras, is measured without a target. Each figure is a ratio against its
-peer in the same run.
+`fit` epoch, typednn / Keras, is measured without a target; reading a Parquet file, typednn /
+pyarrow.dataset <= 1.2; an image folder's decode (+ flip and crop) against a Pillow loop, without a
+target; the share of a ResNet-18 epoch spent waiting for input < 5%. Each figure is a ratio against
+its peer in the same run.
 """
 
 from __future__ import annotations
@@ -27,9 +30,12 @@ from pathlib import Path
 import cli_overhead
 import csv_ingest
 import forward_backward
+import image_folder
+import input_wait
 import jax
 import keras_import
 import mypy_time
+import parquet_ingest
 import seq2seq_fit
 import train_speed
 import zoo_speed
@@ -73,6 +79,9 @@ class Figures:
     zoo: list[zoo_speed.Result]
     overhead: cli_overhead.Overhead
     keras_import: keras_import.Imports
+    parquet: parquet_ingest.Ingest
+    images: image_folder.Throughput
+    waits: input_wait.Waits
 
 
 def targets(figures: Figures) -> list[str]:
@@ -92,6 +101,9 @@ def targets(figures: Figures) -> list[str]:
     lines.extend(zoo_speed.targets(figures.zoo))
     lines.extend(cli_overhead.targets(figures.overhead))
     lines.extend(keras_import.targets(figures.keras_import))
+    lines.extend(parquet_ingest.targets(figures.parquet))
+    lines.extend(image_folder.targets(figures.images))
+    lines.extend(input_wait.targets(figures.waits))
     return lines
 
 
@@ -114,6 +126,9 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(zoo_speed.notes(figures.zoo))
     lines.extend(cli_overhead.notes(figures.overhead))
     lines.extend(keras_import.notes(figures.keras_import))
+    lines.extend(parquet_ingest.notes(figures.parquet))
+    lines.extend(image_folder.notes(figures.images))
+    lines.extend(input_wait.notes(figures.waits))
     return lines
 
 
@@ -194,6 +209,28 @@ def report(figures: Figures, load: str) -> str:
             "library's import is not timed, the call is, until the weights are on the device. Median of the",
             "rounds, taken in rotating order; the ratio is typednn's median / Keras's median.",
             "",
+            f"## Parquet ingest: {figures.parquet.rows:,} rows of {parquet_ingest.COLUMNS} floats and a label,"
+            " into NumPy",
+            "",
+            parquet_ingest.table(figures.parquet),
+            "",
+            "`tn.data.parquet` against `pyarrow.dataset.dataset(path).to_table()` then float32 features and int32",
+            "labels; medians of the rounds (after a warm-up call each), taken in rotating order.",
+            "",
+            "## Image folder: decode + resize, then random flip + crop, in images/s",
+            "",
+            image_folder.table(figures.images),
+            "",
+            "`tn.data.images` against a Pillow loop (and the same on threads); then `nn.RandomFlip` + `nn.RandomCrop`",
+            "applied by the jitted model to batches against Pillow's flip and crop per image. Medians of the rounds.",
+            "",
+            "## Input wait: the share of a ResNet-18 `fit` epoch spent waiting for input",
+            "",
+            input_wait.table(figures.waits),
+            "",
+            "`fit`'s own measure of the time its loop waited for the next batch, over the timed epochs (a warm-up",
+            "epoch per case left out); one step per dispatch.",
+            "",
             "## Notes",
             "",
             *notes(figures),
@@ -222,6 +259,13 @@ def main() -> None:
     add_option(parser, zoo_speed.run, "rounds", "zoo step-timing rounds", prefix="zoo-")
     add_option(parser, cli_overhead.run, "repeats", "CLI overhead measurements", prefix="cli-")
     add_option(parser, keras_import.run, "rounds", "Keras import readings per reader", prefix="keras-")
+    add_option(parser, parquet_ingest.run, "rounds", "timed Parquet reads per contender", prefix="parquet-")
+    add_option(parser, parquet_ingest.run, "rows", "rows in the benchmark's Parquet file", prefix="parquet-")
+    add_option(parser, image_folder.run, "rounds", "timed image-folder rounds per contender", prefix="folder-")
+    add_option(parser, image_folder.run, "images", "JPEGs in the benchmark's image folder", prefix="folder-")
+    add_option(parser, input_wait.run, "examples", "ResNet-18 training examples", prefix="wait-")
+    add_option(parser, input_wait.run, "batch_size", "ResNet-18 batch size", prefix="wait-")
+    add_option(parser, input_wait.run, "epochs", "timed ResNet-18 epochs per input", prefix="wait-")
     args = parser.parse_args()
 
     before = load_average()
@@ -247,8 +291,14 @@ def main() -> None:
     print("\n".join(cli_overhead.targets(overhead)), end="\n\n")
     imports = keras_import.run(rounds=args.keras_rounds)
     print(keras_import.table(imports), end="\n\n")
+    parquet = parquet_ingest.run(rounds=args.parquet_rounds, rows=args.parquet_rows)
+    print(parquet_ingest.table(parquet), end="\n\n")
+    images = image_folder.run(rounds=args.folder_rounds, images=args.folder_images)
+    print(image_folder.table(images), end="\n\n")
+    waits = input_wait.run(examples=args.wait_examples, batch_size=args.wait_batch_size, epochs=args.wait_epochs)
+    print(input_wait.table(waits), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead, imports)
+    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits)
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))

@@ -38,6 +38,8 @@ FILE_LIMIT: Final = 1 * GiB
 """The largest image file read."""
 _LAYOUT = "put the images in one sub-folder per class: path/cat/1.png, path/dog/2.png, ..."
 _REPLACE = "remove or replace the file"
+_PER_TASK = 32
+"""Images decoded per thread task: handing one small image at a time to the pool costs as much as decoding it."""
 
 
 def _listing(root: Location) -> tuple[list[str], list[tuple[Location, int]]]:
@@ -190,10 +192,19 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
     with _bombs_checked_here():
         with _open(files[0][0]) as image:
             first = (files[0][0], (image.height, image.width))
+        height, width = wanted or first[1]
+        pixels = np.empty((len(files), height, width, channels), np.float32)
+
+        def decode(start: int) -> None:
+            for index in range(start, min(start + _PER_TASK, len(files))):
+                pixels[index] = _pixels(files[index][0], mode, wanted, first)
+
         with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:  # Pillow decodes without the GIL
-            pixels = list(pool.map(lambda item: _pixels(item[0], mode, wanted, first), files))
+            # Results in order: a failure raises for the first bad file, as a serial loop would.
+            for _ in pool.map(decode, range(0, len(files), _PER_TASK)):
+                pass
     labels = np.array([label for _, label in files], np.int32)
-    return Dataset(np.stack(pixels), labels, classes=len(names), class_names=names)
+    return Dataset(pixels, labels, classes=len(names), class_names=names)
 
 
 def images_schema(path: FilePath, *, size: Sequence[int] | None, channels: Literal[1, 3]) -> Schema:
