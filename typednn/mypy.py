@@ -86,6 +86,7 @@ from ._mypy_jnp import UFUNC_CALL, jnp_name, jnp_result, jnp_shapes, ufunc_name,
 from ._mypy_layers import describe, members_of, run_layer
 from ._mypy_report import PARAM, SHAPE, Context, named, report
 from ._mypy_reuse import check_reused, forget_uses
+from ._mypy_transforms import COLUMNS, columns_call
 from ._mypy_zoo import ZOO, zoo_call
 from ._shapes import (
     FEATURES,
@@ -144,6 +145,8 @@ class TypednnPlugin(Plugin):
             return partial(_residual, self)
         if fullname in ZOO:
             return partial(zoo_call, self.lookup, ZOO[fullname])
+        if fullname == COLUMNS:
+            return partial(columns_call, self.lookup)
         name = jnp_name(fullname)
         if name is not None:
             return partial(_jnp_call, self, name)

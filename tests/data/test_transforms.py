@@ -196,3 +196,35 @@ def test_non_finite_numbers_are_refused() -> None:
     raw = _table(a=np.array(["1", "nan"], dtype=object))
     with pytest.raises(TypednnError, match=r"row 2, column 'a': expected a finite number"):
         Columns({"a": standardize()}).fit(raw)
+
+
+def test_a_given_vocabulary_is_kept_by_fit() -> None:
+    raw = Table({"thal": ["normal", "normal", "fixed", "odd"], "n": [3, 1, 2, 3]}, np.array([0, 1, 0, 1]), classes=2)
+    prep = Columns({"thal": one_hot(vocabulary=["fixed", "normal"]), "n": lookup(vocabulary=[1, 2, 3], oov=0)})
+    assert prep.fitted and prep.widths == {"thal": 3, "n": 1}  # known before any row is read
+    fitted = prep.fit(raw)
+    assert fitted.steps["thal"][0].state()["vocabulary"] == ["fixed", "normal"]  # not refitted by frequency
+    assert fitted.features(raw).tolist() == [[0, 0, 1, 2], [0, 0, 1, 0], [0, 1, 0, 1], [1, 0, 0, 2]]
+    tags = multi_hot(vocabulary=["a", "b"]).fit(np.array(["a|c"], object), str)
+    assert tags.apply(np.array(["a|c", "b"], object), str).tolist() == [[1, 1, 0], [0, 0, 1]]
+
+
+def test_a_lookups_width_needs_no_fit() -> None:
+    assert Columns({"thal": lookup(), "age": standardize()}).widths == {"thal": 1, "age": 1}
+    with pytest.raises(TypednnError, match=r"one_hot\(\) is not fitted"):
+        _ = Columns({"thal": one_hot()}).widths
+
+
+@pytest.mark.parametrize(
+    ("vocabulary", "message"),
+    [
+        ("fixed", "give a list of categories"),
+        ([], "lists 0 categories"),
+        (["a", "a"], "lists 'a' twice"),
+        ([1.5], "a category is text or a whole number, not 1.5"),
+        (["a", "b", "c"], "lists 3 categories: give 1 to 2"),
+    ],
+)
+def test_a_bad_given_vocabulary_is_refused(vocabulary: Any, message: str) -> None:
+    with pytest.raises(TypednnError, match=message):
+        one_hot(vocabulary=vocabulary, max_tokens=2)

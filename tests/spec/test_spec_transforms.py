@@ -91,7 +91,7 @@ def test_the_json_schema_describes_the_transform_section() -> None:
     assert schema["$defs"]["DataSection"]["properties"]["transform"] == {"$ref": "#/$defs/Transform"}
     text = str(schema["$defs"]["Transform"])
     assert "one_hot" in text and "OneHotOptionsEntry" in text
-    assert list(schema["$defs"]["OneHotOptions"]["properties"]) == ["max_tokens", "oov"]
+    assert list(schema["$defs"]["OneHotOptions"]["properties"]) == ["max_tokens", "oov", "vocabulary"]
 
 
 @pytest.mark.parametrize(
@@ -148,7 +148,7 @@ def test_columns_that_do_not_fit_the_data_are_reported_at_the_spec(
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("{builtin: iris}", r"heart.yaml:10:3: data.transform reads a CSV file's columns raw, so the source is csv"),
+        ("{builtin: iris}", r"heart.yaml:10:3: data.transform reads a table file's columns raw, so the source is csv"),
         (
             "{csv: {path: heart.csv, label: target, features: [age]}}",
             r"heart.yaml:9:60: data.source.csv.features: not with data.transform",
@@ -184,3 +184,38 @@ def test_a_trained_spec_predicts_raw_rows_as_the_python_path(tmp_path: Path) -> 
     # The saved statistics are the training split's, as the spec run fitted them.
     prepared = prepare(read(spec))
     assert loaded.transform.steps["age"][0].state() == prepared.columns.steps["age"][0].state()
+
+
+@pytest.mark.slow
+def test_evaluate_applies_the_models_saved_transforms(tmp_path: Path) -> None:
+    spec = spec_file(tmp_path)
+    trained = typednn("train", str(spec), "--out", "run", "--quiet", cwd=tmp_path)
+    assert trained.returncode == 0, trained.stderr
+    before = typednn("evaluate", str(spec), "--model", "run/model", "--json", cwd=tmp_path)
+    assert before.returncode == 0, before.stderr
+    # Ages in months: fitted again, standardize would hide it; the saved statistics do not.
+    rows = (tmp_path / "heart.csv").read_text().splitlines()
+    age = rows[0].split(",").index("age")
+    scaled = [rows[0]] + [
+        ",".join(str(int(cell) * 12) if i == age else cell for i, cell in enumerate(row.split(","))) for row in rows[1:]
+    ]
+    (tmp_path / "heart.csv").write_text("\n".join(scaled) + "\n")
+    after = typednn("evaluate", str(spec), "--model", "run/model", "--json", cwd=tmp_path)
+    assert after.returncode == 0, after.stderr
+    loaded = tn.load(tmp_path / "run" / "model")
+    assert loaded.transform is not None
+    parts = load_data(read(spec), transform=loaded.transform)
+    assert parts.test is None and parts.validation is not None
+    prepared = prepare(read(spec), loaded.transform)
+    np.testing.assert_array_equal(parts.train.features, loaded.transform(prepared.rows).features)
+    assert before.stdout != after.stdout
+
+
+def test_a_given_vocabulary_is_kept_and_types_the_width(tmp_path: Path) -> None:
+    transform = "    thal: {one_hot: {vocabulary: [normal, fixed, reversible, unseen]}}\n    age: standardize\n"
+    path = spec_file(tmp_path, transform)
+    path.write_text(path.read_text().replace("input: [8]", "input: [6]"))
+    prepared = prepare(read(path))
+    (thal,) = prepared.columns.steps["thal"]
+    assert thal.state()["vocabulary"] == ["normal", "fixed", "reversible", "unseen"]  # as given, not as fitted
+    assert prepared.schema.feature_shape == Shape((6,))

@@ -108,7 +108,8 @@ def add_evaluate(commands: Any) -> None:
         help="a trained model's loss and metrics on a spec's test split",
         description=(
             "Evaluate the model in DIR on the spec's data: its test split when it holds one out, else all of it."
-            " The loss and metrics are the spec's."
+            " The loss and metrics are the spec's. A model saved with column transforms makes its features"
+            " from the spec's raw rows with its own fitted transforms, never fitted again."
         ),
     )
     command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
@@ -125,8 +126,9 @@ def _evaluate(args: argparse.Namespace) -> int:
     from ..train import evaluate  # noqa: PLC0415
 
     spec = read(args.file)
-    model, params = load(args.model)
-    parts = load_data(spec, allow_pickle=args.allow_pickle)
+    model, params = loaded = load(args.model)
+    # The model's own fitted transforms (saved with it), not the spec's fitted again.
+    parts = load_data(spec, allow_pickle=args.allow_pickle, transform=loaded.transform)
     data = parts.test if parts.test is not None else parts.train
     try:
         # No trainer: evaluating needs the parameters, the loss and the metrics, not an optimizer.
@@ -161,8 +163,8 @@ def add_predict(commands: Any) -> None:
             " the highest score instead. A model with several inputs takes one INPUT per input, in its order,"
             " or one .npz archive with an array per input name; with several outputs, -o names a directory"
             " that gets one CSV file per output (<output name>.csv). A model saved with column transforms"
-            " (tn.save(..., transform=prep)) takes one raw CSV file: its named columns, numbers and text, go"
-            " through the saved transforms (other columns are ignored)."
+            " (tn.save(..., transform=prep)) takes one raw CSV, Parquet, Arrow (.feather) or JSON Lines file: its"
+            " named columns, numbers and text, go through the saved transforms (other columns are ignored)."
         ),
     )
     command.add_argument("input", metavar="INPUT", type=existing, nargs="+", help="a .csv or .npy file of inputs")
@@ -217,13 +219,14 @@ _BATCH = 1024
 
 
 def _transformed(paths: list[Path], transform: Columns) -> np.ndarray[Any, Any]:
-    """The features of a raw CSV file, made by the transforms saved with the model."""
+    """The features of a raw table file (CSV, Parquet, Arrow, JSON Lines), made by the saved transforms."""
     from ..data import table  # noqa: PLC0415 - see the module docstring
+    from ..data._raw_table_read import SUFFIXES  # noqa: PLC0415
 
-    if len(paths) != 1 or paths[0].suffix.lower() != ".csv":
+    if len(paths) != 1 or paths[0].suffix.lower() not in SUFFIXES:
         raise UsageError(
-            "the model was saved with column transforms, so it predicts on one raw CSV file",
-            hint=f"give one .csv file with a header and the columns {', '.join(map(repr, transform.names))}",
+            "the model was saved with column transforms, so it predicts on one raw table file",
+            hint=f"give one {', '.join(SUFFIXES)} file with the columns {', '.join(map(repr, transform.names))}",
         )
     return transform.features(table(paths[0]))
 

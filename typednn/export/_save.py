@@ -107,6 +107,12 @@ def _check_transform(model: Model[Any, Any], transform: Columns, where: str) -> 
             f"{where}: the transforms make features of shape ({width},), but the model takes {shapes}",
             hint="save the transforms with the model trained on their features",
         )
+    if bool(inputs[0].shape.tokens) != (transform.dtype == "int32"):  # ids cast to floats, or floats cut to ids
+        raise TypednnError(
+            f"{where}: the transforms make {transform.dtype} features, but the model's input takes"
+            f" {'int32 token ids' if inputs[0].shape.tokens else 'float32 values'}",
+            hint="token ids (tokens()) go to a tn.Input(length, dtype='int32'); other transforms to a float input",
+        )
 
 
 def _check_replaceable(target: Path) -> None:

@@ -66,8 +66,11 @@ class Parts:
     """The transforms `data.transform` names, fitted on the training split (saved with the model)."""
 
 
-def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
+def load_data(spec: Spec, *, allow_pickle: bool = False, transform: Columns | None = None) -> Parts:
     """Read the spec's data, check it against the model, and split it.
+
+    `transform`: fitted column transforms (a trained model's) to apply instead of fitting
+    the spec's `data.transform` on the training split; ignored without that section.
 
     Raises:
         TypednnError: at the spec's data source for data problems, or at the model
@@ -75,7 +78,7 @@ def load_data(spec: Spec, *, allow_pickle: bool = False) -> Parts:
     """
     if spec.data is not None and spec.data.transform is not None:
         # The csv file read raw, split, the transforms fitted on the training rows alone.
-        prepared = prepare(spec)
+        prepared = prepare(spec, transform)
         schema = check_schema(spec, prepared.schema)
         return Parts(schema, prepared.train, prepared.validation, prepared.test, prepared.columns)
     schema = check_data(spec, allow_pickle=allow_pickle)

@@ -17,7 +17,8 @@ Each entry is written as a layer is, and its options are the constructor's param
 lists the kinds, `_schema.transform_kinds` derives their options models, so nothing
 is stated twice.
 
-The source stays `csv`: with a transform section, the file's columns are read raw
+The source stays `csv` (or `parquet`, `arrow`, `jsonl`: `table` reads those too, their
+columns typed as stored): with a transform section, the file's columns are read raw
 (`tn.data.table`: text kept, for the categorical transforms) rather than as numeric
 features, and the transform section, not `features`, says which columns the model
 reads. One name for one kind of file, whatever the preprocessing: a `table` source
@@ -28,11 +29,13 @@ that make a `Dataset`, which raw columns are not until the transforms are fitted
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .._errors import TypednnError, all_errors
 from ..data._csv import csv
+from ..data._jsonl import jsonl
+from ..data._parquet import arrow, parquet
 from ..data._paths import is_url
 from ..data._raw_table import table
 from ..data.transforms import Columns, Transform
@@ -51,6 +54,8 @@ _NOT_WITH = {
     "cache": "a raw read is not cached; leave cache out",
 }
 """The csv options a raw read cannot take, with why (a hint)."""
+_READERS: dict[str, Callable[..., object]] = {"csv": csv, "parquet": parquet, "arrow": arrow, "jsonl": jsonl}
+"""The sources a transform section reads raw (`tn.data.table`), by the loader whose options they take."""
 
 
 def transform_columns(document: Document, section: Mapping[str, object]) -> Columns:
@@ -94,7 +99,10 @@ def transform_columns(document: Document, section: Mapping[str, object]) -> Colu
         steps[name] = made
     if errors:
         raise all_errors(errors)
-    return Columns(steps)
+    try:
+        return Columns(steps)
+    except TypednnError as error:  # across columns (text mixed with numbers) or after tokens: at the section
+        raise TypednnError(f"{document.where(SECTION)}: data.transform: {error.message}", hint=error.hint) from None
 
 
 def _step(document: Document, entry: object, path: Path) -> Transform:
@@ -133,44 +141,46 @@ def section_errors(document: Document, section: Mapping[str, object], source: ob
 
 
 def table_options(document: Document, source: object) -> dict[str, Any]:
-    """The csv source's options that read its file raw (`tn.data.table`'s parameters), as given.
+    """The source's options that read its file raw (`tn.data.table`'s parameters, `format` its kind).
 
     Args:
         document: The spec file.
         source: `data.source`.
 
     Raises:
-        TypednnError: at the source for a source that is not csv, at the option for one a
-            raw read cannot take (features, shape, header, cache, a dict per output, a URL).
+        TypednnError: at the source for a source that is not csv, parquet, arrow or jsonl, at
+            the option for one a raw read cannot take (features, shape, header, cache, a dict
+            per output, a csv file's URL).
     """
     kind, options = source_kinds().parse(source, document, ("data", "source"))
-    if kind != "csv":
+    if kind not in _READERS:
         raise TypednnError(
-            f"{document.where(SECTION, key=True)}: data.transform reads a CSV file's columns raw, so the source"
-            f" is csv, not {kind}",
+            f"{document.where(SECTION, key=True)}: data.transform reads a table file's columns raw, so the source"
+            f" is csv, parquet, arrow or jsonl, not {kind}",
             hint="e.g. source: {csv: {path: heart.csv, label: target}}; other sources give features already",
         )
-    defaults = inspect.signature(csv).parameters
+    defaults = inspect.signature(_READERS[kind]).parameters
     given = dict(options)
     for name, value in given.items():
-        at = ("data", "source", "csv", name)
+        at = ("data", "source", kind, name)
         why = _NOT_WITH.get(name)
         if why is not None and value != defaults[name].default:
-            raise TypednnError(f"{document.where(at)}: data.source.csv.{name}: not with data.transform", hint=why)
+            raise TypednnError(f"{document.where(at)}: data.source.{kind}.{name}: not with data.transform", hint=why)
         if name in ("label", "classes", "task") and isinstance(value, dict):
             raise TypednnError(
-                f"{document.where(at)}: data.source.csv.{name}: a dict by output is not with data.transform",
+                f"{document.where(at)}: data.source.{kind}.{name}: a dict by output is not with data.transform",
                 hint="transforms make the features of a model with one input and one output",
             )
         if name == "label" and isinstance(value, int):
             raise TypednnError(
-                f"{document.where(at)}: data.source.csv.label: a column number is not with data.transform",
+                f"{document.where(at)}: data.source.{kind}.label: a column number is not with data.transform",
                 hint="name the label column as the file's header does",
             )
-    if is_url(given["path"]):
+    # pyarrow.dataset and the JSON Lines reader read URLs; a raw CSV read (its line numbers) is local.
+    if kind == "csv" and is_url(given["path"]):
         raise TypednnError(
             f"{document.where(('data', 'source', 'csv', 'path'))}: data.source.csv.path: transforms read a local"
             " file, not a URL",
             hint="download the file, or drop data.transform",
         )
-    return {name: value for name, value in given.items() if name in _TABLE}
+    return {name: value for name, value in given.items() if name in _TABLE} | {"format": kind}

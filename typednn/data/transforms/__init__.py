@@ -26,16 +26,26 @@ Transforms (each a frozen dataclass; `fit` returns a fitted copy):
   buckets (a category unseen in training goes there); `hashing(bins)` (CRC-32 of the
   UTF-8 bytes modulo `bins`: stable across processes and machines, unlike Python's
   `hash`).
+- text: `tokens(length, max_tokens=None)` (Keras's TextVectorization, output_mode="int"):
+  a text column standardized (lower-cased, punctuation stripped), split into words and
+  mapped to `length` int32 token ids a row: 0 pads, `1..oov` are unknown words, then the
+  vocabulary fitted on the training rows (most frequent first). A `Columns` of text
+  columns makes int32 features (`prep.dtype`), for a `tn.Input(length, dtype="int32")`
+  and an `nn.Embedding(..., mask_zero=True)`; text and number columns do not mix in one
+  `Columns` (two inputs, two `Columns`).
 
 A column's steps may be a list applied in order (`[clip(0, 1e5), log(), standardize()]`);
 a categorical step comes first. `Columns.output_width` is the feature width: four
 columns, one of them a 3-category column one-hot encoded (one bucket for unknown
 categories) give 4 - 1 + 3 + 1 = 7 values.
 
-Types: `prep(train)` is a `Dataset[Any, Any]` to mypy; annotate it
+Types: where every column's width is known from the source (numbers, `lookup()`,
+`hashing(bins)`, a vocabulary given up front: `one_hot(vocabulary=["fixed", "normal"])`),
+the mypy plugin types the `Columns` call, so `prep(train)` is a
+`Dataset[Tensor[L[7]], Any]` that mypy checks against the model. A width fitted from
+the rows (`one_hot()` alone) leaves it `Dataset[Any, Any]`: annotate it
 (`data: tn.data.Dataset[tn.Tensor[L[7]], tn.Classes[L[2]]] = prep(train)`), and the
-trainer checks the width at run time against the model, as for any dataset. The mypy
-plugin does not compute the width from the transforms.
+trainer checks the width at run time against the model, as for any dataset.
 """
 
 from ._base import Transform as Transform
@@ -52,6 +62,7 @@ from ._numeric import clip as clip
 from ._numeric import log as log
 from ._numeric import min_max as min_max
 from ._numeric import standardize as standardize
+from ._text import tokens as tokens
 
 __all__ = [
     "MAX_VOCABULARY",
@@ -68,4 +79,5 @@ __all__ = [
     "stable_hash",
     "standardize",
     "to_json",
+    "tokens",
 ]

@@ -4,13 +4,17 @@ The vocabulary is fitted on the training rows: the most frequent categories firs
 ties in sorted order, at most `max_tokens` of them. Indices `0 .. oov-1` are the
 out-of-vocabulary buckets (as Keras's StringLookup numbers them), and the vocabulary
 follows: a category not seen in training (or cut by `max_tokens`) goes to bucket
-`crc32(category) % oov`; with `oov=0` it is an error.
+`crc32(category) % oov`; with `oov=0` it is an error. A vocabulary given up front
+(`one_hot(vocabulary=["fixed", "normal", "reversible"])`, as Keras's StringLookup takes
+one) is kept as given: `fit` learns nothing, and the width is known before any data is
+read (the mypy plugin types the features from it).
 """
 
 from __future__ import annotations
 
 import collections
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +35,8 @@ class _Vocabulary(Transform):
     max_tokens: int | None = None
     oov: int = 1
     vocabulary: tuple[str, ...] | None = None
+    given: bool = field(default=False, kw_only=True, repr=False)
+    """Whether the vocabulary was given up front: `fit` keeps it."""
 
     def __post_init__(self) -> None:
         if self.max_tokens is not None and not (_count(self.max_tokens) and 1 <= self.max_tokens <= MAX_VOCABULARY):
@@ -53,6 +59,9 @@ class _Vocabulary(Transform):
         return [[value] for value in categories(values, where, self.kind)]
 
     def fit(self, values: Array, where: Where) -> Any:
+        if self.given:
+            self.tokens(values, where)  # the column is still checked: text or whole numbers
+            return self
         counts = collections.Counter(token for row in self.tokens(values, where) for token in set(row))
         ranked = sorted(counts, key=lambda token: (-counts[token], token))
         if self.max_tokens is None and len(ranked) > MAX_VOCABULARY:
@@ -85,9 +94,7 @@ class _Vocabulary(Transform):
         return found
 
     def output_width(self, width: int) -> int:
-        if self.vocabulary is None:
-            raise self.unfitted()
-        return 1
+        return 1  # an index, whatever the vocabulary
 
     def apply(self, values: Array, where: Where) -> Array:
         return np.asarray([row[0] for row in self.indices(values, where)], np.float64).reshape(-1, 1)
@@ -188,19 +195,67 @@ class Hashing(Transform):
         return {"bins": self.bins, "one_hot": self.one_hot}
 
 
-def lookup(*, max_tokens: int | None = None, oov: int = 1) -> Lookup:
-    """A category (text or whole number) as its index: `oov` buckets, then the vocabulary by frequency."""
-    return Lookup(max_tokens, oov)
+def lookup(*, max_tokens: int | None = None, oov: int = 1, vocabulary: Sequence[str | int] | None = None) -> Lookup:
+    """A category (text or whole number) as its index: `oov` buckets, then the vocabulary by frequency.
+
+    `vocabulary`: the categories, in index order, instead of fitting them (kept by `fit`).
+    """
+    found, given = _given(vocabulary, max_tokens, "lookup")
+    return Lookup(max_tokens, oov, found, given=given)
 
 
-def one_hot(*, max_tokens: int | None = None, oov: int = 1) -> OneHot:
-    """A category as a one-hot row of `oov + vocabulary` values."""
-    return OneHot(max_tokens, oov)
+def one_hot(*, max_tokens: int | None = None, oov: int = 1, vocabulary: Sequence[str | int] | None = None) -> OneHot:
+    """A category as a one-hot row of `oov + vocabulary` values.
+
+    `vocabulary`: the categories, in index order, instead of fitting them (kept by `fit`).
+
+    Example:
+        >>> one_hot(vocabulary=["fixed", "normal", "reversible"]).output_width(1)
+        4
+    """
+    found, given = _given(vocabulary, max_tokens, "one_hot")
+    return OneHot(max_tokens, oov, found, given=given)
 
 
-def multi_hot(*, max_tokens: int | None = None, oov: int = 1, separator: str = "|") -> MultiHot:
-    """A cell of several categories (`"a|b"`) as a multi-hot row of `oov + vocabulary` values."""
-    return MultiHot(max_tokens, oov, None, separator)
+def multi_hot(
+    *,
+    max_tokens: int | None = None,
+    oov: int = 1,
+    separator: str = "|",
+    vocabulary: Sequence[str | int] | None = None,
+) -> MultiHot:
+    """A cell of several categories (`"a|b"`) as a multi-hot row of `oov + vocabulary` values.
+
+    `vocabulary`: the categories, in index order, instead of fitting them (kept by `fit`).
+    """
+    found, given = _given(vocabulary, max_tokens, "multi_hot")
+    return MultiHot(max_tokens, oov, found, separator, given=given)
+
+
+def _given(
+    vocabulary: Sequence[str | int] | None, max_tokens: int | None, kind: str
+) -> tuple[tuple[str, ...] | None, bool]:
+    """A vocabulary given up front, checked, as the transform holds it (whole numbers as their digits)."""
+    if vocabulary is None:
+        return None, False
+    if isinstance(vocabulary, str) or not isinstance(vocabulary, Sequence):
+        raise TypednnError(
+            f"{kind}(vocabulary={vocabulary!r}): give a list of categories",
+            hint=f'e.g. {kind}(vocabulary=["fixed", "normal", "reversible"])',
+        )
+    bad = next((token for token in vocabulary if not isinstance(token, str) and not _count(token)), None)
+    if bad is not None:
+        raise TypednnError(f"{kind}(vocabulary=...): a category is text or a whole number, not {quoted(bad)}")
+    tokens = tuple(str(token) for token in vocabulary)
+    if not tokens or len(tokens) > (max_tokens or MAX_VOCABULARY):
+        raise TypednnError(
+            f"{kind}(vocabulary=...) lists {len(tokens):,} categories: give 1 to {max_tokens or MAX_VOCABULARY:,}",
+            hint="max_tokens caps a fitted vocabulary; a given one need not set it",
+        )
+    if len(set(tokens)) != len(tokens):
+        twice = next(token for token, count in collections.Counter(tokens).items() if count > 1)
+        raise TypednnError(f"{kind}(vocabulary=...) lists {quoted(twice)} twice", hint="list each category once")
+    return tokens, True
 
 
 def hashing(bins: int, *, one_hot: bool = False) -> Hashing:

@@ -1,29 +1,36 @@
-"""`Columns`: named raw columns, each through its steps, assembled into one float32 feature vector."""
+"""`Columns`: named raw columns, each through its steps, assembled into one feature vector (float32, or int32 ids)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Generic, Literal, Self
 
 import numpy as np
+from typing_extensions import TypeVar
 
 from ..._errors import TypednnError
 from .._dataset import Dataset
 from .._raw_table import Table
 from .._show import quoted
 from ._base import Array, Transform, numbers
+from ._text import features_dtype
 
 Steps = Transform | Sequence[Transform] | None
 """A column's preprocessing: one transform, several in order, or None (a number, passed through)."""
 
+F = TypeVar("F", default=Any)
+"""The features' type: `Tensor[L[7]]` where the mypy plugin knows every column's width, else Any."""
 
-class Columns:
+
+class Columns(Generic[F]):
     """A table's columns, each through its transforms, as float32 features `(rows, width)`.
 
     The features hold the columns in the order the mapping lists them, each as wide as
     its last step makes it (`output_width`). `fit` learns the statistics and vocabularies
     from the training rows; calling the fitted `Columns` on a table (the training rows,
-    the validation rows, raw rows to predict on) applies exactly those.
+    the validation rows, raw rows to predict on) applies exactly those. Text columns
+    through `tokens()` make int32 token ids instead (`dtype`): a `Columns` holds text
+    columns only, or none.
 
     Args:
         columns: Column name -> its steps: a transform (`standardize()`), a list of them
@@ -32,7 +39,8 @@ class Columns:
             `multi_hot`, `hashing`) reads the raw column, so it comes first.
 
     Raises:
-        TypednnError: for a step that is not a transform, or a categorical step after another.
+        TypednnError: for a step that is not a transform, a categorical step after another, a
+            step after `tokens()`, or text columns mixed with numeric ones.
 
     Example:
         >>> from typednn.data import Table
@@ -78,6 +86,12 @@ class Columns:
                     )
                 listed.append(step)
             self._steps[name] = tuple(listed)
+        self._dtype = features_dtype(self._steps)
+
+    @property
+    def dtype(self) -> Literal["int32", "float32"]:
+        """The features' dtype: "int32" (token ids) when every column ends in `tokens()`, else "float32"."""
+        return self._dtype
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -114,7 +128,7 @@ class Columns:
         """The features' width: one example is float32 `(output_width,)`."""
         return sum(self.widths.values())
 
-    def fit(self, table: Table) -> Columns:
+    def fit(self, table: Table) -> Self:
         """Learn every step's statistics and vocabulary from `table` (the training rows); returns self.
 
         Raises:
@@ -139,7 +153,7 @@ class Columns:
         return self
 
     def features(self, table: Table) -> Array:
-        """The float32 features `(rows, output_width)` of a table's rows (its targets are not read).
+        """The features `(rows, output_width)` of a table's rows, of `dtype` (its targets are not read).
 
         Raises:
             TypednnError: before `fit`; for a column the table lacks, or a cell of the wrong type
@@ -171,10 +185,10 @@ class Columns:
             for step in steps:
                 values = step.apply(values, where)
             parts.append(np.asarray(values, np.float64).reshape(len(table), -1))
-        return np.concatenate(parts, axis=1).astype(np.float32)
+        return np.concatenate(parts, axis=1).astype(self._dtype)
 
-    def __call__(self, table: Table) -> Dataset[Any, Any]:
-        """A `Dataset` of the table's rows: float32 features `(rows, output_width)` and its targets.
+    def __call__(self, table: Table) -> Dataset[F, Any]:
+        """A `Dataset` of the table's rows: features `(rows, output_width)` of `dtype`, and its targets.
 
         Raises:
             TypednnError: as `features` does; or for a table without targets (use `features`).

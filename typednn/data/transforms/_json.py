@@ -24,6 +24,7 @@ from ._base import Transform
 from ._category import MAX_VOCABULARY, Hashing, Lookup, MultiHot, OneHot
 from ._columns import Columns
 from ._numeric import Clip, Log, MinMax, Standardize
+from ._text import Tokenize
 
 MAX_COLUMNS = 100_000
 """The most columns a transform section may list."""
@@ -139,6 +140,14 @@ def _multi_hot(options: dict[str, Any], at: str) -> Transform:
     return MultiHot(options["max_tokens"], options["oov"], vocabulary, options["separator"])
 
 
+def _text(options: dict[str, Any], at: str) -> Transform:
+    vocabulary = _tokens(options["vocabulary"], f"{at}.vocabulary")
+    length, max_tokens, oov, standardize, split = (
+        options[key] for key in ("length", "max_tokens", "oov", "standardize", "split")
+    )
+    return Tokenize(length, max_tokens, oov, standardize, split, vocabulary)  # __post_init__ checks each option
+
+
 def _pair(kind: type[Standardize] | type[MinMax], keys: tuple[str, str]) -> Callable[[dict[str, Any], str], Transform]:
     def read(options: dict[str, Any], at: str) -> Transform:
         first, second = (_floats(options[key], f"{at}.{key}") for key in keys)
@@ -165,4 +174,5 @@ _READERS: dict[str, tuple[tuple[str, ...], Callable[[dict[str, Any], str], Trans
     "one_hot": (("max_tokens", "oov", "vocabulary"), _vocabulary(OneHot)),
     "multi_hot": (("max_tokens", "oov", "vocabulary", "separator"), _multi_hot),
     "hashing": (("bins", "one_hot"), lambda options, at: Hashing(options["bins"], options["one_hot"])),
+    "tokens": (("length", "max_tokens", "oov", "standardize", "split", "vocabulary"), _text),
 }

@@ -18,8 +18,12 @@ from collections.abc import Callable, Mapping
 from ._base import Transform
 from ._category import hashing, lookup, multi_hot, one_hot
 from ._numeric import clip, log, min_max, standardize
+from ._text import tokens
 
 CONSTRUCTORS: Mapping[str, Callable[..., Transform]] = types.MappingProxyType(
-    {function.__name__: function for function in (standardize, min_max, clip, log, lookup, one_hot, multi_hot, hashing)}
+    {
+        function.__name__: function
+        for function in (standardize, min_max, clip, log, lookup, one_hot, multi_hot, hashing, tokens)
+    }
 )
 """Every transform a spec may name, by kind: its constructor function."""
