@@ -6,8 +6,9 @@ variables in the order Keras saves them and a function turning them into the twi
 parameters. Adding a class is one function and one line in a table: `_BASE` below,
 or the tables of `_layers_shape.py` (reshaping, padding, cropping, upsampling, Add,
 Concatenate), `_layers_sequence.py` (embeddings, recurrent layers, attention) and
-`_layers_extra.py` (SeparableConv2D, Multiply, the preprocessing layers), merged into
-`LAYERS`, the one table the graph looks classes up in.
+`_layers_extra.py` (SeparableConv2D, Multiply, the preprocessing layers) and
+`_layers_augment.py` (the image augmentation layers), merged into `LAYERS`, the one
+table the graph looks classes up in.
 """
 
 from __future__ import annotations
@@ -378,9 +379,10 @@ _BASE: Final[dict[str, Callable[[Options], Converted]]] = {
 }
 
 # Imported here, after the helpers they use are defined (they import them from this module).
+from ._layers_augment import AUGMENT  # noqa: E402
 from ._layers_extra import EXTRA  # noqa: E402
 from ._layers_sequence import SEQUENCE  # noqa: E402
 from ._layers_shape import SHAPE  # noqa: E402
 
-LAYERS: Final[dict[str, Converter]] = {**_BASE, **SHAPE, **SEQUENCE, **EXTRA}
+LAYERS: Final[dict[str, Converter]] = {**_BASE, **SHAPE, **SEQUENCE, **EXTRA, **AUGMENT}
 """Keras class name -> converter. `InputLayer`, `Sequential` and `Functional` are the graph's (`_graph.py`)."""
