@@ -12,6 +12,7 @@ from typing_extensions import TypeVarTuple
 from .._errors import TypednnError
 from .._shapes import Shape
 from ._schema import Schema, Several
+from ._shard import Part, checked, local, rows, split_rows
 
 Features = TypeVar("Features")
 Target = TypeVar("Target")
@@ -109,6 +110,8 @@ class Dataset(Generic[Features, Target]):
         """Each target's class names, when the data names them."""
         self.feature_names = feature_names
         self.target_names = target_names
+        self.part: Part | None = None
+        """Which process's part of its source these examples are (`shard`), or None for all of it."""
 
     @property
     def classes(self) -> int | None:
@@ -273,6 +276,34 @@ class Dataset(Generic[Features, Target]):
             class_names=class_names if several_y else class_names[0],
         )
         part._index = self._index
+        part.part = self.part
+        return part
+
+    def shard(self, index: int, count: int) -> Dataset[Features, Target]:
+        """The `index`-th of `count` near-equal contiguous parts: one process's rows of a multi-process job.
+
+        A source read with `shard=(index, count)` gives the same part without reading
+        the other rows; this reads them from a dataset already loaded (a memory-mapped
+        one keeps reading only its own). Splitting a part (`partition`, `split`) splits
+        the whole as one process would and keeps this part's rows of each side.
+
+        Raises:
+            TypednnError: for an index outside `0 <= index < count`, or a dataset that is a part already.
+
+        Example:
+            >>> from typednn.data import from_arrays
+            >>> data = from_arrays(np.arange(10.0).reshape(10, 1), np.arange(10) % 2)
+            >>> [len(data.shard(i, 3)) for i in range(3)], data.shard(2, 3).features[:, 0].tolist()
+            ([3, 3, 4], [6.0, 7.0, 8.0, 9.0])
+        """
+        shard = checked((index, count))
+        if self.part is not None:
+            raise TypednnError(
+                f"this dataset is part {self.part.index} of {self.part.count} already", hint="shard the whole dataset"
+            )
+        mine = rows(shard, len(self))
+        part = self.subset(np.arange(mine.start, mine.stop))
+        part.part = Part(*shard, mine.start, len(self))
         return part
 
     def _like(self, features: Any, targets: Any) -> Dataset[Features, Target]:
@@ -309,44 +340,23 @@ class Dataset(Generic[Features, Target]):
             >>> len(train), len(val), test is not None and len(test)
             (7, 2, 1)
         """
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise TypednnError(
-                f"partition: seed must be a whole number of at least 0, or None, not {seed!r}",
-                hint="e.g. seed=0; None keeps the examples' order",
-            )
-        shares = {"validation": validation, "test": test}
-        for name, share in shares.items():
-            if not 0 <= share < 1:
-                raise TypednnError(
-                    f"{name}={share} is not a share of the examples", hint="give a number from 0 up to (not) 1"
-                )
-        if validation + test >= 1:
-            raise TypednnError(
-                f"validation={validation} and test={test} hold out {validation + test:g} of the examples,"
-                " leaving none to train on",
-                hint="keep the shares' sum below 1, e.g. validation=0.1, test=0.1",
-            )
-        sizes = {name: round(len(self) * share) for name, share in shares.items()}
-        for name, share in shares.items():
-            if share > 0 and sizes[name] == 0:
-                raise TypednnError(
-                    f"{name}={share} of {len(self)} examples is less than one example",
-                    hint=f"hold out a larger share, or leave {name} out",
-                )
-        kept = len(self) - sizes["validation"] - sizes["test"]
-        if kept < 1:
-            raise TypednnError(
-                f"holding out {sizes['validation']} + {sizes['test']} of {len(self)} examples leaves none to train on",
-                hint="hold out smaller shares",
-            )
-        order = np.arange(len(self)) if seed is None else np.random.default_rng(seed).permutation(len(self))
-        ends = np.cumsum([kept, sizes["validation"], sizes["test"]])
-        train, held, tested = np.split(order, ends[:-1])
+        # A part of a source is split as the whole source is, then keeps its own rows of each side.
+        part = self.part
+        total = part.total if part is not None and part.total is not None else len(self)
+        train, held, tested = split_rows(total, validation=validation, test=test, seed=seed)
+        if part is not None and part.total is not None:
+            train, held, tested = (local(part, len(self), ids) for ids in (train, held, tested))
         return Partition(
-            self.subset(train),
-            self.subset(held) if sizes["validation"] else None,
-            self.subset(tested) if sizes["test"] else None,
+            self._piece(train),
+            self._piece(held) if validation else None,
+            self._piece(tested) if test else None,
         )
+
+    def _piece(self, index: Array) -> Dataset[Features, Target]:
+        """`subset(index)`, still this process's part (if it is one), no longer a range of its source."""
+        piece = self.subset(index)
+        piece.part = None if self.part is None else self.part.split()
+        return piece
 
     def split(
         self, fraction: float, *, seed: int | None = 0
@@ -368,10 +378,11 @@ class Dataset(Generic[Features, Target]):
         """
         if not 0 < fraction < 1:
             raise TypednnError(f"a split fraction must be between 0 and 1, not {fraction}", hint="e.g. split(0.2)")
-        held = round(len(self) * fraction)
-        if held == 0 or held == len(self):
+        total = self.part.total if self.part is not None and self.part.total is not None else len(self)
+        held = round(total * fraction)
+        if held == 0 or held == total:
             raise TypednnError(
-                f"splitting {len(self)} examples by {fraction} leaves a part empty",
+                f"splitting {total} examples by {fraction} leaves a part empty",
                 hint="use a fraction that leaves at least one example on each side",
             )
         train, _, test = self.partition(test=fraction, seed=seed)
