@@ -6,6 +6,7 @@ Used only by the mypy plugin; imports mypy and the jax-free `_shapes`, never JAX
 from __future__ import annotations
 
 from mypy.erasetype import erase_type
+from mypy.maptype import map_instance_to_supertype
 from mypy.plugin import MethodContext, MethodSigContext
 from mypy.types import AnyType, FunctionLike, Instance, ProperType, TupleType, Type, UnionType, get_proper_type
 
@@ -16,6 +17,8 @@ from ._shapes import Shape, ShapeError, Size
 from ._shapes._data import check_features_all, check_fit_all
 
 TRAINER = "typednn.train._trainer.Trainer"
+BATCH = "typednn.data._batch.Batch"
+ITERABLE = "typing.Iterable"
 TRAINER_DATA = {"fit": ("data", "validation"), "evaluate": ("data",), "predict": ("inputs",)}
 """The parameters of each Trainer method that take data, checked against the model."""
 
@@ -80,12 +83,13 @@ def _misfit(
     model with several inputs or outputs. `Any` features fit any input; a union is not
     checked. Targets that are `Any`, a union or no tensor are not checked.
     """
-    if not (isinstance(data, Instance) and data.type.fullname == DATASET and len(data.args) == 2):
+    found = _typed_examples(data)
+    if found is None:
         return None
-    features = _feature_shapes(data.args[0], len(model_in))
+    features = _feature_shapes(found[0], len(model_in))
     if features is None:
         return None
-    targets = None if method == "Trainer.predict" else _targets(data.args[1])  # predict reads only the features
+    targets = None if method == "Trainer.predict" else _targets(found[1])  # predict reads only the features
     try:
         if targets is None:
             check_features_all(model_in, features, method=method)
@@ -94,6 +98,21 @@ def _misfit(
             check_fit_all(model_in, model_out, features, shapes, classes, method=method)
     except ShapeError as error:
         return error
+    return None
+
+
+def _typed_examples(data: ProperType) -> tuple[Type, Type] | None:
+    """The example types a `Dataset[F, T]`, or an iterable of `tn.data.Batch[F, T]`, names; else None."""
+    if isinstance(data, Instance) and data.type.fullname == DATASET and len(data.args) == 2:
+        return data.args[0], data.args[1]
+    if not (isinstance(data, Instance) and data.type.has_base(ITERABLE)):
+        return None
+    iterable = next(base for base in data.type.mro if base.fullname == ITERABLE)
+    (element,) = map_instance_to_supertype(data, iterable).args
+    batch = get_proper_type(element)
+    fallback = batch.partial_fallback if isinstance(batch, TupleType) else batch
+    if isinstance(fallback, Instance) and fallback.type.fullname == BATCH and len(fallback.args) == 2:
+        return fallback.args[0], fallback.args[1]
     return None
 
 

@@ -167,3 +167,12 @@ def test_steps_per_epoch_is_refused_for_a_dataset() -> None:
 def test_a_pair_of_arrays_is_still_refused_with_the_from_arrays_hint() -> None:
     with pytest.raises(tn.TypednnError, match=r"receives a tuple of 2 items \(ndarray, ndarray\)"):
         trainer().fit((X, Y), epochs=1, verbose=0)  # type: ignore[arg-type]  # arrays, not batches
+
+
+def test_typed_batches_train_as_plain_tuples() -> None:
+    # tn.data.Batch is a tuple at run time: its type parameters are for the mypy plugin.
+    typed = trainer(device_data_limit=0)
+    typed.fit([tn.data.Batch(x, y) for x, y in batches()], epochs=2, verbose=0)
+    plain = trainer(device_data_limit=0)
+    plain.fit(batches(), epochs=2, verbose=0)
+    assert same(typed, plain)

@@ -7,6 +7,7 @@ or float32 values. `schema(kind, ...)` tells what a source holds without loading
 """
 
 from . import transforms as transforms
+from ._batch import Batch as Batch
 from ._builtin import builtin as builtin
 from ._builtin import digits as digits
 from ._builtin import iris as iris
@@ -33,6 +34,7 @@ from ._sources import schema as schema
 
 __all__ = [
     "SOURCES",
+    "Batch",
     "Classes",
     "Dataset",
     "Partition",
