@@ -248,34 +248,69 @@ def _numbers(table: Table, name: str, column: Any, start: int, width: int) -> Ar
     return np.asarray(flat.to_numpy(zero_copy_only=False)).reshape(-1, width)
 
 
-def read_features(plan: TablePlan) -> Array:
-    """Every example's features, float32 `(rows, *shape)`, filled batch by batch.
+def read_features(plan: TablePlan, span: range | None = None) -> Array:
+    """Every example's features, float32 `(rows, *shape)`, filled batch by batch; or only the rows `span`.
+
+    For a span (one process's part), only the pieces of the files that overlap it are
+    read (`_pieces`: a Parquet file's row groups, an Arrow file), and only its rows of
+    their batches are converted.
 
     Raises:
         TypednnError: naming the row and column of a null or non-finite value.
     """
     table = plan.table
-    out = np.empty((table.rows, sum(plan.widths)), np.float32)
-    start = 0
+    wanted = range(table.rows) if span is None else span
+    read, start = (table, 0) if span is None else _pieces(table, span)
+    out = np.empty((len(wanted), sum(plan.widths)), np.float32)
     edges = np.cumsum((0, *plan.widths))
-    for batch in _batches(table, list(plan.features)):
+    end = start + read.rows
+    # An empty part reads nothing; the whole table is always read (to find rows its metadata misses).
+    for batch in _batches(read, list(plan.features)) if span is None or len(span) else ():
         stop = start + batch.num_rows
-        if stop > table.rows:
+        if stop > end:
             raise TypednnError(f"{table.where}: holds more rows than its metadata says ({table.rows})")
-        for index, name in enumerate(plan.features):
-            part = out[start:stop, edges[index] : edges[index + 1]]
-            with np.errstate(over="ignore", invalid="ignore"):
-                part[...] = _numbers(table, name, batch.column(index), start, plan.widths[index])
-            if not np.isfinite(part).all():
-                row = start + int(np.argmax(~np.isfinite(part).all(axis=1)))
-                raise TypednnError(
-                    f"{table.where}: row {row}, column {name!r}: a non-finite number (NaN or infinity)",
-                    hint="features must be finite numbers: fill or drop these rows",
-                )
+        low, high = max(start, wanted.start), min(stop, wanted.stop)
+        if low < high:
+            piece = batch.slice(low - start, high - low)
+            for index, name in enumerate(plan.features):
+                part = out[low - wanted.start : high - wanted.start, edges[index] : edges[index + 1]]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    part[...] = _numbers(table, name, piece.column(index), low, plan.widths[index])
+                if not np.isfinite(part).all():
+                    row = low + int(np.argmax(~np.isfinite(part).all(axis=1)))
+                    raise TypednnError(
+                        f"{table.where}: row {row}, column {name!r}: a non-finite number (NaN or infinity)",
+                        hint="features must be finite numbers: fill or drop these rows",
+                    )
         start = stop
-    if start != table.rows:
-        raise TypednnError(f"{table.where}: holds {start} rows, but its metadata says {table.rows}")
-    return out.reshape(table.rows, *plan.shape)
+    if (span is None or len(span)) and start != end:
+        raise TypednnError(f"{table.where}: holds {start} rows, but its metadata says {end}")
+    return out.reshape(len(wanted), *plan.shape)
+
+
+def _pieces(table: Table, span: range) -> tuple[Table, int]:
+    """A table of only the pieces of the files overlapping the rows `span`, and the source row of its first.
+
+    A piece is a Parquet file's row group, or an Arrow IPC file (pyarrow reads an IPC
+    file's record batches in order; those before the span are skipped unconverted). The
+    row counts come from the files' metadata; hive partition columns are kept.
+    """
+    pieces: list[Any] = []
+    first, at, held = 0, 0, 0
+    with reading(table.where, table.kind):
+        for fragment in table.dataset.get_fragments():
+            if at >= span.stop:
+                break
+            for piece in fragment.split_by_row_group() if table.kind == "parquet" else (fragment,):
+                count = piece.row_groups[0].num_rows if table.kind == "parquet" else piece.count_rows()
+                if at < span.stop and at + count > span.start:
+                    first = first if pieces else at
+                    pieces.append(piece)
+                    held += count
+                at += count
+        source = table.dataset
+        read = ds.FileSystemDataset(pieces, schema=source.schema, format=source.format, filesystem=source.filesystem)
+    return Table(table.where, table.kind, read, held), first
 
 
 def read_label(plan: TablePlan, classes: ClassesOption) -> Targets:

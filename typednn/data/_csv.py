@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from .._errors import TypednnError
 from .._shapes import Shape
 from . import _cache
 from ._by_name import one_value
+from ._csv_part import byte_lines, read_part
 from ._csv_plan import Plan, plan
 from ._csv_read import read_arrays, read_labels
 from ._csv_several import (
@@ -28,6 +30,8 @@ from ._csv_text import downloaded
 from ._dataset import Dataset
 from ._paths import FilePath, default_cache, is_url, location
 from ._schema import Schema
+from ._shard import Shard, rows
+from ._shard_read import marked, rows_of, shard_option, sharded
 
 
 def csv(
@@ -42,6 +46,7 @@ def csv(
     header: bool = True,
     encoding: str = "utf-8",
     cache: bool | FilePath = False,
+    shard: Shard | None = None,
 ) -> Dataset[Any, Any]:
     r"""A dataset from a CSV file: one example per row.
 
@@ -88,6 +93,14 @@ def csv(
             The folder must be one typednn created, or empty: typednn marks it as its
             own and deletes old entries there, so a folder of other files is refused.
             Refused for a URL: entries are keyed by a local file's path, size and time.
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            `csv(path, ...).shard(index, count)`. The label column is read for every row
+            (the class ids and names are the whole file's) and the text scanned for its
+            records, but only the part's rows are converted to numbers and kept; with
+            `cache=`, the memory-mapped entry is cut to the part's rows (every process
+            converts, or finds, the same entry). Inputs or outputs by name (dicts), and
+            UTF-16/32 text, are read whole and cut. Never a spec option: `typednn train`
+            sets it per process.
 
     Returns:
         Features float32 `(examples, *shape)`; targets int32 class ids `(examples,)`,
@@ -97,7 +110,7 @@ def csv(
         TypednnError: naming the file, line, column and the problem, e.g.
             `iris.csv:14:3: row 13, column 'petal_length': expected a number, found 'abc'`;
             or a column used by two inputs (or as a feature and a label), an input of no
-            columns, a dict keyed by an unknown output name.
+            columns, a dict keyed by an unknown output name; a bad `shard`.
 
     Example:
         >>> from pathlib import Path
@@ -111,17 +124,36 @@ def csv(
         >>> two.feature_shapes, two.feature_names, two.target_names, two.target_class_names
         (((1,), (1,)), ('h', 'w'), ('kind',), (('cat', 'dog'),))
     """
+    part = shard_option(shard)
     _local_cache(path, cache)
     with downloaded(location(path)):
         if is_several(features, label):
-            return several_dataset(
-                _several(path, label, features, shape, classes, task, delimiter, header, encoding, cache)
+            return sharded(
+                several_dataset(
+                    _several(path, label, features, shape, classes, task, delimiter, header, encoding, cache)
+                ),
+                part,
             )
         chosen = _plan(path, label, features, shape, classes, task, delimiter, header, encoding)
         if cache is not False:
-            return _cache.cached(chosen, default_cache() if cache is True else Path(cache))
+            whole = _cache.cached(chosen, default_cache() if cache is True else Path(cache))
+            return whole if part is None else _cut(whole, part)
+        if part is not None and chosen.label is not None and byte_lines(chosen.encoding):
+            return read_part(chosen, part)
         x, found = read_arrays(chosen)
-    return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
+    return sharded(Dataset(x, found.values, classes=found.classes, class_names=found.class_names), part)
+
+
+def _cut(whole: Dataset[Any, Any], shard: Shard) -> Dataset[Any, Any]:
+    """The part `shard` of a memory-mapped cache entry's dataset: views of its rows alone."""
+    span = rows(shard, len(whole))
+    part: Dataset[Any, Any] = Dataset(
+        rows_of(whole.features, span),
+        rows_of(whole.targets, span),
+        classes=whole.classes,
+        class_names=whole.class_names,
+    )
+    return marked(part, shard, len(whole))
 
 
 def csv_schema(
@@ -136,12 +168,31 @@ def csv_schema(
     header: bool,
     encoding: str,
     cache: bool | FilePath,
+    shard: Shard | None = None,
 ) -> Schema:
     """What `csv` gives with these options, without reading every column.
 
     It reads the header and first rows, and, for the class count when `classes` is not
     given, the label column alone; or the cache entry when the file is converted already.
+    With `shard`, the example count (when known) is the part's.
     """
+    part = shard_option(shard)
+    if part is not None:
+        whole = csv_schema(
+            path,
+            label=label,
+            features=features,
+            shape=shape,
+            classes=classes,
+            task=task,
+            delimiter=delimiter,
+            header=header,
+            encoding=encoding,
+            cache=cache,
+        )
+        if whole.examples is None:
+            return whole
+        return dataclasses.replace(whole, examples=len(rows(part, whole.examples)))
     _local_cache(path, cache)
     with downloaded(location(path)):
         if is_several(features, label):

@@ -380,7 +380,7 @@ class Dataset(Generic[Features, Target]):
             raise TypednnError(f"a split fraction must be between 0 and 1, not {fraction}", hint="e.g. split(0.2)")
         total = self.part.total if self.part is not None and self.part.total is not None else len(self)
         held = round(total * fraction)
-        if held == 0 or held == total:
+        if held in (0, total):
             raise TypednnError(
                 f"splitting {total} examples by {fraction} leaves a part empty",
                 hint="use a fraction that leaves at least one example on each side",

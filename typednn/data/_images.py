@@ -28,6 +28,8 @@ from ._dataset import Dataset
 from ._paths import FilePath, Location, location, open_binary
 from ._remote import list_folder
 from ._schema import Schema
+from ._shard import Shard, rows
+from ._shard_read import marked, shard_option
 
 Array = np.ndarray[Any, Any]
 EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm"})
@@ -161,7 +163,13 @@ def _pixels(file: Location, mode: str, size: tuple[int, int] | None, first: tupl
     return np.asarray(image, dtype=np.float32).reshape(image.height, image.width, -1) / 255.0
 
 
-def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Literal[1, 3] = 1) -> Dataset[Any, Any]:
+def images(
+    path: FilePath,
+    *,
+    size: Sequence[int] | None = None,
+    channels: Literal[1, 3] = 1,
+    shard: Shard | None = None,
+) -> Dataset[Any, Any]:
     """A dataset from a folder of images, one sub-folder per class (`path/cat/1.png`, ...).
 
     The class names are the sorted folder names, and a class's id its index among them.
@@ -178,20 +186,29 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
         size: `[height, width]` to resize every image to; by default the first image's
             size, which every image must then have.
         channels: 1 (grey) or 3 (RGB).
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            `images(path, ...).shard(index, count)`: every folder is listed (the class
+            names are all of them) and the first image's header read (it fixes the
+            size), but only the part's range of the sorted files is decoded. Never a
+            spec option: `typednn train` sets it per process.
 
     Returns:
         Features float32 `(examples, height, width, channels)`, class ids int32.
 
     Raises:
         TypednnError: naming the file that is unreadable or of another size, or the
-            folder that is empty.
+            folder that is empty; a bad `shard`.
     """
     root = location(path)
+    part = shard_option(shard)
     mode, wanted = _channels(channels), _size(size)
-    names, files = _listing(root)
+    names, every = _listing(root)
+    span = range(len(every)) if part is None else rows(part, len(every))
+    files = every[span.start : span.stop]
     with _bombs_checked_here():
-        with _open(files[0][0]) as image:
-            first = (files[0][0], (image.height, image.width))
+        # The first image of all (not of this part) fixes the size, as for the whole folder.
+        with _open(every[0][0]) as image:
+            first = (every[0][0], (image.height, image.width))
         height, width = wanted or first[1]
         pixels = np.empty((len(files), height, width, channels), np.float32)
 
@@ -204,14 +221,19 @@ def images(path: FilePath, *, size: Sequence[int] | None = None, channels: Liter
             for _ in pool.map(decode, range(0, len(files), _PER_TASK)):
                 pass
     labels = np.array([label for _, label in files], np.int32)
-    return Dataset(pixels, labels, classes=len(names), class_names=names)
+    data: Dataset[Any, Any] = Dataset(pixels, labels, classes=len(names), class_names=names)
+    return data if part is None else marked(data, part, len(every))
 
 
-def images_schema(path: FilePath, *, size: Sequence[int] | None, channels: Literal[1, 3]) -> Schema:
-    """What `images` gives: from the folder listing and the first image's header."""
+def images_schema(
+    path: FilePath, *, size: Sequence[int] | None, channels: Literal[1, 3], shard: Shard | None = None
+) -> Schema:
+    """What `images` gives: from the folder listing and the first image's header (the part's count with `shard`)."""
+    part = shard_option(shard)
     _channels(channels)
     wanted = _size(size)
     names, files = _listing(location(path))
     with _bombs_checked_here(), _open(files[0][0]) as image:
         height, width = wanted or (image.height, image.width)
-    return Schema(str(path), Shape((height, width, channels)), len(names), None, len(files), tuple(names))
+    examples = len(files) if part is None else len(rows(part, len(files)))
+    return Schema(str(path), Shape((height, width, channels)), len(names), None, examples, tuple(names))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,7 +11,7 @@ import numpy as np
 from .._shapes import Shape
 from ._by_name import one_value
 from ._dataset import Dataset
-from ._jsonl_read import Reader, read, typed
+from ._jsonl_read import Reader, count_examples, read, typed
 from ._jsonl_several import (
     FeaturesOption,
     LabelOption,
@@ -23,6 +24,8 @@ from ._jsonl_several import (
 )
 from ._paths import FilePath, location
 from ._schema import Schema
+from ._shard import Shard, rows
+from ._shard_read import marked, rows_of, shard_option, sharded
 
 
 def jsonl(
@@ -32,6 +35,7 @@ def jsonl(
     label: LabelOption = "y",
     classes: SeveralClasses = None,
     task: TaskOption = None,
+    shard: Shard | None = None,
 ) -> Dataset[Any, Any]:
     r"""A dataset from a JSON Lines file: one object per line, e.g. `{"x": [[0, 1], [1, 0]], "y": 1}`.
 
@@ -58,6 +62,12 @@ def jsonl(
             name, one value for all or a dict by output name (those it leaves out: inferred).
         task: `"classify"` or `"regress"`; by default inferred from the first label. With
             outputs by name, one value for all or a dict by output name.
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            `jsonl(path, ...).shard(index, count)`. The lines are counted first (a scan
+            of the text); every line is parsed for its label (the class names are the
+            whole file's), but only the part's features are converted and kept. Inputs
+            or outputs by name (dicts) are read whole and cut. Never a spec option:
+            `typednn train` sets it per process.
 
     Raises:
         TypednnError: naming the line (and key) of invalid JSON, a missing key, a ragged
@@ -77,20 +87,40 @@ def jsonl(
         >>> two.feature_shapes, two.feature_names, two.target_names, two.target_classes
         (((2,),), ('a',), ('kind',), (2,))
     """
+    part = shard_option(shard)
     if isinstance(features, Mapping) or isinstance(label, Mapping):
-        return several_dataset(_several(path, features, label, classes, task))
+        return sharded(several_dataset(_several(path, features, label, classes, task)), part)
     reader = Reader(location(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))
-    (rows,), (values,) = read(reader.path, [reader], [reader])
+    span = None if part is None else rows(part, count_examples(reader.path))
+    (examples,), (values,) = read(reader.path, [reader], [reader], keep=span)
     assert reader.feature_shape is not None
     found = typed(reader, values)
-    x = np.array(rows, np.float32).reshape(-1, *reader.feature_shape)
-    return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
+    x = np.array(examples, np.float32).reshape(-1, *reader.feature_shape)
+    if part is None or span is None:
+        return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
+    data: Dataset[Any, Any] = Dataset(
+        x, rows_of(found.values, span), classes=found.classes, class_names=found.class_names
+    )
+    return marked(data, part, len(values))
 
 
 def jsonl_schema(
-    path: FilePath, *, features: FeaturesOption, label: LabelOption, classes: SeveralClasses, task: TaskOption
+    path: FilePath,
+    *,
+    features: FeaturesOption,
+    label: LabelOption,
+    classes: SeveralClasses,
+    task: TaskOption,
+    shard: Shard | None = None,
 ) -> Schema:
-    """What `jsonl` gives: the first line's shapes, and every line's label (for the class count)."""
+    """What `jsonl` gives: the first line's shapes, and every line's label (for the class count).
+
+    With `shard`, the example count is the part's.
+    """
+    part = shard_option(shard)
+    if part is not None:
+        whole = jsonl_schema(path, features=features, label=label, classes=classes, task=task)
+        return dataclasses.replace(whole, examples=len(rows(part, whole.examples or 0)))
     if isinstance(features, Mapping) or isinstance(label, Mapping):
         return several_schema(_several(path, features, label, classes, task))
     reader = Reader(location(path), features, label, one_value(classes, "classes", path), one_value(task, "task", path))

@@ -156,13 +156,31 @@ class Reader:
         return value
 
 
+def count_examples(path: Location) -> int:
+    """The examples (non-blank lines) of a JSON Lines file, counted without parsing them.
+
+    Raises:
+        TypednnError: for a line longer than the limit.
+    """
+    with open_binary(path, what="JSON Lines file") as file:
+        return sum(1 for _, raw in lines(file, path) if raw.strip())
+
+
 def read(
-    path: Location, inputs: Sequence[Reader], outputs: Sequence[Reader], *, every_example: bool = True
+    path: Location,
+    inputs: Sequence[Reader],
+    outputs: Sequence[Reader],
+    *,
+    every_example: bool = True,
+    keep: range | None = None,
 ) -> tuple[list[list[list[float]]], list[list[Any]]]:
     """Every line's features per input reader, and label per output reader, in one pass.
 
     Without `every_example`, only the first line's features are read (for their shape).
-    One reader may serve as both an input and an output (one features key and one label).
+    With `keep` (one process's part), only those examples' features are converted and
+    kept; every label is read (the class names are the whole file's), and the first
+    line's features still fix the shape. One reader may serve as both an input and an
+    output (one features key and one label).
 
     Raises:
         TypednnError: at the line of a problem, or for a file of no lines.
@@ -179,9 +197,12 @@ def read(
                 raise outputs[0].fail(
                     line, f"expected a JSON object ({{...}}), found {quoted(record)}", "one object per line"
                 )
-            if every_example or not count:
+            wanted = every_example and (keep is None or count in keep)
+            if wanted or not count:
                 for found, reader in zip(rows, inputs):
-                    found.append(reader.example(record, line))
+                    numbers = reader.example(record, line)
+                    if wanted or not every_example:
+                        found.append(numbers)
             for values, reader in zip(targets, outputs):
                 values.append(reader.target(record, line))
             count += 1

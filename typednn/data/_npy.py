@@ -185,6 +185,40 @@ class Archive:
         """A member's checked header (its data is not read)."""
         return self._read(key, data=False)[0]
 
+    def mapped(self, key: str) -> Array | None:
+        """A member stored uncompressed in a local archive, memory-mapped (read-only); else None.
+
+        `np.savez` stores members uncompressed: the `.npy` data lies in the archive as is,
+        so a part of its rows is read without the others (`npz(..., shard=...)`). A
+        compressed member, a URL's archive or an empty array gives None: read it whole.
+
+        Raises:
+            TypednnError: as `header` does, or for a member that runs past the archive's end.
+        """
+        info = self.members[key]
+        if isinstance(self.path, str) or info.compress_type != zipfile.ZIP_STORED or not info.filename.endswith(".npy"):
+            return None
+        where = f"{self.path}: array {key!r}"
+        # The member's data follows its local header, whose name and extra field may differ
+        # in length from the central directory's: read the local header's own lengths.
+        self.file.seek(info.header_offset)
+        local = self.file.read(30)
+        if len(local) != 30 or local[:4] != b"PK\x03\x04":
+            return None
+        name, extra = int.from_bytes(local[26:28], "little"), int.from_bytes(local[28:30], "little")
+        start = info.header_offset + 30 + name + extra
+        end = os.fstat(self.file.fileno()).st_size
+        if start + info.file_size > end:
+            raise not_npy(where, f"the member runs past the archive's end ({size(end)})")
+        self.file.seek(start)
+        header = read_header(self.file, where, info.file_size)
+        if header.nbytes == 0:
+            return None
+        mapped: Array = np.memmap(
+            self.file, header.dtype, mode="r", offset=start + header.offset, shape=header.shape, order=_order(header)
+        )
+        return mapped
+
     def array(self, key: str) -> Array:
         """A member's array, read into memory."""
         array = self._read(key, data=True)[1]

@@ -18,6 +18,8 @@ from ._dataset import Dataset
 from ._npy import SAVE_HINT, Archive, load_npy
 from ._paths import FilePath, Location, location
 from ._schema import Schema
+from ._shard import Shard, rows
+from ._shard_read import marked, rows_of, shard_option, sharded
 from ._show import names, suggest
 from ._targets import ClassesOption, Targets, typed_targets
 
@@ -54,6 +56,19 @@ def _dataset(x: Array, y: Targets, where: str) -> Dataset[Any, Any]:
     return Dataset(x, y.values, classes=y.classes, class_names=y.class_names)
 
 
+def _part(raw: Array, y: Targets, where: str, shard: Shard) -> Dataset[Any, Any]:
+    """The part `shard` of the dataset of features `raw` (as stored) and targets `y` (typed over every row).
+
+    Only the part's rows of the features are converted (a float32 memory map stays one, a
+    view of those rows); the targets, typed over all rows so that class ids and names are
+    the whole source's, are cut to the part's rows.
+    """
+    span = rows(shard, len(raw))
+    x = numeric_features(rows_of(raw, span), where)
+    part: Dataset[Any, Any] = Dataset(x, rows_of(y.values, span), classes=y.classes, class_names=y.class_names)
+    return marked(part, shard, len(raw))
+
+
 def _known(archive: Archive, key: str) -> None:
     if key not in archive.members:
         raise TypednnError(
@@ -72,6 +87,7 @@ def npz(
     features: str | list[str] = "x",
     targets: str | list[str] = "y",
     classes: ClassesOption | dict[str, ClassesOption] = None,
+    shard: Shard | None = None,
 ) -> Dataset[Any, Any]:
     """A dataset from a `.npz` archive (`np.savez`) holding features and targets.
 
@@ -87,10 +103,16 @@ def npz(
             (`str`), or float targets; or a list of names, one per model output.
         classes: The number of classes, or the class names in id order; with several
             targets, a dict by target name (targets it leaves out: inferred).
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            `npz(path).shard(index, count)`. The features of an uncompressed archive
+            (`np.savez`) are memory-mapped and only the part's rows read; a compressed
+            member (`np.savez_compressed`), and arrays by name (several), are read whole
+            and cut. The targets are read whole (the class count is the whole file's).
+            Never a spec option: `typednn train` sets it per process.
 
     Raises:
         TypednnError: for a missing array (with the closest name), object arrays,
-            non-numeric features, lengths that differ, class ids out of range.
+            non-numeric features, lengths that differ, class ids out of range, a bad `shard`.
 
     Example:
         >>> import tempfile
@@ -105,12 +127,25 @@ def npz(
         ((2,), (4,))
     """
     path = location(path)
+    part = shard_option(shard)
     if isinstance(features, list) or isinstance(targets, list) or isinstance(classes, dict):
-        return _several(path, features, targets, classes)
+        return sharded(_several(path, features, targets, classes), part)
     with Archive(path) as archive:
-        x = numeric_features(_member(archive, features), f"{path}: array {features!r}")
+        where = f"{path}: array {features!r}"
+        if part is None:
+            x = numeric_features(_member(archive, features), where)
+        else:
+            _known(archive, features)
+            # Mapped when stored uncompressed: only the part's rows are ever read.
+            x = archive.mapped(features)
+            if x is None:
+                x = archive.array(features)
+            _check_features(x.dtype, x.shape, where)
         y = typed_targets(_member(archive, targets), classes=classes, where=f"{path}: array {targets!r}")
-    return _dataset(x, y, str(path))
+    if part is None:
+        return _dataset(x, y, str(path))
+    _check_lengths(len(x), len(y.values), str(path))
+    return _part(x, y, where, part)
 
 
 def _several(
@@ -166,14 +201,16 @@ def npz_schema(
     features: str | list[str],
     targets: str | list[str],
     classes: ClassesOption | dict[str, ClassesOption],
+    shard: Shard | None = None,
 ) -> Schema:
     """What `npz` gives: the features' header, and the targets (read whole, for the class count).
 
-    Several arrays are read whole (an archive holds them in memory anyway).
+    Several arrays are read whole (an archive holds them in memory anyway). With `shard`,
+    the example count is the part's.
     """
     path = location(path)
     if isinstance(features, list) or isinstance(targets, list) or isinstance(classes, dict):
-        return _several(path, features, targets, classes).schema(str(path))
+        return sharded(_several(path, features, targets, classes), shard_option(shard)).schema(str(path))
     with Archive(path) as archive:
         _known(archive, features)
         header = archive.header(features)
@@ -181,10 +218,18 @@ def npz_schema(
         _check_features(header.dtype, shape, f"{path}: array {features!r}")
         y = typed_targets(_member(archive, targets), classes=classes, where=f"{path}: array {targets!r}")
     _check_lengths(shape[0], len(y.values), str(path))
-    return _schema(str(path), shape, y)
+    return _schema(str(path), _part_shape(shape, shard), y)
 
 
-def npy(features: FilePath, targets: FilePath, *, classes: ClassesOption = None) -> Dataset[Any, Any]:
+def _part_shape(shape: tuple[int, ...], shard: Shard | None) -> tuple[int, ...]:
+    """The features' shape, its row count the part's when `shard` is given."""
+    part = shard_option(shard)
+    return shape if part is None else (len(rows(part, shape[0])), *shape[1:])
+
+
+def npy(
+    features: FilePath, targets: FilePath, *, classes: ClassesOption = None, shard: Shard | None = None
+) -> Dataset[Any, Any]:
     """A dataset from two `.npy` files (`np.save`): features and targets.
 
     Features stored as float32 stay memory-mapped: the dataset reads them from the file
@@ -196,24 +241,40 @@ def npy(features: FilePath, targets: FilePath, *, classes: ClassesOption = None)
         features: The features file, `(examples, *feature_dims)`.
         targets: The targets file: integer class ids, class names (`str`), or floats.
         classes: The number of classes, or the class names in id order.
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            `npy(features, targets).shard(index, count)`, reading only its rows of the
+            features (a view of the memory-mapped file; a URL's file is read whole). The
+            targets are read whole: the class count is the whole file's. Never a spec
+            option: `typednn train` sets it per process.
 
     Raises:
         TypednnError: for object arrays, non-numeric features, lengths that differ,
-            class ids out of range.
+            class ids out of range, a bad `shard`.
     """
-    x = numeric_features(load_npy(location(features)), str(features))
+    part = shard_option(shard)
+    raw = load_npy(location(features))
+    if part is None:
+        x = numeric_features(raw, str(features))
+        y = typed_targets(np.asarray(load_npy(location(targets))), classes=classes, where=str(targets))
+        return _dataset(x, y, f"{features} and {targets}")
+    _check_features(raw.dtype, raw.shape, str(features))
     y = typed_targets(np.asarray(load_npy(location(targets))), classes=classes, where=str(targets))
-    return _dataset(x, y, f"{features} and {targets}")
+    _check_lengths(len(raw), len(y.values), f"{features} and {targets}")
+    return _part(raw, y, str(features), part)
 
 
-def npy_schema(features: FilePath, targets: FilePath, *, classes: ClassesOption) -> Schema:
-    """What `npy` gives: shapes from the memory-mapped headers; targets read for the class count."""
+def npy_schema(features: FilePath, targets: FilePath, *, classes: ClassesOption, shard: Shard | None = None) -> Schema:
+    """What `npy` gives: shapes from the memory-mapped headers; targets read for the class count.
+
+    With `shard`, the example count is the part's.
+    """
     x = load_npy(location(features))
     _check_features(x.dtype, x.shape, str(features))
     raw = load_npy(location(targets))
     if raw.ndim < 1:
         typed_targets(raw, classes=classes, where=str(targets))  # raises: one target per example
     _check_lengths(len(x), len(raw), f"{features} and {targets}")
+    shape = _part_shape(x.shape, shard)
     if raw.dtype.kind == "f" and classes is None:  # values: their shape is all the schema needs
-        return Schema(str(features), Shape(x.shape[1:]), None, Shape(raw.shape[1:]), len(x))
-    return _schema(str(features), x.shape, typed_targets(np.asarray(raw), classes=classes, where=str(targets)))
+        return Schema(str(features), Shape(x.shape[1:]), None, Shape(raw.shape[1:]), shape[0])
+    return _schema(str(features), shape, typed_targets(np.asarray(raw), classes=classes, where=str(targets)))

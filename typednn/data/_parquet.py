@@ -14,6 +14,8 @@ from ._columnar import Table, Task, open_table, plan_table, read_features, read_
 from ._dataset import Dataset
 from ._paths import FilePath
 from ._schema import Schema
+from ._shard import Shard, rows
+from ._shard_read import marked, rows_of, shard_option
 from ._targets import ClassesOption, class_count, names_option
 
 
@@ -25,6 +27,7 @@ def parquet(
     shape: Sequence[int] | None = None,
     classes: ClassesOption = None,
     task: Task | None = None,
+    shard: Shard | None = None,
 ) -> Dataset[Any, Any]:
     """A dataset from a Parquet file, or a folder of them: one example per row.
 
@@ -47,6 +50,11 @@ def parquet(
             default `(number of features,)`, or a single list column's own shape.
         classes: The number of classes, or the class names in id order.
         task: `"classify"` or `"regress"`; by default inferred from the label's type.
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            the whole dataset's `.shard(index, count)`; only the row groups (Parquet)
+            or files (Arrow) overlapping its rows are read, and only its rows converted.
+            The label column is read whole (the class count is the whole data's). Never
+            a spec option: `typednn train` sets it per process.
 
     Returns:
         Features float32 `(examples, *shape)`; targets int32 class ids `(examples,)`,
@@ -55,7 +63,7 @@ def parquet(
     Raises:
         TypednnError: naming the file and column: an unknown column, a feature column
             that is text or nested (with its Arrow type), a null (with its row), a
-            class id out of range, or a file pyarrow cannot read.
+            class id out of range, or a file pyarrow cannot read; a bad `shard`.
 
     Example:
         >>> import tempfile
@@ -66,7 +74,7 @@ def parquet(
         >>> data.features.tolist(), data.targets.tolist(), data.class_names
         ([[1.0, 2.5], [0.5, 1.5]], [1, 0], ('cat', 'dog'))
     """
-    return _load(open_table(path, "parquet"), label, features, shape, classes, task)
+    return _load(open_table(path, "parquet"), label, features, shape, classes, task, shard)
 
 
 def parquet_schema(
@@ -77,13 +85,14 @@ def parquet_schema(
     shape: Sequence[int] | None,
     classes: ClassesOption,
     task: Task | None,
+    shard: Shard | None = None,
 ) -> Schema:
     """What `parquet` gives, from the files' schema and metadata (the row count).
 
     The class count and names, when `classes` does not give them, take a read of the
     label column alone.
     """
-    return _schema(open_table(path, "parquet"), label, features, shape, classes, task)
+    return _schema(open_table(path, "parquet"), label, features, shape, classes, task, shard)
 
 
 def arrow(
@@ -94,6 +103,7 @@ def arrow(
     shape: Sequence[int] | None = None,
     classes: ClassesOption = None,
     task: Task | None = None,
+    shard: Shard | None = None,
 ) -> Dataset[Any, Any]:
     """A dataset from an Arrow IPC file (Feather v2, `.arrow`, `.feather`), or a folder of them.
 
@@ -106,6 +116,11 @@ def arrow(
         shape: The shape of one example's features; by default `(number of features,)`.
         classes: The number of classes, or the class names in id order.
         task: `"classify"` or `"regress"`; by default inferred from the label's type.
+        shard: `(index, count)`: only this process's part of the examples, exactly
+            the whole dataset's `.shard(index, count)`; only the row groups (Parquet)
+            or files (Arrow) overlapping its rows are read, and only its rows converted.
+            The label column is read whole (the class count is the whole data's). Never
+            a spec option: `typednn train` sets it per process.
 
     Returns:
         Features float32 `(examples, *shape)`; targets int32 class ids `(examples,)`,
@@ -123,7 +138,7 @@ def arrow(
         >>> data.features.tolist(), data.targets.tolist(), data.classes
         ([[1.0], [2.0], [3.0]], [0, 1, 1], 2)
     """
-    return _load(open_table(path, "arrow"), label, features, shape, classes, task)
+    return _load(open_table(path, "arrow"), label, features, shape, classes, task, shard)
 
 
 def arrow_schema(
@@ -134,9 +149,10 @@ def arrow_schema(
     shape: Sequence[int] | None,
     classes: ClassesOption,
     task: Task | None,
+    shard: Shard | None = None,
 ) -> Schema:
     """What `arrow` gives, from the files' schema and row count (see `parquet_schema`)."""
-    return _schema(open_table(path, "arrow"), label, features, shape, classes, task)
+    return _schema(open_table(path, "arrow"), label, features, shape, classes, task, shard)
 
 
 def _load(
@@ -146,11 +162,20 @@ def _load(
     shape: Sequence[int] | None,
     classes: ClassesOption,
     task: Task | None,
+    shard: Shard | None,
 ) -> Dataset[Any, Any]:
+    part = shard_option(shard)
     plan = plan_table(table, label=label, features=features, shape=shape, task=task)
     found = read_label(plan, classes)
-    x = read_features(plan)
-    return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
+    if part is None:
+        x = read_features(plan)
+        return Dataset(x, found.values, classes=found.classes, class_names=found.class_names)
+    span = rows(part, table.rows)
+    x = read_features(plan, span)
+    data: Dataset[Any, Any] = Dataset(
+        x, rows_of(found.values, span), classes=found.classes, class_names=found.class_names
+    )
+    return marked(data, part, table.rows)
 
 
 def _schema(
@@ -160,9 +185,11 @@ def _schema(
     shape: Sequence[int] | None,
     classes: ClassesOption,
     task: Task | None,
+    shard: Shard | None,
 ) -> Schema:
+    part = shard_option(shard)
     plan = plan_table(table, label=label, features=features, shape=shape, task=task)
-    examples = table.rows
+    examples = table.rows if part is None else len(rows(part, table.rows))
     if plan.label_kind == "values":
         return Schema(table.where, Shape(plan.shape), None, Shape((1,)), examples)
     if classes is not None and (plan.label_kind == "ids" or not isinstance(classes, int)):

@@ -7,14 +7,15 @@ A spec file names its data as `data: {source: {<kind>: <options>}}`, e.g.
 - `Source.options`: a pydantic model of the options (`extra="forbid"`, strict, frozen),
   derived from the loader's signature: one field per parameter, with its type, default
   and (from the docstring) description. A default lives only in the Python signature.
-  Paths (`FilePath` parameters) are text in the model. The pickle permission is never
-  an option: it is only ever an argument.
+  Paths (`FilePath` parameters) are text in the model. The pickle permission and the
+  process's part (`shard`) are never options: they are only ever arguments.
 - `Source.main`: the option a bare value sets (`path`; `name` for builtins), or None.
 - `Source.parse(value)`: the options from a spec value (a mapping, or a bare value);
   raises pydantic's `ValidationError`, which the spec loader maps to
   `file:line:col`.
 - `Source.schema(options, *, root, allow_pickle)`: the `Schema`, found cheaply.
-- `Source.load(options, *, root, allow_pickle)`: the `Dataset`.
+- `Source.load(options, *, root, allow_pickle, shard=None)`: the `Dataset`, or one
+  process's part of it (`shard=(index, count)`), read alone where the loader can.
 
 Relative paths resolve against `root` (the spec file's folder). Data problems raise
 `TypednnError`.
@@ -52,9 +53,12 @@ from ._parquet import arrow, arrow_schema, parquet, parquet_schema
 from ._paths import PATH_MARK, is_url
 from ._pickle import pickle, pickle_schema
 from ._schema import Schema
+from ._shard import Shard
+from ._shard_read import shard_option, sharded
 
-PERMISSIONS = frozenset({"allow_pickle"})
-"""Parameters that only the caller may set, never a spec file."""
+PERMISSIONS = frozenset({"allow_pickle", "shard"})
+"""Parameters that only the caller may set, never a spec file: the pickle permission, and
+the part of the rows a process reads (`typednn train` sets it per process)."""
 
 
 def _is_path(hint: Any) -> bool:
@@ -125,13 +129,22 @@ class Source:
         """
         return self.describe(**self.arguments(options, root=root, allow_pickle=allow_pickle))
 
-    def load(self, options: BaseModel | Mapping[str, Any], *, root: Path, allow_pickle: bool) -> Dataset[Any, Any]:
-        """The dataset.
+    def load(
+        self, options: BaseModel | Mapping[str, Any], *, root: Path, allow_pickle: bool, shard: Shard | None = None
+    ) -> Dataset[Any, Any]:
+        """The dataset; or with `shard=(index, count)`, exactly `dataset.shard(index, count)`.
+
+        A loader that takes `shard` reads only that part's rows where its format allows;
+        one that does not (a pickle, a builtin) is loaded whole and cut.
 
         Raises:
-            TypednnError: for missing files and bad data.
+            TypednnError: for missing files and bad data, or a bad `shard`.
         """
-        return self.loader(**self.arguments(options, root=root, allow_pickle=allow_pickle))
+        part = shard_option(shard)
+        arguments = self.arguments(options, root=root, allow_pickle=allow_pickle)
+        if part is not None and "shard" in inspect.signature(self.loader).parameters:
+            return self.loader(**arguments, shard=part)
+        return sharded(self.loader(**arguments), part)
 
 
 SOURCES: Mapping[str, Source] = types.MappingProxyType(

@@ -18,8 +18,9 @@ training up to float32 rounding; random numbers do not depend on the sharding
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import jax
@@ -160,6 +161,28 @@ class Placement:
             index[1] for index in self.batches.addressable_devices_indices_map((1, batch_size)).values() if index
         ]
         return slice(min(c.start or 0 for c in columns), max(batch_size if c.stop is None else c.stop for c in columns))
+
+    def process_columns(self, batch_size: int) -> dict[int, slice]:
+        """The examples of each global batch that each process's devices hold, by process index.
+
+        Raises:
+            TypednnError: when a process's devices do not hold one contiguous block of
+                columns (a mesh that interleaves the processes' devices).
+        """
+        by_process: dict[int, list[slice]] = {}
+        indices: Mapping[jax.Device, Any] = self.batches.devices_indices_map((1, batch_size))
+        for device, index in indices.items():
+            by_process.setdefault(device.process_index, []).append(index[1])
+        blocks: dict[int, slice] = {}
+        for process, columns in sorted(by_process.items()):
+            spans = sorted({(c.start or 0, batch_size if c.stop is None else c.stop) for c in columns})
+            if any(a[1] != b[0] for a, b in pairwise(spans)):
+                raise TypednnError(
+                    f"process {process}'s devices hold columns {spans} of each batch, not one block",
+                    hint="order the mesh's devices by process, as tn.distributed.data_mesh() does",
+                )
+            blocks[process] = slice(spans[0][0], spans[-1][1])
+        return blocks
 
     def global_batch(self, local: Array, batch_size: int) -> jax.Array:
         """A chunk's arrays, `(steps, batch, ...)`, from this process's columns of them."""

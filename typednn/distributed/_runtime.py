@@ -21,11 +21,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import jax
+import numpy as np
 
 from .._errors import TypednnError
 
@@ -136,6 +137,24 @@ def barrier(name: str) -> None:
         from jax.experimental import multihost_utils  # noqa: PLC0415 - only multi-process runs need it
 
         multihost_utils.sync_global_devices(name)
+
+
+def each_process(values: Sequence[int]) -> np.ndarray[Any, Any]:
+    """Every process's `values` (whole numbers, as many in each), by process index: a collective.
+
+    Every process of the job must call it, with as many values; in one process it
+    makes no collective. Values are 32-bit (JAX's default integers).
+
+    Example:
+        >>> each_process([3, 4]).tolist()  # one process
+        [[3, 4]]
+    """
+    mine = np.asarray(values, np.int32)
+    if jax.process_count() == 1:
+        return mine[None]
+    from jax.experimental import multihost_utils  # noqa: PLC0415 - only multi-process runs need it
+
+    return np.asarray(multihost_utils.process_allgather(mine)).reshape(jax.process_count(), len(mine))
 
 
 @contextmanager

@@ -31,9 +31,10 @@ from .._model import Model
 from .._reading import SPEC_LIMIT, read_regular, size
 from ..data import Dataset
 from ..data._schema import Schema
+from ..data._shard import Shard
 from ..data._sources import SOURCES
 from ..data.transforms import Columns
-from ..distributed import barrier, collective_failures, is_chief
+from ..distributed import barrier, collective_failures, is_chief, process_count, process_index
 from ..export import save
 from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, TensorBoard, Trainer
 from ..train._checkpoint_callback import Checkpoint
@@ -66,11 +67,20 @@ class Parts:
     """The transforms `data.transform` names, fitted on the training split (saved with the model)."""
 
 
-def load_data(spec: Spec, *, allow_pickle: bool = False, transform: Columns | None = None) -> Parts:
+def load_data(
+    spec: Spec, *, allow_pickle: bool = False, transform: Columns | None = None, shard: Shard | None = None
+) -> Parts:
     """Read the spec's data, check it against the model, and split it.
 
     `transform`: fitted column transforms (a trained model's) to apply instead of fitting
     the spec's `data.transform` on the training split; ignored without that section.
+
+    `shard`: `(index, count)`, one process's part of a multi-process job: the source
+    reads only that part's rows (`Source.load(..., shard=...)`), and the split is the
+    whole source's, each side keeping this part's rows (`Dataset.partition`), so the
+    validation and test rows are a one-process run's. A spec with `data.transform` still
+    reads the whole table in every process: the fitted statistics are the whole training
+    split's.
 
     Raises:
         TypednnError: at the spec's data source for data problems, or at the model
@@ -86,7 +96,9 @@ def load_data(spec: Spec, *, allow_pickle: bool = False, transform: Columns | No
     assert section is not None  # check_data needs it
     kind, options = spec.source()
     where = spec.where("data", "source")
-    data = in_spec(where, lambda: SOURCES[kind].load(options, root=spec.path.parent, allow_pickle=allow_pickle))
+    data = in_spec(
+        where, lambda: SOURCES[kind].load(options, root=spec.path.parent, allow_pickle=allow_pickle, shard=shard)
+    )
     split = section.split
     parts = in_spec(
         spec.where("data", "split"),
@@ -162,7 +174,8 @@ def train(
             resuming or overwriting), files typednn did not write, or a run in
             progress; a disk that is full or read-only (naming the file).
     """
-    parts = load_data(spec, allow_pickle=allow_pickle)
+    # In a multi-process job each process reads only its own part of the rows.
+    parts = load_data(spec, allow_pickle=allow_pickle, shard=_process_shard())
     # Before the run directory is touched: a model that cannot fit leaves nothing behind.
     in_spec(spec.where("model"), lambda: require_memory(spec.model, spec.optimizer(), batch_size=spec.train.batch_size))
     state = examine(directory, resume=resume, overwrite=overwrite)
@@ -185,6 +198,12 @@ def train(
             hint=f"free some space or pass --out on another disk; the model alone takes {model} and each checkpoint"
             " about three times that; the last complete checkpoint is kept for --resume",
         ) from None
+
+
+def _process_shard() -> Shard | None:
+    """This process's part, `(index, count)`, in a job of several processes; None in a one-process run."""
+    count = process_count()
+    return (process_index(), count) if count > 1 else None
 
 
 def _train(

@@ -27,11 +27,12 @@ from ..data import Dataset
 from ..distributed import collective_failures
 from ..lower import Params
 from ._callback import Callback, Run, Steps
-from ._feed import Chunk, Feed, chunks, epoch_order, feed_for, steps_per_chunk
+from ._feed import Chunk, Feed, chunks, epoch_order, steps_per_chunk
 from ._generator_feed import FromPython
 from ._heads import MetricStates
 from ._history import History
 from ._nan import TerminateOnNaN
+from ._parts import Parts, PartsFed, examples_in, feed_of
 from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
 
@@ -60,16 +61,19 @@ def run_fit(
     *,
     shuffle: bool,
     weights: np.ndarray[Any, Any] | None,
+    parts: Parts | None = None,
+    validation_parts: Parts | None = None,
 ) -> None:
     """`fit` once its arguments are checked: the feeds, then every callback's hooks around the epochs.
 
-    `data` is a dataset, or batches from Python already fed by their own thread (`FromPython`).
+    `data` is a dataset, or batches from Python already fed by their own thread
+    (`FromPython`); `parts` and `validation_parts` say how a multi-process job holds the
+    datasets when each process passed its own part (`_parts.agree`).
     """
-    feed = data if isinstance(data, FromPython) else feed_for(data, trainer.device_data_limit, trainer._placement)
+    limit, placement = trainer.device_data_limit, trainer._placement
+    feed = data if isinstance(data, FromPython) else feed_of(data, limit, placement, parts)
     # Copied to the device once for the whole run, not once per epoch.
-    validation_feed = (
-        None if validation is None else feed_for(validation, trainer.device_data_limit, trainer._placement)
-    )
+    validation_feed = None if validation is None else feed_of(validation, limit, placement, validation_parts)
     # A collective broken by a lost process of the job becomes a DistributedError.
     with collective_failures():
         try:
@@ -115,6 +119,18 @@ def run_epochs(
         gradients = any(callback.wants_gradients(run, epoch) for callback in callbacks)
         if isinstance(data, FromPython):
             pairs = data.epoch()
+        elif isinstance(feed, PartsFed):  # this process's own rows, in their order for the epoch
+            per_chunk = steps_per_chunk(run.steps_per_epoch, trainer.steps_per_dispatch, loops_ok=trainer._loops_ok)
+            pairs = feed.chunks(
+                feed.stream(
+                    batch_size=run.batch_size,
+                    steps_per_chunk=per_chunk,
+                    seed=trainer.seed,
+                    epoch=epoch,
+                    shuffle=shuffle,
+                    sample_weights=weights,
+                )
+            )
         else:
             order = epoch_order(len(data), seed=trainer.seed, epoch=epoch, shuffle=shuffle)
             per_chunk = steps_per_chunk(run.steps_per_epoch, trainer.steps_per_dispatch, loops_ok=trainer._loops_ok)
@@ -125,7 +141,7 @@ def run_epochs(
             break
         logs, run.gradients = done.logs, done.gradients
         if validation is not None and validation_feed is not None:
-            scores = trainer._evaluate(validation_feed, len(validation), run.batch_size)
+            scores = trainer._evaluate(validation_feed, examples_in(validation_feed, len(validation)), run.batch_size)
             logs |= {f"val_{k}": v for k, v in scores.items()}
         rate = learning_rate(trainer.opt_state)
         if rate is not None:

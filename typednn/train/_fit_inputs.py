@@ -13,6 +13,7 @@ from ._batch_check import is_batches
 from ._fit_batches import PythonBatches, validation_batches
 from ._inference import as_dataset, check_data
 from ._losses import check_applies
+from ._parts import spans_processes
 from ._weights import sample_weights
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ def fit_inputs(
         validation = validation_batches(trainer.model, validation)
     batch_size = BATCH_SIZE if batch_size is None else batch_size
     data = as_dataset(data, "Trainer.fit")
-    if len(data) == 0:
+    # An empty part of a job's data is refused by every process at once (`_parts.agree`), not by one alone.
+    if len(data) == 0 and not (data.part is not None and spans_processes(trainer._placement)):
         raise TypednnError("Trainer.fit: the data holds no examples", hint="check the source, its filter or its split")
     if validation is not None and not isinstance(validation, float):
         validation = as_dataset(validation, "Trainer.fit", "validation")

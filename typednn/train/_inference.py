@@ -30,6 +30,7 @@ from ..lower import Params
 from ._feed import Feed, chunks, feed_for, steps_per_chunk
 from ._heads import Heads, Loss, Metrics, MetricStates, heads_of
 from ._keras_checks import binary_targets, check_heads
+from ._parts import PartsFed
 from ._tokens import check_token_ids
 
 Apply = Callable[..., Any]
@@ -216,7 +217,10 @@ def evaluate_feed(
     per_chunk = steps_per_chunk(math.ceil(examples / batch_size), steps_per_dispatch)
     run = programs.evaluate_on_device if feed.on_device else programs.evaluate_fed
     states = programs.init_metrics()
-    stream = chunks(np.arange(examples), batch_size=batch_size, steps_per_chunk=per_chunk)
+    if isinstance(feed, PartsFed):  # `examples` are the job's; this process feeds its own rows
+        stream = feed.stream(batch_size=batch_size, steps_per_chunk=per_chunk)
+    else:
+        stream = chunks(np.arange(examples), batch_size=batch_size, steps_per_chunk=per_chunk)
     for _, batches in feed.chunks(stream):
         states = run(params, states, *batches)
     return programs.results(jax.device_get(states))
@@ -327,7 +331,9 @@ def check_data(model: Model[Any, Any], data: object, method: str, *, argument: s
             holds a token id outside the vocabulary (naming the row).
         ShapeError: if its shapes do not fit the model.
     """
-    dataset = binary_targets(model, as_dataset(data, method, argument).in_order(model.input_names, model.output_names))
+    given = as_dataset(data, method, argument)
+    dataset = binary_targets(model, given.in_order(model.input_names, model.output_names))
+    dataset.part = given.part  # still this process's part of its source (`_parts`), if it is one
     inputs, outputs = model.graph.inputs, model.graph.outputs
     try:
         check_fit_all(

@@ -24,7 +24,7 @@ from ._callback import Callback, Run
 from ._checkpoint_callback import Checkpoint
 from ._early_stopping import Mode
 from ._epochs import run_fit, with_defaults
-from ._feed import Feed, feed_for
+from ._feed import Feed
 from ._fit_inputs import fit_inputs
 from ._frozen import freeze, frozen_layers
 from ._generator_feed import FromPython
@@ -32,6 +32,7 @@ from ._heads import Loss, Metrics, heads_of
 from ._history import History
 from ._inference import check_data, evaluate_feed, predict_as
 from ._keras_checks import check_heads
+from ._parts import agree, agree_fit, feed_of
 from ._progress import Verbose
 from ._steps import Compiled, adopt, init_optimizer
 
@@ -241,7 +242,10 @@ class Trainer(Generic[In, Out]):
                 ragged last batch. A generator needs `steps_per_epoch`; a list (or an
                 object whose `__iter__` starts anew) is one epoch per pass. Such
                 batches are not shuffled, and `resume` cannot put the generator back
-                where it was: the order of the data is the generator's.
+                where it was: the order of the data is the generator's. In a
+                multi-process job, each process may pass its own part instead
+                (`data.shard(process_index, process_count)`): it feeds only its rows
+                (see docs/distributed.md, "Each process reads its own rows").
             epochs: How many epochs to train. With `resume=True` it counts the epochs of
                 the whole run, those done before the interruption included.
             batch_size: Examples per optimizer step (32 by default); not for batches
@@ -263,6 +267,7 @@ class Trainer(Generic[In, Out]):
                 (Keras's `sum_over_batch_size`, so the history's `loss` is that over the
                 epoch). As Keras's `metrics=`, the metrics are not weighted. With
                 `validation=0.2`, the weights of all of `data`; validation is not weighted.
+                For a process's part of the data, one per example of that part.
             class_weight: `{class id: weight}` for a model with one output and class-id,
                 one-hot or binary targets: each example weighs its class's weight. Every
                 class of the data needs one (Keras would weigh a missing class 1.0
@@ -278,7 +283,10 @@ class Trainer(Generic[In, Out]):
             TypednnError: if `data` (or `validation`) is not a `tn.data.Dataset` nor
                 batches (a generator without `steps_per_epoch` included); for sample or
                 class weights that do not fit the data (naming the row); when a
-                batch generator raises (its exception chained as the cause).
+                batch generator raises (its exception chained as the cause); in a
+                multi-process job, for a part that is not the process's own, or
+                parts given by some processes and the whole by others (every process
+                raises it).
             ShapeError: if the data does not fit the model, before any compiling.
             NonFiniteLossError: when the loss becomes NaN or infinite.
             DistributedError: in a multi-process job, when another process stops.
@@ -295,6 +303,13 @@ class Trainer(Generic[In, Out]):
         )
         data, validation, batch_size, python = given.data, given.validation, given.batch_size, given.python
         examples, weights = given.examples, given.weights
+        parts = validation_parts = None
+        if python is None:  # batches from Python are never fed to a mesh (`PythonBatches.start`)
+            parts, validation_parts = agree_fit(data, validation, self._placement)
+        steps = math.ceil(len(data) / batch_size) if python is None else python.steps_per_epoch
+        if parts is not None and self._placement is not None:
+            examples = parts.total  # the job's: what the checkpoint records
+            steps = parts.steps(self._placement.process_columns(batch_size))
         callbacks = with_defaults(callbacks, verbose=verbose, terminate_on_nan=terminate_on_nan)
         self._checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
         history = History()
@@ -312,9 +327,9 @@ class Trainer(Generic[In, Out]):
             trainer=self,
             epochs=end,
             initial_epoch=self.epoch,
-            steps_per_epoch=math.ceil(len(data) / batch_size) if python is None else python.steps_per_epoch,
+            steps_per_epoch=steps,
             batch_size=batch_size,
-            examples=len(data) if python is None else python.examples,
+            examples=examples if parts is not None else len(data) if python is None else python.examples,
             epoch=self.epoch,
             is_chief=is_chief(),
             history=history.epochs,
@@ -325,7 +340,18 @@ class Trainer(Generic[In, Out]):
             source = python.feed(
                 epochs=end - self.epoch, first_epoch=self.epoch, requested=requested, loops_ok=loops_ok
             )
-        run_fit(self, run, source, validation, callbacks, history, shuffle=shuffle, weights=weights)
+        run_fit(
+            self,
+            run,
+            source,
+            validation,
+            callbacks,
+            history,
+            shuffle=shuffle,
+            weights=weights,
+            parts=parts,
+            validation_parts=validation_parts,
+        )
         return history
 
     def evaluate(self, data: Dataset[In, Any], *, batch_size: int = 256) -> dict[str, float]:
@@ -337,16 +363,22 @@ class Trainer(Generic[In, Out]):
         Returns:
             `{"loss": .., "accuracy": .., ...}`.
 
+        In a multi-process job each process may pass its own part of the data
+        (`data.shard(process_index, process_count)`); the scores are the job's, over
+        every process's examples, as one process would compute them over the whole.
+
         Raises:
-            TypednnError: if `data` is not a `tn.data.Dataset`.
+            TypednnError: if `data` is not a `tn.data.Dataset`, or, in a multi-process
+                job, a process's part is not its own.
             ShapeError: if the data does not fit the model.
             DistributedError: in a multi-process job, when another process stops.
         """
         data = self._check(data, "Trainer.evaluate")
-        feed = feed_for(data, self.device_data_limit, self._placement)
         with collective_failures():
+            parts = agree(data, self._placement, what="data", method="Trainer.evaluate")
+            feed = feed_of(data, self.device_data_limit, self._placement, parts)
             try:
-                return self._evaluate(feed, len(data), batch_size)
+                return self._evaluate(feed, len(data) if parts is None else parts.total, batch_size)
             finally:
                 feed.close()
 
