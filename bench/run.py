@@ -3,7 +3,8 @@
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
 [--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
 [--zoo-compile-repeats N] [--zoo-rounds N] [--keras-rounds N] [--parquet-rounds N] [--parquet-rows N]
-[--folder-rounds N] [--folder-images N] [--wait-examples N] [--wait-batch-size N] [--wait-epochs N]``.
+[--folder-rounds N] [--folder-images N] [--wait-examples N] [--wait-batch-size N] [--wait-epochs N]
+[--start-rounds N]``.
 The targets come from the issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
 scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
 it <= 1.5 cold and <= 1.3 warm, on the examples and on the typecheck corpus; reading a CSV file,
@@ -12,8 +13,9 @@ hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); importing Ke
 `tn.import_keras` / `keras.saving.load_model` <= 1.0; the seq2seq Transformer's
 `fit` epoch, typednn / Keras, is measured without a target; reading a Parquet file, typednn /
 pyarrow.dataset <= 1.2; an image folder's decode (+ flip and crop) against a Pillow loop, without a
-target; the share of a ResNet-18 epoch spent waiting for input < 5%. Each figure is a ratio against
-its peer in the same run.
+target; the share of a ResNet-18 epoch spent waiting for input < 5%; the first epoch from a fresh
+process, compile included, typednn / Keras <= 1.0, and a second run's launch to first step < 2 s
+with the compilation cache. Each figure is a ratio against its peer in the same run.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pathlib import Path
 
 import cli_overhead
 import csv_ingest
+import first_step
 import forward_backward
 import image_folder
 import input_wait
@@ -40,6 +43,10 @@ import seq2seq_fit
 import train_speed
 import zoo_speed
 from _common import add_option, verdict
+
+# The benchmarks time compiling (warm-up epochs, the zoo's compile): typednn's persistent
+# compilation cache would serve them from disk after the first run. `first_step` sets it per child.
+os.environ.setdefault("TYPEDNN_COMPILATION_CACHE", "0")
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 STEP_TARGET = 1.03
@@ -82,6 +89,7 @@ class Figures:
     parquet: parquet_ingest.Ingest
     images: image_folder.Throughput
     waits: input_wait.Waits
+    starts: list[first_step.Start]
 
 
 def targets(figures: Figures) -> list[str]:
@@ -104,6 +112,7 @@ def targets(figures: Figures) -> list[str]:
     lines.extend(parquet_ingest.targets(figures.parquet))
     lines.extend(image_folder.targets(figures.images))
     lines.extend(input_wait.targets(figures.waits))
+    lines.extend(first_step.targets(figures.starts))
     return lines
 
 
@@ -129,6 +138,7 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(parquet_ingest.notes(figures.parquet))
     lines.extend(image_folder.notes(figures.images))
     lines.extend(input_wait.notes(figures.waits))
+    lines.extend(first_step.notes(figures.starts))
     return lines
 
 
@@ -231,6 +241,13 @@ def report(figures: Figures, load: str) -> str:
             "`fit`'s own measure of the time its loop waited for the next batch, over the timed epochs (a warm-up",
             "epoch per case left out); one step per dispatch.",
             "",
+            "## Time to first step: a fresh process, cold and with a warm compilation cache, against Keras",
+            "",
+            first_step.table(figures.starts),
+            "",
+            "One epoch of the demo (`examples/digits.yaml`) and of the benchmark CNN, each reading in a fresh process;",
+            "`typednn warm` is a second process on the compilation cache the cold one filled. Medians of the rounds.",
+            "",
             "## Notes",
             "",
             *notes(figures),
@@ -266,6 +283,7 @@ def main() -> None:
     add_option(parser, input_wait.run, "examples", "ResNet-18 training examples", prefix="wait-")
     add_option(parser, input_wait.run, "batch_size", "ResNet-18 batch size", prefix="wait-")
     add_option(parser, input_wait.run, "epochs", "timed ResNet-18 epochs per input", prefix="wait-")
+    add_option(parser, first_step.run, "rounds", "fresh-process readings per side and model", prefix="start-")
     args = parser.parse_args()
 
     before = load_average()
@@ -297,8 +315,10 @@ def main() -> None:
     print(image_folder.table(images), end="\n\n")
     waits = input_wait.run(examples=args.wait_examples, batch_size=args.wait_batch_size, epochs=args.wait_epochs)
     print(input_wait.table(waits), end="\n\n")
+    starts = first_step.run(rounds=args.start_rounds)
+    print(first_step.table(starts), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits)
+    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits, starts)
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))

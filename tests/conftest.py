@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,10 @@ collect_ignore = ["checking_pkg"]  # imported only under typeguard's hook, by ch
 # as `typednn --import examples/swiglu.py` registers it for the command.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import examples.swiglu  # noqa: E402, F401
+
+# No persistent compilation cache in tests (the tests of the cache turn it on in their own
+# folder): tests stay independent of earlier runs, and parallel workers never share entries.
+os.environ.setdefault("TYPEDNN_COMPILATION_CACHE", "0")
 
 # As equinox does: a rank mismatch that numpy would silently broadcast is an error in tests.
 # (jax leaves `config.update` unannotated, hence the ignores.)

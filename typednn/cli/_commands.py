@@ -34,14 +34,35 @@ def add_summary(commands: Any) -> None:
         description="Print a Keras-style table of a spec's model: each layer, its output shape and parameters.",
     )
     command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
+    command.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=_positive,
+        help="also compile (not run) one training step at this batch size and print its peak memory"
+        " from XLA's memory analysis, on the current backend (takes seconds)",
+    )
     command.set_defaults(run=_summary)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 2**31 - 1:
+        raise argparse.ArgumentTypeError(f"a batch size is an int from 1 to 2**31 - 1, not {text!r}")
+    return value
 
 
 def _summary(args: argparse.Namespace) -> int:
     from ..spec import read  # noqa: PLC0415 - see the module docstring
 
     spec = read(args.file)
-    print(spec.model.summary(batch_size=spec.train.batch_size))
+    print(spec.model.summary(batch_size=args.batch_size or spec.train.batch_size))
+    if args.batch_size is not None:
+        from ..spec._run import memory_trainer  # noqa: PLC0415
+
+        print(memory_trainer(spec).memory(args.batch_size).line())
     return 0
 
 

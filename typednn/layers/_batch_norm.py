@@ -27,6 +27,16 @@ def _batch_statistics(x: jax.Array, axes: tuple[int, ...], mask: jax.Array | Non
     return mean, variance
 
 
+def _low(y: jax.Array, x: jax.Array) -> jax.Array:
+    """`y` in `x`'s dtype when that is half precision (mixed precision, `train._precision`).
+
+    The float32 running statistics promote a bfloat16 or float16 input to float32, so
+    the normalisation runs in float32; its output goes back to the input's dtype, as
+    Keras's BatchNormalization does under a mixed policy. float32 inputs are untouched.
+    """
+    return y.astype(x.dtype) if x.dtype in (jnp.bfloat16, jnp.float16) else y
+
+
 class BatchNorm(_Norm[*P]):
     """Each feature (the last axis) normalised over the batch and every other axis.
 
@@ -87,7 +97,7 @@ class BatchNorm(_Norm[*P]):
         params = {name: promoted[name] for name in params}
         reduced = tuple(range(x.ndim - 1))
         if not training:
-            return _normalize(x, promoted["mean"], promoted["var"], params, reduced, self.epsilon), state
+            return _low(_normalize(x, promoted["mean"], promoted["var"], params, reduced, self.epsilon), xs[0]), state
         mean, variance = _batch_statistics(x, reduced, mask)
         momentum = float(self.hyper.values()["momentum"])
         # The statistics take no gradient, as flax.nnx stops it on its BatchStat update.
@@ -95,7 +105,7 @@ class BatchNorm(_Norm[*P]):
             "mean": jax.lax.stop_gradient(momentum * promoted["mean"] + (1 - momentum) * mean),
             "var": jax.lax.stop_gradient(momentum * promoted["var"] + (1 - momentum) * variance),
         }
-        return _normalize(x, mean, variance, params, reduced, self.epsilon), updated
+        return _low(_normalize(x, mean, variance, params, reduced, self.epsilon), xs[0]), updated
 
     def apply(self, params: ParamTree, *xs: jax.Array, key: jax.Array | None, training: bool) -> jax.Array:
         """The output alone, from the layer's entry in `params` (parameters and state together)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,8 +10,10 @@ import jax
 import jax.numpy as jnp
 
 from .._shapes import Shape, ShapeError, Symbol
-from ..graph import AnyLayer, Graph
+from ..graph import AnyLayer, AnyTensor, Graph
+from ..layers import Node
 from ..layers._time_distributed import TimeDistributed
+from ._checkpoint import checkpoint
 
 Params = dict[str, dict[str, jax.Array]]
 
@@ -37,6 +39,8 @@ class Lowered:
         forward: Like `apply_updating`, returning `(outputs, state, masks)`: `masks` has
             one entry per output, its padding mask (bool `(batch, *positions)`, from
             `nn.Embedding(mask_zero=True)`) or None; losses and metrics weigh positions by it.
+            Its `dtype=` (float32 by default) is the one the feature inputs are cast to:
+            bfloat16 or float16 under mixed precision, with the parameters cast alike.
         state_names: The names of each stateful layer's state arrays, by layer name.
     """
 
@@ -108,7 +112,7 @@ def built_in(layer: AnyLayer) -> bool:
     return not isinstance(layer, TimeDistributed) or built_in(layer.inner())
 
 
-def lower(graph: Graph, *, compile_init: bool = True) -> Lowered:
+def lower(graph: Graph, *, compile_init: bool = True, remat: Collection[range] = ()) -> Lowered:
     """Turn a validated graph into pure `init` and `apply` functions (`apply` not yet jitted).
 
     Args:
@@ -116,6 +120,10 @@ def lower(graph: Graph, *, compile_init: bool = True) -> Lowered:
         compile_init: Run the built-in layers' initialisers as one jit-compiled program
             (the same values as running them one by one; see `init`). False runs each
             layer's `init` eagerly, op by op, as custom layers always are.
+        remat: Spans of layer applications to rematerialise (`Trainer(remat=...)`), as
+            ranges of indices into `graph.nodes()`, disjoint: each span runs under one
+            `checkpoint` (`jax.checkpoint`'s rule, see `_checkpoint`), so its gradient
+            keeps only the span's inputs and recomputes the rest. The values are those of the plain forward pass.
     """
     nodes = graph.nodes()
     layers = graph.layers()
@@ -127,6 +135,7 @@ def lower(graph: Graph, *, compile_init: bool = True) -> Lowered:
     state_names = {graph.name(layer): layer.state_names for layer in layers if layer.has_state}
 
     init = _initialiser(graph, layers, first_inputs, compile_init=compile_init)
+    segments = _segments(graph, remat)
 
     def forward(
         params: Params,
@@ -134,39 +143,22 @@ def lower(graph: Graph, *, compile_init: bool = True) -> Lowered:
         key: jax.Array | None = None,
         training: bool = False,
         mask: jax.Array | None = None,
+        dtype: Any = jnp.float32,
     ) -> tuple[Any, Params, tuple[jax.Array | None, ...]]:
         check_inputs(graph, xs)
-        # Features are float32 and token ids int32, whatever the arrays hold (uint8 pixels...).
-        values = {id(t): jnp.asarray(x, jnp.int32 if t.shape.tokens else jnp.float32) for t, x in zip(graph.inputs, xs)}
-        state: Params = {}
-        masks: dict[int, jax.Array | None] = {}
-        for step, (node, tensor) in enumerate(nodes):
-            layer = node.layer
-            assert layer is not None
-            layer_key = jax.random.fold_in(key, step) if key is not None and layer.stochastic else None
-            name = graph.name(layer)
-            arrays = params.get(name, {})
-            inputs = tuple(values[id(x)] for x in node.inputs)
-            if tensor.masked:
-                masks[id(tensor)] = layer.output_mask(tuple(masks.get(id(x)) for x in node.inputs), *inputs)
-            if any(x.masked for x in node.inputs):
-                # Refusing layers never get here: wiring them to a masked tensor failed.
-                in_masks = tuple(masks.get(id(x)) for x in node.inputs)
-                values[id(tensor)] = layer.apply_masked(
-                    arrays, *inputs, masks=in_masks, key=layer_key, training=training
-                )
-            elif layer.has_state:
-                # A layer applied twice sees the state its first application left, as a
-                # flax.nnx module called twice does.
-                held = state.get(name) or {k: arrays[k] for k in layer.state_names}
-                own = {k: v for k, v in arrays.items() if k not in layer.state_names}
-                values[id(tensor)], state[name] = layer.apply_with_state(
-                    own, held, *inputs, key=layer_key, training=training, mask=mask
-                )
+        # Features are float32 (or the mixed-precision compute `dtype`, `train._precision`)
+        # and token ids int32, whatever the arrays hold (uint8 pixels, bfloat16...).
+        values = {id(t): jnp.asarray(x, jnp.int32 if t.shape.tokens else dtype) for t, x in zip(graph.inputs, xs)}
+        run = _Run(graph, params, values, {}, {}, key=key, training=training, mask=mask)
+        for segment in segments:
+            if segment.remat:
+                _run_checkpointed(run, segment)
             else:
-                values[id(tensor)] = layer.apply(arrays, *inputs, key=layer_key, training=training)
+                for step in segment.steps:
+                    run.node(step, *nodes[step])
         outputs = tuple(values[id(t)] for t in graph.outputs)
-        return (outputs[0] if len(outputs) == 1 else outputs), state, tuple(masks.get(id(t)) for t in graph.outputs)
+        masks = run.masks
+        return (outputs[0] if len(outputs) == 1 else outputs), run.state, tuple(masks.get(id(t)) for t in graph.outputs)
 
     def apply_updating(params: Params, *xs: jax.Array, **options: Any) -> tuple[Any, Params]:
         outputs, state, _ = forward(params, *xs, **options)
@@ -176,6 +168,119 @@ def lower(graph: Graph, *, compile_init: bool = True) -> Lowered:
         return forward(params, *xs, key=key, training=training)[0]
 
     return Lowered(init=init, apply=apply, apply_updating=apply_updating, forward=forward, state_names=state_names)
+
+
+@dataclass
+class _Run:
+    """One forward pass's values, masks and updated state, by tensor id and layer name."""
+
+    graph: Graph
+    params: Params
+    values: dict[int, jax.Array]
+    masks: dict[int, jax.Array | None]
+    state: Params
+    key: jax.Array | None
+    training: bool
+    mask: jax.Array | None
+
+    def node(self, step: int, node: Node, tensor: AnyTensor) -> None:
+        """Apply one node's layer, recording its output (and its mask and state)."""
+        layer = node.layer
+        assert layer is not None
+        key, training, values, masks, state = self.key, self.training, self.values, self.masks, self.state
+        layer_key = jax.random.fold_in(key, step) if key is not None and layer.stochastic else None
+        name = self.graph.name(layer)
+        arrays = self.params.get(name, {})
+        inputs = tuple(values[id(x)] for x in node.inputs)
+        if tensor.masked:
+            masks[id(tensor)] = layer.output_mask(tuple(masks.get(id(x)) for x in node.inputs), *inputs)
+        if any(x.masked for x in node.inputs):
+            # Refusing layers never get here: wiring them to a masked tensor failed.
+            in_masks = tuple(masks.get(id(x)) for x in node.inputs)
+            values[id(tensor)] = layer.apply_masked(arrays, *inputs, masks=in_masks, key=layer_key, training=training)
+        elif layer.has_state:
+            # A layer applied twice sees the state its first application left, as a
+            # flax.nnx module called twice does.
+            held = state.get(name) or {k: arrays[k] for k in layer.state_names}
+            own = {k: v for k, v in arrays.items() if k not in layer.state_names}
+            values[id(tensor)], state[name] = layer.apply_with_state(
+                own, held, *inputs, key=layer_key, training=training, mask=self.mask
+            )
+        else:
+            values[id(tensor)] = layer.apply(arrays, *inputs, key=layer_key, training=training)
+
+
+@dataclass(frozen=True)
+class _Segment:
+    """Consecutive node applications (indices into `graph.nodes()`), rematerialised together or not.
+
+    Attributes:
+        steps: The nodes' indices, in run order.
+        remat: Whether they run inside one `jax.checkpoint`.
+        names: Their layers' names.
+        inputs: The tensors they read that an earlier segment (or the model's input) made.
+        outputs: The tensors they make that a later segment reads, or the model gives.
+    """
+
+    steps: tuple[int, ...]
+    remat: bool
+    names: frozenset[str] = frozenset()
+    inputs: tuple[AnyTensor, ...] = ()
+    outputs: tuple[AnyTensor, ...] = ()
+
+
+def _segments(graph: Graph, remat: Collection[range]) -> list[_Segment]:
+    """The graph's nodes cut into segments: each span of `remat` one, every other node one of its own."""
+    nodes = graph.nodes()
+    starts = {span.start: span for span in remat if len(span)}
+    segments = []
+    step = 0
+    while step < len(nodes):
+        span = starts.get(step)
+        if span is None:
+            segments.append(_Segment((step,), remat=False))
+            step += 1
+            continue
+        steps = tuple(span)
+        inside = {id(nodes[s][1]) for s in steps}
+        later = [x for s in range(span.stop, len(nodes)) for x in nodes[s][0].inputs]
+        read = {id(x): x for s in steps for x in nodes[s][0].inputs if id(x) not in inside}
+        made = {id(t): t for t in (*later, *graph.outputs) if id(t) in inside}
+        names = frozenset(graph.name(layer) for s in steps if (layer := nodes[s][0].layer) is not None)
+        segments.append(_Segment(steps, True, names, tuple(read.values()), tuple(made.values())))
+        step = span.stop
+    return segments
+
+
+def _run_checkpointed(run: _Run, segment: _Segment) -> None:
+    """Run `segment`'s nodes under `checkpoint`: the gradient recomputes what they make inside.
+
+    What crosses the boundary is arrays only: the segment's parameters and float inputs
+    (differentiated), and its token-id inputs, masks, the state its layers hold and the
+    keys (not); `training` and the graph are fixed by the closure.
+    """
+    nodes = run.graph.nodes()
+    names = segment.names
+
+    def inner(params: Params, floats: dict[int, jax.Array], rest: tuple[Any, ...]) -> tuple[Any, Any, Params]:
+        ints, masks, state, key, mask = rest
+        local = _Run(run.graph, params, floats | ints, dict(masks), dict(state), key, run.training, mask)
+        for step in segment.steps:
+            local.node(step, *nodes[step])
+        ids = [id(t) for t in segment.outputs]
+        made_state = {name: arrays for name, arrays in local.state.items() if name in names}
+        return {i: local.values[i] for i in ids}, {i: local.masks[i] for i in ids if i in local.masks}, made_state
+
+    params = {name: arrays for name, arrays in run.params.items() if name in names}
+    values = {id(t): run.values[id(t)] for t in segment.inputs}
+    floats = {i: x for i, x in values.items() if jnp.issubdtype(x.dtype, jnp.floating)}
+    ints = {i: x for i, x in values.items() if i not in floats}
+    masks = {id(t): run.masks[id(t)] for t in segment.inputs if id(t) in run.masks}
+    state = {name: arrays for name, arrays in run.state.items() if name in names}
+    made, made_masks, made_state = checkpoint(inner)(params, floats, (ints, masks, state, run.key, run.mask))
+    run.values.update(made)
+    run.masks.update(made_masks)
+    run.state.update(made_state)
 
 
 def _initialiser(

@@ -27,6 +27,7 @@ from ..data._sources import SOURCES
 from ..data.transforms import Columns
 from ..export._graph_json import graph_from_dict
 from ..train import _losses, _metrics
+from ..train._remat import remat_spans
 from ._errors import raise_validation
 from ._schema import OPTIMIZERS, DataSection, SpecFile, TrainSection, optimizer_kinds, source_kinds
 from ._text import Document, read_document
@@ -162,6 +163,7 @@ def read(path: str | os.PathLike[str]) -> Spec:
             _caught(errors, lambda: kinds().parse(value[key], document, (section, key)))  # noqa: B023 - run at once
     if sections is not None:
         errors += _check_names(document, sections.train, model)
+        errors += _check_remat(document, sections.train, model)
     data = document.value.get("data")
     if _sound(("data", "transform"), wrong) and isinstance(data, dict) and isinstance(data.get("transform"), dict):
         source = data.get("source") if _sound(("data", "source"), wrong) else None
@@ -227,6 +229,20 @@ def _check_names(document: Document, train: TrainSection, model: Model[Any, Any]
             lookup(value)
         except TypednnError as error:
             errors.append(TypednnError(f"{document.where(path)}: {error.message}", hint=error.hint))
+    return errors
+
+
+def _check_remat(document: Document, train: TrainSection, model: Model[Any, Any] | None) -> list[TypednnError]:
+    """`train.remat`'s layer names, against the model, at their line (`Trainer(remat=...)`'s check)."""
+    if model is None or isinstance(train.remat, bool):
+        return []
+    errors = []
+    for i, entry in enumerate(train.remat):
+        try:
+            remat_spans(model.graph, [entry])
+        except TypednnError as error:
+            message = error.message.removeprefix("Trainer: ")
+            errors.append(TypednnError(f"{document.where(('train', 'remat', i))}: {message}", hint=error.hint))
     return errors
 
 

@@ -38,6 +38,7 @@ from ..distributed import barrier, collective_failures, is_chief, process_count,
 from ..export import save
 from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, TensorBoard, Trainer
 from ..train._checkpoint_callback import Checkpoint
+from ..train._losses import get as get_loss
 from ..train._progress import ProgressBar, Verbose
 from ..train._tensorboard_hparams import flatten
 from ._load import Spec, check_data, check_schema, in_spec
@@ -121,7 +122,36 @@ def trainer(
         metrics=spec.train.metrics,
         loss_weights=spec.train.loss_weights,
         seed=spec.train.seed,
+        accumulate=spec.train.accumulate,
+        remat=spec.train.remat,
+        precision=spec.train.precision,
         **distributed,
+    )
+
+
+def memory_trainer(spec: Spec) -> Trainer[Any, Any]:
+    """A trainer for `typednn summary --batch-size` (`Trainer.memory`), without reading the data.
+
+    The train section's loss, or mean squared error when it names none (the usual loss
+    depends on the data's targets; a loss adds next to nothing to a step's memory).
+    """
+    loss = spec.train.loss
+    losses: Any = (
+        get_loss(loss or "mean_squared_error")
+        if not isinstance(loss, dict)
+        else {name: get_loss(loss.get(name, "mean_squared_error")) for name in spec.model.output_names}
+    )
+    return in_spec(
+        spec.where("train"),
+        lambda: Trainer(
+            spec.model,
+            loss=losses,
+            optimizer=spec.optimizer(),
+            seed=spec.train.seed,
+            accumulate=spec.train.accumulate,
+            remat=spec.train.remat,
+            precision=spec.train.precision,
+        ),
     )
 
 

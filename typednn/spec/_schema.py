@@ -44,6 +44,7 @@ from ..layers._registry import KINDS
 from ..train import EarlyStopping, ReduceLROnPlateau, Trainer
 from ..train._checkpoint_callback import Checkpoint
 from ..train._fit_inputs import BATCH_SIZE
+from ..train._precision import Precision
 from ..train._trainer import SEED_LIMIT
 from ._errors import located
 from ._tagged import Kinds
@@ -269,6 +270,13 @@ class TrainSection(pydantic.BaseModel):
         | None
     ) = None
     """A weight per class id in the loss (Keras's `class_weight`), for a model with one output of class ids."""
+    accumulate: Annotated[int, pydantic.Field(ge=1, le=MAX_SIZE)] = _default(Trainer, "accumulate")
+    """Batches per optimizer update, with the mean of their gradients (`Trainer(accumulate=...)`)."""
+    remat: bool | list[str] = _default(Trainer, "remat")
+    """Layers to rematerialise in the training step (`Trainer(remat=...)`): names or patterns, each a block."""
+    precision: Precision = _default(Trainer, "precision")
+    """The dtype the layers compute in: float32, or bfloat16 / float16 for mixed precision
+    (float32 parameters, optimizer state, losses and metrics; see docs/training.md)."""
 
 
 def _run_name(name: str) -> str:

@@ -15,7 +15,7 @@ from .._errors import TypednnError
 from .._reading import excerpt
 from ..distributed import process_count
 from ._callback import Callback, Run
-from ._checkpoint_manifest import MANIFEST
+from ._checkpoint_manifest import MANIFEST, recorded_precision
 from ._checkpoint_store import CheckpointError, CheckpointStore
 from ._early_stopping import Mode, Monitor
 
@@ -101,6 +101,7 @@ class Checkpoint(Callback):
             "seed": trainer.seed,
             "batch_size": run.batch_size,
             "examples": run.examples,
+            "precision": trainer.precision,
             "metrics": logs,
             "history": run.history,
         }
@@ -157,6 +158,7 @@ class Checkpoint(Callback):
         step = self.store.latest()
         if step is None:
             return []
+        self._check_precision(trainer, step)
         try:
             state, meta = self.store.restore(step, {"params": trainer.params, "opt_state": trainer.opt_state})
             history = self._checked_meta(step, meta)
@@ -176,6 +178,17 @@ class Checkpoint(Callback):
         trainer.params, trainer.opt_state = state["params"], state["opt_state"]
         trainer.step, trainer.epoch = step, meta["epoch"]
         return history
+
+    def _check_precision(self, trainer: Trainer[Any, Any], step: int) -> None:
+        """Refuse to resume a run in another precision than its checkpoint's (float16 also differs in state)."""
+        saved = recorded_precision(self.store._step_path(step))
+        if saved is not None and saved != trainer.precision:
+            raise TypednnError(
+                f"cannot resume from step {step} in {self.directory}: it was trained with precision={saved!r},"
+                f" this trainer has precision={trainer.precision!r}",
+                hint=f"resume with precision={saved!r} (Trainer, or train.precision in a spec),"
+                " or start afresh in a new directory",
+            )
 
     def _checked_meta(self, step: int, meta: dict[str, Any]) -> list[dict[str, float]]:
         """The history in a checkpoint's meta, once step, epoch and history have the types `on_epoch_end` wrote."""

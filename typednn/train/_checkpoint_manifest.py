@@ -174,6 +174,21 @@ def recorded_metric(folder: pathlib.Path, metric: str) -> float | None:
     return float(value)
 
 
+def recorded_precision(folder: pathlib.Path) -> str | None:
+    """The precision a checkpoint's run trained in (unverified): "float32" if it records none, None if unreadable.
+
+    Read before the state, whose structure differs with the precision (float16's loss
+    scale), so that resuming in another precision says so rather than naming a leaf.
+    """
+    try:
+        manifest = _loads(_read_file(folder / MANIFEST, where=str(folder)), where=str(folder))
+        unverified: Any = manifest
+        value = unverified["meta"].get("precision", "float32")
+    except (TypednnError, KeyError, TypeError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
 def check_like(like: list[Leaf], manifest: dict[str, Any], *, folder: pathlib.Path, step: int) -> None:
     """Raises `CheckpointError` if `like` and the saved state differ in a leaf's path, shape or dtype."""
     saved = manifest["leaves"]

@@ -10,6 +10,11 @@ asked them for, one separate jitted gradient of the same loss, on the epoch's la
 batch, at the parameters the epoch ended with. The compiled steps return no gradients,
 so a fit without such a callback runs exactly the program it would otherwise; the cost
 of asking is one compile and one forward and backward pass per epoch that asks.
+
+A dispatch that compiles (the run's first, and the first of each new chunk length) is
+timed: the progress line states an epoch's compile time (`ProgressBar.compile_time`).
+Whether a call compiled is read from the jitted function's own cache size, so no timer
+or thread runs beside the steps.
 """
 
 from __future__ import annotations
@@ -151,6 +156,7 @@ def run_epochs(
         for callback in callbacks:
             if isinstance(callback, ProgressBar):
                 callback.input_time(done.input_seconds, done.seconds)
+                callback.compile_time(done.compile_seconds)
         try:
             for callback in callbacks:
                 callback.on_epoch_end(run, epoch, logs)
@@ -193,6 +199,8 @@ class EpochDone:
         steps: Optimizer steps it ran.
         input_seconds: Time the loop waited for the next chunk of batches (the feed).
         seconds: The epoch's time, from its first chunk asked for to its last results read.
+        compile_seconds: The time its dispatches spent compiling (tracing included), or
+            reading their programs from the compilation cache; 0 when all were compiled.
     """
 
     logs: dict[str, float]
@@ -200,6 +208,7 @@ class EpochDone:
     steps: int
     input_seconds: float
     seconds: float
+    compile_seconds: float = 0.0
 
 
 def train_epoch(
@@ -221,7 +230,7 @@ def train_epoch(
     pending: tuple[Chunk, jax.Array, MetricStates, int] | None = None
     last: tuple[Chunk, tuple[Any, ...]] | None = None
     started = epoch_start = time.perf_counter()
-    waited, steps_done = 0.0, 0
+    waited, steps_done, compiling = 0.0, 0, 0.0
     # Results are read one chunk late, so the device is never idle while the host
     # reports progress or checks the loss.
     while True:
@@ -235,10 +244,13 @@ def train_epoch(
         steps = np.arange(trainer.step, trainer.step + len(chunk.index), dtype=np.int32)
         train = compiled.train_on_device if feed.on_device else compiled.train_fed
         padded = compiled.padded(chunk.weights)
+        programs, dispatched = _programs(train), time.perf_counter()
         # The step's own outputs, not through the `params` setter (which copies foreign arrays).
         trainer._params, trainer.opt_state, states, losses = train(
             trainer._params, trainer.opt_state, states, *batches, steps, trainer._key, padded=padded
         )
+        if _programs(train) != programs:  # this call compiled; running it is asynchronous, so not timed here
+            compiling += time.perf_counter() - dispatched
         first_step = trainer.step
         trainer.step += len(chunk.index)
         steps_done += len(chunk.index)
@@ -247,11 +259,17 @@ def train_epoch(
         pending = (chunk, losses, states, first_step)
         last = (chunk, batches) if gradients else None
     if pending is None:  # no batch at all (batches from Python that ran out): no metrics to read
-        return EpochDone({}, None, 0, waited, time.perf_counter() - epoch_start)
+        return EpochDone({}, None, 0, waited, time.perf_counter() - epoch_start, compiling)
     _report(trainer, run, callbacks, *pending, started)
     logs = compiled.results(jax.device_get(states))
     grads = None if last is None else _last_gradients(trainer, feed, *last)
-    return EpochDone(logs, grads, steps_done, waited, time.perf_counter() - epoch_start)
+    return EpochDone(logs, grads, steps_done, waited, time.perf_counter() - epoch_start, compiling)
+
+
+def _programs(jitted: Any) -> int | None:
+    """How many programs `jitted` holds compiled (`jax.jit`'s `_cache_size`); None where JAX does not say."""
+    size = getattr(jitted, "_cache_size", None)
+    return size() if callable(size) else None
 
 
 def _last_gradients(trainer: Trainer[Any, Any], feed: Feed, chunk: Chunk, batches: tuple[Any, ...]) -> Params:

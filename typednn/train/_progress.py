@@ -31,6 +31,8 @@ INPUT_SHOWN = 0.10
 """The share of an epoch spent waiting for input above which its line says so."""
 INPUT_NOISE = 0.05
 """Seconds of waiting too few to mention, whatever their share: a tiny epoch's first chunk is all wait."""
+COMPILE_NOISE = 0.05
+"""Seconds of compiling too few to mention on an epoch's line."""
 
 
 def input_note(share: float | None) -> list[str]:
@@ -38,6 +40,11 @@ def input_note(share: float | None) -> list[str]:
     if share is None or share <= INPUT_SHOWN:
         return []
     return [f"input {min(share, 1.0):.0%} of the time"]
+
+
+def compile_note(seconds: float) -> str:
+    """`"compile 6.1s"` when an epoch spent at least `COMPILE_NOISE` seconds compiling; else ``""``."""
+    return f"compile {_duration(seconds)}" if seconds >= COMPILE_NOISE else ""
 
 
 def _significant(value: float) -> str:
@@ -193,7 +200,9 @@ class ProgressBar(Callback):
     the `val_` metrics. The line fits the terminal's width: on a narrow one the bar,
     the time left and the speed go first, then the metrics wrap onto lines below;
     the epoch number and the values are always whole. With `verbose=2`, one plain
-    line per epoch and no animation: `epoch 3/10 - 1.2s - loss 0.1234 - accuracy 0.9700 - val_loss 0.1301 - ...`.
+    line per epoch and no animation: `epoch 3/10 - 1.2s - loss 0.1234 - accuracy 0.9700 - val_loss 0.1301 - ...`;
+    an epoch that compiled says for how long (`epoch 1/10 - 7.3s (compile 6.1s) - ...`;
+    the live bar's finished line ends with `compile 6.1s`).
     With `verbose=0`, nothing. `"auto"` picks 1 on a terminal (or in Jupyter) and 2
     otherwise, so logs of CI jobs and pipes hold plain lines; in Jupyter without
     `ipywidgets` (which rich needs to animate there), plain lines too. Only the
@@ -229,6 +238,7 @@ class ProgressBar(Callback):
         self._examples = 0
         self._seconds = 0.0
         self._input_share: float | None = None  # of the epoch ending, from `input_time`
+        self._compile_seconds = 0.0  # of the epoch ending, from `compile_time`
 
     def input_time(self, waited: float, seconds: float) -> None:
         """How long the epoch ending waited for its input, of `seconds` in all (`fit` tells, before `on_epoch_end`).
@@ -238,6 +248,15 @@ class ProgressBar(Callback):
         `INPUT_NOISE` seconds in all).
         """
         self._input_share = waited / seconds if seconds > 0 and waited >= INPUT_NOISE else None
+
+    def compile_time(self, seconds: float) -> None:
+        """How long the epoch ending spent compiling its steps (`fit` tells, before `on_epoch_end`).
+
+        Its line then states it: `epoch 1/10 - 7.3s (compile 6.1s) - ...` (not under
+        `COMPILE_NOISE` seconds; with a warm compilation cache, it is the time to read
+        the programs back).
+        """
+        self._compile_seconds = seconds
 
     def on_train_begin(self, run: Run) -> None:
         self._lines = None
@@ -262,6 +281,7 @@ class ProgressBar(Callback):
         self._epoch_start = time.perf_counter()
         self._examples, self._seconds = 0, 0.0
         self._input_share = None
+        self._compile_seconds = 0.0
         if self._progress is not None:
             since = time.monotonic() if self._compiling else None
             self._task = self._progress.add_task(
@@ -289,13 +309,16 @@ class ProgressBar(Callback):
 
     def on_epoch_end(self, run: Run, epoch: int, logs: dict[str, float]) -> None:
         if self._lines is not None:
-            parts = [f"epoch {epoch + 1}/{run.epochs}", _duration(time.perf_counter() - self._epoch_start)]
+            took = _duration(time.perf_counter() - self._epoch_start)
+            note = compile_note(self._compile_seconds)
+            parts = [f"epoch {epoch + 1}/{run.epochs}", f"{took} ({note})" if note else took]
             line = " - ".join([*parts, *_metric_items(logs), *input_note(self._input_share)])
             self._lines.print(line, markup=False, highlight=False, soft_wrap=True)
         if self._progress is None or self._task is None:
             return
         self._compiling = False
-        items = [*_metric_items(logs), *input_note(self._input_share)]
+        compiled = compile_note(self._compile_seconds)
+        items = [*_metric_items(logs), *input_note(self._input_share), *([compiled] if compiled else [])]
         self._progress.update(self._task, completed=run.steps_per_epoch, metrics=items, compiling_since=None)
         # Printed above the live display, the finished line scrolls away like any output,
         # so a long run does not grow the live area by a line per epoch. The task leaves

@@ -19,6 +19,7 @@ from ..lower import Lowered, Params
 from ._frozen import keep_frozen
 from ._heads import Heads, Masks, MetricStates
 from ._inference import Inference, Weights, gather, inputs, scan, unpack_weights
+from ._precision import Policy
 
 
 class Compiled(Inference):
@@ -38,6 +39,8 @@ class Compiled(Inference):
             only gradients suffer in loops, so evaluation keeps its loop).
         placement: Batches split over a mesh's devices: each chunk's outputs keep the
             state's layout, and what the host reads (losses, metrics) is replicated.
+        precision: The mixed-precision policy (`_precision`): the dtype the forward pass
+            computes in; float16's loss scaling takes `optimizer` to be `loss_scaled`.
     """
 
     def __init__(
@@ -48,8 +51,11 @@ class Compiled(Inference):
         *,
         unroll: bool = False,
         placement: Placement | None = None,
+        precision: Policy | None = None,
     ) -> None:
-        super().__init__(lowered.forward, heads, placement=placement)
+        self.precision = precision or Policy()
+        # In float32 `wrap` is `lowered.forward` itself: the programs are those without a policy.
+        super().__init__(self.precision.wrap(lowered.forward), heads, placement=placement)
         self.lowered = lowered
         self.optimizer = optimizer
         self.unroll = unroll
@@ -81,7 +87,11 @@ class Compiled(Inference):
         """One optimizer step: gradients of the trainable parameters, the state from the forward pass."""
         params, opt_state, states = carry
         trainable, state = self.lowered.split(params)
-        (mean, (outputs, losses, updated, masks)), grads = self._value_and_grad(params, x, y, weights, key, padded)
+        # float16 scales the loss by the scale in the optimizer state (`_precision.loss_scaled`).
+        scale = opt_state.scale if self.precision.scaled else None
+        (mean, (outputs, losses, updated, masks)), grads = self._value_and_grad(
+            params, x, y, weights, key, padded, scale=scale
+        )
         updates, opt_state = self.optimizer.update(grads, opt_state, trainable)
         trainable = optax.apply_updates(trainable, updates)
         # Over the state the step started from: frozen layers' arrays (`_frozen`) are
@@ -94,11 +104,21 @@ class Compiled(Inference):
         return (params, opt_state, states), mean
 
     def _value_and_grad(
-        self, params: Params, x: Any, y: Any, weights: Weights, key: jax.Array, padded: bool
+        self,
+        params: Params,
+        x: Any,
+        y: Any,
+        weights: Weights,
+        key: jax.Array,
+        padded: bool,
+        scale: jax.Array | None = None,
     ) -> tuple[tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]], Params]:
         """A batch's mean loss (with the outputs, losses, updated state and masks) and its gradients.
 
-        The gradients are of the trainable parameters (`lowered.split(params)[0]`).
+        The gradients are of the trainable parameters (`lowered.split(params)[0]`), float32
+        in every precision (taken through the policy's cast of float32 parameters). With
+        `scale` (float16), they are those of the loss times `scale`, divided by it: not
+        finite when the scaled backward pass overflowed; the loss returned is unscaled.
         """
         lowered = self.lowered
         trainable, state = lowered.split(params)
@@ -110,13 +130,22 @@ class Compiled(Inference):
             # The padding of a ragged last batch stays out of the batch statistics.
             mask = w > 0 if padded else None
             merged = lowered.merge(p, state)
-            outputs, updated, masks = lowered.forward(merged, *inputs(x), key=key, training=True, mask=mask)
+            outputs, updated, masks = self.forward(merged, *inputs(x), key=key, training=True, mask=mask)
             mean, losses = self.heads.loss(outputs, y, w, masks, sample=sample)
             return mean, (outputs, losses, updated, masks)
 
         found: tuple[tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]], Params]
-        found = jax.value_and_grad(objective, has_aux=True)(trainable)
-        return found
+        if scale is None:
+            found = jax.value_and_grad(objective, has_aux=True)(trainable)
+            return found
+
+        def scaled(p: Params) -> tuple[jax.Array, tuple[jax.Array, tuple[Any, tuple[jax.Array, ...], Params, Masks]]]:
+            mean, aux = objective(p)
+            return mean * scale, (mean, aux)
+
+        (_, (mean, aux)), grads = jax.value_and_grad(scaled, has_aux=True)(trainable)
+        grads = jax.tree.map(lambda g: g / scale, grads)
+        return (mean, aux), grads
 
     def last_gradients(
         self, params: Params, batches: tuple[Any, ...], *, on_device: bool, step: int, key: jax.Array, padded: bool

@@ -19,9 +19,11 @@ from ..distributed import Placement, barrier, collective_failures, data_mesh, is
 from ..export import save
 from ..layers import Tensor
 from ..lower import Params
+from ._accumulate import accumulating, check_accumulate
 from ._best import load_best
 from ._callback import Callback, Run
 from ._checkpoint_callback import Checkpoint
+from ._compile_cache import enable as enable_compilation_cache
 from ._early_stopping import Mode
 from ._epochs import run_fit, with_defaults
 from ._feed import Feed
@@ -33,7 +35,10 @@ from ._history import History
 from ._inference import check_data, evaluate_feed, predict_as
 from ._keras_checks import check_heads
 from ._parts import agree, agree_fit, feed_of
+from ._precision import LossScaleLog, Policy, Precision, check_precision, loss_scaled
 from ._progress import Verbose
+from ._remat import Remat, remat_spans, rematerialise
+from ._step_memory import StepMemory, step_memory
 from ._steps import Compiled, adopt, init_optimizer
 
 if TYPE_CHECKING:
@@ -79,6 +84,26 @@ class Trainer(Generic[In, Out]):
             shell-style, `fnmatch`). The optimizer never updates a frozen layer (it keeps
             no state for it), and a frozen BatchNorm runs in inference mode: it
             normalises with its moving statistics and keeps them, as in Keras.
+        accumulate: Apply the optimizer once every `accumulate` batches, with the mean of
+            their gradients (`optax.MultiSteps`): N full batches of B examples make the
+            update one batch of N*B would, in the memory of B (see docs/training.md,
+            "Memory"). `step` still counts batches, as Keras 3's `iterations` does with
+            `gradient_accumulation_steps`; the optimizer's own count (its schedules)
+            counts updates. The running mean is optimizer state: checkpoints carry it.
+        remat: Rematerialise layers in the training step (`jax.checkpoint`): their
+            activations are recomputed for the gradient instead of kept, trading compute
+            for memory. A list of layer names or patterns (`"block1_*"`): each entry is a
+            block, from the first layer it matches to the last with all that runs
+            between them, that keeps only its input. True: every layer on its own (what
+            a layer keeps inside, such as attention's scores). The numbers do not
+            change; `predict` and exports are not affected.
+        precision: The dtype the layers compute in while training and evaluating:
+            `"float32"`, or `"bfloat16"` / `"float16"` for mixed precision (Keras's
+            `mixed_bfloat16` policy): the parameters and optimizer state stay float32,
+            the losses, softmax, norm statistics and metrics are float32. float16 scales
+            the loss dynamically, skipping steps with non-finite gradients (logged as
+            `skipped_steps` and `loss_scale`). `predict` and exports stay float32. See
+            docs/training.md, "Mixed precision".
 
     Attributes:
         params: The model's parameters, `{layer name: {"kernel": .., "bias": ..}}`, with
@@ -86,7 +111,10 @@ class Trainer(Generic[In, Out]):
             Assigning arrays (pretrained weights) copies them: `fit` never deletes yours.
         opt_state: The optimizer's state (of the trainable parameters only).
         frozen: The names of the frozen layers (`frozen=`, its patterns matched).
-        step: Optimizer steps taken.
+        accumulate: Batches per optimizer update.
+        remat: The rematerialised blocks, as ranges of `model.graph.nodes()` (`remat=`, matched).
+        precision: The compute dtype, `"float32"`, `"bfloat16"` or `"float16"`.
+        step: Training steps (batches) taken; with `accumulate`, the updates are every N-th.
         epoch: Epochs completed.
 
     Example:
@@ -117,7 +145,11 @@ class Trainer(Generic[In, Out]):
         mesh: Mesh | None = None,
         shard_params: bool = False,
         frozen: Sequence[str] = (),
+        accumulate: int = 1,
+        remat: Remat = False,
+        precision: Precision = "float32",
     ) -> None:
+        enable_compilation_cache()  # once per process, before the first compile (`_compile_cache`)
         self.model = model
         self.heads = check_heads(model, heads_of(model, loss=loss, metrics=metrics, loss_weights=loss_weights))
         self.loss = loss
@@ -137,9 +169,19 @@ class Trainer(Generic[In, Out]):
         self.frozen = frozen_layers(model.graph, frozen)
         # The model's functions, with the frozen layers' arrays as state (`_frozen`).
         self._lowered = freeze(model.lowered, model.graph, self.frozen)
+        self.accumulate = check_accumulate(accumulate)
+        # The optimizer the steps run: with `accumulate`, it updates every N-th batch (`_accumulate`).
+        self._optimizer = accumulating(optimizer, self.accumulate)
+        self.precision = check_precision(precision)
+        # The BatchNorm statistics stay float32; float16 scales its loss (`_precision`).
+        self._policy = Policy(self.precision, keep=model.lowered.state_names)
+        if self._policy.scaled:
+            self._optimizer = loss_scaled(self._optimizer)
+        self.remat = remat_spans(model.graph, remat)
+        self._lowered = rematerialise(self._lowered, model.graph, self.remat, self.frozen)
         self._params: Params = model.init(jax.random.key(seed))
         # Non-trainable state (BatchNorm's running statistics, frozen layers) is not the optimizer's.
-        self.opt_state: Any = init_optimizer(optimizer, self._lowered.split(self._params)[0])
+        self.opt_state: Any = init_optimizer(self._optimizer, self._lowered.split(self._params)[0])
         self.step = 0
         self.epoch = 0
         self._checkpoint: Checkpoint | None = None  # the last fit's, for `load_best`
@@ -175,10 +217,29 @@ class Trainer(Generic[In, Out]):
         return Compiled(
             self._lowered,
             self.heads,
-            self.optimizer,
+            self._optimizer,
             unroll=not self._loops_ok,
             placement=self._placement,
+            precision=self._policy,
         )
+
+    def memory(self, batch_size: int) -> StepMemory:
+        """The peak memory of one training step at `batch_size`, from XLA's memory analysis.
+
+        It compiles the step (seconds; nothing runs), with this trainer's optimizer,
+        `accumulate` and `remat`, on the current backend. `typednn summary --batch-size`
+        prints it.
+
+        Example:
+            >>> import optax, typednn as tn
+            >>> from typednn import nn
+            >>> x = tn.Input(4)
+            >>> trainer = tn.Trainer(tn.Model(x, x >> nn.Dense(3)), loss=tn.losses.mean_squared_error,
+            ...                      optimizer=optax.sgd(0.1))
+            >>> trainer.memory(32).peak > 0
+            True
+        """
+        return step_memory(self, batch_size)
 
     def distribute(self, mesh: Mesh) -> None:
         """Train on `mesh` from now on: lay the parameters and optimizer state out on it.
@@ -310,6 +371,8 @@ class Trainer(Generic[In, Out]):
         if parts is not None and self._placement is not None:
             examples = parts.total  # the job's: what the checkpoint records
             steps = parts.steps(self._placement.process_columns(batch_size))
+        if self._policy.scaled:  # each epoch's skipped steps and loss scale, in its logs
+            callbacks = [*callbacks, LossScaleLog()]
         callbacks = with_defaults(callbacks, verbose=verbose, terminate_on_nan=terminate_on_nan)
         self._checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
         history = History()
