@@ -2,16 +2,15 @@
 
 `Columns({"age": standardize(), "thal": one_hot(vocabulary=["fixed", "normal"])})` is
 `Columns[Tensor[L[4]]]` (1 + 1 oov bucket + 2 categories), so `prep(train)` is a
-`Dataset[Tensor[L[4]], Any]` that mypy checks against the model as any dataset. The
-width comes from the transforms themselves: each call is rebuilt from its literal
-arguments with the constructor a spec file names (`CONSTRUCTORS`), and asked its
-`output_width`, the rule the features are assembled by at run time. A width that the
-training rows decide (a fitted vocabulary), or an argument that is not a literal,
-leaves the features `Any`: never a guessed width. An option the constructor refuses
-(`hashing(bins=0)`) is reported on its line, with the message it raises at run time.
+`Dataset[Tensor[L[4]], Any]` that mypy checks against the model as any dataset. Each
+step's width comes from `_shapes._columns.transform_width`, the rule the transforms'
+`output_width` runs at run time, given the call's literal arguments (literals, lists of
+them, `Final` constants). A width that the training rows decide (a fitted vocabulary),
+or an argument that is not a literal, leaves the features `Any`: never a guessed width.
+The option values themselves are checked when the transforms are made, at run time.
 
-The transforms import numpy and pyarrow (never JAX), once, at the first `Columns` call
-a build checks.
+Like the layers' rules, the width rule is jax-, numpy- and pyarrow-free: checking a file
+that makes a `Columns` imports nothing of the data pipeline.
 """
 
 from __future__ import annotations
@@ -34,14 +33,15 @@ from mypy.nodes import (
     UnaryExpr,
 )
 from mypy.plugin import FunctionContext
-from mypy.types import Instance, Type, get_proper_type
+from mypy.types import CallableType, Instance, Type, get_proper_type
 
-from ._errors import TypednnError
 from ._mypy_convert import Lookup, tensor_type, value_of
-from ._mypy_report import PARAM, named
+from ._mypy_report import named
 from ._shapes import Shape
+from ._shapes._columns import KINDS, transform_width
 
 COLUMNS = "typednn.data.transforms._columns.Columns"
+TRANSFORMS = "typednn.data.transforms."
 _UNKNOWN = object()
 """A value the plugin cannot read from the source: the features stay `Any`."""
 
@@ -59,57 +59,59 @@ def columns_call(lookup: Lookup, ctx: FunctionContext) -> Type:
         steps = _steps(ctx, value) if isinstance(key, StrExpr) else None
         if steps is None:
             return ctx.default_return_type
-        column = 1
-        try:
-            for step in steps:
-                column = step.output_width(column)
-        except TypednnError:  # a width that the training rows decide
+        column: int | None = 1
+        for kind, options in steps:
+            column = None if column is None else _width(kind, column, options)
+        if column is None:  # a width that the training rows decide, or options that make none
             return ctx.default_return_type
         width += column
-        token_columns += bool(steps) and steps[-1].kind == "tokens"
+        token_columns += bool(steps) and steps[-1][0] == "tokens"
     if token_columns not in (0, len(mapping.items)):
         return ctx.default_return_type  # token ids beside numbers: refused at run time, with its hint
     shape = Shape((width,), tokens=bool(token_columns))
     return columns.copy_modified(args=[tensor_type(shape, named(ctx), lookup)])
 
 
-def _steps(ctx: FunctionContext, value: Expression) -> list[Any] | None:
+def _width(kind: str, width: int, options: dict[str, Any]) -> int | None:
+    """`transform_width`, or None for options it cannot read (wrong types: the run-time check says)."""
+    try:
+        found = transform_width(kind, width, options)
+    except (KeyError, TypeError, ValueError):
+        return None
+    return found if found is None or found >= 1 else None
+
+
+def _steps(ctx: FunctionContext, value: Expression) -> list[tuple[str, dict[str, Any]]] | None:
     """A column's transforms rebuilt from the source (`None` is no step), or None if one cannot be."""
     if isinstance(value, NameExpr) and value.fullname == "builtins.None":
         return []
     calls = value.items if isinstance(value, (ListExpr, TupleExpr)) else [value]
     built = [_transform(ctx, call) for call in calls]
-    return None if any(step is None for step in built) else built
+    steps = [step for step in built if step is not None]
+    return steps if len(steps) == len(built) else None
 
 
-def _transform(ctx: FunctionContext, call: Expression) -> Any:
-    """The transform a call of a constructor makes, from its literal arguments; None if unknown."""
-    from .data.transforms._kinds import CONSTRUCTORS  # noqa: PLC0415 - numpy and pyarrow, once a build meets Columns
-
+def _transform(ctx: FunctionContext, call: Expression) -> tuple[str, dict[str, Any]] | None:
+    """A transform call's kind and literal options by name (`("hashing", {"bins": 8})`); None if unknown."""
     if not (isinstance(call, CallExpr) and isinstance(call.callee, RefExpr)):
         return None
-    kind = call.callee.fullname.rpartition(".")[2]
-    constructor = CONSTRUCTORS.get(kind)
-    if constructor is None or call.callee.fullname != f"{constructor.__module__}.{kind}":
+    module, _, kind = call.callee.fullname.rpartition(".")
+    if kind not in KINDS or not module.startswith(TRANSFORMS):
         return None
-    positional, keywords = [], {}
-    for kind_of, name, expr in zip(call.arg_kinds, call.arg_names, call.args):
+    signature = get_proper_type(ctx.api.get_expression_type(call.callee))
+    if not isinstance(signature, CallableType):
+        return None
+    options: dict[str, Any] = {}
+    for position, (kind_of, name, expr) in enumerate(zip(call.arg_kinds, call.arg_names, call.args)):
         found = _literal(ctx, expr)
         if found is _UNKNOWN or kind_of not in (ARG_POS, ARG_NAMED):
             return None
-        if name is None:
-            positional.append(found)
-        else:
-            keywords[name] = found
-    try:
-        return constructor(*positional, **keywords)
-    except TypednnError as error:
-        ctx.api.fail(error.message, call, code=PARAM)
-        if error.hint:
-            ctx.api.msg.note(f"hint: {error.hint}", call, code=PARAM)
-    except TypeError:  # a wrong argument: mypy reports it against the signature
-        pass
-    return None
+        listed = signature.arg_names[position] if position < len(signature.arg_names) else None
+        key = name if name is not None else listed
+        if key is None:
+            return None
+        options[key] = found
+    return kind, options
 
 
 def _literal(ctx: FunctionContext, expr: Expression) -> Any:

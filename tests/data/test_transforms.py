@@ -228,3 +228,10 @@ def test_a_lookups_width_needs_no_fit() -> None:
 def test_a_bad_given_vocabulary_is_refused(vocabulary: Any, message: str) -> None:
     with pytest.raises(TypednnError, match=message):
         one_hot(vocabulary=vocabulary, max_tokens=2)
+
+
+def test_every_transform_kind_has_the_width_rule_the_plugin_runs() -> None:
+    from typednn._shapes._columns import KINDS
+    from typednn.data.transforms._kinds import CONSTRUCTORS
+
+    assert set(CONSTRUCTORS) == KINDS

@@ -1,4 +1,4 @@
-"""Column transforms whose width mypy knows: features that miss the model, options refused on their line."""
+"""Column transforms whose width mypy knows: features that miss the model, a wrong annotation."""
 
 from typing import Any
 from typing import Literal as L
@@ -24,7 +24,3 @@ def wrong_annotation(raw: Table) -> None:
     data: tn.data.Dataset[tn.Tensor[L[8]], Any] = prep(raw)  # expect-error: incompatible types in assignment
     del data
 
-
-def refused_options() -> None:
-    Columns({"ca": hashing(0)})  # expect-error: hashing(bins=0), give a whole number
-    Columns({"thal": one_hot(vocabulary=["a", "a"])})  # expect-error: lists 'a' twice

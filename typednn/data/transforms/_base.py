@@ -11,7 +11,7 @@ from __future__ import annotations
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Self
 
 import numpy as np
@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..._errors import TypednnError
+from ..._shapes._columns import transform_width
 from .._show import quoted
 
 Array = np.ndarray[Any, Any]
@@ -53,9 +54,18 @@ class Transform(ABC):
             TypednnError: when not fitted, or for a value it cannot take (naming its row and column).
         """
 
-    @abstractmethod
     def output_width(self, width: int) -> int:
-        """How many values a row has after this step, given `width` before it (1 for a raw column)."""
+        """How many values a row has after this step, given `width` before it (1 for a raw column).
+
+        The rule is `_shapes._columns.transform_width`, which the mypy plugin runs too.
+
+        Raises:
+            TypednnError: while a vocabulary still to be fitted decides it.
+        """
+        found = transform_width(self.kind, width, {field.name: getattr(self, field.name) for field in fields(self)})
+        if found is None:
+            raise self.unfitted()
+        return found
 
     @abstractmethod
     def state(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..._errors import TypednnError
+from ..._shapes._columns import HASHING_ONE_HOT, OOV
 from .._show import quoted
 from ._base import Array, Transform, Where, categories, stable_hash
 
@@ -33,7 +34,7 @@ class _Vocabulary(Transform):
 
     categorical = True
     max_tokens: int | None = None
-    oov: int = 1
+    oov: int = OOV
     vocabulary: tuple[str, ...] | None = None
     given: bool = field(default=False, kw_only=True, repr=False)
     """Whether the vocabulary was given up front: `fit` keeps it."""
@@ -93,9 +94,6 @@ class _Vocabulary(Transform):
             found.append(indices)
         return found
 
-    def output_width(self, width: int) -> int:
-        return 1  # an index, whatever the vocabulary
-
     def apply(self, values: Array, where: Where) -> Array:
         return np.asarray([row[0] for row in self.indices(values, where)], np.float64).reshape(-1, 1)
 
@@ -119,11 +117,6 @@ class OneHot(_Vocabulary):
     """A category as a one-hot row of `oov + len(vocabulary)` values."""
 
     kind = "one_hot"
-
-    def output_width(self, width: int) -> int:
-        if self.vocabulary is None:
-            raise self.unfitted()
-        return self.oov + len(self.vocabulary)
 
     def apply(self, values: Array, where: Where) -> Array:
         found = self.indices(values, where)
@@ -149,11 +142,6 @@ class MultiHot(_Vocabulary):
             [token for token in value.split(self.separator) if token] for value in categories(values, where, self.kind)
         ]
 
-    def output_width(self, width: int) -> int:
-        if self.vocabulary is None:
-            raise self.unfitted()
-        return self.oov + len(self.vocabulary)
-
     def apply(self, values: Array, where: Where) -> Array:
         found = self.indices(values, where)
         result = np.zeros((len(found), self.output_width(1)), np.float64)
@@ -172,7 +160,7 @@ class Hashing(Transform):
     kind = "hashing"
     categorical = True
     bins: int = 1
-    one_hot: bool = False
+    one_hot: bool = HASHING_ONE_HOT
 
     def __post_init__(self) -> None:
         if not (_count(self.bins) and 1 <= self.bins <= MAX_VOCABULARY):
@@ -188,14 +176,11 @@ class Hashing(Transform):
         result[np.arange(len(bins)), bins] = 1.0
         return result
 
-    def output_width(self, width: int) -> int:
-        return self.bins if self.one_hot else 1
-
     def state(self) -> dict[str, Any]:
         return {"bins": self.bins, "one_hot": self.one_hot}
 
 
-def lookup(*, max_tokens: int | None = None, oov: int = 1, vocabulary: Sequence[str | int] | None = None) -> Lookup:
+def lookup(*, max_tokens: int | None = None, oov: int = OOV, vocabulary: Sequence[str | int] | None = None) -> Lookup:
     """A category (text or whole number) as its index: `oov` buckets, then the vocabulary by frequency.
 
     `vocabulary`: the categories, in index order, instead of fitting them (kept by `fit`).
@@ -204,7 +189,7 @@ def lookup(*, max_tokens: int | None = None, oov: int = 1, vocabulary: Sequence[
     return Lookup(max_tokens, oov, found, given=given)
 
 
-def one_hot(*, max_tokens: int | None = None, oov: int = 1, vocabulary: Sequence[str | int] | None = None) -> OneHot:
+def one_hot(*, max_tokens: int | None = None, oov: int = OOV, vocabulary: Sequence[str | int] | None = None) -> OneHot:
     """A category as a one-hot row of `oov + vocabulary` values.
 
     `vocabulary`: the categories, in index order, instead of fitting them (kept by `fit`).
@@ -220,7 +205,7 @@ def one_hot(*, max_tokens: int | None = None, oov: int = 1, vocabulary: Sequence
 def multi_hot(
     *,
     max_tokens: int | None = None,
-    oov: int = 1,
+    oov: int = OOV,
     separator: str = "|",
     vocabulary: Sequence[str | int] | None = None,
 ) -> MultiHot:
@@ -258,6 +243,6 @@ def _given(
     return tokens, True
 
 
-def hashing(bins: int, *, one_hot: bool = False) -> Hashing:
+def hashing(bins: int, *, one_hot: bool = HASHING_ONE_HOT) -> Hashing:
     """A category as `crc32(its UTF-8 bytes) % bins` (stable across processes), or that bin one-hot."""
     return Hashing(bins, one_hot)

@@ -48,9 +48,6 @@ class Standardize(Transform):
         result: Array = (x - np.asarray(self.mean)) / np.asarray(self.std)
         return result
 
-    def output_width(self, width: int) -> int:
-        return width
-
     def state(self) -> dict[str, Any]:
         return {"mean": list(self.mean or ()), "std": list(self.std or ())}
 
@@ -81,9 +78,6 @@ class MinMax(Transform):
         result: Array = (x - low) / span
         return result
 
-    def output_width(self, width: int) -> int:
-        return width
-
     def state(self) -> dict[str, Any]:
         return {"low": list(self.low or ()), "high": list(self.high or ())}
 
@@ -106,9 +100,6 @@ class Clip(Transform):
     def apply(self, values: Array, where: Where) -> Array:
         return np.clip(numbers(values, where, f"{self.kind}()"), self.low, self.high)
 
-    def output_width(self, width: int) -> int:
-        return width
-
     def state(self) -> dict[str, Any]:
         return {"low": self.low, "high": self.high}
 
@@ -130,9 +121,6 @@ class Log(Transform):
             )
         result: Array = np.log1p(x)
         return result
-
-    def output_width(self, width: int) -> int:
-        return width
 
     def state(self) -> dict[str, Any]:
         return {}

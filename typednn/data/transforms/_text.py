@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 
 from ..._errors import TypednnError
+from ..._shapes._columns import OOV
 from .._show import quoted
 from ._base import Array, Transform, Where, stable_hash
 from ._category import MAX_VOCABULARY, Lookup
@@ -49,7 +50,7 @@ class Tokenize(Transform):
     categorical = True  # it reads a raw column, so it comes first (and, making ids, alone)
     length: int
     max_tokens: int | None = None
-    oov: int = 1
+    oov: int = OOV
     standardize: StandardizeMode = "lower_and_strip_punctuation"
     split: SplitMode = "whitespace"
     vocabulary: tuple[str, ...] | None = None
@@ -150,9 +151,6 @@ class Tokenize(Transform):
             ]
         return result
 
-    def output_width(self, width: int) -> int:
-        return self.length
-
     def state(self) -> dict[str, Any]:
         return {
             "length": self.length,
@@ -172,7 +170,7 @@ def tokens(
     length: int,
     *,
     max_tokens: int | None = None,
-    oov: int = 1,
+    oov: int = OOV,
     standardize: StandardizeMode = "lower_and_strip_punctuation",
     split: SplitMode = "whitespace",
 ) -> Tokenize:
