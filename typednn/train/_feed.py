@@ -86,13 +86,15 @@ def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True)
     Long chunks amortise the dispatch; short ones let the progress bar and the NaN check
     see results sooner. A short remainder chunk compiles once more, so epochs up to 64
     steps run in one dispatch. Without `loops_ok` (convolutions on CPU, see
-    `_inference.scan`) chunks are unrolled, so they are kept to 8 steps to bound the
-    compile time.
+    `_inference.scan`) a chunk is unrolled, each step compiled again: one step per
+    dispatch. Measured on the digits CNN (57 steps an epoch, 2 cores), 8 unrolled steps
+    (and the 1-step remainder chunk) made the first epoch 7.7 s, compile included, and
+    later ones 0.08 s; one step makes them 1.9 s and 0.11 s.
     """
     if requested is not None:
         return max(1, min(requested, steps))
     if not loops_ok:
-        return min(steps, 8)
+        return 1
     return steps if steps <= 64 else 32
 
 

@@ -69,7 +69,8 @@ class Trainer(Generic[In, Out]):
         seed: Seeds parameter initialisation, the order of examples and dropout.
         steps_per_dispatch: Optimizer steps per compiled dispatch (`lax.scan`); by
             default a whole epoch of up to 64 steps, else 32 (on CPU, models with
-            convolutions run 8 steps unrolled: XLA:CPU is slow on them inside loops).
+            convolutions run one step per dispatch: XLA:CPU is slow on them inside loops,
+            and unrolling several steps compiles each again).
         device_data_limit: Datasets up to this many bytes are copied to the device once
             and batched there; larger ones are fed from the host, one chunk ahead. By
             default a quarter of the device's memory (2 GiB when it does not say).
@@ -508,13 +509,19 @@ class Trainer(Generic[In, Out]):
         """The parameters as host arrays; in a multi-process job, every process must call it."""
         return self.params if self._placement is None else self._placement.gather(self.params)
 
-    def save(self, directory: str) -> None:
+    def save(self, directory: str, *, dtype: Precision = "float32") -> None:
         """Export the model with the trained parameters (`spec.json` and `weights.safetensors`).
 
         In a multi-process job every process calls it; process 0 writes.
+
+        Args:
+            directory: The export's directory (`tn.save`'s).
+            dtype: The dtype the floating parameters are stored in: "float32" (the
+                default, whatever the trainer's `precision`), "bfloat16" or "float16"
+                (`tn.save`'s `dtype=`).
         """
         with collective_failures():
             params = self.host_params()
             if is_chief():
-                save(self.model, params, directory)
+                save(self.model, params, directory, dtype=dtype)
             barrier(f"typednn-save-{directory}")
