@@ -103,3 +103,78 @@ class NnxCNN(nnx.Module):
         x = nnx.max_pool(nnx.relu(self.conv2d_1(x)), (2, 2), strides=(2, 2))
         x = nnx.relu(self.dense(x.reshape(x.shape[0], -1)))
         return self.dense_1(x)
+
+
+# ---- gpu.py's models in Keras 3, and its bfloat16 Flax NNX twins ----------------------
+#
+# `zoo.resnet18()` and `zoo.transformer_classifier()` from Keras's own layers, for gpu.py.
+# Keras's BatchNormalization defaults (momentum 0.99, epsilon 1e-3) are typednn's; its
+# initialisers differ (glorot uniform), which changes no timing. Built under Keras's global
+# dtype policy at the time of the call (`mixed_bfloat16` for the bfloat16 cells); the last
+# layer is a float32 linear activation so that the loss sees float32 logits, as Keras's
+# mixed-precision guide asks and as typednn's policy does.
+
+
+def keras_resnet18(keras: Any) -> Any:
+    """ResNet-18 for 32x32x3 images and 10 classes, as `zoo.resnet18()`, from Keras's layers."""
+    layers = keras.layers
+
+    def conv_bn(h: Any, filters: int, kernel: int, stride: int = 1) -> Any:
+        h = layers.Conv2D(filters, kernel, strides=stride, padding="same", use_bias=False)(h)
+        return layers.BatchNormalization()(h)
+
+    def block(x: Any, filters: int, stride: int) -> Any:
+        h = layers.Activation("relu")(conv_bn(x, filters, 3, stride))
+        h = conv_bn(h, filters, 3)
+        shortcut = conv_bn(x, filters, 1, stride) if stride != 1 else x
+        return layers.Activation("relu")(layers.Add()([h, shortcut]))
+
+    x = keras.Input((32, 32, 3))
+    h = layers.Activation("relu")(conv_bn(x, 64, 3))
+    for filters in (64, 128, 256, 512):
+        h = block(h, filters, 1 if filters == 64 else 2)
+        h = block(h, filters, 1)
+    h = layers.Dense(10)(layers.GlobalAveragePooling2D()(h))
+    return keras.Model(x, layers.Activation("linear", dtype="float32")(h), name="resnet18")
+
+
+def keras_transformer_classifier(keras: Any) -> Any:
+    """`zoo.transformer_classifier()` from Keras's layers: 128 ids of 20,000 -> 2 classes, 128 features,
+    two pre-norm encoder blocks (4 heads, gelu MLP 256, dropout 0.1), LayerNorm, mean, dropout, head."""
+    layers = keras.layers
+
+    class PositionEmbedding(layers.Layer):  # type: ignore[misc,name-defined]
+        """A learned vector per position, added (keras_hub's `PositionEmbedding`)."""
+
+        def build(self, input_shape: tuple[int, ...]) -> None:
+            initializer = keras.initializers.RandomNormal(stddev=0.02)
+            self.table = self.add_weight(shape=tuple(input_shape[-2:]), initializer=initializer, name="embedding")
+
+        def call(self, x: Any) -> Any:
+            return x + self.table[None]  # the table read in the compute dtype (Keras autocasts it)
+
+    def gelu(x: Any) -> Any:
+        return keras.activations.gelu(x, approximate=True)  # jax.nn.gelu's default
+
+    ids = keras.Input((128,), dtype="int32")
+    h = PositionEmbedding()(layers.Embedding(20_000, 128)(ids))
+    for _ in range(2):
+        a = layers.LayerNormalization(epsilon=1e-6)(h)
+        h = layers.Add()([h, layers.Dropout(0.1)(layers.MultiHeadAttention(4, 32, dropout=0.1)(a, a))])
+        m = layers.Dense(128)(layers.Dense(256, activation=gelu)(layers.LayerNormalization(epsilon=1e-6)(h)))
+        h = layers.Add()([h, layers.Dropout(0.1)(m)])
+    h = layers.GlobalAveragePooling1D()(layers.LayerNormalization(epsilon=1e-6)(h))
+    h = layers.Dense(2)(layers.Dropout(0.1)(h))
+    return keras.Model(ids, layers.Activation("linear", dtype="float32")(h), name="transformer_classifier")
+
+
+def compute_in(module: nnx.Module, dtype: Any) -> nnx.Module:
+    """`module` with every layer computing in `dtype`: flax's `dtype=` set on each submodule that has one.
+
+    The same as building each layer with `dtype=dtype, param_dtype=jnp.float32` (flax's layers
+    read `self.dtype` when called): float32 parameters, cast to `dtype` where they are used.
+    """
+    for _, child in module.iter_modules():
+        if hasattr(child, "dtype"):
+            child.dtype = dtype
+    return module

@@ -15,7 +15,8 @@ hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); importing Ke
 pyarrow.dataset <= 1.2; an image folder's decode (+ flip and crop) against a Pillow loop, without a
 target; the share of a ResNet-18 epoch spent waiting for input < 5%; the first epoch from a fresh
 process, compile included, typednn / Keras <= 1.0, and a second run's launch to first step < 2 s
-with the compilation cache. Each figure is a ratio against its peer in the same run.
+with the compilation cache. The GPU table runs in its CPU-sized form (`gpu.py --small`: every cell runs, its
+GPU targets are reported as not measured). Each figure is a ratio against its peer in the same run.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import cli_overhead
 import csv_ingest
 import first_step
 import forward_backward
+import gpu
 import image_folder
 import input_wait
 import jax
@@ -90,6 +92,7 @@ class Figures:
     images: image_folder.Throughput
     waits: input_wait.Waits
     starts: list[first_step.Start]
+    gpu: gpu.Results  # the CPU-sized form (`gpu.py --small`); GPU figures come from a GPU run
 
 
 def targets(figures: Figures) -> list[str]:
@@ -113,6 +116,7 @@ def targets(figures: Figures) -> list[str]:
     lines.extend(image_folder.targets(figures.images))
     lines.extend(input_wait.targets(figures.waits))
     lines.extend(first_step.targets(figures.starts))
+    lines.extend(gpu.targets(figures.gpu))
     return lines
 
 
@@ -139,6 +143,7 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(image_folder.notes(figures.images))
     lines.extend(input_wait.notes(figures.waits))
     lines.extend(first_step.notes(figures.starts))
+    lines.extend(gpu.notes(figures.gpu))
     return lines
 
 
@@ -248,6 +253,13 @@ def report(figures: Figures, load: str) -> str:
             "One epoch of the demo (`examples/digits.yaml`) and of the benchmark CNN, each reading in a fresh process;",
             "`typednn warm` is a second process on the compilation cache the cold one filled. Medians of the rounds.",
             "",
+            "## GPU table (CPU-sized run; no GPU figures yet)",
+            "",
+            gpu.table(figures.gpu),
+            "",
+            "`python bench/gpu.py --small` (batch 4, one step per epoch): it shows that every cell runs, not how fast;",
+            "the GPU figures come from `python bench/gpu.py --out bench/gpu_results.md` on a GPU (bench/README.md).",
+            "",
             "## Notes",
             "",
             *notes(figures),
@@ -317,8 +329,12 @@ def main() -> None:
     print(input_wait.table(waits), end="\n\n")
     starts = first_step.run(rounds=args.start_rounds)
     print(first_step.table(starts), end="\n\n")
+    small_gpu = gpu.run(small=True)
+    print(gpu.table(small_gpu), end="\n\n")
     load = f"{before} / {load_average()}"
-    figures = Figures(steps, fits, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits, starts)
+    figures = Figures(
+        steps, fits, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits, starts, small_gpu
+    )
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
         RESULTS.write_text(report(figures, load))
