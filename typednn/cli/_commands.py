@@ -31,9 +31,12 @@ def add_summary(commands: Any) -> None:
     command = commands.add_parser(
         "summary",
         help="a table of the layers, their output shapes and parameter counts",
-        description="Print a Keras-style table of a spec's model: each layer, its output shape and parameters.",
+        description=(
+            "Print a Keras-style table of a spec's model, or of an exported model (a directory that tn.save or"
+            " `typednn train` wrote): each layer, its output shape and parameters."
+        ),
     )
-    command.add_argument("file", metavar="FILE", type=existing, help="a spec file")
+    command.add_argument("file", metavar="FILE", type=existing, help="a spec file, or an exported model's directory")
     command.add_argument(
         "--batch-size",
         metavar="N",
@@ -57,12 +60,28 @@ def _positive(text: str) -> int:
 def _summary(args: argparse.Namespace) -> int:
     from ..spec import read  # noqa: PLC0415 - see the module docstring
 
+    if Path(args.file).is_dir():
+        return _summary_of_export(args)
     spec = read(args.file)
     print(spec.model.summary(batch_size=args.batch_size or spec.train.batch_size))
     if args.batch_size is not None:
         from ..spec._run import memory_trainer  # noqa: PLC0415
 
         print(memory_trainer(spec).memory(args.batch_size).line())
+    return 0
+
+
+def _summary_of_export(args: argparse.Namespace) -> int:
+    """`typednn summary DIR`: an export's table, and with --batch-size its step memory under assumed training."""
+    from ..export import load  # noqa: PLC0415 - see the module docstring
+    from ..train._step_memory import EXPORT_ASSUMPTIONS, export_trainer  # noqa: PLC0415
+
+    model = load(args.file)[0]
+    print(model.summary(batch_size=args.batch_size))
+    if args.batch_size is not None:
+        print(export_trainer(model).memory(args.batch_size).line())
+        # An export does not say how it was trained: the figure is for the assumed loss and optimizer.
+        print(f"  (training assumed: {EXPORT_ASSUMPTIONS}, float32; an export records neither loss nor optimizer)")
     return 0
 
 

@@ -11,7 +11,8 @@ It reads::
       "weights": {
         "file": "weights.safetensors",
         "sha256": "...",
-        "tensors": {"dense/kernel": {"shape": [64, 10], "dtype": "float32"}, ...}
+        "tensors": {"dense/kernel": {"shape": [64, 10], "dtype": "float32"}, ...},
+        "dtype": "bfloat16"                              (optional: absent for float32; see _dtype.py)
       }
     }
 """
@@ -29,6 +30,7 @@ from .._errors import TypednnError
 from .._reading import excerpt
 from .._words import no_unknown_keys, show
 from . import _json
+from ._dtype import DEFAULT, ExportDtype, check_dtype
 from ._weights import Spec, Table
 
 if TYPE_CHECKING:
@@ -44,6 +46,7 @@ FILES = (SPEC_FILE, WEIGHTS_FILE)
 _KEYS = ("format", "version", "name", "model", "weights")
 _OPTIONAL = ("transform",)
 _WEIGHTS_KEYS = ("file", "sha256", "tensors")
+_WEIGHTS_OPTIONAL = ("dtype",)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -59,6 +62,8 @@ class Document:
         tensors: The tensors the weights file holds.
         transform: The fitted column transforms that make the model's features from raw
             rows (`tn.save(..., transform=prep)`), or None.
+        dtype: The dtype of the floating tensors (`tn.save(..., dtype=)`): "float32",
+            "bfloat16" or "float16".
     """
 
     name: str
@@ -67,6 +72,7 @@ class Document:
     sha256: str
     tensors: Table
     transform: Columns | None = None
+    dtype: ExportDtype = DEFAULT
 
     def dumps(self) -> bytes:
         """The file's bytes: pretty-printed, keys in a fixed order, so one model gives one text."""
@@ -83,6 +89,8 @@ class Document:
                     name: {"shape": list(spec.shape), "dtype": spec.dtype}
                     for name, spec in sorted(self.tensors.items())
                 },
+                # Written only when not float32, so that a float32 export is the file it always was.
+                **({} if self.dtype == DEFAULT else {"dtype": self.dtype}),
             },
         }
         return (_pretty(document) + "\n").encode()
@@ -149,7 +157,7 @@ def read(path: Path) -> Document:
     weights = document["weights"]
     if not isinstance(weights, dict):
         raise TypednnError(f"{path}: weights must be an object, not {show(weights)}")
-    no_unknown_keys(weights, _WEIGHTS_KEYS, f"{path}: weights")
+    no_unknown_keys(weights, (*_WEIGHTS_KEYS, *_WEIGHTS_OPTIONAL), f"{path}: weights")
     for key in _WEIGHTS_KEYS:
         if key not in weights:
             raise TypednnError(f"{path}: weights.{key} is missing", hint="the file is incomplete; save the model again")
@@ -162,7 +170,8 @@ def read(path: Path) -> Document:
         from ..data.transforms import from_json  # noqa: PLC0415 - only an export with transforms reads typednn.data
 
         transform = from_json(document["transform"], f"{path}: transform")
-    return Document(name, document["model"], file, digest, _tensors(weights["tensors"], path), transform)
+    dtype = check_dtype(weights.get("dtype", DEFAULT), f"{path}: weights", hint="was it edited? Save the model again")
+    return Document(name, document["model"], file, digest, _tensors(weights["tensors"], path), transform, dtype)
 
 
 def _tensors(value: object, path: Path) -> Table:

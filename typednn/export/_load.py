@@ -11,6 +11,7 @@ from .._model import Model
 from ..lower import Params
 from . import _document, _weights
 from ._atomic import recover
+from ._dtype import DEFAULT, ExportDtype, at_dtype, cast, check_dtype
 from ._graph_json import graph_from_dict
 
 if TYPE_CHECKING:
@@ -24,17 +25,27 @@ class Loaded(tuple[Model[Any, Any], Params]):
         transform: The fitted column transforms saved with the model
             (`tn.save(..., transform=prep)`), which make its features from raw table rows
             (`loaded.transform.features(tn.data.table("raw.csv"))`); None when none were saved.
+        stored_dtype: The dtype the export stores its floating parameters in
+            (`tn.save(..., dtype=)`): "float32", "bfloat16" or "float16".
     """
 
     transform: Columns | None
+    stored_dtype: ExportDtype
 
-    def __new__(cls, model: Model[Any, Any], params: Params, transform: Columns | None = None) -> Loaded:
+    def __new__(
+        cls,
+        model: Model[Any, Any],
+        params: Params,
+        transform: Columns | None = None,
+        stored_dtype: ExportDtype = DEFAULT,
+    ) -> Loaded:
         loaded = super().__new__(cls, (model, params))
         loaded.transform = transform
+        loaded.stored_dtype = stored_dtype
         return loaded
 
 
-def load(directory: str | os.PathLike[str]) -> Loaded:
+def load(directory: str | os.PathLike[str], *, dtype: ExportDtype | None = DEFAULT) -> Loaded:
     """The model and parameters that `tn.save(model, params, directory)` wrote.
 
     Nothing in the files is executed: spec.json is JSON, and the weights are read with
@@ -45,6 +56,10 @@ def load(directory: str | os.PathLike[str]) -> Loaded:
 
     Args:
         directory: The export's directory.
+        dtype: The dtype the floating parameters come back in: "float32" (the default,
+            whatever the export stores, so that training, `predict` and `zoo`'s
+            `weights=` get float32 master weights), "bfloat16" or "float16", or None for
+            the dtype stored (`tn.save(..., dtype=)`; `.stored_dtype` says which).
 
     Returns:
         The model, and its parameters as `{layer: {param: jax.Array}}` (a `Loaded`
@@ -72,6 +87,8 @@ def load(directory: str | os.PathLike[str]) -> Loaded:
         True
     """
     target = Path(os.path.abspath(directory))
+    if dtype is not None:
+        dtype = check_dtype(dtype, f"loading {target}")
     recover(target, _document.FILES)
     if not target.is_dir():
         raise TypednnError(
@@ -92,11 +109,12 @@ def load(directory: str | os.PathLike[str]) -> Loaded:
             f"{spec_path}: the model's parameter shapes cannot be computed ({type(error).__name__}: {error})",
             hint="a size in the model section is far too large; was the file edited? Save the model again",
         ) from None
+    stored = document.dtype
     _weights.compare(
         document.tensors,
-        needed,
+        at_dtype(needed, stored),  # an export in bfloat16 holds its floating tensors in bfloat16
         sides=(_document.SPEC_FILE, "the model"),
-        verbs=("says", "needs"),
+        verbs=("says", "needs") if stored == DEFAULT else ("says", f"needs in weights.dtype {stored}"),
         where=str(spec_path),
         hint=f"the model section and the tensor table of {_document.SPEC_FILE} disagree; was it edited?"
         " Save the model again",
@@ -111,4 +129,6 @@ def load(directory: str | os.PathLike[str]) -> Loaded:
         where=str(weights_path),
         hint="the weights file does not belong to this spec.json; save the model again",
     )
-    return Loaded(model, _weights.unflatten(arrays), document.transform)
+    if dtype is not None:
+        arrays = cast(arrays, dtype)
+    return Loaded(model, _weights.unflatten(arrays), document.transform, stored)

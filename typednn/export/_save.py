@@ -12,6 +12,7 @@ from ..lower import Params
 from . import _json
 from ._atomic import foreign_entries, recover, replace_directory
 from ._document import FILES, FORMAT, SPEC_FILE, WEIGHTS_FILE, Document
+from ._dtype import DEFAULT, ExportDtype, at_dtype, cast, check_dtype
 from ._graph_json import graph_to_dict
 from ._safetensors import encode
 from ._weights import compare, flatten, needed, sha256, table
@@ -26,6 +27,7 @@ def save(
     directory: str | os.PathLike[str],
     *,
     transform: Columns | None = None,
+    dtype: ExportDtype = DEFAULT,
 ) -> None:
     """Export a model: `directory/spec.json` (the graph) and `directory/weights.safetensors`.
 
@@ -42,12 +44,17 @@ def save(
             model's features from raw table rows: written into spec.json as plain JSON
             (statistics, vocabularies, column order), read back by `load` (`.transform`)
             and applied by `typednn predict` to a raw CSV file.
+        dtype: The dtype the floating parameters are stored in: "float32" (the default,
+            whatever precision the model was trained in), or "bfloat16" / "float16" for
+            a file half the size. spec.json records it; `load` gives float32 back
+            unless asked for the stored dtype.
 
     Raises:
         TypednnError: if the parameters do not fit the model, a layer cannot be written,
             the transforms are not fitted or make features of another width than the
             model's input,
-            or `directory` exists and is not a typednn export (it is never replaced then).
+            or `directory` exists and is not a typednn export (it is never replaced then),
+            or `dtype` is not one of "float32", "bfloat16", "float16".
 
     Example:
         >>> import jax, tempfile
@@ -67,13 +74,16 @@ def save(
             hint="call tn.save(model, params, directory)",
         )
     target = Path(os.path.abspath(directory))
-    section = graph_to_dict(model.graph)
-    arrays = flatten(params)
-    tensors = table(arrays)
     where = f"saving {model.name!r} to {target}"
+    dtype = check_dtype(dtype, where)
+    section = graph_to_dict(model.graph)
+    # Parameters in any of the export dtypes are cast to the one asked for (a bfloat16
+    # export loaded as stored saves again); float64 ones stay, and are refused below.
+    arrays = cast(flatten(params), dtype)
+    tensors = table(arrays)
     compare(
         tensors,
-        needed(model),
+        at_dtype(needed(model), dtype),
         sides=("params", "the model"),
         verbs=("holds", "needs"),
         where=where,
@@ -82,7 +92,7 @@ def save(
     if transform is not None:
         _check_transform(model, transform, where)
     weights = encode(arrays, where=where)
-    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), tensors, transform)
+    document = Document(model.name, section, WEIGHTS_FILE, sha256(weights), tensors, transform, dtype)
     recover(target, FILES)
     _check_replaceable(target)
     replace_directory(target, {WEIGHTS_FILE: weights, SPEC_FILE: document.dumps()})

@@ -116,14 +116,16 @@ def centered(x: jax.Array, height: int, width: int) -> jax.Array:
 def brightened(x: jax.Array, deltas: jax.Array, value_range: tuple[float, float]) -> jax.Array:
     """Keras's RandomBrightness: `delta * (high - low)` added to each image, then clipped to the range."""
     low, high = value_range
-    return jnp.clip(x + jnp.reshape(deltas, _per_image(x)) * (high - low), low, high)
+    # The draws are float32; the images keep their dtype (bfloat16 under mixed precision).
+    return jnp.clip(x + jnp.reshape(deltas, _per_image(x)) * (high - low), low, high).astype(x.dtype)
 
 
 def contrasted(x: jax.Array, factors: jax.Array, value_range: tuple[float, float]) -> jax.Array:
     """Keras's RandomContrast: `(x - mean) * factor + mean` per image and channel, then clipped to the range."""
     mean = jnp.mean(x, axis=(1, 2), keepdims=True)
     low, high = value_range
-    return jnp.clip((x - mean) * jnp.reshape(factors, _per_image(x)) + mean, low, high)
+    # The draws are float32; the images keep their dtype (bfloat16 under mixed precision).
+    return jnp.clip((x - mean) * jnp.reshape(factors, _per_image(x)) + mean, low, high).astype(x.dtype)
 
 
 # ---------------------------------------------------------------------------- the layers

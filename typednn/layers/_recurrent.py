@@ -121,7 +121,11 @@ class _Recurrent(Layer[*P]):
     def _run(self, params: ParamTree, xs: Sequence[jax.Array], mask: MaskArray) -> Any:
         """The output of `(x, *initial_state)`; with `return_state`, `(output, *state)`."""
         x, *initial = xs
-        carry = self.carry_of(initial) if initial else self.initial_carry(x.shape[0], jnp.float32)
+        # Zeros in the dtype the cell computes in (the input's and the parameters' promoted:
+        # bfloat16 under mixed precision, as Keras's compute dtype): a float32 carry would
+        # pull every step back to float32, and the scan needs the carry's dtype to be the step's.
+        dtype = jnp.result_type(x.dtype, *(array.dtype for array in jax.tree.leaves(params)))
+        carry = self.carry_of(initial) if initial else self.initial_carry(x.shape[0], dtype)
         # (batch, sequence, features): as flax.nnx.RNN, flip the sequence to run backwards,
         # scan over time-major steps, and flip the outputs back (keep_order=True).
         if self.hyper.reverse:

@@ -108,3 +108,28 @@ def step_memory(trainer: Trainer[Any, Any], batch_size: int) -> StepMemory:
         int(analysis.alias_size_in_bytes),
         sized,
     )
+
+
+EXPORT_ASSUMPTIONS = "mean squared error on every output, Adam"
+"""What `export_trainer` assumes, for `typednn summary DIR`'s line."""
+
+
+def export_trainer(model: Any) -> Trainer[Any, Any]:
+    """A trainer for the step memory of an exported model (`typednn summary DIR --batch-size N`).
+
+    An export holds the model and its parameters, not the loss or the optimizer it was
+    trained with: this takes mean squared error on every output (as a spec without a
+    loss does: the cross-entropy of class outputs is not known from an export; a loss
+    adds next to nothing to a step's memory) and Adam (spec files' default optimizer,
+    two float32 moments per parameter), in float32. Its parameters are freshly
+    initialised: the step's memory depends on their shapes, not their values.
+
+    Args:
+        model: The exported model (`tn.load(directory)[0]`).
+    """
+    import optax  # noqa: PLC0415 - only the summary of an export needs it
+
+    from ._losses import mean_squared_error  # noqa: PLC0415
+    from ._trainer import Trainer  # noqa: PLC0415 - the trainer imports this module
+
+    return Trainer(model, loss=mean_squared_error, optimizer=optax.adam(1e-3))
