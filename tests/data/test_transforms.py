@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from typednn import TypednnError
+from typednn._shapes._columns import KINDS
 from typednn.data import Table, table
 from typednn.data.transforms import (
     Columns,
@@ -24,6 +25,7 @@ from typednn.data.transforms import (
     stable_hash,
     standardize,
 )
+from typednn.data.transforms._kinds import CONSTRUCTORS
 
 HEART = Path(__file__).resolve().parents[2] / "examples" / "data" / "heart.csv"
 
@@ -231,7 +233,4 @@ def test_a_bad_given_vocabulary_is_refused(vocabulary: Any, message: str) -> Non
 
 
 def test_every_transform_kind_has_the_width_rule_the_plugin_runs() -> None:
-    from typednn._shapes._columns import KINDS
-    from typednn.data.transforms._kinds import CONSTRUCTORS
-
     assert set(CONSTRUCTORS) == KINDS

@@ -35,7 +35,7 @@ train:
   metrics: [accuracy]
 """
 CONV = SPEC.format(LAYER="conv2d: {filters: 8, kernel: 3, padding: same}")
-"""A small CNN: on CPU its train step (one step per dispatch) takes over the cache's 0.2 s threshold to compile, so it is kept."""
+"""A small CNN: on CPU its train step takes over the cache's 0.2 s threshold to compile, so it is kept."""
 DENSE = SPEC.format(LAYER="dense: 8")
 
 
