@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, Generic, overload
 
@@ -15,30 +13,25 @@ from .._memory import require as require_memory
 from .._model import In, Model, Out
 from .._reading import excerpt
 from ..data import Dataset
-from ..distributed import Placement, barrier, collective_failures, data_mesh, is_chief, process_count
-from ..export import save
+from ..distributed import Placement, collective_failures, data_mesh, process_count
 from ..layers import Tensor
 from ..lower import Params
 from ._accumulate import accumulating, check_accumulate
-from ._best import load_best
-from ._callback import Callback, Run
+from ._callback import Callback
 from ._checkpoint_callback import Checkpoint
 from ._compile_cache import enable as enable_compilation_cache
-from ._early_stopping import Mode
-from ._epochs import run_fit, with_defaults
 from ._feed import Feed
-from ._fit_inputs import fit_inputs
+from ._fit import fit
 from ._frozen import freeze, frozen_layers
-from ._generator_feed import FromPython
 from ._heads import Loss, Metrics, heads_of
 from ._history import History
 from ._inference import check_data, evaluate_feed, predict_as
 from ._keras_checks import check_heads
-from ._parts import agree, agree_fit, feed_of
-from ._precision import LossScaleLog, Policy, Precision, check_precision, loss_scaled
+from ._parts import agree, feed_of
+from ._precision import Policy, Precision, check_precision, loss_scaled
 from ._progress import Verbose
 from ._remat import Remat, remat_spans, rematerialise
-from ._step_memory import StepMemory, step_memory
+from ._results import Results
 from ._steps import Compiled, adopt, init_optimizer
 
 if TYPE_CHECKING:
@@ -49,7 +42,7 @@ SEED_LIMIT: Final = 2**63 - 1
 """The largest seed: `jax.random.key` takes a 64-bit int (numpy any int >= 0); 10**30 overflowed in it."""
 
 
-class Trainer(Generic[In, Out]):
+class Trainer(Results, Generic[In, Out]):
     """Trains a model; its type carries the model's, so mismatched data is a mypy error.
 
     Args:
@@ -224,24 +217,6 @@ class Trainer(Generic[In, Out]):
             precision=self._policy,
         )
 
-    def memory(self, batch_size: int) -> StepMemory:
-        """The peak memory of one training step at `batch_size`, from XLA's memory analysis.
-
-        It compiles the step (seconds; nothing runs), with this trainer's optimizer,
-        `accumulate` and `remat`, on the current backend. `typednn summary --batch-size`
-        prints it.
-
-        Example:
-            >>> import optax, typednn as tn
-            >>> from typednn import nn
-            >>> x = tn.Input(4)
-            >>> trainer = tn.Trainer(tn.Model(x, x >> nn.Dense(3)), loss=tn.losses.mean_squared_error,
-            ...                      optimizer=optax.sgd(0.1))
-            >>> trainer.memory(32).peak > 0
-            True
-        """
-        return step_memory(self, batch_size)
-
     def distribute(self, mesh: Mesh) -> None:
         """Train on `mesh` from now on: lay the parameters and optimizer state out on it.
 
@@ -353,70 +328,21 @@ class Trainer(Generic[In, Out]):
             NonFiniteLossError: when the loss becomes NaN or infinite.
             DistributedError: in a multi-process job, when another process stops.
         """
-        given = fit_inputs(
+        return fit(
             self,
             data,
             epochs=epochs,
             batch_size=batch_size,
             validation=validation,
-            steps_per_epoch=steps_per_epoch,
+            callbacks=callbacks,
+            verbose=verbose,
+            shuffle=shuffle,
+            resume=resume,
+            terminate_on_nan=terminate_on_nan,
             sample_weight=sample_weight,
             class_weight=class_weight,
+            steps_per_epoch=steps_per_epoch,
         )
-        data, validation, batch_size, python = given.data, given.validation, given.batch_size, given.python
-        examples, weights = given.examples, given.weights
-        parts = validation_parts = None
-        if python is None:  # batches from Python are never fed to a mesh (`PythonBatches.start`)
-            parts, validation_parts = agree_fit(data, validation, self._placement)
-        steps = math.ceil(len(data) / batch_size) if python is None else python.steps_per_epoch
-        if parts is not None and self._placement is not None:
-            examples = parts.total  # the job's: what the checkpoint records
-            steps = parts.steps(self._placement.process_columns(batch_size))
-        if self._policy.scaled:  # each epoch's skipped steps and loss scale, in its logs
-            callbacks = [*callbacks, LossScaleLog()]
-        callbacks = with_defaults(callbacks, verbose=verbose, terminate_on_nan=terminate_on_nan)
-        self._checkpoint = next((c for c in callbacks if isinstance(c, Checkpoint)), None)
-        history = History()
-        end = self.epoch + epochs
-        if resume:
-            checkpoint = self._checkpoint
-            if checkpoint is None:
-                raise TypednnError(
-                    "fit(resume=True) needs a checkpoint to resume from",
-                    hint="pass callbacks=[tn.callbacks.Checkpoint(directory)]",
-                )
-            history = History(checkpoint.restore(self, examples=examples, batch_size=batch_size))
-            end = epochs
-        run = Run(
-            trainer=self,
-            epochs=end,
-            initial_epoch=self.epoch,
-            steps_per_epoch=steps,
-            batch_size=batch_size,
-            examples=examples if parts is not None else len(data) if python is None else python.examples,
-            epoch=self.epoch,
-            is_chief=is_chief(),
-            history=history.epochs,
-        )
-        source: Dataset[Any, Any] | FromPython = data
-        if python is not None:
-            loops_ok, requested = self._loops_ok, self.steps_per_dispatch
-            source = python.feed(
-                epochs=end - self.epoch, first_epoch=self.epoch, requested=requested, loops_ok=loops_ok
-            )
-        run_fit(
-            self,
-            run,
-            source,
-            validation,
-            callbacks,
-            history,
-            shuffle=shuffle,
-            weights=weights,
-            parts=parts,
-            validation_parts=validation_parts,
-        )
-        return history
 
     def evaluate(self, data: Dataset[In, Any], *, batch_size: int = 256) -> dict[str, float]:
         """The loss and each metric over `data`, exact over a ragged last batch.
@@ -473,55 +399,3 @@ class Trainer(Generic[In, Out]):
             ShapeError: if the inputs do not match the model's input shape.
         """
         return predict_as(self.model, self.host_params(), inputs, batch_size, method="Trainer.predict")
-
-    def load_best(
-        self, directory: str | os.PathLike[str] | None = None, *, monitor: str | None = None, mode: Mode = "auto"
-    ) -> dict[str, float]:
-        """Put back the parameters of the best checkpoint by the monitored metric; returns its epoch's metrics.
-
-        Keras's `ModelCheckpoint(save_best_only=True)` followed by loading that file, in
-        one call: `fit(callbacks=[tn.callbacks.Checkpoint(directory)])` keeps the best
-        checkpoint by its `monitor` (`keep_best=1`: `val_loss` when validating, else
-        `loss`), and `load_best()` restores it. Like Keras's
-        `EarlyStopping(restore_best_weights=True)`, only the parameters come back: the
-        optimizer state, `step` and `epoch` stay where training ended. The best is among
-        the kept checkpoints (every epoch's best, unless `Checkpoint(every_epochs=...)`
-        or `keep_best=0`).
-
-        Args:
-            directory: Where the checkpoints are; by default the `Checkpoint` callback's of
-                the last `fit`.
-            monitor: The metric that ranks them; by default the callback's (for a
-                directory: `val_loss` when recorded, else `loss`).
-            mode: `"min"`, `"max"` or `"auto"` (min for losses and errors).
-
-        Returns:
-            The metrics of the best checkpoint's epoch, e.g. `{"loss": .., "val_loss": ..}`.
-
-        Raises:
-            TypednnError: without a directory or a `Checkpoint` in the last fit, or when no
-                checkpoint records `monitor`.
-            CheckpointError: when the best checkpoint is damaged or does not fit the model.
-        """
-        return load_best(self, self._checkpoint, directory, monitor=monitor, mode=mode)
-
-    def host_params(self) -> Params:
-        """The parameters as host arrays; in a multi-process job, every process must call it."""
-        return self.params if self._placement is None else self._placement.gather(self.params)
-
-    def save(self, directory: str, *, dtype: Precision = "float32") -> None:
-        """Export the model with the trained parameters (`spec.json` and `weights.safetensors`).
-
-        In a multi-process job every process calls it; process 0 writes.
-
-        Args:
-            directory: The export's directory (`tn.save`'s).
-            dtype: The dtype the floating parameters are stored in: "float32" (the
-                default, whatever the trainer's `precision`), "bfloat16" or "float16"
-                (`tn.save`'s `dtype=`).
-        """
-        with collective_failures():
-            params = self.host_params()
-            if is_chief():
-                save(self.model, params, directory, dtype=dtype)
-            barrier(f"typednn-save-{directory}")
