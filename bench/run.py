@@ -1,7 +1,7 @@
 """Run every benchmark, print the figures and, with ``--write``, record them in bench/RESULTS.md.
 
 Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit-cnn-repeats N]
-[--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
+[--long-epochs N] [--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
 [--zoo-compile-repeats N] [--zoo-rounds N] [--keras-rounds N] [--parquet-rounds N] [--parquet-rows N]
 [--folder-rounds N] [--folder-images N] [--wait-examples N] [--wait-batch-size N] [--wait-epochs N]
 [--start-rounds N]``.
@@ -39,6 +39,7 @@ import image_folder
 import input_wait
 import jax
 import keras_import
+import long_fit
 import mypy_time
 import parquet_ingest
 import seq2seq_fit
@@ -82,6 +83,7 @@ class Figures:
 
     steps: list[forward_backward.Comparison]
     fits: list[train_speed.Case]
+    long: long_fit.LongFit
     seq2seq: tuple[train_speed.Case, dict[str, int]]  # the seq2seq fit epochs, and the parameter counts
     checks: list[mypy_time.MypyTimes]
     ingest: csv_ingest.Ingest
@@ -103,6 +105,7 @@ def targets(figures: Figures) -> list[str]:
         ratio = result.ratio(result.baseline)
         lines.append(f"- {result.model}: typed / {result.baseline} = {verdict(ratio, STEP_TARGET)}")
     lines.extend(train_speed.targets(fits))
+    lines.extend(long_fit.targets(figures.long))
     lines.extend(seq2seq_fit.targets(figures.seq2seq[0]))
     for check in checks:
         for situation in check.runs:
@@ -132,6 +135,7 @@ def notes(figures: Figures) -> list[str]:
             f"of {result.iterations} alternating calls per implementation."
         )
     lines.extend(train_speed.notes(fits))
+    lines.extend(long_fit.notes(figures.long))
     lines.extend(seq2seq_fit.notes(*figures.seq2seq))
     for check in checks:
         lines.append(f"- mypy checked {check.note}; warm rounds voided by edits to typednn meanwhile: {check.voided}.")
@@ -183,6 +187,14 @@ def report(figures: Figures, load: str) -> str:
             "typednn and Keras get NumPy arrays each `fit`; the hand-written loops keep the data on device.",
             "",
             train_speed.flops_table(fits),
+            "",
+            "## Training speed: one 60-epoch `fit` of the CNN, typednn against Keras 3",
+            "",
+            long_fit.table(figures.long),
+            "",
+            "One `fit(epochs=N)` each, compile included (no compilation cache); later epoch is the median of",
+            "the second half. typednn starts one step per dispatch and moves to eight once that program",
+            "compiled beside the training and measured faster (the chunking per epoch is in the notes).",
             "",
             "## Training speed: the seq2seq Transformer, typednn `fit` against Keras 3 `fit`",
             "",
@@ -279,6 +291,7 @@ def main() -> None:
     add_option(parser, forward_backward.run, "rounds", "forward+backward timing rounds")
     add_option(parser, train_speed.run, "mlp_repeats", "timed MLP fit epochs", prefix="fit-")
     add_option(parser, train_speed.run, "cnn_repeats", "timed CNN fit epochs", prefix="fit-")
+    add_option(parser, long_fit.run, "epochs", "epochs of the one long CNN fit", prefix="long-")
     add_option(parser, seq2seq_fit.run, "repeats", "timed seq2seq fit epochs", prefix="seq2seq-")
     add_option(parser, mypy_time.run, "cold_rounds", "cold mypy runs per config")
     add_option(parser, mypy_time.run, "warm_rounds", "warm mypy runs per config")
@@ -304,6 +317,8 @@ def main() -> None:
     fits = train_speed.run(mlp_repeats=args.fit_mlp_repeats, cnn_repeats=args.fit_cnn_repeats)
     print(train_speed.table(fits), end="\n\n")
     print(train_speed.flops_table(fits), end="\n\n")
+    long = long_fit.run(epochs=args.long_epochs)
+    print(long_fit.table(long), end="\n\n")
     seq2seq = seq2seq_fit.run(repeats=args.seq2seq_repeats)
     print(train_speed.table([seq2seq[0]]), end="\n\n")
     print(seq2seq_fit.params_table(seq2seq[1]), end="\n\n")
@@ -333,7 +348,7 @@ def main() -> None:
     print(gpu.table(small_gpu), end="\n\n")
     load = f"{before} / {load_average()}"
     figures = Figures(
-        steps, fits, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits, starts, small_gpu
+        steps, fits, long, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits, starts, small_gpu
     )
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:

@@ -58,11 +58,19 @@ def epoch_order(examples: int, *, seed: int, epoch: int, shuffle: bool) -> Array
 
 
 def chunks(
-    order: Array, *, batch_size: int, steps_per_chunk: int, sample_weights: Array | None = None
+    order: Array,
+    *,
+    batch_size: int,
+    steps_per_chunk: int,
+    sample_weights: Array | None = None,
+    tail_by_step: bool = False,
 ) -> Iterator[Chunk]:
     """Split an epoch's order into chunks of at most `steps_per_chunk` batches.
 
     `sample_weights` (one per example of the dataset, in its order) go with each example.
+    With `tail_by_step`, the steps after the last whole chunk of full batches (the
+    remainder, and a ragged last batch) come one per chunk: every chunk is then either
+    `steps_per_chunk` full batches or one batch (see `_widening`).
     """
     steps = math.ceil(len(order) / batch_size)
     padded = np.zeros(steps * batch_size, np.int32)
@@ -75,9 +83,22 @@ def chunks(
         sample = np.zeros(steps * batch_size, np.float32)
         sample[: len(order)] = sample_weights[order]
         sample = sample.reshape(steps, batch_size)
-    for first in range(0, steps, steps_per_chunk):
-        part = slice(first, first + steps_per_chunk)
+    for first, length in spans(steps, steps_per_chunk, tail_by_step=tail_by_step, ragged=len(order) % batch_size > 0):
+        part = slice(first, first + length)
         yield Chunk(first, index[part], weights[part], None if sample is None else sample[part])
+
+
+def spans(steps: int, per_chunk: int, *, tail_by_step: bool = False, ragged: bool = False) -> list[tuple[int, int]]:
+    """`(first step, steps)` of each chunk of an epoch of `steps` (see `chunks`).
+
+    Example:
+        >>> spans(19, 8), spans(19, 8, tail_by_step=True), spans(16, 8, tail_by_step=True, ragged=True)[-2:]
+        ([(0, 8), (8, 8), (16, 3)], [(0, 8), (8, 8), (16, 1), (17, 1), (18, 1)], [(14, 1), (15, 1)])
+    """
+    if not tail_by_step:
+        return [(first, min(per_chunk, steps - first)) for first in range(0, steps, per_chunk)]
+    whole = (steps - ragged) // per_chunk * per_chunk
+    return [(first, per_chunk) for first in range(0, whole, per_chunk)] + [(first, 1) for first in range(whole, steps)]
 
 
 def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True) -> int:
@@ -87,10 +108,7 @@ def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True)
     see results sooner. A short remainder chunk compiles once more, so epochs up to 64
     steps run in one dispatch. Without `loops_ok` (convolutions on CPU, see
     `_inference.scan`) a chunk is unrolled, each step compiled again: one step per
-    dispatch. Measured on the digits CNN (57 steps an epoch, 2 cores), 8 unrolled steps
-    (and the 1-step remainder chunk) made the first epoch 7.7 s, compile included, and
-    later ones 0.08 s; one step makes them 1.9 s and 0.11 s (the benchmark CNN's later
-    epochs: 0.36 s against 0.26 s). A long run gains from `steps_per_dispatch=8`.
+    dispatch, which `_widening` widens to 8 in a long fit.
     """
     if requested is not None:
         return max(1, min(requested, steps))

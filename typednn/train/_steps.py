@@ -20,6 +20,7 @@ from ._frozen import keep_frozen
 from ._heads import Heads, Masks, MetricStates
 from ._inference import Inference, Weights, gather, inputs, scan, unpack_weights
 from ._precision import Policy
+from ._widening import Widening
 
 
 class Compiled(Inference):
@@ -59,6 +60,8 @@ class Compiled(Inference):
         self.lowered = lowered
         self.optimizer = optimizer
         self.unroll = unroll
+        # Unrolled steps compile one program per chunk length: one, then `WIDE` beside the training.
+        self.widening = Widening() if unroll and placement is None else None
         # params and optimizer state are donated: each chunk updates them in place. The
         # metric states are small and are read by the host after the next dispatch.
         self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1), static_argnames="padded")
