@@ -218,13 +218,14 @@ train:
 
 
 @pytest.mark.slow
-def test_a_spec_trains_in_its_precision(tmp_path: Path) -> None:
+def test_a_spec_trains_in_its_precision_and_exports_in_its_export_dtype(tmp_path: Path) -> None:
     path = tmp_path / "mixed.yaml"
-    path.write_text(SPEC.replace("PRECISION", "bfloat16"))
+    path.write_text(SPEC.replace("PRECISION", "bfloat16\n  export_dtype: bfloat16"))
     run = [sys.executable, "-m", "typednn", "train", str(path), "--out", str(tmp_path / "run")]
     done = subprocess.run(run, capture_output=True, text=True, timeout=180, check=False)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "run" / "test_metrics.json").exists()
+    assert tn.load(tmp_path / "run" / "model").stored_dtype == "bfloat16"
 
 
 def test_a_spec_with_an_unknown_precision_is_refused(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ from ..data._sources import SOURCES
 from ..data.transforms import Columns
 from ..distributed import barrier, collective_failures, is_chief, process_count, process_index
 from ..export import save
+from ..export._dtype import ExportDtype
 from ..train import CSVLogger, EarlyStopping, History, PlotHistory, ReduceLROnPlateau, TensorBoard, Trainer
 from ..train._checkpoint_callback import Checkpoint
 from ..train._losses import get as get_loss
@@ -268,9 +269,9 @@ def _train(
         class_weight=options.class_weight,
     )
     if parts.transform is None:
-        fitted.save(str(directory / MODEL))
+        fitted.save(str(directory / MODEL), dtype=options.export_dtype)
     else:
-        _save_with(fitted, directory / MODEL, parts.transform)
+        _save_with(fitted, directory / MODEL, parts.transform, dtype=options.export_dtype)
     test = None
     if parts.test is not None:
         test = fitted.evaluate(parts.test)
@@ -279,10 +280,10 @@ def _train(
     return Result(directory, history, test)
 
 
-def _save_with(fitted: Trainer[Any, Any], directory: Path, transform: Columns) -> None:
+def _save_with(fitted: Trainer[Any, Any], directory: Path, transform: Columns, *, dtype: ExportDtype) -> None:
     """`Trainer.save`, with the fitted transforms in the export (so `typednn predict` takes raw rows)."""
     with collective_failures():
         params = fitted.host_params()
         if is_chief():
-            save(fitted.model, params, directory, transform=transform)
+            save(fitted.model, params, directory, transform=transform, dtype=dtype)
         barrier(f"typednn-save-{directory}")

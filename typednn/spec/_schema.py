@@ -36,6 +36,8 @@ from .._signature import options_model
 from ..data import Dataset
 from ..data._sources import SOURCES
 from ..data.transforms._kinds import CONSTRUCTORS
+from ..export._dtype import DEFAULT as DEFAULT_EXPORT_DTYPE
+from ..export._dtype import ExportDtype
 from ..export._graph_json import REUSE
 from ..export._options import DIM_NAME_TYPE, OPTIONS_CONFIG, camel, layer_options_model
 from ..layers import Input
@@ -277,6 +279,9 @@ class TrainSection(pydantic.BaseModel):
     precision: Precision = _default(Trainer, "precision")
     """The dtype the layers compute in: float32, or bfloat16 / float16 for mixed precision
     (float32 parameters, optimizer state, losses and metrics; see docs/training.md)."""
+    export_dtype: ExportDtype = DEFAULT_EXPORT_DTYPE
+    """The dtype the run's `model/` export stores its floating parameters in (`tn.save(dtype=)`):
+    float32 whatever the precision, unless bfloat16 or float16 is asked for."""
 
 
 def _run_name(name: str) -> str:
