@@ -1,11 +1,11 @@
 """A long run: one `fit` of many epochs of the benchmark CNN, typednn against Keras 3 on JAX.
 
 `train_speed.py` times single-epoch `fit` calls in turns. A real run is one `fit` of many
-epochs, and there typednn's convolutions on CPU start one step per dispatch (the fastest
-compile) and move to eight unrolled steps per dispatch once those compiled beside the
-training and measured faster (`typednn/train/_widening.py`). This times that: the same
-CNN (`train_speed.FIT_CNN`, 1,024 random 28x28x1 images, batch 128, adam 1e-3) in one
-`fit(epochs=N)` each, compile included, and each epoch apart by a callback. No
+epochs, and there typednn's convolutions on CPU run one step per dispatch in the first
+epoch (the fastest compile) and eight unrolled steps per dispatch in the later ones when
+the fit's work pays for compiling them (`typednn/train/_widening.py`). This times that:
+the same CNN (`train_speed.FIT_CNN`, 1,024 random 28x28x1 images, batch 128, adam 1e-3)
+in one `fit(epochs=N)` each, compile included, and each epoch apart by a callback. No
 compilation cache (`run.py` turns it off), so the typednn run compiles all it uses.
 
 Run alone with ``python bench/long_fit.py [--epochs N]``.
@@ -54,24 +54,35 @@ class LongFit:
 
 
 class _Typednn(tn.callbacks.Callback):
-    def __init__(self, trainer: tn.Trainer[Any, Any]) -> None:
-        self.trainer, self.times, self.chunks, self.started = trainer, list[float](), list[int](), 0.0
+    def __init__(self) -> None:
+        self.times, self.started = list[float](), 0.0
 
     def on_epoch_begin(self, run: Any, epoch: int) -> None:
         self.started = time.perf_counter()
-        widening = self.trainer._compiled.widening
-        self.chunks.append(1 if widening is None else widening.steps_per_chunk(run.steps_per_epoch))
 
     def on_epoch_end(self, run: Any, epoch: int, logs: Any) -> None:
         self.times.append(time.perf_counter() - self.started)
 
 
 def typednn_fit(x: Any, y: Any, epochs: int) -> tuple[Fit, list[int]]:
+    """The fit's times, and its steps per dispatch epoch by epoch (as `fit` chooses them)."""
     trainer = tn.Trainer(FIT_CNN.typed_model(), loss=tn.losses.softmax_cross_entropy, optimizer=optax.adam(1e-3))
-    timer = _Typednn(trainer)
+    data = tn.data.from_arrays(x, y)
+    timer = _Typednn()
     started = time.perf_counter()
-    trainer.fit(tn.data.from_arrays(x, y), epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[timer])
-    return Fit(time.perf_counter() - started, timer.times), timer.chunks
+    trainer.fit(data, epochs=epochs, batch_size=BATCH, verbose=0, callbacks=[timer])
+    fit = Fit(time.perf_counter() - started, timer.times)
+    widening = trainer._compiled.widening
+    steps = len(x) // BATCH
+    chunks = [
+        1
+        if widening is None
+        else widening.steps_per_chunk(
+            epoch, epochs=epochs, steps_per_epoch=steps, params=trainer.params, features=data.features, batch_size=BATCH
+        )
+        for epoch in range(epochs)
+    ]
+    return fit, chunks
 
 
 def keras_fit(x: Any, y: Any, epochs: int) -> Fit:
@@ -95,7 +106,7 @@ def keras_fit(x: Any, y: Any, epochs: int) -> Fit:
     return Fit(time.perf_counter() - started, times)
 
 
-def run(*, epochs: int = 60, samples: int = 1_024) -> LongFit:
+def run(*, epochs: int = 80, samples: int = 1_024) -> LongFit:
     """One `fit(epochs=epochs)` each, typednn first."""
     x, y = data(samples, (28, 28, 1), 0)
     ours, chunks = typednn_fit(x, y, epochs)

@@ -40,7 +40,6 @@ from ._nan import TerminateOnNaN
 from ._parts import Parts, PartsFed, examples_in, feed_of
 from ._progress import ProgressBar, Verbose
 from ._schedules import learning_rate
-from ._widening import WIDE, Widening
 
 if TYPE_CHECKING:
     from ._trainer import Trainer
@@ -123,7 +122,6 @@ def run_epochs(
         for callback in callbacks:
             callback.on_epoch_begin(run, epoch)
         gradients = any(callback.wants_gradients(run, epoch) for callback in callbacks)
-        widening: Widening | None = None  # only an epoch over a whole dataset chooses its chunking
         if isinstance(data, FromPython):
             pairs = data.epoch()
         elif isinstance(feed, PartsFed):  # this process's own rows, in their order for the epoch
@@ -143,7 +141,14 @@ def run_epochs(
             per_chunk = steps_per_chunk(run.steps_per_epoch, trainer.steps_per_dispatch, loops_ok=trainer._loops_ok)
             widening = trainer._compiled.widening if trainer.steps_per_dispatch is None else None
             if widening is not None:
-                per_chunk = widening.steps_per_chunk(run.steps_per_epoch)
+                per_chunk = widening.steps_per_chunk(
+                    epoch,
+                    epochs=run.epochs,
+                    steps_per_epoch=run.steps_per_epoch,
+                    params=trainer._params,
+                    features=data.features,
+                    batch_size=run.batch_size,
+                )
             stream = chunks(
                 order,
                 batch_size=run.batch_size,
@@ -152,10 +157,7 @@ def run_epochs(
                 tail_by_step=widening is not None,
             )
             pairs = feed.chunks(stream)
-        left = (run.epochs - epoch) * run.steps_per_epoch
-        done = train_epoch(trainer, run, feed, pairs, callbacks, gradients=gradients, widening=widening, left=left)
-        if widening is not None:
-            widening.measured(per_chunk, steps=done.steps, seconds=done.seconds, compile_seconds=done.compile_seconds)
+        done = train_epoch(trainer, run, feed, pairs, callbacks, gradients=gradients)
         if isinstance(data, FromPython) and not _python_epoch_ended(run, data, epoch, done.steps):
             break
         logs, run.gradients = done.logs, done.gradients
@@ -233,15 +235,11 @@ def train_epoch(
     callbacks: list[Callback],
     *,
     gradients: bool = False,
-    widening: Widening | None = None,
-    left: int = 0,
 ) -> EpochDone:
     """One epoch's steps over the chunks of `pairs` (from `feed`).
 
     Returns its metrics, with `gradients` those of its last batch, and its time spent
-    waiting for the chunks against its whole time. With `widening`, a chunk of
-    `WIDE` steps runs its program, and one step may start compiling it (`left`: the
-    fit's steps still to run, this epoch's included).
+    waiting for the chunks against its whole time.
     """
     compiled = trainer._compiled
     states = compiled.init_metrics()
@@ -263,14 +261,10 @@ def train_epoch(
         train = compiled.train_on_device if feed.on_device else compiled.train_fed
         padded = compiled.padded(chunk.weights)
         programs, dispatched = _programs(train), time.perf_counter()
-        args = (trainer._params, trainer.opt_state, states, *batches, steps, trainer._key)
         # The step's own outputs, not through the `params` setter (which copies foreign arrays).
-        if widening is not None and len(chunk.index) == WIDE:
-            trainer._params, trainer.opt_state, states, losses = widening.call(train, args, _per_step(feed, args))
-        else:
-            trainer._params, trainer.opt_state, states, losses = train(*args, padded=padded)
-            if widening is not None and not padded:
-                widening.maybe_compile(train, args, _per_step(feed, args), left=left - steps_done)
+        trainer._params, trainer.opt_state, states, losses = train(
+            trainer._params, trainer.opt_state, states, *batches, steps, trainer._key, padded=padded
+        )
         if _programs(train) != programs:  # this call compiled; running it is asynchronous, so not timed here
             compiling += time.perf_counter() - dispatched
         first_step = trainer.step
@@ -286,15 +280,6 @@ def train_epoch(
     logs = compiled.results(jax.device_get(states))
     grads = None if last is None else _last_gradients(trainer, feed, *last)
     return EpochDone(logs, grads, steps_done, waited, time.perf_counter() - epoch_start, compiling)
-
-
-def _per_step(feed: Feed, args: tuple[Any, ...]) -> tuple[int, ...]:
-    """The positions in a chunk's `args` whose leading axis is its steps.
-
-    They are the batches (on device, their index and weights) and the step numbers.
-    """
-    first = 5 if feed.on_device else 3
-    return tuple(range(first, len(args) - 1))
 
 
 def _programs(jitted: Any) -> int | None:

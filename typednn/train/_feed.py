@@ -108,7 +108,7 @@ def steps_per_chunk(steps: int, requested: int | None, *, loops_ok: bool = True)
     see results sooner. A short remainder chunk compiles once more, so epochs up to 64
     steps run in one dispatch. Without `loops_ok` (convolutions on CPU, see
     `_inference.scan`) a chunk is unrolled, each step compiled again: one step per
-    dispatch, which `_widening` widens to 8 in a long fit.
+    dispatch, which `_widening` widens to 8 after the first epoch of a long fit.
     """
     if requested is not None:
         return max(1, min(requested, steps))

@@ -60,8 +60,8 @@ class Compiled(Inference):
         self.lowered = lowered
         self.optimizer = optimizer
         self.unroll = unroll
-        # Unrolled steps compile one program per chunk length: one, then `WIDE` beside the training.
-        self.widening = Widening() if unroll and placement is None else None
+        # Unrolled steps compile a program per chunk length: one, and `WIDE` in a long fit.
+        self.widening = Widening(lowered) if unroll and placement is None else None
         # params and optimizer state are donated: each chunk updates them in place. The
         # metric states are small and are read by the host after the next dispatch.
         self.train_on_device = jax.jit(self._train_on_device, donate_argnums=(0, 1), static_argnames="padded")

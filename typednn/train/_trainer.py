@@ -62,9 +62,9 @@ class Trainer(Results, Generic[In, Out]):
         seed: Seeds parameter initialisation, the order of examples and dropout.
         steps_per_dispatch: Optimizer steps per compiled dispatch (`lax.scan`); by
             default a whole epoch of up to 64 steps, else 32 (on CPU, models with
-            convolutions start at one step per dispatch, XLA:CPU being slow on them
-            inside loops, and a long fit moves to 8 unrolled steps once they compiled
-            beside the training; see docs/training.md).
+            convolutions run one step per dispatch, XLA:CPU being slow on them
+            inside loops, and 8 unrolled steps after the first epoch of a long fit;
+            see docs/training.md).
         device_data_limit: Datasets up to this many bytes are copied to the device once
             and batched there; larger ones are fed from the host, one chunk ahead. By
             default a quarter of the device's memory (2 GiB when it does not say).

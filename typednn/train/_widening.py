@@ -1,122 +1,69 @@
-"""Steps per dispatch for convolutions on CPU: one step, then eight once they compiled beside the training.
+"""Steps per dispatch for convolutions on CPU: one step, or eight in a fit long enough to pay for compiling them.
 
 On XLA:CPU a convolution's gradient inside a loop runs several times slower, so such a
 model's chunks are unrolled (`_steps.Compiled.unroll`), and an unrolled program takes
 longer to compile the more steps it holds. One step per dispatch compiles fastest, so
 the first epoch starts soonest; eight unrolled steps run faster once compiled.
 
-So such a model trains one step per dispatch, and when the fit has enough left to gain
-from it, a thread compiles the `WIDE`-step program (`jax.jit(...).lower(...).compile()`)
-beside the training: when its remaining steps, at the measured time per step, take at
-least `PAYBACK` times the one-step program's compile. Epochs that start once it is
-ready run `WIDE` steps per dispatch, a ragged last batch and the remainder one by one
-(the 1-step programs); after such an epoch, the chunking measured faster per step is
-kept. A run that names `steps_per_dispatch` gets exactly that.
+So such a model's first epoch runs one step per dispatch, and the later ones `WIDE`
+steps (a ragged last batch and the remainder one by one) when the fit's work after its
+first epoch, in FLOPs by XLA's cost analysis of the model's forward pass (times 3 for
+the backward pass), is at least `WIDEN_FLOPS`. The choice is a function of the model,
+the batch size and the fit's planned epochs only, never of a timing: a fit is
+bit-identical run after run, and a resumed fit chunks each epoch as the uninterrupted
+one did. A fit that names `steps_per_dispatch` gets exactly that.
 
-Measured on the benchmark CNN (8 batches of 128 an epoch, 2 cores, no compilation
-cache): the one-step program compiles in 1.3-1.5 s, the 8-step one in 2.8 s; an epoch
-takes 0.37 s (median) at one step per dispatch and 0.32 s at eight. Compiling beside
-the training slowed the epochs it overlapped by about 2.4 s in all, so it pays for
-itself after about 37 epochs, 13 s of training: ten times the one-step compile.
+Measured on the benchmark CNN (8 batches of 128 an epoch, 0.64 GFLOP a step, 2 cores, no
+compilation cache): the 8-step program compiles in 2.8 s, the one-step one in 1.3-1.5 s;
+an epoch takes 0.37 s (median) at one step per dispatch and 0.30 s at eight. The extra
+compile pays after about 40 epochs, 205 GFLOP; `WIDEN_FLOPS` asks half as much again.
 """
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import threading
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 import jax
 
+from ..lower import Lowered, Params
+from ._inference import inputs
+
 WIDE = 8
-# The fit's remaining time at one step per dispatch, over the one-step program's compile,
-# from which compiling the wide program beside the training pays (see above).
-PAYBACK = 10
+WIDEN_FLOPS = 3e11
 
 
 class Widening:
-    """One trainer's choice between one and `WIDE` steps per dispatch, with the wide program once compiled."""
+    """One trainer's choice between one and `WIDE` steps per dispatch; it keeps the FLOPs per step it measured."""
 
-    def __init__(self) -> None:
-        self._compiling: threading.Thread | None = None
-        self._program: Any = None  # jax.stages.Compiled: the training step over WIDE steps
-        self._abstract: Any = None  # the shapes and dtypes it was compiled for
-        self._seconds: dict[int, float] = {}  # the best measured run time per step, by chunk length
-        self._unit_compile: float | None = None
+    def __init__(self, lowered: Lowered) -> None:
+        self._lowered = lowered
+        self._flops: dict[tuple[Any, ...], float] = {}
 
-    def steps_per_chunk(self, steps_per_epoch: int) -> int:
-        """`WIDE` when its program is ready and not measured slower than one step; else 1."""
-        if self._program is None or steps_per_epoch < WIDE:
-            return 1
-        wide, unit = self._seconds.get(WIDE), self._seconds.get(1)
-        return 1 if wide is not None and unit is not None and wide >= unit else WIDE
-
-    def measured(self, per_chunk: int, *, steps: int, seconds: float, compile_seconds: float) -> None:
-        """Record an epoch's run time per step (its compile taken out) at `per_chunk` steps per dispatch."""
-        if not steps:
-            return
-        if per_chunk == 1 and compile_seconds and self._unit_compile is None:
-            self._unit_compile = compile_seconds
-        per_step = (seconds - compile_seconds) / steps
-        self._seconds[per_chunk] = min(per_step, self._seconds.get(per_chunk, per_step))
-
-    def maybe_compile(
-        self, train: Callable[..., Any], args: tuple[Any, ...], per_step: tuple[int, ...], *, left: int
-    ) -> None:
-        """Start compiling the wide program beside the training, when `left` steps at one per dispatch pay for it.
+    def steps_per_chunk(
+        self, epoch: int, *, epochs: int, steps_per_epoch: int, params: Params, features: Any, batch_size: int
+    ) -> int:
+        """`WIDE` for `epoch` (0-based) of a fit of `epochs` whose work after its first epoch pays for it; else 1.
 
         Args:
-            train: The jitted chunk function that took `args` on one step.
-            args: Its positional arguments (the static `padded` is False).
-            per_step: The positions in `args` of the arrays whose leading axis is the chunk's steps.
-            left: Optimizer steps this fit has still to run.
+            epoch: The epoch about to run.
+            epochs: The fit's last epoch (exclusive), as `fit(epochs=)`: the same in a resumed fit.
+            steps_per_epoch: Optimizer steps in an epoch.
+            params: The model's parameters (their shapes are read).
+            features: The dataset's features (their per-example shapes and dtypes are read).
+            batch_size: Examples per step.
         """
-        if self._compiling is not None or self._unit_compile is None or 1 not in self._seconds:
-            return
-        if left < WIDE or left * self._seconds[1] < PAYBACK * self._unit_compile:
-            return
-        abstract = _wide(args, per_step)
+        later = (epochs - 1) * steps_per_epoch
+        if epoch < 1 or steps_per_epoch < WIDE or later < 4 * WIDE:
+            return 1
+        return WIDE if later * self.flops(params, features, batch_size) >= WIDEN_FLOPS else 1
 
-        def compile_wide() -> None:
-            # A compile that fails here (it would fail as the 1-step one did not) leaves one step per dispatch.
-            with contextlib.suppress(Exception):
-                program = train.lower(*abstract, padded=False).compile()  # type: ignore[attr-defined]
-                self._abstract = abstract
-                self._program = program
-
-        self._compiling = threading.Thread(target=compile_wide, name="typednn-widen", daemon=True)
-        self._compiling.start()
-        # A compile still running when Python exits would race XLA's own teardown.
-        atexit.register(self._compiling.join)
-
-    def call(self, train: Callable[..., Any], args: tuple[Any, ...], per_step: tuple[int, ...]) -> Any:
-        """Run a chunk of `WIDE` steps: the wide program when `args` match it, else `train` (which compiles)."""
-        if self._program is not None and _same(_wide(args, per_step), self._abstract):
-            return self._program(*args)
-        return train(*args, padded=False)
-
-
-def _wide(args: tuple[Any, ...], per_step: tuple[int, ...]) -> tuple[Any, ...]:
-    """The shapes of a chunk's `args` over `WIDE` steps (`per_step`: the positions whose leading axis is the steps)."""
-    return tuple(
-        jax.tree.map(lambda a, steps=WIDE if i in per_step else None: _abstract(a, steps), arg)
-        for i, arg in enumerate(args)
-    )
-
-
-def _abstract(array: Any, steps: int | None) -> jax.ShapeDtypeStruct:
-    """`array`'s shape and dtype (its leading axis `steps` when given), placed where it is."""
-    shape = array.shape if steps is None else (steps, *array.shape[1:])
-    sharding = getattr(array, "sharding", None)
-    return jax.ShapeDtypeStruct(shape, array.dtype, sharding=sharding, weak_type=getattr(array, "weak_type", False))
-
-
-def _same(a: Any, b: Any) -> bool:
-    left, left_tree = jax.tree.flatten(a)
-    right, right_tree = jax.tree.flatten(b)
-    same_tree: bool = cast(Any, left_tree) == right_tree  # PyTreeDef's stub declares no __eq__
-    return same_tree and all(
-        (x.shape, x.dtype, x.weak_type) == (y.shape, y.dtype, y.weak_type) for x, y in zip(left, right)
-    )
+    def flops(self, params: Params, features: Any, batch_size: int) -> float:
+        """A training step's FLOPs: 3 times the forward pass's, by XLA's cost analysis (no compile)."""
+        xs = tuple(jax.ShapeDtypeStruct((batch_size, *x.shape[1:]), x.dtype) for x in inputs(features))
+        key = tuple((x.shape, str(x.dtype)) for x in xs)
+        if key not in self._flops:
+            shapes = jax.tree.map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), params)
+            cost = jax.jit(self._lowered.apply).lower(shapes, *xs).cost_analysis()
+            found = cost[0] if isinstance(cost, list) else cost
+            self._flops[key] = 3 * float((found or {}).get("flops", 0.0))
+        return self._flops[key]
