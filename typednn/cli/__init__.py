@@ -26,6 +26,7 @@ from ._check import MYPY_CONFIG as MYPY_CONFIG
 from ._check import add_check
 from ._commands import add_codegen, add_evaluate, add_predict, add_schema, add_summary, add_train
 from ._data import add_data
+from ._export import add_export
 from ._hub import add_hub
 from ._import import add_import
 from ._imports import import_modules
@@ -48,6 +49,7 @@ def parser() -> argparse.ArgumentParser:
     adders = (
         *(add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_import, add_hub),
         add_data,
+        add_export,
     )
     for add in (*adders, add_schema):
         add(commands)
