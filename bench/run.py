@@ -41,6 +41,7 @@ import jax
 import keras_import
 import long_fit
 import mypy_time
+import onnx_runtime
 import parquet_ingest
 import seq2seq_fit
 import train_speed
@@ -94,6 +95,7 @@ class Figures:
     images: image_folder.Throughput
     waits: input_wait.Waits
     starts: list[first_step.Start]
+    onnx: list[onnx_runtime.Case]
     gpu: gpu.Results  # the CPU-sized form (`gpu.py --small`); GPU figures come from a GPU run
 
 
@@ -119,6 +121,7 @@ def targets(figures: Figures) -> list[str]:
     lines.extend(image_folder.targets(figures.images))
     lines.extend(input_wait.targets(figures.waits))
     lines.extend(first_step.targets(figures.starts))
+    lines.extend(onnx_runtime.targets(figures.onnx))
     lines.extend(gpu.targets(figures.gpu))
     return lines
 
@@ -147,6 +150,7 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(image_folder.notes(figures.images))
     lines.extend(input_wait.notes(figures.waits))
     lines.extend(first_step.notes(figures.starts))
+    lines.extend(onnx_runtime.notes(figures.onnx))
     lines.extend(gpu.notes(figures.gpu))
     return lines
 
@@ -265,6 +269,13 @@ def report(figures: Figures, load: str) -> str:
             "One epoch of the demo (`examples/digits.yaml`) and of the benchmark CNN, each reading in a fresh process;",
             "`typednn warm` is a second process on the compilation cache the cold one filled. Medians of the rounds.",
             "",
+            "## Inference on CPU: the ONNX export in ONNX Runtime against `model.apply`",
+            "",
+            onnx_runtime.table(figures.onnx),
+            "",
+            "Each zoo model exported by `typednn.export.onnx` (verified on writing); alternating calls after a",
+            "warm-up, `model.apply` read back to NumPy. Medians; below 1, ONNX Runtime is faster.",
+            "",
             "## GPU table (CPU-sized run; no GPU figures yet)",
             "",
             gpu.table(figures.gpu),
@@ -309,6 +320,7 @@ def main() -> None:
     add_option(parser, input_wait.run, "batch_size", "ResNet-18 batch size", prefix="wait-")
     add_option(parser, input_wait.run, "epochs", "timed ResNet-18 epochs per input", prefix="wait-")
     add_option(parser, first_step.run, "rounds", "fresh-process readings per side and model", prefix="start-")
+    add_option(parser, onnx_runtime.run, "calls", "timed inference calls per side and batch size", prefix="onnx-")
     args = parser.parse_args()
 
     before = load_average()
@@ -344,11 +356,27 @@ def main() -> None:
     print(input_wait.table(waits), end="\n\n")
     starts = first_step.run(rounds=args.start_rounds)
     print(first_step.table(starts), end="\n\n")
+    onnx = onnx_runtime.run(calls=args.onnx_calls)
+    print(onnx_runtime.table(onnx), end="\n\n")
     small_gpu = gpu.run(small=True)
     print(gpu.table(small_gpu), end="\n\n")
     load = f"{before} / {load_average()}"
     figures = Figures(
-        steps, fits, long, seq2seq, checks, ingest, zoo, overhead, imports, parquet, images, waits, starts, small_gpu
+        steps,
+        fits,
+        long,
+        seq2seq,
+        checks,
+        ingest,
+        zoo,
+        overhead,
+        imports,
+        parquet,
+        images,
+        waits,
+        starts,
+        onnx,
+        small_gpu,
     )
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
