@@ -31,6 +31,7 @@ from ._hub import add_hub
 from ._import import add_import
 from ._imports import import_modules
 from ._plot import add_plot
+from ._serve import add_serve
 from ._usage import UsageError
 
 __all__ = ["MYPY_CONFIG", "main", "parser"]
@@ -49,6 +50,7 @@ def parser() -> argparse.ArgumentParser:
     adders = (
         *(add_check, add_summary, add_plot, add_train, add_evaluate, add_predict, add_codegen, add_import, add_hub),
         add_data,
+        add_serve,
         add_export,
     )
     for add in (*adders, add_schema):
