@@ -4,7 +4,7 @@ Usage: ``python bench/run.py [--write] [--rounds N] [--fit-mlp-repeats N] [--fit
 [--long-epochs N] [--seq2seq-repeats N] [--cold-rounds N] [--warm-rounds N] [--csv-rounds N] [--csv-rows N]
 [--zoo-compile-repeats N] [--zoo-rounds N] [--keras-rounds N] [--parquet-rounds N] [--parquet-rows N]
 [--folder-rounds N] [--folder-images N] [--wait-examples N] [--wait-batch-size N] [--wait-epochs N]
-[--start-rounds N]``.
+[--start-rounds N] [--onnx-calls N] [--serve-seconds S]``.
 The targets come from the issue: typed / Flax NNX step time <= 1.03; a `fit` epoch, typednn / Keras <= 0.9 and typednn /
 scan loop <= 1.05, with the MLP's fit at >= 60% of matmul FLOP/s; mypy with the plugin / without
 it <= 1.5 cold and <= 1.3 warm, on the examples and on the typecheck corpus; reading a CSV file,
@@ -15,7 +15,8 @@ hand-written Flax NNX <= 1.05 (the seq2seq Transformer among them); importing Ke
 pyarrow.dataset <= 1.2; an image folder's decode (+ flip and crop) against a Pillow loop, without a
 target; the share of a ResNet-18 epoch spent waiting for input < 5%; the first epoch from a fresh
 process, compile included, typednn / Keras <= 1.0, and a second run's launch to first step < 2 s
-with the compilation cache. The GPU table runs in its CPU-sized form (`gpu.py --small`: every cell runs, its
+with the compilation cache; `typednn serve` >= 3x a naive server's throughput at 64 clients; ONNX Runtime
+against `model.apply`, without a target. The GPU table runs in its CPU-sized form (`gpu.py --small`: every cell runs, its
 GPU targets are reported as not measured). Each figure is a ratio against its peer in the same run.
 """
 
@@ -44,6 +45,7 @@ import mypy_time
 import onnx_runtime
 import parquet_ingest
 import seq2seq_fit
+import serve
 import train_speed
 import zoo_speed
 from _common import add_option, verdict
@@ -96,6 +98,7 @@ class Figures:
     waits: input_wait.Waits
     starts: list[first_step.Start]
     onnx: list[onnx_runtime.Case]
+    serving: serve.Serving
     gpu: gpu.Results  # the CPU-sized form (`gpu.py --small`); GPU figures come from a GPU run
 
 
@@ -122,6 +125,7 @@ def targets(figures: Figures) -> list[str]:
     lines.extend(input_wait.targets(figures.waits))
     lines.extend(first_step.targets(figures.starts))
     lines.extend(onnx_runtime.targets(figures.onnx))
+    lines.extend(serve.targets(figures.serving))
     lines.extend(gpu.targets(figures.gpu))
     return lines
 
@@ -151,6 +155,7 @@ def notes(figures: Figures) -> list[str]:
     lines.extend(input_wait.notes(figures.waits))
     lines.extend(first_step.notes(figures.starts))
     lines.extend(onnx_runtime.notes(figures.onnx))
+    lines.extend(serve.notes(figures.serving))
     lines.extend(gpu.notes(figures.gpu))
     return lines
 
@@ -276,6 +281,13 @@ def report(figures: Figures, load: str) -> str:
             "Each zoo model exported by `typednn.export.onnx` (verified on writing); alternating calls after a",
             "warm-up, `model.apply` read back to NumPy. Medians; below 1, ONNX Runtime is faster.",
             "",
+            "## Serving: `typednn serve` against a one-request-one-`apply` server",
+            "",
+            serve.table(figures.serving),
+            "",
+            "Each server in its own process on 127.0.0.1, one JSON example per request from keep-alive connections",
+            "that send their next request when the last is answered; throughput and each request's latency.",
+            "",
             "## GPU table (CPU-sized run; no GPU figures yet)",
             "",
             gpu.table(figures.gpu),
@@ -321,6 +333,7 @@ def main() -> None:
     add_option(parser, input_wait.run, "epochs", "timed ResNet-18 epochs per input", prefix="wait-")
     add_option(parser, first_step.run, "rounds", "fresh-process readings per side and model", prefix="start-")
     add_option(parser, onnx_runtime.run, "calls", "timed inference calls per side and batch size", prefix="onnx-")
+    add_option(parser, serve.run, "seconds", "measured seconds per server and number of clients", prefix="serve-")
     args = parser.parse_args()
 
     before = load_average()
@@ -358,6 +371,8 @@ def main() -> None:
     print(first_step.table(starts), end="\n\n")
     onnx = onnx_runtime.run(calls=args.onnx_calls)
     print(onnx_runtime.table(onnx), end="\n\n")
+    serving = serve.run(seconds=args.serve_seconds)
+    print(serve.table(serving), end="\n\n")
     small_gpu = gpu.run(small=True)
     print(gpu.table(small_gpu), end="\n\n")
     load = f"{before} / {load_average()}"

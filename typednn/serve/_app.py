@@ -40,6 +40,7 @@ def make_app(loaded: Loaded, options: ServeOptions, *, on_ready: Callable[[], Aw
     """
     from fastapi import FastAPI, Request  # noqa: PLC0415 - the serve extra, imported when serving
     from fastapi.responses import JSONResponse, Response  # noqa: PLC0415
+    from starlette.routing import Route  # noqa: PLC0415
 
     predictor = Predictor(loaded, options)
     model = predictor.model
@@ -74,6 +75,11 @@ def make_app(loaded: Loaded, options: ServeOptions, *, on_ready: Callable[[], Aw
         # NaN and Infinity, as Python's json reads them, rather than failing the request.
         text = json.dumps(payload, allow_nan=True, separators=(",", ":"))
         return Response(text, status_code=status, media_type="application/json")
+
+    # FastAPI's route above documents the endpoint (its schemas in /openapi.json); this plain
+    # Starlette route, matched first, serves it without FastAPI's per-request dependency
+    # and validation machinery, which `predict` does not use (it reads the body itself).
+    app.router.routes.insert(0, Route(PREDICT, predict, methods=["POST"], include_in_schema=False))
 
     @app.get("/v1/model")
     async def describe() -> dict[str, Any]:
