@@ -16,8 +16,8 @@ pyarrow.dataset <= 1.2; an image folder's decode (+ flip and crop) against a Pil
 target; the share of a ResNet-18 epoch spent waiting for input < 5%; the first epoch from a fresh
 process, compile included, typednn / Keras <= 1.0, and a second run's launch to first step < 2 s
 with the compilation cache; `typednn serve` >= 3x a naive server's throughput at 64 clients; ONNX Runtime
-against `model.apply`, without a target. The GPU table runs in its CPU-sized form (`gpu.py --small`: every cell runs, its
-GPU targets are reported as not measured). Each figure is a ratio against its peer in the same run.
+against `model.apply`, without a target. The GPU table runs in its CPU-sized form (`gpu.py --small`: every
+cell runs, its GPU targets are reported as not measured). Each figure is a ratio against its peer in the same run.
 """
 
 from __future__ import annotations
