@@ -438,7 +438,7 @@ def test_save_refuses_params_that_do_not_fit(tmp_path: Path) -> None:
     assert not (tmp_path / "m").exists()
 
 
-def test_save_refuses_layers_a_spec_cannot_name(tmp_path: Path) -> None:
+def test_save_refuses_layers_a_spec_cannot_name_and_keeps_a_layer_named_input(tmp_path: Path) -> None:
     class Scaled(nn.Dense):
         pass
 
@@ -446,9 +446,11 @@ def test_save_refuses_layers_a_spec_cannot_name(tmp_path: Path) -> None:
     model = tn.Model(x, Scaled(3)(x))
     with pytest.raises(tn.TypednnError, match="scaled: Scaled has no kind that a spec can name"):
         tn.save(model, random_params(model, 0), tmp_path / "m")
+    # A layer named `input` is saved too: the input, then `input_1`, is written by its name.
     model = tn.Model(x, nn.Dense(3, name="input")(x))
-    with pytest.raises(tn.TypednnError, match="a layer is named 'input', the name a spec gives the model input"):
-        tn.save(model, random_params(model, 0), tmp_path / "m")
+    tn.save(model, random_params(model, 0), tmp_path / "named")
+    loaded, _ = tn.load(tmp_path / "named")
+    assert (loaded.input_names, loaded.output_names) == (model.input_names, ("input",))
 
 
 # ---------------------------------------------------------------------------- directories
@@ -562,3 +564,12 @@ def test_an_export_with_a_named_dim_in_an_option_still_loads(tmp_path: Path) -> 
     assert graph_to_dict(loaded.graph) == graph_to_dict(model.graph)
     section = graph_to_dict(symbolic().graph)
     assert graph_to_dict(graph_from_dict(json.loads(json.dumps(section)), source="spec.json").graph) == section
+
+
+def test_a_named_single_input_keeps_its_name(tmp_path: Path) -> None:
+    x = tn.Input(4, name="reading")
+    model = tn.Model(x, x >> nn.Dense(3))
+    tn.save(model, model.init(jax.random.key(0)), tmp_path / "m")
+    loaded, _ = tn.load(tmp_path / "m")
+    assert loaded.input_names == ("reading",)
+    assert loaded.output_names == model.output_names

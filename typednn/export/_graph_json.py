@@ -59,12 +59,12 @@ REUSE = "reuse"
 
 
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
-    """The model section for a graph: `input` for one input, `inputs` and `outputs` for several.
+    """The model section for a graph: `input` for one input of the default name, else `inputs` and `outputs`.
 
     Every entry gets its name, so loading gives the layers (and parameters) the same names.
 
     Raises:
-        TypednnError: for a layer that no spec kind builds, or one named `input`.
+        TypednnError: for a layer that no spec kind builds.
 
     Example:
         >>> import typednn as tn
@@ -73,17 +73,12 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         >>> graph_to_dict(tn.Model(x, x >> nn.Dense(3) >> nn.relu).graph)
         {'input': [4], 'layers': [{'dense': {'units': 3, 'name': 'dense'}}, {'relu': {'name': 'relu'}}]}
     """
-    one = len(graph.inputs) == len(graph.outputs) == 1
+    # The short form (`input`, as spec files write one input) only for an input of the
+    # default name: a named one (`tn.Input(4, name="x")`) keeps its name through `inputs`.
+    one = len(graph.inputs) == len(graph.outputs) == 1 and graph.input_names == (INPUT,)
     input_names = (INPUT,) if one else graph.input_names
-    taken = set(input_names)
-    for layer in graph.layers():
-        name = graph.name(layer)
-        if one and name == INPUT:
-            raise TypednnError(
-                f"a layer is named {INPUT!r}, the name a spec gives the model input",
-                hint="give the layer another name",
-            )
-        taken.add(name)
+    # Graph names are unique, so no layer is named `input` when the input is.
+    taken = set(input_names) | {graph.name(layer) for layer in graph.layers()}
     names: dict[int, str] = {id(x): name for x, name in zip(graph.inputs, input_names)}
     written: set[int] = set()
     previous: AnyTensor | None = graph.inputs[0] if one else None
