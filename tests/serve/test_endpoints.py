@@ -49,13 +49,13 @@ def test_the_openapi_schema_holds_the_inputs_names_and_shapes(mlp_server: Server
     body = schema["paths"]["/v1/predict"]["post"]["requestBody"]["content"]
     assert set(body) == {"application/json", "application/x-npy"}  # no CSV: the model has no transforms
     inputs = schema["components"]["schemas"]["PredictInputs"]["properties"]
-    assert inputs["input"]["x-shape"] == ["batch", 4] and inputs["input"]["x-dtype"] == "float32"
-    assert inputs["input"]["items"]["minItems"] == inputs["input"]["items"]["maxItems"] == 4
+    assert inputs["x"]["x-shape"] == ["batch", 4] and inputs["x"]["x-dtype"] == "float32"
+    assert inputs["x"]["items"]["minItems"] == inputs["x"]["items"]["maxItems"] == 4
     outputs = schema["components"]["schemas"]["PredictOutputs"]["properties"]
     assert [spec["x-shape"] for spec in outputs.values()] == [["batch", 3]]
     assert httpx.get(f"{mlp_server.url}/docs", timeout=60).status_code == 200
     described = httpx.get(f"{mlp_server.url}/v1/model", timeout=60).json()
-    assert described["inputs"] == [{"name": "input", "shape": [4], "dtype": "float32"}]
+    assert described["inputs"] == [{"name": "x", "shape": [4], "dtype": "float32"}]
 
 
 def test_a_directory_that_is_not_an_export_exits_1_before_serving(tmp_path: Path) -> None:
