@@ -377,21 +377,22 @@ def main() -> None:
     print(gpu.table(small_gpu), end="\n\n")
     load = f"{before} / {load_average()}"
     figures = Figures(
-        steps,
-        fits,
-        long,
-        seq2seq,
-        checks,
-        ingest,
-        zoo,
-        overhead,
-        imports,
-        parquet,
-        images,
-        waits,
-        starts,
-        onnx,
-        small_gpu,
+        steps=steps,
+        fits=fits,
+        long=long,
+        seq2seq=seq2seq,
+        checks=checks,
+        ingest=ingest,
+        zoo=zoo,
+        overhead=overhead,
+        keras_import=imports,
+        parquet=parquet,
+        images=images,
+        waits=waits,
+        starts=starts,
+        onnx=onnx,
+        serving=serving,
+        gpu=small_gpu,
     )
     print("\n".join([*targets(figures), *notes(figures)]))
     if args.write:
