@@ -72,7 +72,7 @@ def _case(name: str, model: tn.Model[Any, Any], session: Any, params: Any, batch
 
 def run(*, calls: int = 30) -> list[Case]:
     """Export each model once, then time both sides at each batch size."""
-    import onnxruntime  # type: ignore[import-untyped]  # noqa: PLC0415 - the onnx extra; it ships no types
+    import onnxruntime  # noqa: PLC0415 - the onnx extra
 
     cases: list[Case] = []
     with tempfile.TemporaryDirectory() as folder:

@@ -29,6 +29,7 @@ lines right above a block's fence:
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import re
@@ -168,8 +169,12 @@ def run_mypy(paths: list[Path], tmp: Path, *, plugin: bool) -> list[tuple[Path, 
     lines = ["[mypy]", "strict = True", f"cache_dir = {tmp / 'cache'}", f"mypy_path = {ROOT / 'stubs'}"]
     if plugin:
         lines += ["plugins = typednn.mypy", "allow_redefinition = True"]
-    # pyarrow and orbax ship no type information; the package's own mypy.ini says the same.
-    lines += ["[mypy-pyarrow.*,orbax.*]", "ignore_missing_imports = True"]
+    # The packages without type information, as the project's own mypy.ini lists them.
+    project = configparser.ConfigParser()
+    project.read(ROOT / "mypy.ini")
+    for section in project.sections():
+        if project.get(section, "ignore_missing_imports", fallback="") == "True":
+            lines += [f"[{section}]", "ignore_missing_imports = True"]
     config.write_text("\n".join(lines) + "\n")
     command = [
         sys.executable, "-m", "mypy", "--config-file", str(config), "--show-error-codes", "--no-color-output",

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax2onnx  # type: ignore[import-untyped]  # jax2onnx ships no types
+import jax2onnx
 import numpy as np
 import onnx as onnx_package
-import onnxruntime  # type: ignore[import-untyped]  # onnxruntime ships no types
+import onnxruntime
 import pytest
 
 import typednn as tn

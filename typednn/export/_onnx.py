@@ -114,9 +114,9 @@ def onnx(
 
 def _require(where: str) -> None:
     try:
-        import jax2onnx  # type: ignore[import-untyped]  # noqa: F401, PLC0415 - no types; optional (module docstring)
+        import jax2onnx  # noqa: F401, PLC0415 - optional (module docstring)
         import onnx  # noqa: F401, PLC0415
-        import onnxruntime  # type: ignore[import-untyped]  # noqa: F401, PLC0415 - no types
+        import onnxruntime  # noqa: F401, PLC0415
     except ImportError as error:
         raise TypednnError(
             f"{where}: the ONNX export needs the packages jax2onnx, onnx and onnxruntime ({error})",
