@@ -17,6 +17,7 @@ from typing import Any, Final, TypeGuard
 
 from .._errors import TypednnError
 from .._reading import excerpt
+from .._shapes import Dtype
 from ..layers import Input, Tensor
 from ._layers import LAYERS, Arrays, Converted, NeedsWeights
 from ._options import Options
@@ -41,7 +42,7 @@ _PASSED_KWARGS: Final = {
 """Call arguments typednn computes the same way with these values (None always passes)."""
 _TENSOR_KWARGS: Final = ("key",)
 """Call arguments that are inputs: appended to the call's tensors (MultiHeadAttention's key)."""
-_FEATURE_DTYPES: Final = {"float32": "float32", "int32": "int32", "int64": "int32"}
+_FEATURE_DTYPES: Final[dict[str, Dtype]] = {"float32": "float32", "int32": "int32", "int64": "int32"}
 MAX_LAYERS: Final = 100_000
 """The most layers a model (its nested models included) may list; the largest Keras zoo model has ~800."""
 MAX_SIZE: Final = 2**31 - 1
@@ -212,7 +213,7 @@ class Builder:
                 hint="make the input float32",
             )
         try:
-            tensor: AnyTensor = Input(*shape[1:], dtype=dtype, name=name)  # type: ignore[call-overload]  # a checked str
+            tensor: AnyTensor = Input(*shape[1:], dtype=dtype, name=name)
         except TypednnError as error:
             raise TypednnError(f"{self.source}: input {name!r}: {error.message}", hint=error.hint) from None
         return tensor

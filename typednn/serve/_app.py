@@ -58,7 +58,14 @@ def make_app(loaded: Loaded, options: ServeOptions, *, on_ready: Callable[[], Aw
         await compiling
         await predictor.stop()
 
-    app = FastAPI(
+    class App(FastAPI):
+        def openapi(self) -> dict[str, Any]:
+            """FastAPI's schema, with the request body that `decode` reads (JSON, .npy, CSV), made from the contract."""
+            if self.openapi_schema is None:
+                _amend(super().openapi(), predictor)  # FastAPI keeps the schema it made: amended once
+            return super().openapi()
+
+    app = App(
         title=f"typednn serve: {model.name}",
         description=f"{model!r}: inputs {', '.join(model.input_names)}; outputs {', '.join(model.output_names)}",
         lifespan=lifespan,
@@ -104,22 +111,11 @@ def make_app(loaded: Loaded, options: ServeOptions, *, on_ready: Callable[[], Aw
         text, content_type = predictor.metrics.text()
         return Response(text, media_type=content_type)
 
-    app.openapi = _openapi(app, predictor)  # type: ignore[method-assign]  # FastAPI's documented way to amend it
     return app
 
 
-def _openapi(app: Any, predictor: Predictor) -> Callable[[], dict[str, Any]]:
-    """FastAPI's schema, with the request body that `decode` reads (JSON, .npy, CSV) made from the contract."""
-    from fastapi.openapi.utils import get_openapi  # noqa: PLC0415
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            body, definitions = request_body(predictor.contract, csv=predictor.transform is not None)
-            schema["paths"][PREDICT]["post"]["requestBody"] = body
-            schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions)
-            app.openapi_schema = schema
-        found: dict[str, Any] = app.openapi_schema
-        return found
-
-    return openapi
+def _amend(schema: dict[str, Any], predictor: Predictor) -> None:
+    """Put the request body `decode` reads, from the contract, into FastAPI's schema."""
+    body, definitions = request_body(predictor.contract, csv=predictor.transform is not None)
+    schema["paths"][PREDICT]["post"]["requestBody"] = body
+    schema.setdefault("components", {}).setdefault("schemas", {}).update(definitions)

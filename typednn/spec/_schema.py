@@ -23,7 +23,7 @@ import types
 import typing
 from collections.abc import Callable
 from functools import cache
-from types import MappingProxyType
+from types import GenericAlias, MappingProxyType
 from typing import Annotated, Any, Final, TypeAlias
 
 import optax
@@ -337,7 +337,8 @@ def json_schema() -> dict[str, Any]:
 def _transform_type() -> Any:
     """`data.transform`'s type: column name -> a transform, a list of them, or null."""
     step = transform_kinds().json_type()
-    return dict[str, step | list[step] | None] | None  # type: ignore[valid-type]  # a type built at run time
+    # Built as values (`GenericAlias`), not as a type expression: `step` is made at run time.
+    return GenericAlias(dict, (str, step | GenericAlias(list, (step,)) | None)) | None
 
 
 def _link(value: Any) -> Any:
