@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import jax
 
 from .._errors import TypednnError
+from .._files import STAGING_SUFFIX
 from ..lower import Params
 from ._contract import Contract
 
@@ -128,7 +129,8 @@ def publish(out: Path, write: Callable[[Path], None], what: str) -> None:
         TypednnError: if `out` exists, or the folder cannot be written.
     """
     check_new(out, what)
-    temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}.typednn-tmp")
+    # A name of its own (not `staging_path`'s): an export killed midway leaves none in the next one's way.
+    temporary = out.with_name(f".{out.name}.{secrets.token_hex(4)}{STAGING_SUFFIX}")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         write(temporary)

@@ -40,24 +40,28 @@ def numbers(value: Any, spec: TensorSpec, where: str) -> Array:
         TypednnError: for ragged lists, values that are not numbers, or floats (or ints
             out of int32's range) given for int32 token ids.
     """
-    expected = f"a nested list of {spec.dtype} numbers of shape (batch, {', '.join(map(str, spec.shape))})"
-    hint = f"send {expected}, one example per row"
     try:
         array = np.asarray(value)
     except (ValueError, TypeError, OverflowError):  # NumPy refuses lists of differing lengths
-        raise TypednnError(f"{where}: its lists differ in length; expected {expected}", hint=hint) from None
+        raise _refused(f"{where}: its lists differ in length; expected", spec) from None
     kind = array.dtype.kind
     if kind not in "iuf":
-        raise TypednnError(f"{where} holds {_FOUND.get(kind, str(array.dtype))}; expected {expected}", hint=hint)
+        raise _refused(f"{where} holds {_FOUND.get(kind, str(array.dtype))}; expected", spec)
     if spec.dtype == "int32":
         if kind == "f" and not bool(np.all(np.isfinite(array) & (array == np.round(array)))):
-            raise TypednnError(f"{where} holds numbers that are not whole; token ids are {expected}", hint=hint)
+            raise _refused(f"{where} holds numbers that are not whole; token ids are", spec)
         if array.size and (array.min() < _INT32.min or array.max() > _INT32.max):
-            raise TypednnError(f"{where} holds numbers beyond int32; token ids are {expected}", hint=hint)
+            raise _refused(f"{where} holds numbers beyond int32; token ids are", spec)
         return array.astype(np.int32)
     # Values beyond float32's range become infinity, as NumPy casts them; the finite check names them.
     with np.errstate(over="ignore", invalid="ignore"):
         return array.astype(np.float32)
+
+
+def _refused(problem: str, spec: TensorSpec) -> TypednnError:
+    """`problem` followed by what the input takes (made only for a refused request: off the hot path)."""
+    expected = f"a nested list of {spec.dtype} numbers of shape (batch, {', '.join(map(str, spec.shape))})"
+    return TypednnError(f"{problem} {expected}", hint=f"send {expected}, one example per row")
 
 
 def checked(model: Model[Any, Any], arrays: tuple[Array, ...]) -> tuple[Array, ...]:
