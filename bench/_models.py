@@ -12,6 +12,7 @@ from typing import Any, Literal
 import jax
 import jax.numpy as jnp
 import optax
+from _seq2seq import keras_position_embedding
 from flax import nnx
 
 import typednn as tn
@@ -143,21 +144,11 @@ def keras_transformer_classifier(keras: Any) -> Any:
     two pre-norm encoder blocks (4 heads, gelu MLP 256, dropout 0.1), LayerNorm, mean, dropout, head."""
     layers = keras.layers
 
-    class PositionEmbedding(layers.Layer):  # type: ignore[misc,name-defined]
-        """A learned vector per position, added (keras_hub's `PositionEmbedding`)."""
-
-        def build(self, input_shape: tuple[int, ...]) -> None:
-            initializer = keras.initializers.RandomNormal(stddev=0.02)
-            self.table = self.add_weight(shape=tuple(input_shape[-2:]), initializer=initializer, name="embedding")
-
-        def call(self, x: Any) -> Any:
-            return x + self.table[None]  # the table read in the compute dtype (Keras autocasts it)
-
     def gelu(x: Any) -> Any:
         return keras.activations.gelu(x, approximate=True)  # jax.nn.gelu's default
 
     ids = keras.Input((128,), dtype="int32")
-    h = PositionEmbedding()(layers.Embedding(20_000, 128)(ids))
+    h = keras_position_embedding(keras)()(layers.Embedding(20_000, 128)(ids))
     for _ in range(2):
         a = layers.LayerNormalization(epsilon=1e-6)(h)
         h = layers.Add()([h, layers.Dropout(0.1)(layers.MultiHeadAttention(4, 32, dropout=0.1)(a, a))])

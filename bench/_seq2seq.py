@@ -129,19 +129,28 @@ def data(examples: int, seed: int) -> tuple[tuple[np.ndarray[Any, Any], np.ndarr
 # embeddings) and its attention dropout (one pattern per example and head, not one shared).
 
 
-def keras_seq2seq(keras: Any) -> Any:
-    """The seq2seq Transformer as a Keras functional model of two int32 inputs (Keras imported with JAX)."""
-    layers = keras.layers
+def keras_position_embedding(keras: Any) -> Any:
+    """A Keras layer class adding a learned vector per position, as `nn.PositionEmbedding` does.
 
-    class PositionEmbedding(layers.Layer):  # type: ignore[misc,name-defined]
-        """A learned vector per position, added (Keras has no such layer; keras_hub's is this)."""
+    Keras has no such layer; keras_hub's is this.
 
+    The table is read in the compute dtype (Keras autocasts it under a mixed policy).
+    """
+
+    class PositionEmbedding(keras.layers.Layer):  # type: ignore[misc]
         def build(self, input_shape: tuple[int, ...]) -> None:
             initializer = keras.initializers.RandomNormal(stddev=0.02)
             self.table = self.add_weight(shape=tuple(input_shape[-2:]), initializer=initializer, name="embedding")
 
         def call(self, x: Any) -> Any:
             return x + self.table[None]
+
+    return PositionEmbedding
+
+
+def keras_seq2seq(keras: Any) -> Any:
+    """The seq2seq Transformer as a Keras functional model of two int32 inputs (Keras imported with JAX)."""
+    layers = keras.layers
 
     def gelu(x: Any) -> Any:
         return keras.activations.gelu(x, approximate=True)  # jax.nn.gelu's default
@@ -157,7 +166,7 @@ def keras_seq2seq(keras: Any) -> Any:
         return layers.Add()([x, layers.Dropout(RATE)(h)])
 
     def embed(ids: Any) -> Any:
-        return PositionEmbedding()(layers.Embedding(VOCAB, FEATURES)(ids))
+        return keras_position_embedding(keras)()(layers.Embedding(VOCAB, FEATURES)(ids))
 
     source = keras.Input((LENGTH,), dtype="int32", name="source")
     target = keras.Input((LENGTH,), dtype="int32", name="target")
